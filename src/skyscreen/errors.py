@@ -1,0 +1,96 @@
+"""Exceptions raised by skyscreen.
+
+Every error a user can cause derives from :class:`SkyscreenError`, so a script can catch
+them all in one place; the command line prints them without a traceback and exits 2.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "FieldError",
+    "ModelError",
+    "ResultSchemaError",
+    "RunDirectoryError",
+    "ScenarioError",
+    "SkyscreenError",
+]
+
+
+class SkyscreenError(Exception):
+    """Root of every error that skyscreen raises on purpose."""
+
+
+class FieldError:
+    """One problem in a scenario: where it is, what was expected, what was given.
+
+    Parameters
+    ----------
+    path : str
+        Field path in the scenario, e.g. ``raids[2].drone.speed_mps``; empty for the
+        whole document.
+    message : str
+        What was expected and what was given, e.g. ``must be > 0; got -5.0``.
+    """
+
+    __slots__ = ("message", "path")
+
+    def __init__(self, path: str, message: str) -> None:
+        self.path = path
+        self.message = message
+
+    def __str__(self) -> str:
+        return f"{self.path} {self.message}" if self.path else self.message
+
+    def __repr__(self) -> str:
+        return f"FieldError({self.path!r}, {self.message!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, FieldError):
+            return NotImplemented
+        return (self.path, self.message) == (other.path, other.message)
+
+    def __hash__(self) -> int:
+        return hash((self.path, self.message))
+
+
+class ScenarioError(SkyscreenError, ValueError):
+    """A scenario file or specification is invalid.
+
+    Parameters
+    ----------
+    errors : list of FieldError or str
+        Every problem found; a plain string becomes a problem with no field path.
+    source : str, optional
+        Where the scenario came from (a file path), named in the message.
+    """
+
+    def __init__(
+        self, errors: list[FieldError] | FieldError | str, source: str | None = None
+    ) -> None:
+        if isinstance(errors, str | FieldError):
+            errors = [errors]
+        self.errors: list[FieldError] = [
+            e if isinstance(e, FieldError) else FieldError("", e) for e in errors
+        ]
+        self.source = source
+        super().__init__(self._format())
+
+    def _format(self) -> str:
+        head = f"{self.source}: " if self.source else ""
+        if len(self.errors) == 1:
+            return f"{head}{self.errors[0]}"
+        lines = [f"{head}{len(self.errors)} errors"]
+        lines += [f"  {e}" for e in self.errors]
+        return "\n".join(lines)
+
+
+class ModelError(SkyscreenError, ValueError):
+    """A model function was called with arguments outside its domain."""
+
+
+class ResultSchemaError(SkyscreenError, ValueError):
+    """A run directory is missing a file or column, or has the wrong schema version."""
+
+
+class RunDirectoryError(SkyscreenError, OSError):
+    """An output directory cannot be used (exists and is not empty, not writable)."""

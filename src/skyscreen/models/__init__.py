@@ -1,0 +1,12 @@
+"""Physics and decision models as pure functions over arrays.
+
+One module per thing (:mod:`~skyscreen.models.kinematics`, :mod:`~skyscreen.models.radar`,
+:mod:`~skyscreen.models.gun`, :mod:`~skyscreen.models.missile`,
+:mod:`~skyscreen.models.jammer`, :mod:`~skyscreen.models.damage`). Each function carries
+its equation and source in its docstring; ``docs/models.md`` has the same in the users'
+words. No function here does I/O, logging or keeps state.
+"""
+
+from skyscreen.models import damage, gun, jammer, kinematics, missile, radar
+
+__all__ = ["damage", "gun", "jammer", "kinematics", "missile", "radar"]

@@ -1,0 +1,156 @@
+"""Notional class defaults: one value per field, each with the reason for its choice.
+
+Values sit inside the public class-level ranges of MODELS.md ("Notional classes"); none
+describes a real system. A scenario selects a class with ``class: <name>`` and overrides
+any field. ``docs/classes.md`` is generated from these tables.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["CLASSES", "ClassDefault"]
+
+
+class ClassDefault:
+    """A default value and why it was chosen."""
+
+    __slots__ = ("reason", "value")
+
+    def __init__(self, value: Any, reason: str) -> None:
+        self.value = value
+        self.reason = reason
+
+
+D = ClassDefault
+
+DRONE_CLASSES: dict[str, dict[str, ClassDefault]] = {
+    "fixed_wing_owa": {
+        "airframe": D("fixed_wing", "a wing: turns limited by bank angle, cannot hover"),
+        "speed_mps": D(50.0, "middle of the 40-55 m/s class range"),
+        "cruise_height_m": D(300.0, "low enough to stay under many radars' horizon, "
+                             "inside the 50-2 000 m class range"),
+        "climb_rate_mps": D(5.0, "a small propeller airframe's sustained climb"),
+        "rcs_m2": D(0.3, "inside the 0.1-1 m² class range, toward its small end"),
+        "swerling": D(1, "small airframes fluctuate scan to scan (MODELS.md)"),
+        "presented_area_m2": D(0.6, "wing span ~2.5 m by a slender fuselage, seen "
+                               "from a gun"),
+        "bank_max_deg": D(30.0, "a gentle autopilot bank; turn radius ~440 m at 50 m/s"),
+        "dive_range_m": D(1200.0, "terminal dive starts ~1 km out, at ~15° from 300 m"),
+        "dive_speed_mps": D(60.0, "the dive adds speed over cruise"),
+        "endurance_s": D(14400.0, "hours of fuel: range, not endurance, bounds the raid"),
+        "warhead_lethal_radius_m": D(15.0, "middle of the 10-20 m class range"),
+        "cep_m": D(20.0, "GNSS/INS terminal accuracy, inside the 10-30 m class range"),
+        "guidance": D("gnss", "flies to fixed coordinates by GNSS/INS"),
+        "on_link_loss": D("continue", "no command link to lose: it flies on"),
+        "link_eirp_w": D(10.0, "a directional ground-station antenna; unused for gnss"),
+        "link_js_threshold_db": D(10.0, "link lost at J/S above 10 dB"),
+        "link_loss_delay_s": D(2.0, "a few seconds of lost frames before failsafe"),
+        "speed_jitter": D(0.05, "5% spread in cruise speed between airframes"),
+        "route_offset_m": D(300.0, "each drone's lateral offset from the planned route"),
+        "cost_usd": D(35000.0, "inside the $20-50k class range"),
+    },
+    "multirotor": {
+        "airframe": D("multirotor", "rotors: turns on the spot and can hover"),
+        "speed_mps": D(15.0, "inside the 10-25 m/s class range"),
+        "cruise_height_m": D(80.0, "low, inside the 0-500 m class range"),
+        "climb_rate_mps": D(4.0, "a small quadcopter's climb"),
+        "rcs_m2": D(0.01, "inside the 0.003-0.1 m² class range, the reference target "
+                   "of a short-range radar"),
+        "swerling": D(1, "small airframes fluctuate scan to scan (MODELS.md)"),
+        "presented_area_m2": D(0.15, "a 0.5 m frame with its payload"),
+        "bank_max_deg": D(45.0, "tilts hard to turn: radius ~23 m at 15 m/s"),
+        "dive_range_m": D(150.0, "drops onto the target from close in"),
+        "dive_speed_mps": D(15.0, "same as cruise"),
+        "endurance_s": D(1800.0, "about half an hour of battery"),
+        "warhead_lethal_radius_m": D(5.0, "a small payload"),
+        "cep_m": D(3.0, "piloted onto the target over video"),
+        "guidance": D("rf_link", "remotely piloted over a radio link"),
+        "on_link_loss": D("hover", "a common failsafe: hold position until the battery "
+                          "runs out"),
+        "link_eirp_w": D(10.0, "a directional ground-station antenna"),
+        "link_js_threshold_db": D(10.0, "link lost at J/S above 10 dB"),
+        "link_loss_delay_s": D(2.0, "a few seconds of lost frames before failsafe"),
+        "speed_jitter": D(0.1, "10% spread in cruise speed between pilots"),
+        "route_offset_m": D(100.0, "each drone's lateral offset from the planned route"),
+        "cost_usd": D(2000.0, "a commercial quadcopter with a payload, ~$1k class"),
+    },
+}
+
+RADAR_CLASSES: dict[str, dict[str, ClassDefault]] = {
+    "short_range_radar": {
+        "pd_ref": D(0.9, "the usual way small-drone detection is specified"),
+        "rcs_ref_m2": D(0.01, "a small multirotor"),
+        "range_ref_m": D(3500.0, "0.01 m² at 3.5 km (2-5 km class); then 1 m² at "
+                         "11 km (6-15 km class)"),
+        "pfa": D(1e-6, "a common design false-alarm probability"),
+        "scan_period_s": D(1.0, "a fast-rotating surveillance radar (1-2 s class)"),
+        "range_min_m": D(150.0, "blind range of a short-pulse radar"),
+        "range_max_m": D(20000.0, "instrumented range"),
+        "elevation_min_deg": D(-2.0, "looks slightly down from its mast"),
+        "elevation_max_deg": D(70.0, "a cone of silence overhead"),
+        "range_sigma_m": D(10.0, "range resolution of a few tens of metres"),
+        "azimuth_sigma_mrad": D(5.0, "a ~1° beam, split"),
+        "elevation_sigma_mrad": D(10.0, "coarser in elevation"),
+        "false_alarms_per_scan": D(1.0, "after clutter processing (tracked fidelity)"),
+    },
+}
+
+GUN_CLASSES: dict[str, dict[str, ClassDefault]] = {
+    "small_calibre_gun": {
+        "rate_rpm": D(550.0, "a single 35 mm barrel, inside 200-1 000 rounds/min"),
+        "burst_s": D(1.0, "short bursts, then look"),
+        "dispersion_mrad": D(1.0, "round-to-round dispersion, ~1-2 mrad class"),
+        "bias_mrad": D(1.0, "fire-control aim bias shared by a burst, same order"),
+        "muzzle_velocity_mps": D(1050.0, "inside the 800-1 100 m/s class range"),
+        "range_min_m": D(100.0, "fuzing and laying limit"),
+        "range_max_m": D(3500.0, "effective slant range, inside the 1-4 km class"),
+        "elevation_min_deg": D(-5.0, "can depress a little"),
+        "elevation_max_deg": D(85.0, "almost overhead"),
+        "slew_rate_deg_s": D(60.0, "a powered mount"),
+        "settle_s": D(0.5, "to steady after slewing"),
+        "magazine_rounds": D(250.0, "ready rounds on the mount"),
+        "reload_s": D(300.0, "a crew reloads in five minutes"),
+        "reloads": D(2, "two more magazines on site"),
+        "cost_per_round_usd": D(60.0, "inside the $10-100 class range"),
+        "airburst": D(False, "plain impact-fuzed rounds"),
+        "lethal_radius_m": D(2.0, "fragment radius of one airburst round (if airburst)"),
+        "pk_given_hit": D(0.5, "one hit on a small airframe kills half the time"),
+    },
+}
+
+MISSILE_CLASSES: dict[str, dict[str, ClassDefault]] = {
+    "short_range_missile": {
+        "range_min_m": D(500.0, "arming distance"),
+        "range_max_m": D(8000.0, "inside the 0.5-10 km class range"),
+        "altitude_max_m": D(4000.0, "the ~4 km class ceiling"),
+        "speed_mps": D(600.0, "average speed, ~600 m/s class"),
+        "pk": D(0.8, "inside the 0.5-0.9 class range"),
+        "pk_edge": D(0.5, "Pk at maximum range"),
+        "falloff_start": D(0.7, "Pk starts to fall at 70% of maximum range"),
+        "reaction_s": D(4.0, "from assignment to launch"),
+        "channels": D(2, "missiles guided at once"),
+        "ready_rounds": D(4, "rounds on the launcher"),
+        "reload_s": D(900.0, "a reload takes a quarter of an hour"),
+        "reloads": D(0, "no reload during a raid unless set"),
+        "cost_usd": D(150000.0, "inside the $50k-2M class range, at its low end"),
+    },
+}
+
+JAMMER_CLASSES: dict[str, dict[str, ClassDefault]] = {
+    "rf_jammer": {
+        "eirp_w": D(20.0, "effective 0.5-5 km against a 10 W link (class range)"),
+        "azimuth_deg": D(0.0, "centre of the sector (north)"),
+        "sector_deg": D(360.0, "omnidirectional"),
+        "range_max_m": D(5000.0, "line of sight and antenna limits"),
+    },
+}
+
+CLASSES: dict[str, dict[str, dict[str, ClassDefault]]] = {
+    "drone": DRONE_CLASSES,
+    "radar": RADAR_CLASSES,
+    "gun": GUN_CLASSES,
+    "missile": MISSILE_CLASSES,
+    "jammer": JAMMER_CLASSES,
+}
+"""Class tables by kind: ``CLASSES[kind][class_name][field] -> ClassDefault``."""

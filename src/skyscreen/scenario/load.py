@@ -1,0 +1,458 @@
+"""Read scenario files safely and turn validation failures into clear errors.
+
+Scenario files are data, never code: YAML is read with a safe loader that also bounds the
+file size, the number of aliases, the size a document expands to and its nesting depth;
+TOML with :mod:`tomllib`. Every problem becomes a :class:`~skyscreen.errors.FieldError`
+naming the field path, what was expected and what was given.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from skyscreen.errors import FieldError, ScenarioError
+from skyscreen.scenario.spec import ScenarioSpec
+
+__all__ = [
+    "MAX_ALIASES",
+    "MAX_DEPTH",
+    "MAX_FILE_BYTES",
+    "MAX_NODES",
+    "dump_scenario",
+    "format_validation_error",
+    "load_scenario",
+    "parse_scenario",
+    "read_scenario_data",
+    "scenario_json_schema",
+]
+
+MAX_FILE_BYTES = 5_000_000
+"""Largest scenario file accepted (bytes)."""
+MAX_ALIASES = 100
+"""Most YAML aliases (``*name``) in one file."""
+MAX_NODES = 1_000_000
+"""Most nodes a document may expand to once aliases are followed."""
+MAX_DEPTH = 32
+"""Deepest nesting of mappings and lists."""
+
+_SUFFIXES = {".yaml": "yaml", ".yml": "yaml", ".toml": "toml", ".json": "yaml"}
+# Tags of discriminated unions that pydantic inserts into error locations.
+_UNION_TAGS = frozenset({"radar", "gun", "missile", "jammer"})
+
+
+# --------------------------------------------------------------------------- YAML
+
+
+class _BoundedSafeLoader(yaml.SafeLoader):
+    """SafeLoader that counts aliases and rejects duplicate keys."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._aliases = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            self._aliases += 1
+            if self._aliases > MAX_ALIASES:
+                mark = self.peek_event().start_mark
+                raise ScenarioError(
+                    f"line {mark.line + 1}: must use at most {MAX_ALIASES} YAML aliases; "
+                    f"got more"
+                )
+        return super().compose_node(parent, index)
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        if isinstance(node, yaml.MappingNode):
+            keys: set[Any] = set()
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=True)
+                if isinstance(key, list | dict):
+                    continue  # unhashable: the base class reports it
+                if key in keys:
+                    raise ScenarioError(
+                        f"line {key_node.start_mark.line + 1}: keys must be unique; got "
+                        f"{key!r} twice"
+                    )
+                keys.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def _expanded_size(node: yaml.Node) -> tuple[int, int]:
+    """Nodes a YAML node expands to (aliases followed) and its depth, memoised."""
+    memo: dict[int, tuple[int, int]] = {}
+
+    def visit(n: yaml.Node, on_path: set[int]) -> tuple[int, int]:
+        key = id(n)
+        if key in memo:
+            return memo[key]
+        if key in on_path:
+            raise ScenarioError(
+                f"line {n.start_mark.line + 1}: must not refer to itself; got a "
+                "recursive alias"
+            )
+        size, depth = 1, 1
+        children: list[yaml.Node] = []
+        if isinstance(n, yaml.MappingNode):
+            for k, v in n.value:
+                children += [k, v]
+        elif isinstance(n, yaml.SequenceNode):
+            children = list(n.value)
+        if children:
+            on_path.add(key)
+            for c in children:
+                s, d = visit(c, on_path)
+                size += s
+                depth = max(depth, d + 1)
+                if size > MAX_NODES:
+                    raise ScenarioError(
+                        f"must expand to at most {MAX_NODES:,} YAML nodes; got more "
+                        "(an alias flood?)"
+                    )
+            on_path.discard(key)
+        if depth > MAX_DEPTH:
+            raise ScenarioError(
+                f"line {n.start_mark.line + 1}: must nest at most {MAX_DEPTH} levels; got "
+                "deeper"
+            )
+        memo[key] = (size, depth)
+        return size, depth
+
+    return visit(node, set())
+
+
+def _load_yaml(text: str) -> Any:
+    loader = _BoundedSafeLoader(text)
+    try:
+        try:
+            node = loader.get_single_node()
+        except yaml.composer.ComposerError as exc:
+            raise ScenarioError(_yaml_problem(exc)) from None
+        if node is None:
+            return None
+        _expanded_size(node)
+        return loader.construct_document(node)
+    except yaml.constructor.ConstructorError as exc:
+        tag = getattr(exc.problem_mark, "line", None)
+        found = re.search(r"tag '([^']+)'", str(exc.problem))
+        if found:
+            line = f"line {tag + 1}: " if tag is not None else ""
+            raise ScenarioError(
+                f"{line}tag {found.group(1).replace('tag:yaml.org,2002:', '!!')!r} is not "
+                "allowed: scenario files are plain data (mappings, lists, strings, "
+                "numbers, booleans)"
+            ) from None
+        raise ScenarioError(_yaml_problem(exc)) from None
+    except yaml.YAMLError as exc:
+        raise ScenarioError(_yaml_problem(exc)) from None
+    finally:
+        loader.dispose()
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc)
+    where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+    return f"{where}must be valid YAML; got {problem}"
+
+
+def _check_depth(data: Any, depth: int = 1) -> None:
+    if depth > MAX_DEPTH:
+        raise ScenarioError(f"must nest at most {MAX_DEPTH} levels; got deeper")
+    if isinstance(data, dict):
+        for v in data.values():
+            _check_depth(v, depth + 1)
+    elif isinstance(data, list):
+        for v in data:
+            _check_depth(v, depth + 1)
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def read_scenario_data(path: str | Path) -> dict[str, Any]:
+    """Read a scenario file into plain data, safely and within bounds.
+
+    Parameters
+    ----------
+    path : str or Path
+        A ``.yaml``, ``.yml``, ``.json`` or ``.toml`` file.
+
+    Returns
+    -------
+    dict
+        The top-level mapping.
+
+    Raises
+    ------
+    ScenarioError
+        If the file is missing, too large, not valid YAML/TOML, uses a tag or too many
+        aliases, nests too deeply, is empty or is not a mapping.
+    """
+    p = Path(path)
+    source = str(path)
+    try:
+        kind = _SUFFIXES.get(p.suffix.lower())
+        if kind is None:
+            raise ScenarioError(
+                f"file name must end in .yaml, .yml, .json or .toml; got {p.name!r}"
+            )
+        if not p.exists():
+            raise ScenarioError("file not found")
+        if not p.is_file():
+            raise ScenarioError("must be a file; got a directory or special file")
+        size = p.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ScenarioError(
+                f"file must be at most {MAX_FILE_BYTES / 1e6:.0f} MB; got "
+                f"{size / 1e6:.1f} MB"
+            )
+        raw = p.read_bytes()
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ScenarioError(
+                f"must be UTF-8 text; got an undecodable byte at offset {exc.start}"
+            ) from None
+        if kind == "toml":
+            try:
+                data: Any = tomllib.loads(text)
+            except tomllib.TOMLDecodeError as exc:
+                raise ScenarioError(f"must be valid TOML; got {exc}") from None
+            _check_depth(data)
+            if not data:
+                data = None
+        else:
+            data = _load_yaml(text)
+        if data is None:
+            raise ScenarioError("is empty; expected a scenario mapping")
+        if not isinstance(data, dict):
+            raise ScenarioError(
+                f"must be a mapping at the top level; got {_type_name(data)}"
+            )
+        return data
+    except ScenarioError as exc:
+        raise ScenarioError(exc.errors, source=source) from None
+    except OSError as exc:
+        raise ScenarioError(f"cannot be read; got {exc.strerror}", source=source) from None
+
+
+def parse_scenario(data: dict[str, Any], source: str | None = None) -> ScenarioSpec:
+    """Validate plain data into a :class:`ScenarioSpec`, listing every error.
+
+    Raises
+    ------
+    ScenarioError
+        With one :class:`~skyscreen.errors.FieldError` per problem.
+    """
+    try:
+        return ScenarioSpec.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError(format_validation_error(exc), source=source) from None
+
+
+def load_scenario(path: str | Path) -> ScenarioSpec:
+    """Load and validate a scenario file.
+
+    A file without ``name`` is named after its stem.
+
+    Parameters
+    ----------
+    path : str or Path
+        The scenario file (YAML or TOML).
+
+    Returns
+    -------
+    ScenarioSpec
+        The validated scenario with class defaults filled in.
+
+    Raises
+    ------
+    ScenarioError
+        Naming the file and every problem in it.
+
+    Examples
+    --------
+    >>> from skyscreen.scenario import example_path
+    >>> spec = load_scenario(example_path("quickstart"))
+    >>> spec.name
+    'quickstart'
+    """
+    data = read_scenario_data(path)
+    if "name" not in data:
+        stem = re.sub(r"[^A-Za-z0-9_.\-]", "-", Path(path).stem).lstrip("-_.") or "scenario"
+        data = {"name": stem, **data}
+    return parse_scenario(data, source=str(path))
+
+
+def dump_scenario(spec: ScenarioSpec, path: str | Path | None = None) -> str:
+    """Write a scenario as YAML with every default expanded; return the text.
+
+    ``load_scenario(dump_scenario(spec, p))`` gives back an equal spec.
+    """
+    data = spec.model_dump(mode="json", by_alias=True, exclude_none=True)
+    text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    if path is not None:
+        Path(path).write_text(text, encoding="utf-8")
+    return text
+
+
+def scenario_json_schema() -> dict[str, Any]:
+    """JSON Schema (draft 2020-12) of scenario files, for editors."""
+    schema = ScenarioSpec.model_json_schema(by_alias=True, mode="validation")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "skyscreen scenario"
+    return schema
+
+
+# --------------------------------------------------------------------------- errors
+
+
+def _type_name(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "null"
+    return type(value).__name__
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, dict | list) or value is None:
+        return _type_name(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        shown = value if len(value) <= 60 else value[:57] + "..."
+        return repr(shown)
+    return repr(value)
+
+
+def _path(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    prev: int | str | None = None
+    for part in loc:
+        if isinstance(part, str) and isinstance(prev, int) and part in _UNION_TAGS:
+            prev = part
+            continue  # pydantic's union tag, not a field
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part == "class_":
+            out += ".class" if out else "class"
+        else:
+            out += f".{part}" if out else part
+        prev = part
+    return out
+
+
+def _field_names() -> list[str]:
+    from skyscreen.scenario import spec as specs
+
+    names: set[str] = set()
+    for obj in vars(specs).values():
+        fields = getattr(obj, "model_fields", None)
+        if isinstance(fields, dict):
+            names.update(f.alias or n for n, f in fields.items())
+    return sorted(names)
+
+
+def _message(err: Any) -> tuple[str, str]:
+    kind = err["type"]
+    ctx = err.get("ctx", {})
+    got = _shown(err.get("input"))
+    loc = tuple(err["loc"])
+    if kind == "missing":
+        return "", "is required; got nothing"
+    if kind == "extra_forbidden":
+        close = difflib.get_close_matches(str(loc[-1]), _field_names(), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        return "", f"is not a known field{hint}; got {got}"
+    bounds = {
+        "greater_than": ("gt", ">"),
+        "greater_than_equal": ("ge", ">="),
+        "less_than": ("lt", "<"),
+        "less_than_equal": ("le", "<="),
+    }
+    if kind in bounds:
+        key, op = bounds[kind]
+        return "", f"must be {op} {ctx.get(key)}; got {got}"
+    if kind in {"float_parsing", "float_type"}:
+        return "", f"must be a number; got {got}"
+    if kind in {"int_parsing", "int_type", "int_from_float"}:
+        return "", f"must be an integer; got {got}"
+    if kind in {"bool_parsing", "bool_type"}:
+        return "", f"must be true or false; got {got}"
+    if kind in {"string_type", "string_sub_type"}:
+        return "", f"must be a string; got {got}"
+    if kind == "finite_number":
+        return "", f"must be a finite number; got {got}"
+    if kind == "literal_error":
+        return "", f"must be one of {ctx.get('expected')}; got {got}"
+    if kind in {"union_tag_invalid", "union_tag_not_found"}:
+        field = "class" if "class" in str(ctx.get("discriminator", "")) else "kind"
+        if kind == "union_tag_not_found":
+            return field, "is required; got nothing"
+        return field, (
+            f"must be one of {ctx.get('expected_tags')}; got {_shown(ctx.get('tag'))}"
+        )
+    if kind in {"model_type", "dict_type", "model_attributes_type"}:
+        return "", f"must be a mapping; got {got}"
+    if kind == "list_type":
+        return "", f"must be a list; got {got}"
+    if kind == "too_short":
+        return "", (
+            f"must have at least {ctx.get('min_length')} item(s); got "
+            f"{ctx.get('actual_length')}"
+        )
+    if kind == "too_long":
+        return "", (
+            f"must have at most {ctx.get('max_length')} item(s); got "
+            f"{ctx.get('actual_length')}"
+        )
+    if kind == "string_pattern_mismatch":
+        return "", (
+            f"must contain only letters, digits, '_', '-' and '.', starting with a "
+            f"letter or digit; got {got}"
+        )
+    if kind == "string_too_short":
+        return "", f"must not be empty; got {got}"
+    if kind == "string_too_long":
+        n = len(err["input"]) if isinstance(err.get("input"), str) else "more"
+        return "", f"must be at most {ctx.get('max_length')} characters; got {n}"
+    if kind == "value_error":
+        msg = str(ctx.get("error", err["msg"]))
+        return "", msg
+    if kind == "cross_check":
+        return "", str(err["msg"])
+    return "", f"{err['msg']}; got {got}"
+
+
+def format_validation_error(exc: ValidationError) -> list[FieldError]:
+    """Turn a pydantic error into field errors: path, expectation, value.
+
+    Examples
+    --------
+    >>> from pydantic import ValidationError
+    >>> try:
+    ...     ScenarioSpec.model_validate({"name": "x"})
+    ... except ValidationError as e:
+    ...     print(format_validation_error(e)[0])
+    origin is required; got nothing
+    """
+    out: list[FieldError] = []
+    for err in exc.errors(include_url=False):
+        suffix, message = _message(err)
+        path = _path(tuple(err["loc"]))
+        if suffix:
+            path = f"{path}.{suffix}" if path else suffix
+        fe = FieldError(path, message)
+        if fe not in out:
+            out.append(fe)
+    return out

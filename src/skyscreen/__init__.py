@@ -1,0 +1,42 @@
+"""skyscreen: counter-drone air-defence simulation and analysis.
+
+All parameters are notional and supplied by the user; skyscreen drives no hardware.
+
+Examples
+--------
+>>> import skyscreen
+>>> from skyscreen.scenario import example_path
+>>> spec = skyscreen.load_scenario(example_path("quickstart"))
+>>> result = skyscreen.simulate(spec, replications=10, seed=1, workers=1)
+>>> sorted(result.stats()["metric"])[:2]
+['P(at least one leaker)', 'P(fuel damaged)']
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from skyscreen.errors import (
+    ModelError,
+    ResultSchemaError,
+    RunDirectoryError,
+    ScenarioError,
+    SkyscreenError,
+)
+from skyscreen.run import RunResult, load_run, simulate
+from skyscreen.scenario import ScenarioSpec, dump_scenario, load_scenario
+
+__all__ = [
+    "ModelError",
+    "ResultSchemaError",
+    "RunDirectoryError",
+    "RunResult",
+    "ScenarioError",
+    "ScenarioSpec",
+    "SkyscreenError",
+    "__version__",
+    "dump_scenario",
+    "load_run",
+    "load_scenario",
+    "simulate",
+]

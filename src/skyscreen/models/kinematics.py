@@ -51,7 +51,7 @@ def wrap_angle(angle_rad: Any) -> FloatArray:
 
 
 def steer_heading(
-    heading_rad: Any, desired_rad: Any, max_rate_rad_s: Any, dt_s: float
+    heading_rad: Any, desired_rad: Any, max_rate_rad_s: Any, dt_s: Any
 ) -> FloatArray:
     """Turn from ``heading_rad`` toward ``desired_rad`` by at most ``max_rate·dt``.
 

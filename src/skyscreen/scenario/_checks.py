@@ -140,13 +140,18 @@ def cross_check(spec: ScenarioSpec) -> None:
                         tgt.site,
                     )
                 )
-        last = raid.launch_time_s + (raid.count - 1) * raid.launch_interval_s
+        last = (
+            raid.launch_time_s
+            + (raid.count - 1) * raid.launch_interval_s
+            + raid.launch_jitter_s
+        )
         if last >= spec.run.duration_s:
             errors.append(
                 _err(
                     ("raids", ri, "launch_time_s"),
-                    f"must launch the last drone before run.duration_s "
-                    f"({spec.run.duration_s}); got last launch at {last}",
+                    f"must launch the last drone (with its jitter) before "
+                    f"run.duration_s ({spec.run.duration_s}); got last launch at "
+                    f"{last}",
                     raid.launch_time_s,
                 )
             )

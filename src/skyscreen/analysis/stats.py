@@ -1,0 +1,112 @@
+"""Confidence intervals for Monte Carlo estimates.
+
+Means get a Student-t interval (replications are independent and identically
+distributed); probabilities get the Wilson score interval, which keeps its coverage near
+0 and 1 where the normal interval fails (Wilson 1927; Brown, Cai & DasGupta 2001).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+__all__ = ["SUMMARY_METRICS", "mean_interval", "summary_stats", "wilson_interval"]
+
+SUMMARY_METRICS = (
+    "n_launched",
+    "n_detected",
+    "n_engaged",
+    "n_killed",
+    "n_defeated",
+    "n_leaked",
+    "n_expended",
+    "n_airborne",
+    "value_damaged_usd",
+    "casualties",
+    "rounds_fired",
+    "missiles_fired",
+    "munitions_cost_usd",
+)
+
+
+def mean_interval(x: Any, level: float = 0.95) -> tuple[float, float, float]:
+    """Mean of ``x`` and its Student-t confidence interval.
+
+    Examples
+    --------
+    >>> m, lo, hi = mean_interval([1.0, 2.0, 3.0])
+    >>> m, round(lo, 3), round(hi, 3)
+    (2.0, -0.484, 4.484)
+    """
+    a = np.asarray(x, dtype=np.float64)
+    n = a.size
+    if n == 0:
+        return float("nan"), float("nan"), float("nan")
+    m = float(a.mean())
+    if n == 1:
+        return m, float("nan"), float("nan")
+    half = float(stats.t.ppf(0.5 + level / 2.0, n - 1) * a.std(ddof=1) / np.sqrt(n))
+    return m, m - half, m + half
+
+
+def wilson_interval(k: Any, n: Any, level: float = 0.95) -> tuple[Any, Any]:
+    """Wilson score interval for a binomial proportion k/n.
+
+    Examples
+    --------
+    >>> lo, hi = wilson_interval(0, 100)
+    >>> round(float(lo), 4), round(float(hi), 4)
+    (0.0, 0.037)
+    """
+    k = np.asarray(k, dtype=np.float64)
+    n = np.asarray(n, dtype=np.float64)
+    z = stats.norm.ppf(0.5 + level / 2.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = k / n
+        den = 1.0 + z * z / n
+        centre = (p + z * z / (2.0 * n)) / den
+        half = z * np.sqrt(p * (1.0 - p) / n + z * z / (4.0 * n * n)) / den
+    lo, hi = np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0)
+    if lo.ndim == 0:
+        return float(lo), float(hi)
+    return lo, hi
+
+
+def summary_stats(
+    summary: pd.DataFrame, assets: pd.DataFrame, level: float = 0.95
+) -> pd.DataFrame:
+    """Means with intervals of the summary metrics, and Wilson intervals of probabilities.
+
+    Parameters
+    ----------
+    summary : DataFrame
+        One row per replication (``summary.parquet``).
+    assets : DataFrame
+        One row per asset per replication (``assets.parquet``).
+
+    Returns
+    -------
+    DataFrame
+        Columns ``metric, kind, estimate, ci_low, ci_high, n``; ``kind`` is ``mean`` or
+        ``probability``. Probabilities: ``P(at least one leaker)`` and
+        ``P(<asset> damaged)``.
+    """
+    rows = []
+    n = len(summary)
+    for col in SUMMARY_METRICS:
+        m, lo, hi = mean_interval(summary[col].to_numpy(), level)
+        rows.append((col, "mean", m, lo, hi, n))
+    k = int((summary["n_leaked"] > 0).sum())
+    lo, hi = wilson_interval(k, n, level)
+    rows.append(("P(at least one leaker)", "probability", k / n if n else np.nan, lo, hi, n))
+    if len(assets):
+        grouped = assets.groupby("asset", sort=False, observed=True)["damaged"]
+        for asset, col in grouped:
+            k = int(col.sum())
+            m = int(col.size)
+            lo, hi = wilson_interval(k, m, level)
+            rows.append((f"P({asset} damaged)", "probability", k / m, lo, hi, m))
+    return pd.DataFrame(rows, columns=["metric", "kind", "estimate", "ci_low", "ci_high", "n"])

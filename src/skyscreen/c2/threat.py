@@ -1,0 +1,72 @@
+r"""Threat evaluation: how much value each drone puts at risk, and how soon.
+
+For drone j and asset a, the closest point of approach under constant velocity, in the
+horizontal plane (a one-way-attack drone cruising over its target dives onto it, so its
+height says little about the threat), gives the miss distance :math:`d_{cpa}` and time to
+go :math:`t_{go}`. With danger radius :math:`r_d = r_a + R_L + m` (asset radius, warhead
+lethal radius, margin), the threat value is
+
+.. math:: V_j = \max_a\; V_a\, e^{-\frac12 (d_{cpa}/r_d)^2} / (1 + t_{go}/\tau),
+
+smooth, so a drone on a dog-leg route is not valued at zero (MODELS.md, Command and
+control).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from skyscreen._typing import FloatArray
+from skyscreen.models.kinematics import closest_approach
+
+__all__ = ["threat_values"]
+
+
+def threat_values(
+    pos_m: FloatArray,
+    vel_mps: FloatArray,
+    lethal_radius_m: FloatArray,
+    asset_pos_m: FloatArray,
+    asset_radius_m: FloatArray,
+    asset_value_usd: FloatArray,
+    margin_m: float,
+    tau_s: float,
+) -> FloatArray:
+    """Threat value of every drone, vectorised over replications, drones and assets.
+
+    Parameters
+    ----------
+    pos_m, vel_mps : ndarray of shape (n_rep, n_drone, 3)
+        Drone positions (m) and velocities (m/s).
+    lethal_radius_m : ndarray of shape (n_drone,)
+        Warhead lethal radius of each drone (m).
+    asset_pos_m : ndarray of shape (n_asset, 3)
+    asset_radius_m, asset_value_usd : ndarray of shape (n_asset,)
+    margin_m : float
+        Margin added to the danger radius (m).
+    tau_s : float
+        Urgency scale τ (s).
+
+    Returns
+    -------
+    ndarray of shape (n_rep, n_drone)
+        Threat value (USD at risk, discounted by time to go).
+
+    Examples
+    --------
+    >>> pos = np.array([[[-1000.0, 0.0, 100.0]]])
+    >>> vel = np.array([[[50.0, 0.0, 0.0]]])
+    >>> v = threat_values(pos, vel, np.array([10.0]), np.zeros((1, 3)),
+    ...                   np.array([20.0]), np.array([1e6]), 20.0, 20.0)
+    >>> round(float(v[0, 0]))  # head-on, t_go = 20 s = tau: half the value
+    500000
+    """
+    rel = pos_m[:, :, None, :2] - asset_pos_m[None, None, :, :2]  # (R, D, A, 2)
+    vel = np.broadcast_to(vel_mps[:, :, None, :2], rel.shape)
+    d_cpa, t_go = closest_approach(rel, vel)
+    r_d = asset_radius_m[None, None, :] + lethal_radius_m[None, :, None] + margin_m
+    r_d = np.maximum(r_d, 1e-9)
+    v = asset_value_usd * np.exp(-0.5 * (d_cpa / r_d) ** 2) / (1.0 + t_go / tau_s)
+    if v.shape[-1] == 0:
+        return np.zeros(pos_m.shape[:2])
+    return np.asarray(v.max(axis=-1))

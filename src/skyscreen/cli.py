@@ -1,0 +1,240 @@
+"""The ``skyscreen`` command line.
+
+Every error a user can cause prints one clear message (no traceback) and exits 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import shutil
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+__all__ = ["main"]
+
+EXIT_USAGE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that exits 2 with a one-line message (its default, made explicit)."""
+
+    def error(self, message: str) -> Any:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"error: {message}\n")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an integer; got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1; got {value}")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an integer; got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0; got {value}")
+    return value
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="skyscreen",
+        description="Counter-drone air-defence simulation (notional parameters only).",
+    )
+    parser.add_argument("--version", action="store_true", help="print the version")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    p = sub.add_parser("validate", help="check a scenario file and list every error")
+    p.add_argument("scenario", metavar="SCENARIO")
+
+    p = sub.add_parser("run", help="run a scenario's Monte Carlo replications")
+    p.add_argument("scenario", metavar="SCENARIO")
+    p.add_argument("-n", "--replications", type=_positive_int, metavar="REPS",
+                   help="replications (default: the scenario's)")
+    p.add_argument("--seed", type=_non_negative_int, help="root seed")
+    p.add_argument("--fidelity", choices=["truth", "tracked"], default="truth")
+    p.add_argument("--out", metavar="DIR",
+                   help="run directory (default runs/<name>-<timestamp>)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace an existing non-empty run directory")
+    p.add_argument("--events", action="store_true", help="record the event log")
+    p.add_argument("--record", type=_non_negative_int, default=0, metavar="K",
+                   help="record trajectories of the first K replications")
+    p.add_argument("--workers", type=_positive_int, metavar="N",
+                   help="worker processes (default: CPU count)")
+    p.add_argument("--chunk-size", type=_positive_int, metavar="C",
+                   help="replications per chunk")
+    p.add_argument("--executor", choices=["local", "dask"], default="local")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address")
+    p.add_argument("--dt-s", type=float, metavar="DT", help="override the time step (s)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    sub.add_parser("schema", help="print the JSON Schema of scenario files")
+
+    p = sub.add_parser("examples", help="list the bundled example scenarios")
+    p.add_argument("--copy", metavar="DIR", help="copy them into DIR")
+    return parser
+
+
+def _fmt(value: float, metric: str) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    if metric.endswith("_usd"):
+        return f"${value:,.0f}"
+    return f"{value:,.2f}"
+
+
+def _print_summary(result: Any, out_dir: Path) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    stats = result.stats()
+    console = Console()
+    table = Table(
+        title=f"{result.scenario.name}: {result.n_replications:,} replications, "
+        f"seed {result.seed}",
+        title_justify="left",
+    )
+    table.add_column("metric")
+    table.add_column("mean / probability", justify="right")
+    table.add_column("95% interval", justify="right")
+    for row in stats.itertuples(index=False):
+        if row.kind == "mean":
+            est = _fmt(row.estimate, row.metric)
+            ci = f"{_fmt(row.ci_low, row.metric)} - {_fmt(row.ci_high, row.metric)}"
+        else:
+            est = f"{row.estimate:.3f}"
+            ci = f"{row.ci_low:.3f} - {row.ci_high:.3f}"
+        table.add_row(row.metric, est, ci)
+    console.print(table)
+    console.print(f"wall time {result.meta['wall_time_s']:.1f} s; results in {out_dir}")
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from skyscreen.scenario import load_scenario
+
+    load_scenario(args.scenario)
+    print("ok")
+    return 0
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from skyscreen.errors import SkyscreenError
+    from skyscreen.io import default_out_dir
+    from skyscreen.io.rundir import _check_target
+    from skyscreen.run import simulate
+    from skyscreen.scenario import load_scenario
+
+    if args.executor == "dask":
+        raise SkyscreenError("executor 'dask' is not available yet")
+    if args.scheduler is not None:
+        raise SkyscreenError("--scheduler needs --executor dask, which is not available yet")
+    if args.fidelity == "tracked":
+        raise SkyscreenError("fidelity 'tracked' is not available yet")
+    spec = load_scenario(args.scenario)
+    out = Path(args.out) if args.out else default_out_dir(spec.name)
+    _check_target(out, args.overwrite)  # fail before spending the time
+    result = simulate(
+        spec,
+        replications=args.replications,
+        seed=args.seed,
+        fidelity=args.fidelity,
+        workers=args.workers,
+        chunk_size=args.chunk_size,
+        events=args.events,
+        record=args.record,
+        progress=not args.quiet,
+        dt_s=args.dt_s,
+    )
+    path = result.save(out, overwrite=args.overwrite)
+    _print_summary(result, path)
+    return 0
+
+
+def _cmd_schema(args: argparse.Namespace) -> int:
+    from skyscreen.scenario import scenario_json_schema
+
+    print(json.dumps(scenario_json_schema(), indent=2))
+    return 0
+
+
+def _cmd_examples(args: argparse.Namespace) -> int:
+    from skyscreen.errors import SkyscreenError
+    from skyscreen.scenario import example_names, example_path, read_scenario_data
+
+    names = example_names()
+    if args.copy:
+        dest = Path(args.copy)
+        dest.mkdir(parents=True, exist_ok=True)
+        clashes = [n for n in names if (dest / f"{n}.yaml").exists()]
+        if clashes:
+            raise SkyscreenError(
+                f"{dest}: must not already hold the examples; got {clashes} there"
+            )
+        for n in names:
+            shutil.copyfile(example_path(n), dest / f"{n}.yaml")
+            print(dest / f"{n}.yaml")
+        return 0
+    for n in names:
+        data = read_scenario_data(example_path(n))
+        desc = " ".join(str(data.get("description", "")).split())
+        print(f"{n:<18} {desc}")
+        print(f"{'':<18} {example_path(n)}")
+    return 0
+
+
+_COMMANDS = {
+    "validate": _cmd_validate,
+    "run": _cmd_run,
+    "schema": _cmd_schema,
+    "examples": _cmd_examples,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``skyscreen`` command; returns the exit status."""
+    parser = _build_parser()
+    args = parser.parse_args(argv)
+    if args.version:
+        from skyscreen import __version__
+
+        print(f"skyscreen {__version__}")
+        return 0
+    if args.command is None:
+        parser.print_help()
+        return EXIT_USAGE
+    from skyscreen.errors import SkyscreenError
+
+    try:
+        return _COMMANDS[args.command](args)
+    except SkyscreenError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug: say so briefly, full traceback on request
+        if os.environ.get("SKYSCREEN_DEBUG"):
+            raise
+        print(
+            f"internal error: {type(exc).__name__}: {exc}\n"
+            "(this is a bug in skyscreen; set SKYSCREEN_DEBUG=1 for the traceback)",
+            file=sys.stderr,
+        )
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,1081 @@
+"""The batched engine: ``run_chunk`` steps a chunk of replications on the time grid.
+
+Step ``s`` covers ``(t0, t1] = (s·dt, (s+1)·dt]``. Within it, in this order:
+
+1. drones launched in the step appear and every flying drone moves to ``t1``
+   (arrivals at the aim point get their exact time within the step);
+2. jammers act on rf_link drones (link loss after ``link_loss_delay_s``);
+3. shots whose time of resolution falls in the step are resolved;
+4. each drone's outcomes in the step are ordered by their time — a kill and an arrival
+   at the same instant count as a kill — and arrivals detonate (damage, casualties);
+5. radars that scan in the step detect the surviving drones;
+6. reloads complete;
+7. on decision steps, C2 evaluates threats and assigns free weapons (greedy MMR);
+8. weapons whose fire time has come fire: gun bursts (outcome drawn from the burst's
+   aim bias) and missiles (outcome drawn from Pk at the intercept range).
+
+Outcomes are realised per replication; random numbers come from per-replication streams
+(:mod:`skyscreen.engine.rng`), so a replication's result does not depend on its chunk.
+A chunk stops early once every replication in it is quiet for good (no drone left to
+launch or flying and no shot in the air): the skipped steps would change nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from scipy import special
+
+from skyscreen._typing import BoolArray, FloatArray, IntArray
+from skyscreen.c2.threat import threat_values
+from skyscreen.c2.wta import greedy_assign_batch
+from skyscreen.engine._tables import Tables, make_tables
+from skyscreen.engine.rng import BlockStream, Purpose, uniforms
+from skyscreen.engine.state import (
+    CAUSE_ARRIVAL,
+    CAUSE_ENDURANCE,
+    CAUSE_GUN,
+    CAUSE_JAMMER,
+    CAUSE_MISSILE,
+    DEFEATED,
+    EXPENDED,
+    FLYING,
+    KILLED,
+    LEAKED,
+    NEUTRALISED,
+    PENDING,
+    ChunkState,
+    full,
+)
+from skyscreen.models import damage as damage_model
+from skyscreen.models import gun as gun_model
+from skyscreen.models import jammer as jammer_model
+from skyscreen.models import kinematics
+from skyscreen.models import missile as missile_model
+from skyscreen.models import radar as radar_model
+from skyscreen.scenario.compile import GUIDANCE, LINK_LOSS, ScenarioParams
+
+__all__ = ["EVENT_KINDS", "OUTCOMES", "ChunkResult", "run_chunk"]
+
+EVENT_KINDS = (
+    "launch",
+    "detect",
+    "assign",
+    "fire",
+    "kill",
+    "miss",
+    "cancel",
+    "leak",
+    "damage",
+    "link_lost",
+    "expended",
+    "defeated",
+)
+"""Event kinds recorded with ``events=True`` (codes are indices)."""
+OUTCOMES = ("", "kill", "miss", "target_lost", "out_of_envelope", "no_ammunition")
+"""Event outcome codes below ``len(OUTCOMES)``; larger codes name an asset
+(``code - len(OUTCOMES)``)."""
+
+_RF = GUIDANCE.index("rf_link")
+_HOVER, _RETURN, _LAND, _CRASH = (LINK_LOSS.index(b) for b in ("hover", "return", "land",
+                                                                "crash"))
+_EV = {k: i for i, k in enumerate(EVENT_KINDS)}
+_OUT = {k: i for i, k in enumerate(OUTCOMES)}
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class ChunkResult:
+    """Per-replication outcomes of a chunk, as arrays (R = replications in the chunk).
+
+    Attributes
+    ----------
+    replications : int (R,)
+    drone_status, drone_cause, drone_effector, drone_target : int (R, D)
+        Final state code (terminal, or FLYING for airborne), cause, effector, target.
+    drone_t_launch_s, drone_t_first_detect_s, drone_t_first_shot_s, drone_t_end_s :
+        float (R, D)
+    drone_end_m : float (R, D, 3)
+    eff_engagements, eff_rounds, eff_missiles, eff_kills : int (R, E)
+    asset_hits, asset_casualties, asset_debris : int (R, A)
+    asset_damaged : bool (R, A)
+    events : dict of arrays or None
+        ``replication, t_s, kind, drone, ref, x_m, y_m, z_m, outcome`` (codes).
+    tracks : dict of arrays or None
+        ``replication, t_s, drone, x_m, y_m, z_m, status`` for recorded replications.
+    n_steps_run : int
+        Steps actually stepped (the rest were provably quiet).
+    """
+
+    replications: IntArray
+    drone_status: IntArray
+    drone_cause: IntArray
+    drone_effector: IntArray
+    drone_target: IntArray
+    drone_t_launch_s: FloatArray
+    drone_t_first_detect_s: FloatArray
+    drone_t_first_shot_s: FloatArray
+    drone_t_end_s: FloatArray
+    drone_end_m: FloatArray
+    eff_engagements: IntArray
+    eff_rounds: IntArray
+    eff_missiles: IntArray
+    eff_kills: IntArray
+    asset_hits: IntArray
+    asset_damaged: BoolArray
+    asset_casualties: IntArray
+    asset_debris: IntArray
+    events: dict[str, Any] | None
+    tracks: dict[str, Any] | None
+    n_steps_run: int
+
+
+# --------------------------------------------------------------------------- setup
+
+
+def _init_state(p: ScenarioParams, tb: Tables, reps: IntArray, seed: int) -> ChunkState:
+    """Draw per-replication launch and damage randomness and build the state."""
+    dr, a_ = p.drones, p.assets
+    n_rep, n_d, n_a = len(reps), dr.n, a_.n
+    g, m = p.guns, p.missiles
+
+    # LAUNCH stream: per drone [launch delay, disc radius, disc angle, speed, offset,
+    # target choice] — a fixed count, whether or not the scenario uses each.
+    u = uniforms(seed, reps, Purpose.LAUNCH, (n_d, 6))
+    t_launch = dr.t_launch_s + u[..., 0] * dr.launch_jitter_s
+    rad = dr.launch_radius_m * np.sqrt(u[..., 1])
+    ang = 2.0 * np.pi * u[..., 2]
+    home = np.broadcast_to(dr.launch_pos_m, (n_rep, n_d, 3)).copy()
+    home[..., 0] += rad * np.cos(ang)
+    home[..., 1] += rad * np.sin(ang)
+    z_speed = special.ndtri(np.clip(u[..., 3], 1e-12, 1.0 - 1e-12))
+    speed = dr.speed_mps * np.maximum(1.0 + dr.speed_jitter * z_speed, 0.2)
+    z_off = special.ndtri(np.clip(u[..., 4], 1e-12, 1.0 - 1e-12))
+    offset = dr.route_offset_m * z_off
+
+    # Target choice: fixed, or inverse CDF over value weights.
+    cdf = np.cumsum(dr.target_weight, axis=1)  # (D, A)
+    drawn = (u[..., 5][..., None] >= cdf[None, :, :]).sum(axis=-1)
+    drawn = np.minimum(drawn, max(n_a - 1, 0))
+    target = np.where(dr.target_asset[None, :] >= 0, dr.target_asset[None, :], drawn)
+
+    # Route: waypoints shifted laterally (perpendicular to launch -> aim), then the aim.
+    n_l = dr.route_m.shape[1] + 1
+    route = np.empty((n_rep, n_d, n_l, 3))
+    route[:, :, :-1, :] = dr.route_m[None]
+    aim = a_.pos_m[target]  # (R, D, 3)
+    axis = aim[..., :2] - home[..., :2]
+    axis /= np.maximum(np.linalg.norm(axis, axis=-1, keepdims=True), 1e-9)
+    normal = np.stack([-axis[..., 1], axis[..., 0]], axis=-1)
+    route[:, :, :-1, :2] += (offset[..., None] * normal)[:, :, None, :]
+    idx_aim = dr.n_waypoints  # (D,)
+    rr, dd = np.meshgrid(np.arange(n_rep), np.arange(n_d), indexing="ij")
+    route[rr, dd, idx_aim[None, :]] = aim
+    # Fill padding beyond the aim point with the aim (never visited).
+    for k in range(n_l):
+        beyond = k > idx_aim
+        if beyond.any():
+            route[:, beyond, k] = aim[:, beyond]
+
+    dz = uniforms(seed, reps, Purpose.DAMAGE, (n_d, 2 + 2 * n_a))
+    impact_z = special.ndtri(np.clip(dz[..., :2], 1e-12, 1.0 - 1e-12))
+
+    heading0 = np.arctan2(route[:, :, 0, 1] - home[..., 1], route[:, :, 0, 0] - home[..., 0])
+    n_s = len(tb.slot_effector)
+    n_e = len(p.effector_ids)
+    return ChunkState(
+        status=full((n_rep, n_d), PENDING, np.int8),
+        pos_m=home.copy(),
+        vel_mps=np.zeros((n_rep, n_d, 3)),
+        heading_rad=heading0,
+        speed_mps=speed,
+        route_m=route,
+        wp_idx=np.zeros((n_rep, n_d), dtype=np.int64),
+        diving=np.zeros((n_rep, n_d), dtype=bool),
+        home_m=home,
+        t_launch_s=t_launch,
+        t_end_s=full((n_rep, n_d), np.nan),
+        t_first_detect_s=full((n_rep, n_d), np.nan),
+        t_last_detect_s=full((n_rep, n_d), -np.inf),
+        t_first_shot_s=full((n_rep, n_d), np.nan),
+        cause=np.zeros((n_rep, n_d), dtype=np.int8),
+        effector=full((n_rep, n_d), -1, np.int64),
+        target=target.astype(np.int64),
+        jam_s=np.zeros((n_rep, n_d)),
+        link_lost=np.zeros((n_rep, n_d), dtype=bool),
+        pending=np.zeros((n_rep, n_d), dtype=np.int64),
+        assessed_s=full((n_rep, n_d), -np.inf),
+        impact_z=impact_z,
+        damage_u=dz[..., 2 : 2 + n_a],
+        casualty_u=dz[..., 2 + n_a :],
+        gun_rounds=np.broadcast_to(g.magazine_rounds, (n_rep, g.n)).copy(),
+        gun_reloads_left=np.broadcast_to(g.reloads, (n_rep, g.n)).copy(),
+        gun_reload_done_s=full((n_rep, g.n), np.inf),
+        gun_busy_s=full((n_rep, g.n), -np.inf),
+        gun_az_rad=np.zeros((n_rep, g.n)),
+        gun_el_rad=np.zeros((n_rep, g.n)),
+        gun_target=full((n_rep, g.n), -1, np.int64),
+        gun_fire_s=full((n_rep, g.n), np.inf),
+        gun_engagements=np.zeros((n_rep, g.n), dtype=np.int64),
+        gun_rounds_fired=np.zeros((n_rep, g.n), dtype=np.int64),
+        gun_reloads_done=np.zeros((n_rep, g.n), dtype=np.int64),
+        msl_ready=np.broadcast_to(m.ready_rounds, (n_rep, m.n)).copy(),
+        msl_reloads_left=np.broadcast_to(m.reloads, (n_rep, m.n)).copy(),
+        msl_reload_done_s=full((n_rep, m.n), np.inf),
+        msl_target=full((n_rep, m.n), -1, np.int64),
+        msl_launch_s=full((n_rep, m.n), np.inf),
+        msl_engagements=np.zeros((n_rep, m.n), dtype=np.int64),
+        msl_fired=np.zeros((n_rep, m.n), dtype=np.int64),
+        msl_reloads_done=np.zeros((n_rep, m.n), dtype=np.int64),
+        shot_active=np.zeros((n_rep, n_s), dtype=bool),
+        shot_drone=np.zeros((n_rep, n_s), dtype=np.int64),
+        shot_t_s=full((n_rep, n_s), np.inf),
+        shot_kill=np.zeros((n_rep, n_s), dtype=bool),
+        shot_pk=np.zeros((n_rep, n_s)),
+        eff_kills=np.zeros((n_rep, n_e), dtype=np.int64),
+        jam_defeats=np.zeros((n_rep, n_e), dtype=np.int64),
+        asset_hits=np.zeros((n_rep, n_a), dtype=np.int64),
+        asset_damaged=np.zeros((n_rep, n_a), dtype=bool),
+        asset_casualties=np.zeros((n_rep, n_a), dtype=np.int64),
+        asset_debris=np.zeros((n_rep, n_a), dtype=np.int64),
+    )
+
+
+# --------------------------------------------------------------------------- events
+
+
+class _Events:
+    """Append-only event columns (only when events are requested)."""
+
+    def __init__(self, reps: IntArray) -> None:
+        self.reps = reps
+        self.cols: dict[str, list[Any]] = {
+            k: []
+            for k in ("replication", "t_s", "kind", "drone", "ref", "x_m", "y_m",
+                      "z_m", "outcome")
+        }
+
+    def add(
+        self,
+        kind: str,
+        r: IntArray,
+        t: Any,
+        drone: Any,
+        ref: Any,
+        pos: FloatArray,
+        outcome: Any = 0,
+    ) -> None:
+        n = len(r)
+        if n == 0:
+            return
+        c = self.cols
+        c["replication"].append(self.reps[r])
+        c["t_s"].append(np.broadcast_to(np.asarray(t, dtype=np.float64), (n,)))
+        c["kind"].append(np.full(n, _EV[kind], dtype=np.int8))
+        c["drone"].append(np.broadcast_to(np.asarray(drone, dtype=np.int64), (n,)))
+        c["ref"].append(np.broadcast_to(np.asarray(ref, dtype=np.int64), (n,)))
+        c["x_m"].append(pos[:, 0])
+        c["y_m"].append(pos[:, 1])
+        c["z_m"].append(pos[:, 2])
+        c["outcome"].append(np.broadcast_to(np.asarray(outcome, dtype=np.int64), (n,)))
+
+    def result(self) -> dict[str, Any]:
+        out = {}
+        for k, parts in self.cols.items():
+            out[k] = np.concatenate(parts) if parts else np.zeros(0)
+        return out
+
+
+# --------------------------------------------------------------------------- kernels
+
+
+def _gather_route(st: ChunkState) -> FloatArray:
+    """Current route point of every drone, (R, D, 3)."""
+    idx = st.wp_idx[:, :, None, None]
+    return np.take_along_axis(st.route_m, np.broadcast_to(idx, (*idx.shape[:3], 3)), axis=2)[
+        :, :, 0, :
+    ]
+
+
+def _launch_and_move(
+    st: ChunkState, p: ScenarioParams, t0: float, t1: float, ev: _Events | None
+) -> FloatArray:
+    """Launch due drones and move every flying one to ``t1``.
+
+    Returns the arrival time (R, D) of drones reaching their aim point in the step
+    (inf otherwise). Drones that arrive stay FLYING here; the outcome ordering decides.
+    """
+    dr = p.drones
+    new = (st.status == PENDING) & (st.t_launch_s <= t1)
+    if new.any():
+        st.status[new] = FLYING
+        if ev is not None:
+            r, d = np.nonzero(new)
+            ev.add("launch", r, st.t_launch_s[r, d], d, -1, st.home_m[r, d])
+    flying = st.status == FLYING
+    neut = st.status == NEUTRALISED
+    arrive = np.full(st.status.shape, np.inf)
+    if not (flying.any() or neut.any()):
+        return arrive
+    start = np.maximum(st.t_launch_s, t0)
+    dte = np.where(flying | neut, np.clip(t1 - start, 0.0, t1 - t0), 0.0)
+
+    # Neutralised drones: hover in place, or fly home.
+    returning = neut & (dr.on_link_loss[None, :] == _RETURN)
+    hovering = neut & ~returning
+    dte = np.where(hovering, 0.0, dte)
+    tgt = _gather_route(st)
+    tgt = np.where(returning[..., None], st.home_m, tgt)
+    final = (st.wp_idx == dr.n_waypoints[None, :]) & ~returning
+    dxy = tgt[..., :2] - st.pos_m[..., :2]
+    dist_h = np.hypot(dxy[..., 0], dxy[..., 1])
+    st.diving |= flying & final & (dist_h <= dr.dive_range_m[None, :])
+    dive = st.diving & flying
+    cruise = (flying & ~dive) | returning
+
+    speed = st.speed_mps
+    # Cruise: bank-limited steering toward the route point, climb-limited height.
+    desired = np.arctan2(dxy[..., 1], dxy[..., 0])
+    rate = kinematics.max_turn_rate_rad_s(speed, dr.bank_max_rad[None, :])
+    new_heading = kinematics.steer_heading(st.heading_rad, desired, rate, dte)
+    step = speed * dte
+    z_goal = np.where(final | returning, dr.cruise_height_m[None, :], tgt[..., 2])
+    dz = np.clip(z_goal - st.pos_m[..., 2], -dr.climb_rate_mps * dte, dr.climb_rate_mps * dte)
+    c_pos = st.pos_m.copy()
+    c_pos[..., 0] += step * np.cos(new_heading)
+    c_pos[..., 1] += step * np.sin(new_heading)
+    c_pos[..., 2] += dz
+    with np.errstate(invalid="ignore", divide="ignore"):
+        inv = np.where(dte > 0.0, 1.0 / dte, 0.0)
+    c_vel = np.stack(
+        [speed * np.cos(new_heading), speed * np.sin(new_heading), dz * inv], axis=-1
+    )
+    # Waypoint capture within the turn radius (or a step), so a bank-limited wing never
+    # circles a point inside its turn.
+    capture = np.maximum(
+        kinematics.turn_radius_m(speed, dr.bank_max_rad[None, :]), speed * (t1 - t0)
+    )
+    after = np.hypot(tgt[..., 0] - c_pos[..., 0], tgt[..., 1] - c_pos[..., 1])
+    advance = cruise & ~final & ~returning & (after <= capture)
+    # Returning drones that reach home are defeated (handled by the caller via arrive
+    # of a separate array); mark with a negative arrival code through `home_reached`.
+    home_reached = returning & (dist_h <= step)
+
+    # Dive: straight at the aim point at dive speed.
+    vec = tgt - st.pos_m
+    d3 = np.linalg.norm(vec, axis=-1)
+    dstep = dr.dive_speed_mps[None, :] * dte
+    arrived = dive & (d3 <= dstep)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        unit = np.where(d3[..., None] > 0.0, vec / d3[..., None], 0.0)
+    d_pos = st.pos_m + unit * np.minimum(dstep, d3)[..., None]
+    d_vel = unit * dr.dive_speed_mps[None, :, None]
+    arrive = np.where(arrived, start + d3 / dr.dive_speed_mps[None, :], np.inf)
+
+    st.pos_m[...] = np.where(dive[..., None], d_pos, np.where(cruise[..., None], c_pos,
+                                                                st.pos_m))
+    st.vel_mps[...] = np.where(
+        dive[..., None], d_vel, np.where(cruise[..., None], c_vel, 0.0)
+    )
+    st.heading_rad[...] = np.where(
+        dive, np.arctan2(unit[..., 1], unit[..., 0]), np.where(cruise, new_heading,
+                                                              st.heading_rad)
+    )
+    st.wp_idx += advance
+    st.extra["home_reached_s"] = np.where(
+        home_reached, start + dist_h / np.maximum(speed, 1e-9), np.inf
+    )
+    return arrive
+
+
+def _jam(st: ChunkState, p: ScenarioParams, t0: float, t1: float, ev: _Events | None
+         ) -> tuple[FloatArray, IntArray]:
+    """Jam rf_link drones; return the time of a soft kill in the step and its jammer."""
+    j, dr = p.jammers, p.drones
+    none = np.full(st.status.shape, np.inf), np.full(st.status.shape, -1, np.int64)
+    if j.n == 0:
+        return none
+    exposed = (st.status == FLYING) & (dr.guidance[None, :] == _RF) & ~st.link_lost
+    if not exposed.any():
+        return none
+    rel = st.pos_m[:, :, None, :] - j.pos_m[None, None, :, :]  # (R, D, J, 3)
+    d_j = np.linalg.norm(rel, axis=-1)
+    bearing = np.arctan2(rel[..., 1], rel[..., 0])
+    in_sector = (
+        np.abs(kinematics.wrap_angle(bearing - j.azimuth_rad)) <= j.half_sector_rad
+    ) | (j.half_sector_rad >= np.pi)
+    in_range = d_j <= j.range_max_m
+    d_c = np.linalg.norm(st.pos_m - st.home_m, axis=-1)[..., None]
+    js = jammer_model.link_js_ratio(
+        j.eirp_w, dr.link_eirp_w[None, :, None], d_c, d_j
+    ) * (in_sector & in_range)
+    total = js.sum(axis=-1)
+    above = exposed & (total >= dr.link_js_threshold[None, :])
+    start = np.maximum(st.t_launch_s, t0)
+    st.jam_s[...] = np.where(above, st.jam_s + (t1 - start), 0.0)
+    lost = above & (st.jam_s >= dr.link_loss_delay_s[None, :])
+    if not lost.any():
+        return none
+    who = np.argmax(js, axis=-1) + p.guns.n + p.missiles.n
+    st.link_lost |= lost
+    behaviour = dr.on_link_loss[None, :]
+    neutral = lost & ((behaviour == _HOVER) | (behaviour == _RETURN))
+    st.status[neutral] = NEUTRALISED
+    st.cause[neutral] = CAUSE_JAMMER
+    st.effector[neutral] = who[neutral]
+    down = lost & ((behaviour == _LAND) | (behaviour == _CRASH))
+    if ev is not None:
+        r, d = np.nonzero(lost)
+        ev.add("link_lost", r, t1, d, who[r, d] + p.radars.n, st.pos_m[r, d])
+    return np.where(down, t1, np.inf), who
+
+
+def _resolve_shots(st: ChunkState, p: ScenarioParams, tb: Tables, t1: float,
+                   ev: _Events | None) -> tuple[FloatArray, IntArray]:
+    """Resolve shots due by ``t1``; return each drone's earliest kill time and slot."""
+    n_rep, n_d = st.status.shape
+    t_kill = np.full((n_rep, n_d), np.inf)
+    k_slot = np.full((n_rep, n_d), -1, dtype=np.int64)
+    due = st.shot_active & (st.shot_t_s <= t1)
+    if not due.any():
+        return t_kill, k_slot
+    r, s = np.nonzero(due)
+    d = st.shot_drone[r, s]
+    t = st.shot_t_s[r, s]
+    kill = st.shot_kill[r, s]
+    st.shot_active[r, s] = False
+    np.subtract.at(st.pending, (r, d), 1)
+    np.maximum.at(st.assessed_s, (r, d), t + p.assess_time_s)
+    # Earliest killing shot per drone (ties: lowest slot, i.e. scenario order).
+    order = np.lexsort((s, t))
+    r, s, d, t, kill = r[order], s[order], d[order], t[order], kill[order]
+    kr, ks, kd, kt = r[kill], s[kill], d[kill], t[kill]
+    first = np.ones(len(kr), dtype=bool)
+    if len(kr) > 1:
+        key = kr * n_d + kd
+        _, idx = np.unique(key, return_index=True)
+        first[:] = False
+        first[idx] = True
+    t_kill[kr[first], kd[first]] = kt[first]
+    k_slot[kr[first], kd[first]] = ks[first]
+    if ev is not None:
+        eff = tb.slot_effector[s]
+        alive = (st.status[r, d] == FLYING) | (st.status[r, d] == NEUTRALISED)
+        ev.add("miss", r[~kill & alive], t[~kill & alive], d[~kill & alive],
+               eff[~kill & alive] + p.radars.n, st.pos_m[r[~kill & alive], d[~kill & alive]],
+               _OUT["miss"])
+    return t_kill, k_slot
+
+
+def _settle_outcomes(
+    st: ChunkState,
+    p: ScenarioParams,
+    tb: Tables,
+    t1: float,
+    t_kill: FloatArray,
+    k_slot: IntArray,
+    t_arrive: FloatArray,
+    t_down: FloatArray,
+    down_by: IntArray,
+    ev: _Events | None,
+) -> None:
+    """Give each drone the earliest of its outcomes in the step; kills win ties."""
+    dr = p.drones
+    active = (st.status == FLYING) | (st.status == NEUTRALISED)
+    t_exp = np.where(active & (st.t_launch_s + dr.endurance_s[None, :] <= t1),
+                     st.t_launch_s + dr.endurance_s[None, :], np.inf)
+    t_home = st.extra.get("home_reached_s", np.full(st.status.shape, np.inf))
+    best = np.where(active, t_kill, np.inf)
+    code = np.where(np.isfinite(best), KILLED, 0)
+    for t_c, c in ((t_arrive, LEAKED), (t_down, DEFEATED), (t_home, DEFEATED),
+                   (t_exp, EXPENDED)):
+        better = active & (t_c < best)
+        best = np.where(better, t_c, best)
+        code = np.where(better, c, code)
+    ended = code > 0
+    if not ended.any():
+        return
+    # A neutralised drone that runs out of endurance was defeated, not expended.
+    code = np.where((code == EXPENDED) & (st.status == NEUTRALISED), DEFEATED, code)
+    # Position at the moment of the outcome: back along the velocity from t1.
+    back = np.where(ended, t1 - best, 0.0)
+    end_pos = st.pos_m - st.vel_mps * back[..., None]
+    end_pos[..., 2] = np.maximum(end_pos[..., 2], 0.0)
+
+    killed = ended & (code == KILLED)
+    if killed.any():
+        r, d = np.nonzero(killed)
+        eff = tb.slot_effector[k_slot[r, d]]
+        st.cause[r, d] = np.where(eff < p.guns.n, CAUSE_GUN, CAUSE_MISSILE)
+        st.effector[r, d] = eff
+        np.add.at(st.eff_kills, (r, eff), 1)
+        # Debris over occupied assets.
+        a = p.assets
+        if a.n:
+            dist = np.hypot(end_pos[r, d, None, 0] - a.pos_m[None, :, 0],
+                            end_pos[r, d, None, 1] - a.pos_m[None, :, 1])
+            over = (dist <= a.radius_m[None, :]) & (a.occupancy[None, :] > 0)
+            rr, aa = np.nonzero(over)
+            np.add.at(st.asset_debris, (r[rr], aa), 1)
+        if ev is not None:
+            ev.add("kill", r, best[r, d], d, eff + p.radars.n, end_pos[r, d], _OUT["kill"])
+    leaked = ended & (code == LEAKED)
+    if leaked.any():
+        st.cause[leaked] = CAUSE_ARRIVAL
+        _detonate(st, p, leaked, best, ev)
+    defeated = ended & (code == DEFEATED)
+    if defeated.any():
+        by_jam = defeated & (st.cause == 0)
+        st.cause[by_jam] = CAUSE_JAMMER
+        st.effector[by_jam] = down_by[by_jam]
+        r, d = np.nonzero(defeated)
+        np.add.at(st.jam_defeats, (r, st.effector[r, d]), 1)
+        if ev is not None:
+            ev.add("defeated", r, best[r, d], d, st.effector[r, d] + p.radars.n,
+                   end_pos[r, d])
+    expended = ended & (code == EXPENDED)
+    if expended.any():
+        st.cause[expended] = CAUSE_ENDURANCE
+        if ev is not None:
+            r, d = np.nonzero(expended)
+            ev.add("expended", r, best[r, d], d, -1, end_pos[r, d])
+    st.status[ended] = code[ended]
+    st.t_end_s[ended] = best[ended]
+    st.pos_m[ended] = end_pos[ended]
+    st.vel_mps[ended] = 0.0
+
+
+def _detonate(
+    st: ChunkState, p: ScenarioParams, leaked: BoolArray, t_arr: FloatArray,
+    ev: _Events | None
+) -> None:
+    """Damage and casualties of drones detonating at their aim points, in time order."""
+    a, dr = p.assets, p.drones
+    r_all, d_all = np.nonzero(leaked)
+    order = np.lexsort((d_all, t_arr[r_all, d_all], r_all))
+    r_all, d_all = r_all[order], d_all[order]
+    # Rank of each arrival within its replication, so repeated hits on one asset in
+    # one step are applied one after another.
+    rank = np.zeros(len(r_all), dtype=np.int64)
+    if len(r_all) > 1:
+        same = np.concatenate([[False], r_all[1:] == r_all[:-1]])
+        run = np.cumsum(~same) - 1
+        starts = np.flatnonzero(~same)
+        rank = np.arange(len(r_all)) - starts[run]
+    sigma = damage_model.cep_to_sigma_m(dr.cep_m)
+    for k in range(int(rank.max()) + 1 if len(rank) else 0):
+        sel = rank == k
+        r, d = r_all[sel], d_all[sel]
+        aim = st.route_m[r, d, dr.n_waypoints[d]]
+        impact = aim[:, :2] + sigma[d, None] * st.impact_z[r, d]
+        st.pos_m[r, d, :2] = impact
+        st.pos_m[r, d, 2] = aim[:, 2]
+        if ev is not None:
+            ev.add("leak", r, t_arr[r, d], d, -1, st.pos_m[r, d])
+        if a.n == 0:
+            continue
+        dist = np.hypot(impact[:, None, 0] - a.pos_m[None, :, 0],
+                        impact[:, None, 1] - a.pos_m[None, :, 1])  # (n, A)
+        reach = dr.lethal_radius_m[d, None] + a.radius_m[None, :]
+        hit = (dist <= reach) & (st.damage_u[r, d] < a.vulnerability[None, :])
+        if not hit.any():
+            continue
+        rr, aa = np.nonzero(hit)
+        rep, drone = r[rr], d[rr]
+        st.asset_hits[rep, aa] += 1
+        st.asset_damaged[rep, aa] = True
+        remaining = a.occupancy[aa] - st.asset_casualties[rep, aa]
+        cas = damage_model.casualties(st.casualty_u[rep, drone, aa], remaining,
+                                      a.lethality[aa]).astype(np.int64)
+        st.asset_casualties[rep, aa] += cas
+        if ev is not None:
+            ev.add("damage", rep, t_arr[rep, drone], drone, -1, st.pos_m[rep, drone],
+                   aa + len(OUTCOMES))
+
+
+def _detect(st: ChunkState, p: ScenarioParams, tb: Tables, t1: float, scanning: BoolArray,
+            draws: FloatArray, ev: _Events | None) -> None:
+    """Radars scanning in this step detect drones (Swerling 0/1, horizon, limits)."""
+    rd, dr = p.radars, p.drones
+    visible = (st.status == FLYING) | (st.status == NEUTRALISED)
+    if not visible.any():
+        return
+    rel = st.pos_m[:, None, :, :] - rd.pos_m[None, :, None, :]  # (R, S, D, 3)
+    ground = np.hypot(rel[..., 0], rel[..., 1])
+    rng = np.maximum(np.sqrt(ground**2 + rel[..., 2] ** 2), 1e-3)
+    elev = np.arctan2(rel[..., 2], ground)
+    sv = lambda x: x[None, :, None]  # noqa: E731 - per-radar broadcast
+    horizon = radar_model.horizon_range_m(sv(rd.pos_m[:, 2]), st.pos_m[:, None, :, 2])
+    cover = (
+        visible[:, None, :]
+        & scanning[None, :, None]
+        & (rng >= sv(rd.range_min_m))
+        & (rng <= sv(rd.range_max_m))
+        & (elev >= sv(rd.elevation_min_rad))
+        & (elev <= sv(rd.elevation_max_rad))
+        & (rng <= horizon)
+    )
+    if not cover.any():
+        return
+    snr = radar_model.snr(rng, dr.rcs_m2[None, None, :], sv(tb.snr_ref), sv(rd.rcs_ref_m2),
+                          sv(rd.range_ref_m))
+    pd = radar_model.pd_swerling1(snr, sv(rd.pfa))  # type: ignore[arg-type]
+    sw0 = dr.swerling == 0
+    if sw0.any():
+        for s in range(rd.n):
+            pd[:, s, sw0] = radar_model.pd_swerling0(snr[:, s, sw0], float(rd.pfa[s]))
+    det = cover & (draws < pd)
+    hit = det.any(axis=1)
+    if not hit.any():
+        return
+    first = hit & np.isnan(st.t_first_detect_s)
+    st.t_first_detect_s[first] = t1
+    st.t_last_detect_s[hit] = t1
+    if ev is not None:
+        r, d = np.nonzero(first)
+        s = np.argmax(det[r, :, d], axis=1)
+        ev.add("detect", r, t1, d, s, st.pos_m[r, d])
+
+
+def _reloads(st: ChunkState, p: ScenarioParams, t1: float) -> None:
+    done = st.gun_reload_done_s <= t1
+    if done.any():
+        r, g = np.nonzero(done)
+        st.gun_rounds[r, g] = p.guns.magazine_rounds[g]
+        st.gun_reload_done_s[r, g] = np.inf
+        st.gun_reloads_done[r, g] += 1
+    done = st.msl_reload_done_s <= t1
+    if done.any():
+        r, m = np.nonzero(done)
+        st.msl_ready[r, m] = p.missiles.ready_rounds[m]
+        st.msl_reload_done_s[r, m] = np.inf
+        st.msl_reloads_done[r, m] += 1
+
+
+def _gun_geometry(p: ScenarioParams, pos: FloatArray) -> tuple[FloatArray, ...]:
+    """Slant range, azimuth and elevation from every gun: (R, G, D) each."""
+    rel = pos[:, None, :, :] - p.guns.pos_m[None, :, None, :]
+    ground = np.hypot(rel[..., 0], rel[..., 1])
+    rng = np.sqrt(ground**2 + rel[..., 2] ** 2)
+    return rng, np.arctan2(rel[..., 1], rel[..., 0]), np.arctan2(rel[..., 2], ground)
+
+
+def _gun_in_envelope(p: ScenarioParams, rng: FloatArray, el: FloatArray) -> BoolArray:
+    g = p.guns
+    col = lambda x: x[None, :, None]  # noqa: E731
+    return (
+        (rng >= col(g.range_min_m))
+        & (rng <= col(g.range_max_m))
+        & (el >= col(g.elevation_min_rad))
+        & (el <= col(g.elevation_max_rad))
+    )
+
+
+def _gun_pk(p: ScenarioParams, tb: Tables, rng: FloatArray) -> FloatArray:
+    """Predicted (bias-averaged) burst Pk by table interpolation, (R, G, D)."""
+    g = p.guns
+    x = rng / tb.pk_step_m[None, :, None]
+    i0 = np.clip(np.floor(x).astype(np.int64), 0, tb.pk_table.shape[-1] - 2)
+    w = np.clip(x - i0, 0.0, 1.0)
+    gi = np.arange(g.n)[None, :, None]
+    raid = p.drones.raid_idx[None, None, :]
+    lo = tb.pk_table[gi, raid, i0]
+    hi = tb.pk_table[gi, raid, i0 + 1]
+    return np.asarray(lo + w * (hi - lo))
+
+
+def _missile_solution(p: ScenarioParams, pos: FloatArray, vel: FloatArray, delay: Any
+                      ) -> tuple[FloatArray, FloatArray, BoolArray]:
+    """Time of flight, intercept range and envelope check for every launcher, (R, M, D).
+
+    ``delay`` (scalar or (M,)) is the time before launch, during which the drone flies on.
+    """
+    m = p.missiles
+    d = np.asarray(delay, dtype=np.float64)
+    d = np.broadcast_to(d, (m.n,))[None, :, None, None]
+    start = pos[:, None, :, :] + vel[:, None, :, :] * d  # (R, M, D, 3)
+    q = start - m.pos_m[None, :, None, :]
+    tau = missile_model.intercept_time_s(q, vel[:, None, :, :], m.speed_mps[None, :, None])
+    with np.errstate(invalid="ignore"):
+        ip = start + vel[:, None, :, :] * np.where(np.isfinite(tau), tau, 0.0)[..., None]
+    rng = np.linalg.norm(ip - m.pos_m[None, :, None, :], axis=-1)
+    ok = np.isfinite(tau) & missile_model.in_envelope(
+        rng, ip[..., 2], m.range_min_m[None, :, None], m.range_max_m[None, :, None],
+        m.altitude_max_m[None, :, None])
+    return tau, rng, ok
+
+
+def _missile_pk(p: ScenarioParams, rng: FloatArray) -> FloatArray:
+    m = p.missiles
+    out = np.empty_like(rng)
+    for k in range(m.n):
+        out[:, k] = missile_model.kill_probability(
+            rng[:, k], float(m.pk[k]), float(m.range_max_m[k]), float(m.pk_edge[k]),
+            float(m.falloff_start[k]))
+    return out
+
+
+def _decide(st: ChunkState, p: ScenarioParams, tb: Tables, t1: float,
+            ev: _Events | None) -> None:
+    """One decision cycle: threat evaluation and greedy assignment of free weapons."""
+    g, m, a, dr = p.guns, p.missiles, p.assets, p.drones
+    n_w = g.n + m.n
+    if n_w == 0:
+        return
+    tracked = (
+        ((st.status == FLYING) | (st.status == NEUTRALISED))
+        & (t1 - st.t_last_detect_s <= p.track_memory_s)
+    )
+    open_ = st.pending < p.max_shooters_per_drone
+    if p.shoot_look_shoot:
+        open_ &= (st.pending == 0) & (st.assessed_s <= t1)
+    eligible = tracked & open_
+    gun_free = (
+        (st.gun_target < 0)
+        & (st.gun_busy_s <= t1)
+        & (st.gun_rounds > 0)
+        & ~np.isfinite(st.gun_reload_done_s)
+    )
+    in_air = np.zeros((st.n_rep, m.n), dtype=np.int64)
+    for k in range(m.n):
+        e = g.n + k
+        s0, n = tb.slot_start[e], tb.slot_count[e]
+        in_air[:, k] = st.shot_active[:, s0 : s0 + n].sum(axis=1)
+    msl_free = (st.msl_target < 0) & (st.msl_ready > 0) & (in_air < m.channels[None, :])
+    rows = np.flatnonzero(eligible.any(axis=1) & (gun_free.any(axis=1) | msl_free.any(axis=1)))
+    if len(rows) == 0:
+        return
+    pos, vel = st.pos_m[rows], st.vel_mps[rows]
+    elig = eligible[rows]
+    values = threat_values(pos, vel, dr.lethal_radius_m, a.pos_m, a.radius_m,
+                           a.value_usd, p.danger_margin_m, p.urgency_tau_s)
+    values = np.where(elig, values, 0.0)
+
+    pk = np.zeros((len(rows), n_w, dr.n))
+    slew = np.zeros((len(rows), g.n, dr.n))
+    if g.n:
+        rng0, az0, el0 = _gun_geometry(p, pos)
+        slew = gun_model.slew_time_s(az0 - st.gun_az_rad[rows][..., None],
+                                     el0 - st.gun_el_rad[rows][..., None],
+                                     g.slew_rate_rad_s[None, :, None],
+                                     g.settle_s[None, :, None])
+        ahead = pos[:, None, :, :] + vel[:, None, :, :] * slew[..., None]
+        rel = ahead - g.pos_m[None, :, None, :]
+        ground = np.hypot(rel[..., 0], rel[..., 1])
+        rng_f = np.sqrt(ground**2 + rel[..., 2] ** 2)
+        el_f = np.arctan2(rel[..., 2], ground)
+        ok = _gun_in_envelope(p, rng_f, el_f)
+        pk[:, : g.n] = np.where(ok, _gun_pk(p, tb, rng_f), 0.0)
+    if m.n:
+        _, rng_m, ok_m = _missile_solution(p, pos, vel, m.reaction_s)
+        pk[:, g.n :] = np.where(ok_m, _missile_pk(p, rng_m), 0.0)
+    free = np.concatenate([gun_free[rows], msl_free[rows]], axis=1)
+
+    # Survival already expected from shots in the air, and shooters per drone.
+    surv = np.ones((len(rows), dr.n))
+    act = st.shot_active[rows]
+    if act.any():
+        rr, ss = np.nonzero(act)
+        np.multiply.at(surv, (rr, st.shot_drone[rows][rr, ss]), 1.0 - st.shot_pk[rows][rr, ss])
+    assign = greedy_assign_batch(values, pk, free, surv, st.pending[rows],
+                                 p.max_shooters_per_drone)
+    for w in range(n_w):
+        sel = assign[:, w] >= 0
+        if not sel.any():
+            continue
+        r_loc = np.flatnonzero(sel)
+        r = rows[r_loc]
+        d = assign[r_loc, w]
+        st.pending[r, d] += 1
+        if w < g.n:
+            st.gun_target[r, w] = d
+            st.gun_fire_s[r, w] = t1 + slew[r_loc, w, d]
+            st.gun_busy_s[r, w] = np.inf
+            st.gun_engagements[r, w] += 1
+        else:
+            k = w - g.n
+            st.msl_target[r, k] = d
+            st.msl_launch_s[r, k] = t1 + m.reaction_s[k]
+            st.msl_engagements[r, k] += 1
+        if ev is not None:
+            ev.add("assign", r, t1, d, w + p.radars.n, st.pos_m[r, d])
+
+
+def _free_slot(st: ChunkState, tb: Tables, e: int, r: IntArray) -> IntArray:
+    s0, n = tb.slot_start[e], tb.slot_count[e]
+    block = st.shot_active[r, s0 : s0 + n]
+    slot = np.argmin(block, axis=1)
+    if block[np.arange(len(r)), slot].any():  # pragma: no cover - sized to never happen
+        raise RuntimeError(f"no free shot slot for effector {e}")
+    return np.asarray(s0 + slot)
+
+
+def _fire(st: ChunkState, p: ScenarioParams, tb: Tables, t1: float, gun_u: FloatArray,
+          msl_u: FloatArray, ev: _Events | None) -> None:
+    """Fire gun bursts and launch missiles whose time has come."""
+    g, m, dr = p.guns, p.missiles, p.drones
+    alive = (st.status == FLYING) | (st.status == NEUTRALISED)
+    for k in range(g.n):
+        r = np.flatnonzero((st.gun_target[:, k] >= 0) & (st.gun_fire_s[:, k] <= t1))
+        if len(r) == 0:
+            continue
+        d = st.gun_target[r, k]
+        rel = st.pos_m[r, d] - g.pos_m[k]
+        ground = np.hypot(rel[:, 0], rel[:, 1])
+        rng = np.sqrt(ground**2 + rel[:, 2] ** 2)
+        el = np.arctan2(rel[:, 2], ground)
+        ok_env = (
+            (rng >= g.range_min_m[k]) & (rng <= g.range_max_m[k])
+            & (el >= g.elevation_min_rad[k]) & (el <= g.elevation_max_rad[k])
+        )
+        ok = alive[r, d] & ok_env & (st.gun_rounds[r, k] > 0)
+        st.gun_target[r, k] = -1
+        st.gun_fire_s[r, k] = np.inf
+        st.gun_az_rad[r, k] = np.arctan2(rel[:, 1], rel[:, 0])
+        st.gun_el_rad[r, k] = el
+        bad = ~ok
+        if bad.any():
+            st.pending[r[bad], d[bad]] -= 1
+            st.gun_busy_s[r[bad], k] = t1
+            if ev is not None:
+                why = np.where(~alive[r, d], _OUT["target_lost"], _OUT["out_of_envelope"])
+                ev.add("cancel", r[bad], t1, d[bad], k + p.radars.n, st.pos_m[r[bad], d[bad]],
+                       why[bad])
+        r, d, rng = r[ok], d[ok], rng[ok]
+        if len(r) == 0:
+            continue
+        n = np.minimum(tb.n_rounds[k], st.gun_rounds[r, k])
+        st.gun_rounds[r, k] -= n
+        st.gun_rounds_fired[r, k] += n
+        st.gun_busy_s[r, k] = t1 + g.burst_s[k]
+        u = gun_u[r, k]
+        zb = special.ndtri(np.clip(u[:, :2], 1e-12, 1.0 - 1e-12))
+        bias = g.bias_rad[k] * rng * np.hypot(zb[:, 0], zb[:, 1])
+        p_kill = gun_model.burst_kill_given_bias(
+            tb.hit_radius_m[k, dr.raid_idx[d]], g.dispersion_rad[k] * rng, bias, n,
+            g.pk_hit[k])
+        empty = st.gun_rounds[r, k] == 0
+        reload = empty & (st.gun_reloads_left[r, k] > 0)
+        st.gun_reloads_left[r[reload], k] -= 1
+        st.gun_reload_done_s[r[reload], k] = t1 + g.reload_s[k]
+        tof = gun_model.time_of_flight_s(rng, g.muzzle_velocity_mps[k])
+        _launch_shot(st, tb, k, r, d, t1 + tof, u[:, 2] < p_kill,
+                     _interp_one(tb, p, k, rng, d), t1)
+        if ev is not None:
+            ev.add("fire", r, t1, d, k + p.radars.n, st.pos_m[r, d], n)
+    for k in range(m.n):
+        r = np.flatnonzero((st.msl_target[:, k] >= 0) & (st.msl_launch_s[:, k] <= t1))
+        if len(r) == 0:
+            continue
+        d = st.msl_target[r, k]
+        e = g.n + k
+        s0, n_ch = tb.slot_start[e], tb.slot_count[e]
+        in_air = st.shot_active[r, s0 : s0 + n_ch].sum(axis=1)
+        sub_pos = st.pos_m[r, d][:, None, :]
+        sub_vel = st.vel_mps[r, d][:, None, :]
+        q = sub_pos[:, 0] - m.pos_m[k]
+        tau = missile_model.intercept_time_s(q, sub_vel[:, 0], m.speed_mps[k])
+        ip = sub_pos[:, 0] + sub_vel[:, 0] * np.where(np.isfinite(tau), tau, 0.0)[:, None]
+        rng = np.linalg.norm(ip - m.pos_m[k], axis=-1)
+        ok_env = np.isfinite(tau) & missile_model.in_envelope(
+            rng, ip[:, 2], m.range_min_m[k], m.range_max_m[k], m.altitude_max_m[k])
+        ok = alive[r, d] & ok_env & (st.msl_ready[r, k] > 0) & (in_air < n_ch)
+        st.msl_target[r, k] = -1
+        st.msl_launch_s[r, k] = np.inf
+        bad = ~ok
+        if bad.any():
+            st.pending[r[bad], d[bad]] -= 1
+            if ev is not None:
+                why = np.where(~alive[r, d], _OUT["target_lost"], _OUT["out_of_envelope"])
+                ev.add("cancel", r[bad], t1, d[bad], e + p.radars.n, st.pos_m[r[bad], d[bad]],
+                       why[bad])
+        r, d, rng, tau = r[ok], d[ok], rng[ok], tau[ok]
+        if len(r) == 0:
+            continue
+        st.msl_ready[r, k] -= 1
+        st.msl_fired[r, k] += 1
+        pk = missile_model.kill_probability(rng, float(m.pk[k]), float(m.range_max_m[k]),
+                                            float(m.pk_edge[k]), float(m.falloff_start[k]))
+        empty = st.msl_ready[r, k] == 0
+        reload = empty & (st.msl_reloads_left[r, k] > 0)
+        st.msl_reloads_left[r[reload], k] -= 1
+        st.msl_reload_done_s[r[reload], k] = t1 + m.reload_s[k]
+        _launch_shot(st, tb, e, r, d, t1 + tau, msl_u[r, k] < pk, pk, t1)
+        if ev is not None:
+            ev.add("fire", r, t1, d, e + p.radars.n, st.pos_m[r, d], 1)
+
+
+def _interp_one(tb: Tables, p: ScenarioParams, k: int, rng: FloatArray, d: IntArray
+                ) -> FloatArray:
+    """Predicted burst Pk of gun ``k`` at ranges ``rng`` against drones ``d``."""
+    x = rng / tb.pk_step_m[k]
+    i0 = np.clip(np.floor(x).astype(np.int64), 0, tb.pk_table.shape[-1] - 2)
+    w = np.clip(x - i0, 0.0, 1.0)
+    row = tb.pk_table[k, p.drones.raid_idx[d]]
+    lo = row[np.arange(len(d)), i0]
+    hi = row[np.arange(len(d)), i0 + 1]
+    return np.asarray(lo + w * (hi - lo))
+
+
+def _launch_shot(st: ChunkState, tb: Tables, e: int, r: IntArray, d: IntArray,
+                 t_res: FloatArray, kill: BoolArray, pk: FloatArray, t1: float) -> None:
+    slot = _free_slot(st, tb, e, r)
+    st.shot_active[r, slot] = True
+    st.shot_drone[r, slot] = d
+    st.shot_t_s[r, slot] = t_res
+    st.shot_kill[r, slot] = kill
+    st.shot_pk[r, slot] = pk
+    st.t_first_shot_s[r, d] = np.fmin(st.t_first_shot_s[r, d], t1)
+
+
+# --------------------------------------------------------------------------- driver
+
+
+def _ticks(period: float, t0: float, t1: float) -> bool:
+    """Whether a periodic event at k·period (k >= 1) falls in (t0, t1]."""
+    return int(np.floor(t1 / period + 1e-9)) > int(np.floor(t0 / period + 1e-9))
+
+
+def run_chunk(
+    params: ScenarioParams,
+    replications: IntArray,
+    seed: int,
+    *,
+    events: bool = False,
+    record: int = 0,
+    tables: Tables | None = None,
+) -> ChunkResult:
+    """Simulate a chunk of replications.
+
+    Parameters
+    ----------
+    params : ScenarioParams
+        The compiled scenario.
+    replications : array of int
+        Replication ids (>= 0) in this chunk; results depend only on each id and the
+        seed, never on the chunk.
+    seed : int
+        Root seed of the run.
+    events : bool
+        Record the event log.
+    record : int
+        Record trajectories of replications with id < ``record``.
+    tables : Tables, optional
+        Precomputed :func:`~skyscreen.engine._tables.make_tables` (saves time when many
+        chunks share a scenario).
+
+    Returns
+    -------
+    ChunkResult
+
+    Examples
+    --------
+    >>> from skyscreen.scenario import example_path, load_scenario
+    >>> from skyscreen.scenario.compile import compile_scenario
+    >>> p = compile_scenario(load_scenario(example_path("quickstart")))
+    >>> res = run_chunk(p, np.arange(3), seed=1)
+    >>> res.drone_status.shape
+    (3, 4)
+    """
+    reps = np.asarray(replications, dtype=np.int64)
+    tb = make_tables(params) if tables is None else tables
+    p = params
+    st = _init_state(p, tb, reps, seed)
+    ev = _Events(reps) if events else None
+    rec_rows = np.flatnonzero(reps < record)
+    tracks: dict[str, list[Any]] | None = (
+        {k: [] for k in ("replication", "t_s", "drone", "x_m", "y_m", "z_m", "status")}
+        if len(rec_rows)
+        else None
+    )
+    gun_stream = BlockStream(seed, reps, Purpose.GUN, (p.guns.n, 3))
+    msl_stream = BlockStream(seed, reps, Purpose.MISSILE, (p.missiles.n,))
+    det_stream = BlockStream(seed, reps, Purpose.DETECTION, (p.radars.n, p.drones.n))
+    dt = p.dt_s
+    scan_count = 0
+    steps_run = 0
+    last_launch = float(st.t_launch_s.max()) if st.t_launch_s.size else 0.0
+    for s in range(p.n_steps):
+        t0, t1 = s * dt, min((s + 1) * dt, p.duration_s)
+        scanning = np.array([_ticks(T, t0, t1) for T in p.radars.scan_period_s], dtype=bool)
+        scan_idx = scan_count
+        scan_count += bool(scanning.any())
+        # Quiet for good: every replication's drones are terminal and nothing is in the
+        # air. Quiet for now: nothing launched yet anywhere in the chunk.
+        live = (st.status == FLYING) | (st.status == NEUTRALISED)
+        engaged = (st.gun_target >= 0).any() or (st.msl_target >= 0).any()
+        if not live.any() and not st.shot_active.any() and not engaged:
+            if t0 >= last_launch:
+                break
+            if t1 < float(st.t_launch_s.min(initial=np.inf, where=st.status == PENDING)):
+                continue
+        steps_run += 1
+        t_arrive = _launch_and_move(st, p, t0, t1, ev)
+        t_down, down_by = _jam(st, p, t0, t1, ev)
+        t_kill, k_slot = _resolve_shots(st, p, tb, t1, ev)
+        _settle_outcomes(st, p, tb, t1, t_kill, k_slot, t_arrive, t_down, down_by, ev)
+        if scanning.any():
+            _detect(st, p, tb, t1, scanning, det_stream(scan_idx), ev)
+        _reloads(st, p, t1)
+        if _ticks(p.decision_period_s, t0, t1):
+            _decide(st, p, tb, t1, ev)
+        _fire(st, p, tb, t1, gun_stream(s), msl_stream(s), ev)
+        if tracks is not None:
+            pr = st.pos_m[rec_rows]
+            n_d = p.drones.n
+            tracks["replication"].append(np.repeat(reps[rec_rows], n_d))
+            tracks["t_s"].append(np.full(len(rec_rows) * n_d, t1))
+            tracks["drone"].append(np.tile(np.arange(n_d), len(rec_rows)))
+            tracks["x_m"].append(pr[..., 0].ravel())
+            tracks["y_m"].append(pr[..., 1].ravel())
+            tracks["z_m"].append(pr[..., 2].ravel())
+            tracks["status"].append(st.status[rec_rows].ravel().copy())
+
+    # End of time: neutralised drones were defeated; flying ones are airborne.
+    t_end = min(p.n_steps * dt, p.duration_s)
+    neut = st.status == NEUTRALISED
+    if neut.any():
+        r, d = np.nonzero(neut)
+        st.status[neut] = DEFEATED
+        st.t_end_s[neut] = t_end
+        np.add.at(st.jam_defeats, (r, st.effector[r, d]), 1)
+        if ev is not None:
+            ev.add("defeated", r, t_end, d, st.effector[r, d] + p.radars.n, st.pos_m[r, d])
+    still = st.status == PENDING  # launch after the end (validated against, defensive)
+    st.status[still] = FLYING
+
+    g_n, m_n = p.guns.n, p.missiles.n
+    n_e = len(p.effector_ids)
+    zeros_j = np.zeros((len(reps), p.jammers.n), dtype=np.int64)
+    eff_eng = np.concatenate([st.gun_engagements, st.msl_engagements, zeros_j], axis=1)
+    eff_rounds = np.concatenate(
+        [st.gun_rounds_fired, np.zeros((len(reps), m_n + p.jammers.n), np.int64)], axis=1)
+    eff_msl = np.concatenate(
+        [np.zeros((len(reps), g_n), np.int64), st.msl_fired, zeros_j], axis=1)
+    kills = st.eff_kills.copy()
+    kills[:, g_n + m_n:] = st.jam_defeats[:, g_n + m_n:]
+    assert eff_eng.shape[1] == n_e
+    return ChunkResult(
+        replications=reps,
+        drone_status=st.status.astype(np.int8),
+        drone_cause=st.cause.astype(np.int8),
+        drone_effector=st.effector,
+        drone_target=st.target,
+        drone_t_launch_s=st.t_launch_s,
+        drone_t_first_detect_s=st.t_first_detect_s,
+        drone_t_first_shot_s=st.t_first_shot_s,
+        drone_t_end_s=st.t_end_s,
+        drone_end_m=st.pos_m,
+        eff_engagements=eff_eng,
+        eff_rounds=eff_rounds,
+        eff_missiles=eff_msl,
+        eff_kills=kills,
+        asset_hits=st.asset_hits,
+        asset_damaged=st.asset_damaged,
+        asset_casualties=st.asset_casualties,
+        asset_debris=st.asset_debris,
+        events=ev.result() if ev is not None else None,
+        tracks={k: np.concatenate(v) for k, v in tracks.items()} if tracks else None,
+        n_steps_run=steps_run,
+    )

@@ -1,0 +1,140 @@
+"""Batched engine state: structure of arrays, leading axis = replication."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from skyscreen._typing import BoolArray, FloatArray, IntArray
+
+__all__ = [
+    "CAUSE_ARRIVAL",
+    "CAUSE_ENDURANCE",
+    "CAUSE_GUN",
+    "CAUSE_JAMMER",
+    "CAUSE_MISSILE",
+    "CAUSE_NONE",
+    "DEFEATED",
+    "EXPENDED",
+    "FLYING",
+    "KILLED",
+    "LEAKED",
+    "NEUTRALISED",
+    "PENDING",
+    "ChunkState",
+]
+
+# Drone status codes (skyscreen.scenario.compile.STATES).
+PENDING, FLYING, NEUTRALISED, KILLED, DEFEATED, LEAKED, EXPENDED = range(7)
+# Cause codes (skyscreen.scenario.compile.CAUSES).
+CAUSE_NONE, CAUSE_GUN, CAUSE_MISSILE, CAUSE_JAMMER, CAUSE_ARRIVAL, CAUSE_ENDURANCE = range(6)
+
+
+@dataclass(slots=True, eq=False)
+class ChunkState:
+    """Dynamic state of a chunk of replications, updated in place by the step kernels.
+
+    The buffers belong to :func:`~skyscreen.engine.run_chunk`; kernels write into them
+    (STYLE.md: "caller-owned buffers"). Shapes: R replications, D drones, G guns,
+    M missile launchers, A assets, S shot slots, L = max waypoints + 1 route points.
+
+    Attributes
+    ----------
+    status : int8 (R, D)
+        PENDING, FLYING, NEUTRALISED (link lost, hovering or returning) or terminal.
+    pos_m, vel_mps : float (R, D, 3)
+        ENU position (m) and velocity (m/s) at the end of the last step.
+    heading_rad, speed_mps : float (R, D)
+        Course (math angle) and this drone's cruise speed after jitter.
+    route_m : float (R, D, L, 3)
+        Waypoints then the aim point (index ``n_waypoints[d]``), per replication.
+    wp_idx : int (R, D)
+        Current route point.
+    diving : bool (R, D)
+        In the terminal dive.
+    home_m : float (R, D, 3)
+        Launch point, also the ground control station of rf_link drones.
+    t_launch_s, t_end_s, t_first_detect_s, t_last_detect_s, t_first_shot_s : float (R, D)
+        Times (s); NaN (or -inf for last detection) until they happen.
+    cause, effector, target : int (R, D)
+        Cause code, effector index that ended the flight (-1 if none), target asset.
+    jam_s : float (R, D)
+        Time J/S has stayed above the link threshold.
+    link_lost : bool (R, D)
+    pending : int (R, D)
+        Shots committed at the drone and not yet resolved.
+    assessed_s : float (R, D)
+        Time from which the last resolved shot is assessed.
+    impact_z, damage_u, casualty_u : float (R, D, 2) / (R, D, A) / (R, D, A)
+        Pre-drawn damage randomness of each drone.
+    gun_* : (R, G); msl_* : (R, M); shot_* : (R, S); asset_* : (R, A)
+        Effector, in-flight shot and asset state, documented where used.
+    """
+
+    status: IntArray
+    pos_m: FloatArray
+    vel_mps: FloatArray
+    heading_rad: FloatArray
+    speed_mps: FloatArray
+    route_m: FloatArray
+    wp_idx: IntArray
+    diving: BoolArray
+    home_m: FloatArray
+    t_launch_s: FloatArray
+    t_end_s: FloatArray
+    t_first_detect_s: FloatArray
+    t_last_detect_s: FloatArray
+    t_first_shot_s: FloatArray
+    cause: IntArray
+    effector: IntArray
+    target: IntArray
+    jam_s: FloatArray
+    link_lost: BoolArray
+    pending: IntArray
+    assessed_s: FloatArray
+    impact_z: FloatArray
+    damage_u: FloatArray
+    casualty_u: FloatArray
+    gun_rounds: IntArray
+    gun_reloads_left: IntArray
+    gun_reload_done_s: FloatArray
+    gun_busy_s: FloatArray
+    gun_az_rad: FloatArray
+    gun_el_rad: FloatArray
+    gun_target: IntArray
+    gun_fire_s: FloatArray
+    gun_engagements: IntArray
+    gun_rounds_fired: IntArray
+    gun_reloads_done: IntArray
+    msl_ready: IntArray
+    msl_reloads_left: IntArray
+    msl_reload_done_s: FloatArray
+    msl_target: IntArray
+    msl_launch_s: FloatArray
+    msl_engagements: IntArray
+    msl_fired: IntArray
+    msl_reloads_done: IntArray
+    shot_active: BoolArray
+    shot_drone: IntArray
+    shot_t_s: FloatArray
+    shot_kill: BoolArray
+    shot_pk: FloatArray
+    eff_kills: IntArray
+    jam_defeats: IntArray
+    asset_hits: IntArray
+    asset_damaged: BoolArray
+    asset_casualties: IntArray
+    asset_debris: IntArray
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def n_rep(self) -> int:
+        """Replications in the chunk."""
+        return int(self.status.shape[0])
+
+
+def full(shape: tuple[int, ...], value: Any, dtype: Any = np.float64) -> Any:
+    """``np.full`` with a dtype, for building state."""
+    return np.full(shape, value, dtype=dtype)

@@ -1,0 +1,167 @@
+"""Write and read a run directory (DESIGN.md, "A run directory holds").
+
+Everything is written into a temporary sibling directory first, then renamed into place
+in one step, so an interrupted write never leaves a half-written run where a result is
+expected.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from skyscreen.errors import ResultSchemaError, RunDirectoryError
+
+__all__ = [
+    "REQUIRED_COLUMNS",
+    "RUN_SCHEMA_VERSION",
+    "TABLES",
+    "default_out_dir",
+    "read_run_dir",
+    "write_run_dir",
+]
+
+RUN_SCHEMA_VERSION = 1
+"""Version of the run-directory layout; bumped when a column changes meaning."""
+TABLES = ("summary", "drones", "effectors", "assets", "events", "tracks")
+"""Tables a run directory may hold; ``events`` and ``tracks`` are optional."""
+REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
+    "summary": (
+        "replication", "n_launched", "n_detected", "n_engaged", "n_killed",
+        "n_defeated", "n_leaked", "n_expended", "n_airborne", "value_damaged_usd",
+        "casualties", "rounds_fired", "missiles_fired", "munitions_cost_usd",
+    ),
+    "drones": (
+        "replication", "drone", "raid", "class", "target_asset", "state", "cause",
+        "effector", "t_launch_s", "t_first_detect_s", "t_first_shot_s", "t_end_s",
+        "x_end_m", "y_end_m", "z_end_m",
+    ),
+    "effectors": (
+        "replication", "effector", "kind", "engagements", "rounds_fired",
+        "missiles_fired", "kills", "cost_usd",
+    ),
+    "assets": (
+        "replication", "asset", "site", "hits", "damaged", "value_damaged_usd",
+        "casualties",
+    ),
+    "events": (
+        "replication", "t_s", "kind", "drone", "sensor_or_effector", "x_m", "y_m", "z_m",
+        "outcome",
+    ),
+    "tracks": ("replication", "t_s", "drone", "x_m", "y_m", "z_m", "state"),
+}
+
+
+def default_out_dir(name: str, root: str | Path = "runs") -> Path:
+    """``runs/<scenario-name>-<timestamp>`` (local time, to the second)."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    return Path(root) / f"{name}-{stamp}"
+
+
+def _check_target(out: Path, overwrite: bool) -> None:
+    if out.exists():
+        if not out.is_dir():
+            raise RunDirectoryError(f"{out}: must be a directory; got a file")
+        if any(out.iterdir()) and not overwrite:
+            raise RunDirectoryError(
+                f"{out}: must be empty or new; got an existing non-empty directory "
+                "(use --overwrite to replace it)"
+            )
+
+
+def write_run_dir(
+    out: str | Path,
+    tables: dict[str, pd.DataFrame | None],
+    meta: dict[str, Any],
+    overwrite: bool = False,
+) -> Path:
+    """Write tables as Parquet and ``meta`` as run.json, atomically.
+
+    Parameters
+    ----------
+    out : path
+        The run directory. It must not exist or be empty, unless ``overwrite``.
+    tables : dict
+        ``{"summary": df, ...}``; None values are skipped.
+    meta : dict
+        Contents of run.json (``schema_version`` is added).
+    overwrite : bool
+        Replace an existing non-empty directory.
+
+    Returns
+    -------
+    Path
+        The run directory.
+    """
+    out = Path(out)
+    _check_target(out, overwrite)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.parent / f".{out.name}.tmp-{uuid.uuid4().hex[:8]}"
+    try:
+        tmp.mkdir()
+        for name, df in tables.items():
+            if df is None:
+                continue
+            table = pa.Table.from_pandas(df, preserve_index=False)
+            pq.write_table(table, tmp / f"{name}.parquet", compression="zstd")
+        meta = {"schema_version": RUN_SCHEMA_VERSION, **meta}
+        meta["files"] = sorted(f"{k}.parquet" for k, v in tables.items() if v is not None)
+        (tmp / "run.json").write_text(json.dumps(meta, indent=2, default=str) + "\n")
+        if out.exists():
+            trash = out.parent / f".{out.name}.old-{uuid.uuid4().hex[:8]}"
+            os.replace(out, trash)
+            os.replace(tmp, out)
+            shutil.rmtree(trash, ignore_errors=True)
+        else:
+            os.replace(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out
+
+
+def read_run_dir(path: str | Path) -> tuple[dict[str, pd.DataFrame | None], dict[str, Any]]:
+    """Read a run directory's tables and run.json, checking the schema.
+
+    Raises
+    ------
+    ResultSchemaError
+        If run.json or a required table or column is missing, or the schema version is
+        not this version's.
+    """
+    p = Path(path)
+    meta_path = p / "run.json"
+    if not meta_path.is_file():
+        raise ResultSchemaError(f"{p}: must be a run directory with run.json; got none")
+    try:
+        meta = json.loads(meta_path.read_text())
+    except json.JSONDecodeError as exc:
+        raise ResultSchemaError(f"{meta_path}: must be valid JSON; got {exc}") from None
+    version = meta.get("schema_version")
+    if version != RUN_SCHEMA_VERSION:
+        raise ResultSchemaError(
+            f"{meta_path}: schema_version must be {RUN_SCHEMA_VERSION}; got {version!r}"
+        )
+    tables: dict[str, pd.DataFrame | None] = {}
+    for name in TABLES:
+        f = p / f"{name}.parquet"
+        if not f.is_file():
+            if name in ("events", "tracks"):
+                tables[name] = None
+                continue
+            raise ResultSchemaError(f"{p}: must hold {name}.parquet; got none")
+        df = pq.read_table(f).to_pandas()
+        missing = [c for c in REQUIRED_COLUMNS[name] if c not in df.columns]
+        if missing:
+            raise ResultSchemaError(f"{f}: must have columns {missing}; got none of them")
+        tables[name] = df
+    return tables, meta

@@ -1,0 +1,433 @@
+"""Orchestration: ``simulate()`` runs a scenario; ``RunResult`` holds and saves its tables.
+
+``simulate`` compiles the scenario once, splits the replications into chunks, hands them
+to an executor (the local process pool), shows progress and gathers the chunks' arrays
+into the tables of DESIGN.md. ``load_run`` reads a saved run back into the same
+``RunResult``.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import platform
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+import skyscreen
+from skyscreen._typing import IntArray
+from skyscreen.analysis.stats import summary_stats
+from skyscreen.engine import EVENT_KINDS, OUTCOMES, ChunkResult, make_tables
+from skyscreen.errors import SkyscreenError
+from skyscreen.executors.local import ChunkTask, run_tasks, split
+from skyscreen.io.rundir import read_run_dir, write_run_dir
+from skyscreen.scenario import load_scenario, parse_scenario
+from skyscreen.scenario.compile import (
+    CAUSES,
+    STATES,
+    ScenarioParams,
+    compile_scenario,
+    scenario_hash,
+)
+from skyscreen.scenario.spec import MAX_REPLICATIONS, ScenarioSpec
+
+__all__ = ["FIDELITIES", "RunResult", "build_tables", "load_run", "simulate"]
+
+FIDELITIES = ("truth", "tracked")
+_AVAILABLE_FIDELITIES = ("truth",)
+
+
+@dataclass(eq=False)
+class RunResult:
+    """The tables of a run and what produced them.
+
+    Attributes
+    ----------
+    summary : DataFrame
+        One row per replication.
+    drones, effectors, assets : DataFrame
+        One row per drone / effector / asset per replication.
+    events : DataFrame or None
+        The event log (``events=True``).
+    tracks : DataFrame or None
+        Trajectories of the first ``record`` replications.
+    meta : dict
+        What run.json records: seed, replications, fidelity, versions, wall time...
+    scenario : ScenarioSpec
+        The resolved scenario.
+    """
+
+    summary: pd.DataFrame
+    drones: pd.DataFrame
+    effectors: pd.DataFrame
+    assets: pd.DataFrame
+    events: pd.DataFrame | None
+    tracks: pd.DataFrame | None
+    meta: dict[str, Any]
+    scenario: ScenarioSpec
+    path: Path | None = field(default=None)
+
+    @property
+    def seed(self) -> int:
+        """The root seed."""
+        return int(self.meta["seed"])
+
+    @property
+    def n_replications(self) -> int:
+        """Replications in the result."""
+        return len(self.summary)
+
+    def stats(self, level: float = 0.95) -> pd.DataFrame:
+        """Means with Student-t intervals, and Wilson intervals of probabilities.
+
+        See :func:`skyscreen.analysis.summary_stats`.
+        """
+        return summary_stats(self.summary, self.assets, level)
+
+    def save(self, path: str | Path, overwrite: bool = False) -> Path:
+        """Write the run directory (Parquet tables + run.json), atomically."""
+        tables = {
+            "summary": self.summary,
+            "drones": self.drones,
+            "effectors": self.effectors,
+            "assets": self.assets,
+            "events": self.events,
+            "tracks": self.tracks,
+        }
+        meta = {
+            **self.meta,
+            "scenario": self.scenario.model_dump(mode="json", by_alias=True),
+        }
+        self.path = write_run_dir(path, tables, meta, overwrite=overwrite)
+        return self.path
+
+    def __repr__(self) -> str:
+        return (
+            f"RunResult(scenario={self.scenario.name!r}, replications="
+            f"{self.n_replications}, seed={self.meta.get('seed')}, fidelity="
+            f"{self.meta.get('fidelity')!r})"
+        )
+
+
+def _replication_ids(replications: int | Sequence[int] | None, spec: ScenarioSpec
+                     ) -> IntArray:
+    if replications is None:
+        replications = spec.run.replications
+    if isinstance(replications, int | np.integer):
+        n = int(replications)
+        if not 1 <= n <= MAX_REPLICATIONS:
+            raise SkyscreenError(
+                f"replications must be between 1 and {MAX_REPLICATIONS:,}; got {n}"
+            )
+        return np.arange(n, dtype=np.int64)
+    ids = np.asarray(list(replications), dtype=np.int64)
+    if ids.ndim != 1 or ids.size == 0 or ids.size > MAX_REPLICATIONS:
+        raise SkyscreenError(
+            f"replications must be a non-empty list of at most {MAX_REPLICATIONS:,} ids; "
+            f"got {ids.size}"
+        )
+    if (ids < 0).any() or len(np.unique(ids)) != ids.size:
+        raise SkyscreenError("replications must be distinct ids >= 0; got repeats or negatives")
+    return ids
+
+
+def _draw_seed() -> int:
+    return int(np.random.SeedSequence().entropy % (2**63))  # type: ignore[operator]
+
+
+def simulate(
+    scenario: ScenarioSpec | str | Path,
+    replications: int | Sequence[int] | None = None,
+    seed: int | None = None,
+    fidelity: str = "truth",
+    workers: int | None = None,
+    chunk_size: int | None = None,
+    events: bool = False,
+    record: int = 0,
+    progress: bool = False,
+    dt_s: float | None = None,
+) -> RunResult:
+    """Run a scenario's Monte Carlo replications.
+
+    Parameters
+    ----------
+    scenario : ScenarioSpec or path
+        The scenario, or a scenario file.
+    replications : int or sequence of int, optional
+        A count (ids 0..n-1) or explicit replication ids; default the scenario's.
+    seed : int, optional
+        Root seed; default the scenario's, else one is drawn and recorded.
+    fidelity : {"truth", "tracked"}
+        Air picture; only ``truth`` is available in this version.
+    workers : int, optional
+        Processes; default the CPU count.
+    chunk_size : int, optional
+        Replications per chunk; default about four chunks per worker.
+    events : bool
+        Record the event log.
+    record : int
+        Record trajectories of replications with id < ``record``.
+    progress : bool
+        Show a progress bar (Rich) on stderr.
+    dt_s : float, optional
+        Override the scenario's time step.
+
+    Returns
+    -------
+    RunResult
+        Identical, for the same seed and replication ids, whatever ``workers`` and
+        ``chunk_size``.
+
+    Examples
+    --------
+    >>> from skyscreen.scenario import example_path
+    >>> res = simulate(example_path("quickstart"), replications=20, seed=3, workers=1)
+    >>> len(res.summary), int(res.summary["n_launched"].iloc[0])
+    (20, 4)
+    """
+    spec = scenario if isinstance(scenario, ScenarioSpec) else load_scenario(scenario)
+    if fidelity not in FIDELITIES:
+        raise SkyscreenError(f"fidelity must be one of {list(FIDELITIES)}; got {fidelity!r}")
+    if fidelity not in _AVAILABLE_FIDELITIES:
+        raise SkyscreenError(f"fidelity {fidelity!r} is not available yet")
+    reps = _replication_ids(replications, spec)
+    if seed is None:
+        seed = spec.run.seed if spec.run.seed is not None else _draw_seed()
+    if not 0 <= int(seed) < 2**63:
+        raise SkyscreenError(f"seed must be >= 0 and < 2**63; got {seed}")
+    seed = int(seed)
+    if record < 0:
+        raise SkyscreenError(f"record must be >= 0; got {record}")
+    if dt_s is not None and not 0.0 < dt_s <= 10.0:
+        raise SkyscreenError(f"dt_s must be > 0 and <= 10; got {dt_s}")
+    n_workers = workers if workers is not None else (os.cpu_count() or 1)
+    if n_workers < 1:
+        raise SkyscreenError(f"workers must be >= 1; got {n_workers}")
+    if chunk_size is None:
+        chunk_size = min(500, max(16, math.ceil(len(reps) / (4 * n_workers))))
+    if chunk_size < 1:
+        raise SkyscreenError(f"chunk_size must be >= 1; got {chunk_size}")
+
+    started = time.time()
+    t0 = time.perf_counter()
+    params = compile_scenario(spec, dt_s=dt_s)
+    tables = make_tables(params)
+    tasks = [ChunkTask(c, seed, events, record) for c in split(reps, chunk_size)]
+    if progress:
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
+        with Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            console=Console(stderr=True),
+            transient=False,
+        ) as bar:
+            tid = bar.add_task(f"{spec.name}", total=len(reps))
+            chunks = run_tasks(params, tables, tasks, n_workers,
+                               lambda n: bar.advance(tid, n))
+    else:
+        chunks = run_tasks(params, tables, tasks, n_workers)
+    wall = time.perf_counter() - t0
+    result_tables = build_tables(params, chunks)
+    meta = {
+        "scenario_name": spec.name,
+        "scenario_hash": scenario_hash(spec),
+        "seed": seed,
+        "replications": int(len(reps)),
+        "replication_ids": "range" if np.array_equal(reps, np.arange(len(reps)))
+        else reps.tolist(),
+        "fidelity": fidelity,
+        "dt_s": params.dt_s,
+        "duration_s": params.duration_s,
+        "workers": n_workers,
+        "chunk_size": chunk_size,
+        "events": events,
+        "record": record,
+        "skyscreen_version": skyscreen.__version__,
+        "numpy_version": np.__version__,
+        "python_version": platform.python_version(),
+        "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(started)),
+        "wall_time_s": round(wall, 3),
+    }
+    return RunResult(scenario=spec, meta=meta, **result_tables)
+
+
+def _cat(codes: Any, names: Sequence[str]) -> pd.Categorical:
+    return pd.Categorical.from_codes(np.asarray(codes, dtype=np.int64), categories=list(names))
+
+
+def build_tables(params: ScenarioParams, chunks: list[ChunkResult]) -> dict[str, Any]:
+    """Assemble the output tables from chunk arrays, ordered by replication."""
+    cat = {f: np.concatenate([getattr(c, f) for c in chunks]) for f in (
+        "replications", "drone_status", "drone_cause", "drone_effector", "drone_target",
+        "drone_t_launch_s", "drone_t_first_detect_s", "drone_t_first_shot_s",
+        "drone_t_end_s", "drone_end_m", "eff_engagements", "eff_rounds", "eff_missiles",
+        "eff_kills", "asset_hits", "asset_damaged", "asset_casualties", "asset_debris")}
+    order = np.argsort(cat["replications"], kind="stable")
+    cat = {k: v[order] for k, v in cat.items()}
+    reps = cat["replications"]
+    n_rep, n_d = cat["drone_status"].shape
+    n_e, n_a = len(params.effector_ids), params.assets.n
+    dr, a, g, m = params.drones, params.assets, params.guns, params.missiles
+
+    # Drones: "airborne" for drones still flying at the end.
+    state_names = list(STATES)
+    state_names[STATES.index("flying")] = "airborne"
+    status = cat["drone_status"].astype(np.int64)
+    eff_names = [*params.effector_ids, ""]
+    drone_eff = np.where(cat["drone_effector"] >= 0, cat["drone_effector"], n_e)
+    terminal = ("killed", "defeated", "leaked", "expended", "airborne")
+    drones = pd.DataFrame({
+        "replication": np.repeat(reps, n_d),
+        "drone": np.tile(np.arange(n_d), n_rep),
+        "raid": _cat(np.tile(dr.raid_idx, n_rep), params.raid_ids),
+        "class": _cat(np.tile(_class_codes(params), n_rep), sorted(set(dr.class_names))),
+        "target_asset": _cat(cat["drone_target"].ravel(), a.ids),
+        "state": pd.Categorical(np.asarray(state_names)[status.ravel()],
+                                categories=list(terminal)),
+        "cause": _cat(cat["drone_cause"].ravel(), CAUSES),
+        "effector": _cat(drone_eff.ravel(), eff_names),
+        "t_launch_s": cat["drone_t_launch_s"].ravel(),
+        "t_first_detect_s": cat["drone_t_first_detect_s"].ravel(),
+        "t_first_shot_s": cat["drone_t_first_shot_s"].ravel(),
+        "t_end_s": cat["drone_t_end_s"].ravel(),
+        "x_end_m": cat["drone_end_m"][..., 0].ravel(),
+        "y_end_m": cat["drone_end_m"][..., 1].ravel(),
+        "z_end_m": cat["drone_end_m"][..., 2].ravel(),
+    })
+
+    unit_cost = np.concatenate([g.cost_per_round_usd, m.cost_usd, np.zeros(params.jammers.n)])
+    spent = np.concatenate(
+        [cat["eff_rounds"][:, : g.n], cat["eff_missiles"][:, g.n : g.n + m.n],
+         np.zeros((n_rep, params.jammers.n), dtype=np.int64)], axis=1)
+    cost = spent * unit_cost[None, :]
+    effectors = pd.DataFrame({
+        "replication": np.repeat(reps, n_e),
+        "effector": _cat(np.tile(np.arange(n_e), n_rep), params.effector_ids),
+        "kind": pd.Categorical(np.tile(np.asarray(params.effector_kinds, dtype=object),
+                                       n_rep), categories=["gun", "missile", "jammer"]),
+        "engagements": cat["eff_engagements"].ravel(),
+        "rounds_fired": cat["eff_rounds"].ravel(),
+        "missiles_fired": cat["eff_missiles"].ravel(),
+        "kills": cat["eff_kills"].ravel(),
+        "cost_usd": cost.ravel(),
+    })
+
+    value = cat["asset_damaged"] * a.value_usd[None, :]
+    assets = pd.DataFrame({
+        "replication": np.repeat(reps, n_a),
+        "asset": _cat(np.tile(np.arange(n_a), n_rep), a.ids),
+        "site": _cat(np.tile(a.site_idx, n_rep), a.site_ids),
+        "type": pd.Categorical(np.tile(np.asarray(a.types, dtype=object), n_rep)),
+        "hits": cat["asset_hits"].ravel(),
+        "damaged": cat["asset_damaged"].ravel(),
+        "value_damaged_usd": value.ravel(),
+        "casualties": cat["asset_casualties"].ravel(),
+        "occupancy": np.tile(a.occupancy, n_rep),
+        "debris": cat["asset_debris"].ravel(),
+    })
+
+    def count(code: int) -> Any:
+        return (status == code).sum(axis=1)
+
+    summary = pd.DataFrame({
+        "replication": reps,
+        "n_launched": np.full(n_rep, n_d, dtype=np.int64) - count(STATES.index("pending")),
+        "n_detected": np.isfinite(cat["drone_t_first_detect_s"]).sum(axis=1),
+        "n_engaged": np.isfinite(cat["drone_t_first_shot_s"]).sum(axis=1),
+        "n_killed": count(STATES.index("killed")),
+        "n_defeated": count(STATES.index("defeated")),
+        "n_leaked": count(STATES.index("leaked")),
+        "n_expended": count(STATES.index("expended")),
+        "n_airborne": count(STATES.index("flying")),
+        "value_damaged_usd": value.sum(axis=1),
+        "casualties": cat["asset_casualties"].sum(axis=1),
+        "rounds_fired": cat["eff_rounds"].sum(axis=1),
+        "missiles_fired": cat["eff_missiles"].sum(axis=1),
+        "munitions_cost_usd": cost.sum(axis=1),
+    })
+
+    events = None
+    if chunks and chunks[0].events is not None:
+        ev = {k: np.concatenate([c.events[k] for c in chunks if c.events is not None])
+              for k in chunks[0].events}
+        o = np.lexsort((ev["kind"], ev["t_s"], ev["replication"]))
+        ev = {k: v[o] for k, v in ev.items()}
+        refs = [*params.radars.ids, *params.effector_ids, ""]
+        ref = np.where(ev["ref"] >= 0, ev["ref"], len(refs) - 1)
+        outcome_names = [*OUTCOMES, *(f"damaged:{x}" for x in a.ids)]
+        kind = ev["kind"].astype(np.int64)
+        fired = kind == EVENT_KINDS.index("fire")
+        outcome = np.asarray(outcome_names, dtype=object)[
+            np.where(fired, 0, ev["outcome"]).astype(np.int64)]
+        outcome = np.where(fired, np.char.add("rounds:", ev["outcome"].astype(str)).astype(
+            object), outcome)
+        events = pd.DataFrame({
+            "replication": ev["replication"].astype(np.int64),
+            "t_s": ev["t_s"],
+            "kind": _cat(kind, EVENT_KINDS),
+            "drone": ev["drone"].astype(np.int64),
+            "sensor_or_effector": _cat(ref, refs),
+            "x_m": ev["x_m"], "y_m": ev["y_m"], "z_m": ev["z_m"],
+            "outcome": pd.Categorical(outcome),
+        })
+    tracks = None
+    parts = [c.tracks for c in chunks if c.tracks is not None]
+    if parts:
+        tr = {k: np.concatenate([p_[k] for p_ in parts]) for k in parts[0]}
+        o = np.lexsort((tr["drone"], tr["t_s"], tr["replication"]))
+        tracks = pd.DataFrame({k: v[o] for k, v in tr.items() if k != "status"})
+        tracks["state"] = pd.Categorical(
+            np.asarray(STATES)[tr["status"][o].astype(np.int64)], categories=list(STATES))
+    return {"summary": summary, "drones": drones, "effectors": effectors,
+            "assets": assets, "events": events, "tracks": tracks}
+
+
+def _class_codes(params: ScenarioParams) -> IntArray:
+    names = sorted(set(params.drones.class_names))
+    return np.array([names.index(c) for c in params.drones.class_names], dtype=np.int64)
+
+
+def load_run(path: str | Path) -> RunResult:
+    """Read a run directory back into a :class:`RunResult`.
+
+    Raises
+    ------
+    ResultSchemaError
+        If the directory is not a complete run of this schema version.
+    """
+    tables, meta = read_run_dir(path)
+    scenario = parse_scenario(meta.pop("scenario"), source=f"{path}/run.json")
+    meta.pop("schema_version", None)
+    meta.pop("files", None)
+    assert tables["summary"] is not None and tables["drones"] is not None
+    assert tables["effectors"] is not None and tables["assets"] is not None
+    return RunResult(
+        summary=tables["summary"],
+        drones=tables["drones"],
+        effectors=tables["effectors"],
+        assets=tables["assets"],
+        events=tables["events"],
+        tracks=tables["tracks"],
+        meta=meta,
+        scenario=scenario,
+        path=Path(path),
+    )
+

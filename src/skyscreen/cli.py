@@ -61,24 +61,45 @@ def _build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("run", help="run a scenario's Monte Carlo replications")
     p.add_argument("scenario", metavar="SCENARIO")
-    p.add_argument("-n", "--replications", type=_positive_int, metavar="REPS",
-                   help="replications (default: the scenario's)")
+    p.add_argument(
+        "-n",
+        "--replications",
+        type=_positive_int,
+        metavar="REPS",
+        help="replications (default: the scenario's)",
+    )
     p.add_argument("--seed", type=_non_negative_int, help="root seed")
     p.add_argument("--fidelity", choices=["truth", "tracked"], default="truth")
-    p.add_argument("--out", metavar="DIR",
-                   help="run directory (default runs/<name>-<timestamp>)")
-    p.add_argument("--overwrite", action="store_true",
-                   help="replace an existing non-empty run directory")
+    p.add_argument(
+        "--out", metavar="DIR", help="run directory (default runs/<name>-<timestamp>)"
+    )
+    p.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace an existing non-empty run directory",
+    )
     p.add_argument("--events", action="store_true", help="record the event log")
-    p.add_argument("--record", type=_non_negative_int, default=0, metavar="K",
-                   help="record trajectories of the first K replications")
-    p.add_argument("--workers", type=_positive_int, metavar="N",
-                   help="worker processes (default: CPU count)")
-    p.add_argument("--chunk-size", type=_positive_int, metavar="C",
-                   help="replications per chunk")
+    p.add_argument(
+        "--record",
+        type=_non_negative_int,
+        default=0,
+        metavar="K",
+        help="record trajectories of the first K replications",
+    )
+    p.add_argument(
+        "--workers",
+        type=_positive_int,
+        metavar="N",
+        help="worker processes (default: CPU count)",
+    )
+    p.add_argument(
+        "--chunk-size", type=_positive_int, metavar="C", help="replications per chunk"
+    )
     p.add_argument("--executor", choices=["local", "dask"], default="local")
     p.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address")
-    p.add_argument("--dt-s", type=float, metavar="DT", help="override the time step (s)")
+    p.add_argument(
+        "--dt-s", type=float, metavar="DT", help="override the time step (s)"
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
     sub.add_parser("schema", help="print the JSON Schema of scenario files")
@@ -88,7 +109,7 @@ def _build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _fmt(value: float, metric: str) -> str:
+def _fmt(value: Any, metric: str) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"
     if metric.endswith("_usd"):
@@ -140,7 +161,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if args.executor == "dask":
         raise SkyscreenError("executor 'dask' is not available yet")
     if args.scheduler is not None:
-        raise SkyscreenError("--scheduler needs --executor dask, which is not available yet")
+        raise SkyscreenError(
+            "--scheduler needs --executor dask, which is not available yet"
+        )
     if args.fidelity == "tracked":
         raise SkyscreenError("fidelity 'tracked' is not available yet")
     spec = load_scenario(args.scenario)

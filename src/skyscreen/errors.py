@@ -67,10 +67,11 @@ class ScenarioError(SkyscreenError, ValueError):
     def __init__(
         self, errors: list[FieldError] | FieldError | str, source: str | None = None
     ) -> None:
-        if isinstance(errors, str | FieldError):
-            errors = [errors]
+        items: list[FieldError | str] = (
+            [errors] if isinstance(errors, str | FieldError) else list(errors)
+        )
         self.errors: list[FieldError] = [
-            e if isinstance(e, FieldError) else FieldError("", e) for e in errors
+            e if isinstance(e, FieldError) else FieldError("", e) for e in items
         ]
         self.source = source
         super().__init__(self._format())

@@ -115,8 +115,9 @@ class RunResult:
         )
 
 
-def _replication_ids(replications: int | Sequence[int] | None, spec: ScenarioSpec
-                     ) -> IntArray:
+def _replication_ids(
+    replications: int | Sequence[int] | None, spec: ScenarioSpec
+) -> IntArray:
     if replications is None:
         replications = spec.run.replications
     if isinstance(replications, int | np.integer):
@@ -133,7 +134,9 @@ def _replication_ids(replications: int | Sequence[int] | None, spec: ScenarioSpe
             f"got {ids.size}"
         )
     if (ids < 0).any() or len(np.unique(ids)) != ids.size:
-        raise SkyscreenError("replications must be distinct ids >= 0; got repeats or negatives")
+        raise SkyscreenError(
+            "replications must be distinct ids >= 0; got repeats or negatives"
+        )
     return ids
 
 
@@ -193,7 +196,9 @@ def simulate(
     """
     spec = scenario if isinstance(scenario, ScenarioSpec) else load_scenario(scenario)
     if fidelity not in FIDELITIES:
-        raise SkyscreenError(f"fidelity must be one of {list(FIDELITIES)}; got {fidelity!r}")
+        raise SkyscreenError(
+            f"fidelity must be one of {list(FIDELITIES)}; got {fidelity!r}"
+        )
     if fidelity not in _AVAILABLE_FIDELITIES:
         raise SkyscreenError(f"fidelity {fidelity!r} is not available yet")
     reps = _replication_ids(replications, spec)
@@ -240,8 +245,9 @@ def simulate(
             transient=False,
         ) as bar:
             tid = bar.add_task(f"{spec.name}", total=len(reps))
-            chunks = run_tasks(params, tables, tasks, n_workers,
-                               lambda n: bar.advance(tid, n))
+            chunks = run_tasks(
+                params, tables, tasks, n_workers, lambda n: bar.advance(tid, n)
+            )
     else:
         chunks = run_tasks(params, tables, tasks, n_workers)
     wall = time.perf_counter() - t0
@@ -250,8 +256,9 @@ def simulate(
         "scenario_name": spec.name,
         "scenario_hash": scenario_hash(spec),
         "seed": seed,
-        "replications": int(len(reps)),
-        "replication_ids": "range" if np.array_equal(reps, np.arange(len(reps)))
+        "replications": len(reps),
+        "replication_ids": "range"
+        if np.array_equal(reps, np.arange(len(reps)))
         else reps.tolist(),
         "fidelity": fidelity,
         "dt_s": params.dt_s,
@@ -269,17 +276,37 @@ def simulate(
     return RunResult(scenario=spec, meta=meta, **result_tables)
 
 
-def _cat(codes: Any, names: Sequence[str]) -> pd.Categorical:
-    return pd.Categorical.from_codes(np.asarray(codes, dtype=np.int64), categories=list(names))
+def _cat(codes: Any, names: Sequence[str]) -> Any:
+    return pd.Categorical.from_codes(
+        np.asarray(codes, dtype=np.int64), categories=pd.Index(list(names))
+    )
 
 
 def build_tables(params: ScenarioParams, chunks: list[ChunkResult]) -> dict[str, Any]:
     """Assemble the output tables from chunk arrays, ordered by replication."""
-    cat = {f: np.concatenate([getattr(c, f) for c in chunks]) for f in (
-        "replications", "drone_status", "drone_cause", "drone_effector", "drone_target",
-        "drone_t_launch_s", "drone_t_first_detect_s", "drone_t_first_shot_s",
-        "drone_t_end_s", "drone_end_m", "eff_engagements", "eff_rounds", "eff_missiles",
-        "eff_kills", "asset_hits", "asset_damaged", "asset_casualties", "asset_debris")}
+    cat = {
+        f: np.concatenate([getattr(c, f) for c in chunks])
+        for f in (
+            "replications",
+            "drone_status",
+            "drone_cause",
+            "drone_effector",
+            "drone_target",
+            "drone_t_launch_s",
+            "drone_t_first_detect_s",
+            "drone_t_first_shot_s",
+            "drone_t_end_s",
+            "drone_end_m",
+            "eff_engagements",
+            "eff_rounds",
+            "eff_missiles",
+            "eff_kills",
+            "asset_hits",
+            "asset_damaged",
+            "asset_casualties",
+            "asset_debris",
+        )
+    }
     order = np.argsort(cat["replications"], kind="stable")
     cat = {k: v[order] for k, v in cat.items()}
     reps = cat["replications"]
@@ -294,80 +321,103 @@ def build_tables(params: ScenarioParams, chunks: list[ChunkResult]) -> dict[str,
     eff_names = [*params.effector_ids, ""]
     drone_eff = np.where(cat["drone_effector"] >= 0, cat["drone_effector"], n_e)
     terminal = ("killed", "defeated", "leaked", "expended", "airborne")
-    drones = pd.DataFrame({
-        "replication": np.repeat(reps, n_d),
-        "drone": np.tile(np.arange(n_d), n_rep),
-        "raid": _cat(np.tile(dr.raid_idx, n_rep), params.raid_ids),
-        "class": _cat(np.tile(_class_codes(params), n_rep), sorted(set(dr.class_names))),
-        "target_asset": _cat(cat["drone_target"].ravel(), a.ids),
-        "state": pd.Categorical(np.asarray(state_names)[status.ravel()],
-                                categories=list(terminal)),
-        "cause": _cat(cat["drone_cause"].ravel(), CAUSES),
-        "effector": _cat(drone_eff.ravel(), eff_names),
-        "t_launch_s": cat["drone_t_launch_s"].ravel(),
-        "t_first_detect_s": cat["drone_t_first_detect_s"].ravel(),
-        "t_first_shot_s": cat["drone_t_first_shot_s"].ravel(),
-        "t_end_s": cat["drone_t_end_s"].ravel(),
-        "x_end_m": cat["drone_end_m"][..., 0].ravel(),
-        "y_end_m": cat["drone_end_m"][..., 1].ravel(),
-        "z_end_m": cat["drone_end_m"][..., 2].ravel(),
-    })
+    drones = pd.DataFrame(
+        {
+            "replication": np.repeat(reps, n_d),
+            "drone": np.tile(np.arange(n_d), n_rep),
+            "raid": _cat(np.tile(dr.raid_idx, n_rep), params.raid_ids),
+            "class": _cat(
+                np.tile(_class_codes(params), n_rep), sorted(set(dr.class_names))
+            ),
+            "target_asset": _cat(cat["drone_target"].ravel(), a.ids),
+            "state": pd.Categorical(
+                np.asarray(state_names)[status.ravel()], categories=list(terminal)
+            ),
+            "cause": _cat(cat["drone_cause"].ravel(), CAUSES),
+            "effector": _cat(drone_eff.ravel(), eff_names),
+            "t_launch_s": cat["drone_t_launch_s"].ravel(),
+            "t_first_detect_s": cat["drone_t_first_detect_s"].ravel(),
+            "t_first_shot_s": cat["drone_t_first_shot_s"].ravel(),
+            "t_end_s": cat["drone_t_end_s"].ravel(),
+            "x_end_m": cat["drone_end_m"][..., 0].ravel(),
+            "y_end_m": cat["drone_end_m"][..., 1].ravel(),
+            "z_end_m": cat["drone_end_m"][..., 2].ravel(),
+        }
+    )
 
-    unit_cost = np.concatenate([g.cost_per_round_usd, m.cost_usd, np.zeros(params.jammers.n)])
+    unit_cost = np.concatenate(
+        [g.cost_per_round_usd, m.cost_usd, np.zeros(params.jammers.n)]
+    )
     spent = np.concatenate(
-        [cat["eff_rounds"][:, : g.n], cat["eff_missiles"][:, g.n : g.n + m.n],
-         np.zeros((n_rep, params.jammers.n), dtype=np.int64)], axis=1)
+        [
+            cat["eff_rounds"][:, : g.n],
+            cat["eff_missiles"][:, g.n : g.n + m.n],
+            np.zeros((n_rep, params.jammers.n), dtype=np.int64),
+        ],
+        axis=1,
+    )
     cost = spent * unit_cost[None, :]
-    effectors = pd.DataFrame({
-        "replication": np.repeat(reps, n_e),
-        "effector": _cat(np.tile(np.arange(n_e), n_rep), params.effector_ids),
-        "kind": pd.Categorical(np.tile(np.asarray(params.effector_kinds, dtype=object),
-                                       n_rep), categories=["gun", "missile", "jammer"]),
-        "engagements": cat["eff_engagements"].ravel(),
-        "rounds_fired": cat["eff_rounds"].ravel(),
-        "missiles_fired": cat["eff_missiles"].ravel(),
-        "kills": cat["eff_kills"].ravel(),
-        "cost_usd": cost.ravel(),
-    })
+    effectors = pd.DataFrame(
+        {
+            "replication": np.repeat(reps, n_e),
+            "effector": _cat(np.tile(np.arange(n_e), n_rep), params.effector_ids),
+            "kind": pd.Categorical(
+                np.tile(np.asarray(params.effector_kinds, dtype=object), n_rep),
+                categories=["gun", "missile", "jammer"],
+            ),
+            "engagements": cat["eff_engagements"].ravel(),
+            "rounds_fired": cat["eff_rounds"].ravel(),
+            "missiles_fired": cat["eff_missiles"].ravel(),
+            "kills": cat["eff_kills"].ravel(),
+            "cost_usd": cost.ravel(),
+        }
+    )
 
     value = cat["asset_damaged"] * a.value_usd[None, :]
-    assets = pd.DataFrame({
-        "replication": np.repeat(reps, n_a),
-        "asset": _cat(np.tile(np.arange(n_a), n_rep), a.ids),
-        "site": _cat(np.tile(a.site_idx, n_rep), a.site_ids),
-        "type": pd.Categorical(np.tile(np.asarray(a.types, dtype=object), n_rep)),
-        "hits": cat["asset_hits"].ravel(),
-        "damaged": cat["asset_damaged"].ravel(),
-        "value_damaged_usd": value.ravel(),
-        "casualties": cat["asset_casualties"].ravel(),
-        "occupancy": np.tile(a.occupancy, n_rep),
-        "debris": cat["asset_debris"].ravel(),
-    })
+    assets = pd.DataFrame(
+        {
+            "replication": np.repeat(reps, n_a),
+            "asset": _cat(np.tile(np.arange(n_a), n_rep), a.ids),
+            "site": _cat(np.tile(a.site_idx, n_rep), a.site_ids),
+            "type": pd.Categorical(np.tile(np.asarray(a.types, dtype=object), n_rep)),
+            "hits": cat["asset_hits"].ravel(),
+            "damaged": cat["asset_damaged"].ravel(),
+            "value_damaged_usd": value.ravel(),
+            "casualties": cat["asset_casualties"].ravel(),
+            "occupancy": np.tile(a.occupancy, n_rep),
+            "debris": cat["asset_debris"].ravel(),
+        }
+    )
 
     def count(code: int) -> Any:
         return (status == code).sum(axis=1)
 
-    summary = pd.DataFrame({
-        "replication": reps,
-        "n_launched": np.full(n_rep, n_d, dtype=np.int64) - count(STATES.index("pending")),
-        "n_detected": np.isfinite(cat["drone_t_first_detect_s"]).sum(axis=1),
-        "n_engaged": np.isfinite(cat["drone_t_first_shot_s"]).sum(axis=1),
-        "n_killed": count(STATES.index("killed")),
-        "n_defeated": count(STATES.index("defeated")),
-        "n_leaked": count(STATES.index("leaked")),
-        "n_expended": count(STATES.index("expended")),
-        "n_airborne": count(STATES.index("flying")),
-        "value_damaged_usd": value.sum(axis=1),
-        "casualties": cat["asset_casualties"].sum(axis=1),
-        "rounds_fired": cat["eff_rounds"].sum(axis=1),
-        "missiles_fired": cat["eff_missiles"].sum(axis=1),
-        "munitions_cost_usd": cost.sum(axis=1),
-    })
+    summary = pd.DataFrame(
+        {
+            "replication": reps,
+            "n_launched": np.full(n_rep, n_d, dtype=np.int64)
+            - count(STATES.index("pending")),
+            "n_detected": np.isfinite(cat["drone_t_first_detect_s"]).sum(axis=1),
+            "n_engaged": np.isfinite(cat["drone_t_first_shot_s"]).sum(axis=1),
+            "n_killed": count(STATES.index("killed")),
+            "n_defeated": count(STATES.index("defeated")),
+            "n_leaked": count(STATES.index("leaked")),
+            "n_expended": count(STATES.index("expended")),
+            "n_airborne": count(STATES.index("flying")),
+            "value_damaged_usd": value.sum(axis=1),
+            "casualties": cat["asset_casualties"].sum(axis=1),
+            "rounds_fired": cat["eff_rounds"].sum(axis=1),
+            "missiles_fired": cat["eff_missiles"].sum(axis=1),
+            "munitions_cost_usd": cost.sum(axis=1),
+        }
+    )
 
     events = None
     if chunks and chunks[0].events is not None:
-        ev = {k: np.concatenate([c.events[k] for c in chunks if c.events is not None])
-              for k in chunks[0].events}
+        ev = {
+            k: np.concatenate([c.events[k] for c in chunks if c.events is not None])
+            for k in chunks[0].events
+        }
         o = np.lexsort((ev["kind"], ev["t_s"], ev["replication"]))
         ev = {k: v[o] for k, v in ev.items()}
         refs = [*params.radars.ids, *params.effector_ids, ""]
@@ -376,18 +426,26 @@ def build_tables(params: ScenarioParams, chunks: list[ChunkResult]) -> dict[str,
         kind = ev["kind"].astype(np.int64)
         fired = kind == EVENT_KINDS.index("fire")
         outcome = np.asarray(outcome_names, dtype=object)[
-            np.where(fired, 0, ev["outcome"]).astype(np.int64)]
-        outcome = np.where(fired, np.char.add("rounds:", ev["outcome"].astype(str)).astype(
-            object), outcome)
-        events = pd.DataFrame({
-            "replication": ev["replication"].astype(np.int64),
-            "t_s": ev["t_s"],
-            "kind": _cat(kind, EVENT_KINDS),
-            "drone": ev["drone"].astype(np.int64),
-            "sensor_or_effector": _cat(ref, refs),
-            "x_m": ev["x_m"], "y_m": ev["y_m"], "z_m": ev["z_m"],
-            "outcome": pd.Categorical(outcome),
-        })
+            np.where(fired, 0, ev["outcome"]).astype(np.int64)
+        ]
+        outcome = np.where(
+            fired,
+            np.char.add("rounds:", ev["outcome"].astype(str)).astype(object),
+            outcome,
+        )
+        events = pd.DataFrame(
+            {
+                "replication": ev["replication"].astype(np.int64),
+                "t_s": ev["t_s"],
+                "kind": _cat(kind, EVENT_KINDS),
+                "drone": ev["drone"].astype(np.int64),
+                "sensor_or_effector": _cat(ref, refs),
+                "x_m": ev["x_m"],
+                "y_m": ev["y_m"],
+                "z_m": ev["z_m"],
+                "outcome": pd.Categorical(outcome),
+            }
+        )
     tracks = None
     parts = [c.tracks for c in chunks if c.tracks is not None]
     if parts:
@@ -395,9 +453,17 @@ def build_tables(params: ScenarioParams, chunks: list[ChunkResult]) -> dict[str,
         o = np.lexsort((tr["drone"], tr["t_s"], tr["replication"]))
         tracks = pd.DataFrame({k: v[o] for k, v in tr.items() if k != "status"})
         tracks["state"] = pd.Categorical(
-            np.asarray(STATES)[tr["status"][o].astype(np.int64)], categories=list(STATES))
-    return {"summary": summary, "drones": drones, "effectors": effectors,
-            "assets": assets, "events": events, "tracks": tracks}
+            np.asarray(STATES)[tr["status"][o].astype(np.int64)],
+            categories=list(STATES),
+        )
+    return {
+        "summary": summary,
+        "drones": drones,
+        "effectors": effectors,
+        "assets": assets,
+        "events": events,
+        "tracks": tracks,
+    }
 
 
 def _class_codes(params: ScenarioParams) -> IntArray:
@@ -417,8 +483,10 @@ def load_run(path: str | Path) -> RunResult:
     scenario = parse_scenario(meta.pop("scenario"), source=f"{path}/run.json")
     meta.pop("schema_version", None)
     meta.pop("files", None)
-    assert tables["summary"] is not None and tables["drones"] is not None
-    assert tables["effectors"] is not None and tables["assets"] is not None
+    assert tables["summary"] is not None
+    assert tables["drones"] is not None
+    assert tables["effectors"] is not None
+    assert tables["assets"] is not None
     return RunResult(
         summary=tables["summary"],
         drones=tables["drones"],
@@ -430,4 +498,3 @@ def load_run(path: str | Path) -> RunResult:
         scenario=scenario,
         path=Path(path),
     )
-

@@ -101,12 +101,16 @@ def summary_stats(
         rows.append((col, "mean", m, lo, hi, n))
     k = int((summary["n_leaked"] > 0).sum())
     lo, hi = wilson_interval(k, n, level)
-    rows.append(("P(at least one leaker)", "probability", k / n if n else np.nan, lo, hi, n))
+    rows.append(
+        ("P(at least one leaker)", "probability", k / n if n else np.nan, lo, hi, n)
+    )
     if len(assets):
         grouped = assets.groupby("asset", sort=False, observed=True)["damaged"]
-        for asset, col in grouped:
-            k = int(col.sum())
-            m = int(col.size)
+        for asset, damaged in grouped:
+            k = int(damaged.sum())
+            m = int(damaged.size)
             lo, hi = wilson_interval(k, m, level)
             rows.append((f"P({asset} damaged)", "probability", k / m, lo, hi, m))
-    return pd.DataFrame(rows, columns=["metric", "kind", "estimate", "ci_low", "ci_high", "n"])
+    return pd.DataFrame(
+        rows, columns=["metric", "kind", "estimate", "ci_low", "ci_high", "n"]
+    )

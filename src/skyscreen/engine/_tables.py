@@ -96,8 +96,14 @@ def make_tables(params: ScenarioParams) -> Tables:
     # bursts in the air; a launcher at most `channels` missiles.
     dt = params.dt_s
     gun_slots = [
-        int(np.ceil(guns.range_max_m[g] / guns.muzzle_velocity_mps[g] / max(
-            guns.burst_s[g], dt))) + 1
+        int(
+            np.ceil(
+                guns.range_max_m[g]
+                / guns.muzzle_velocity_mps[g]
+                / max(guns.burst_s[g], dt)
+            )
+        )
+        + 1
         for g in range(guns.n)
     ]
     counts = np.array(

@@ -79,8 +79,9 @@ OUTCOMES = ("", "kill", "miss", "target_lost", "out_of_envelope", "no_ammunition
 (``code - len(OUTCOMES)``)."""
 
 _RF = GUIDANCE.index("rf_link")
-_HOVER, _RETURN, _LAND, _CRASH = (LINK_LOSS.index(b) for b in ("hover", "return", "land",
-                                                                "crash"))
+_HOVER, _RETURN, _LAND, _CRASH = (
+    LINK_LOSS.index(b) for b in ("hover", "return", "land", "crash")
+)
 _EV = {k: i for i, k in enumerate(EVENT_KINDS)}
 _OUT = {k: i for i, k in enumerate(OUTCOMES)}
 
@@ -181,7 +182,9 @@ def _init_state(p: ScenarioParams, tb: Tables, reps: IntArray, seed: int) -> Chu
     dz = uniforms(seed, reps, Purpose.DAMAGE, (n_d, 2 + 2 * n_a))
     impact_z = special.ndtri(np.clip(dz[..., :2], 1e-12, 1.0 - 1e-12))
 
-    heading0 = np.arctan2(route[:, :, 0, 1] - home[..., 1], route[:, :, 0, 0] - home[..., 0])
+    heading0 = np.arctan2(
+        route[:, :, 0, 1] - home[..., 1], route[:, :, 0, 0] - home[..., 0]
+    )
     n_s = len(tb.slot_effector)
     n_e = len(p.effector_ids)
     return ChunkState(
@@ -252,8 +255,17 @@ class _Events:
         self.reps = reps
         self.cols: dict[str, list[Any]] = {
             k: []
-            for k in ("replication", "t_s", "kind", "drone", "ref", "x_m", "y_m",
-                      "z_m", "outcome")
+            for k in (
+                "replication",
+                "t_s",
+                "kind",
+                "drone",
+                "ref",
+                "x_m",
+                "y_m",
+                "z_m",
+                "outcome",
+            )
         }
 
     def add(
@@ -293,9 +305,9 @@ class _Events:
 def _gather_route(st: ChunkState) -> FloatArray:
     """Current route point of every drone, (R, D, 3)."""
     idx = st.wp_idx[:, :, None, None]
-    return np.take_along_axis(st.route_m, np.broadcast_to(idx, (*idx.shape[:3], 3)), axis=2)[
-        :, :, 0, :
-    ]
+    return np.take_along_axis(
+        st.route_m, np.broadcast_to(idx, (*idx.shape[:3], 3)), axis=2
+    )[:, :, 0, :]
 
 
 def _launch_and_move(
@@ -341,7 +353,9 @@ def _launch_and_move(
     new_heading = kinematics.steer_heading(st.heading_rad, desired, rate, dte)
     step = speed * dte
     z_goal = np.where(final | returning, dr.cruise_height_m[None, :], tgt[..., 2])
-    dz = np.clip(z_goal - st.pos_m[..., 2], -dr.climb_rate_mps * dte, dr.climb_rate_mps * dte)
+    dz = np.clip(
+        z_goal - st.pos_m[..., 2], -dr.climb_rate_mps * dte, dr.climb_rate_mps * dte
+    )
     c_pos = st.pos_m.copy()
     c_pos[..., 0] += step * np.cos(new_heading)
     c_pos[..., 1] += step * np.sin(new_heading)
@@ -373,14 +387,16 @@ def _launch_and_move(
     d_vel = unit * dr.dive_speed_mps[None, :, None]
     arrive = np.where(arrived, start + d3 / dr.dive_speed_mps[None, :], np.inf)
 
-    st.pos_m[...] = np.where(dive[..., None], d_pos, np.where(cruise[..., None], c_pos,
-                                                                st.pos_m))
+    st.pos_m[...] = np.where(
+        dive[..., None], d_pos, np.where(cruise[..., None], c_pos, st.pos_m)
+    )
     st.vel_mps[...] = np.where(
         dive[..., None], d_vel, np.where(cruise[..., None], c_vel, 0.0)
     )
     st.heading_rad[...] = np.where(
-        dive, np.arctan2(unit[..., 1], unit[..., 0]), np.where(cruise, new_heading,
-                                                              st.heading_rad)
+        dive,
+        np.arctan2(unit[..., 1], unit[..., 0]),
+        np.where(cruise, new_heading, st.heading_rad),
     )
     st.wp_idx += advance
     st.extra["home_reached_s"] = np.where(
@@ -389,8 +405,9 @@ def _launch_and_move(
     return arrive
 
 
-def _jam(st: ChunkState, p: ScenarioParams, t0: float, t1: float, ev: _Events | None
-         ) -> tuple[FloatArray, IntArray]:
+def _jam(
+    st: ChunkState, p: ScenarioParams, t0: float, t1: float, ev: _Events | None
+) -> tuple[FloatArray, IntArray]:
     """Jam rf_link drones; return the time of a soft kill in the step and its jammer."""
     j, dr = p.jammers, p.drones
     none = np.full(st.status.shape, np.inf), np.full(st.status.shape, -1, np.int64)
@@ -431,8 +448,9 @@ def _jam(st: ChunkState, p: ScenarioParams, t0: float, t1: float, ev: _Events | 
     return np.where(down, t1, np.inf), who
 
 
-def _resolve_shots(st: ChunkState, p: ScenarioParams, tb: Tables, t1: float,
-                   ev: _Events | None) -> tuple[FloatArray, IntArray]:
+def _resolve_shots(
+    st: ChunkState, p: ScenarioParams, tb: Tables, t1: float, ev: _Events | None
+) -> tuple[FloatArray, IntArray]:
     """Resolve shots due by ``t1``; return each drone's earliest kill time and slot."""
     n_rep, n_d = st.status.shape
     t_kill = np.full((n_rep, n_d), np.inf)
@@ -462,9 +480,15 @@ def _resolve_shots(st: ChunkState, p: ScenarioParams, tb: Tables, t1: float,
     if ev is not None:
         eff = tb.slot_effector[s]
         alive = (st.status[r, d] == FLYING) | (st.status[r, d] == NEUTRALISED)
-        ev.add("miss", r[~kill & alive], t[~kill & alive], d[~kill & alive],
-               eff[~kill & alive] + p.radars.n, st.pos_m[r[~kill & alive], d[~kill & alive]],
-               _OUT["miss"])
+        ev.add(
+            "miss",
+            r[~kill & alive],
+            t[~kill & alive],
+            d[~kill & alive],
+            eff[~kill & alive] + p.radars.n,
+            st.pos_m[r[~kill & alive], d[~kill & alive]],
+            _OUT["miss"],
+        )
     return t_kill, k_slot
 
 
@@ -483,13 +507,20 @@ def _settle_outcomes(
     """Give each drone the earliest of its outcomes in the step; kills win ties."""
     dr = p.drones
     active = (st.status == FLYING) | (st.status == NEUTRALISED)
-    t_exp = np.where(active & (st.t_launch_s + dr.endurance_s[None, :] <= t1),
-                     st.t_launch_s + dr.endurance_s[None, :], np.inf)
+    t_exp = np.where(
+        active & (st.t_launch_s + dr.endurance_s[None, :] <= t1),
+        st.t_launch_s + dr.endurance_s[None, :],
+        np.inf,
+    )
     t_home = st.extra.get("home_reached_s", np.full(st.status.shape, np.inf))
     best = np.where(active, t_kill, np.inf)
     code = np.where(np.isfinite(best), KILLED, 0)
-    for t_c, c in ((t_arrive, LEAKED), (t_down, DEFEATED), (t_home, DEFEATED),
-                   (t_exp, EXPENDED)):
+    for t_c, c in (
+        (t_arrive, LEAKED),
+        (t_down, DEFEATED),
+        (t_home, DEFEATED),
+        (t_exp, EXPENDED),
+    ):
         better = active & (t_c < best)
         best = np.where(better, t_c, best)
         code = np.where(better, c, code)
@@ -513,13 +544,17 @@ def _settle_outcomes(
         # Debris over occupied assets.
         a = p.assets
         if a.n:
-            dist = np.hypot(end_pos[r, d, None, 0] - a.pos_m[None, :, 0],
-                            end_pos[r, d, None, 1] - a.pos_m[None, :, 1])
+            dist = np.hypot(
+                end_pos[r, d, None, 0] - a.pos_m[None, :, 0],
+                end_pos[r, d, None, 1] - a.pos_m[None, :, 1],
+            )
             over = (dist <= a.radius_m[None, :]) & (a.occupancy[None, :] > 0)
             rr, aa = np.nonzero(over)
             np.add.at(st.asset_debris, (r[rr], aa), 1)
         if ev is not None:
-            ev.add("kill", r, best[r, d], d, eff + p.radars.n, end_pos[r, d], _OUT["kill"])
+            ev.add(
+                "kill", r, best[r, d], d, eff + p.radars.n, end_pos[r, d], _OUT["kill"]
+            )
     leaked = ended & (code == LEAKED)
     if leaked.any():
         st.cause[leaked] = CAUSE_ARRIVAL
@@ -532,8 +567,14 @@ def _settle_outcomes(
         r, d = np.nonzero(defeated)
         np.add.at(st.jam_defeats, (r, st.effector[r, d]), 1)
         if ev is not None:
-            ev.add("defeated", r, best[r, d], d, st.effector[r, d] + p.radars.n,
-                   end_pos[r, d])
+            ev.add(
+                "defeated",
+                r,
+                best[r, d],
+                d,
+                st.effector[r, d] + p.radars.n,
+                end_pos[r, d],
+            )
     expended = ended & (code == EXPENDED)
     if expended.any():
         st.cause[expended] = CAUSE_ENDURANCE
@@ -547,8 +588,11 @@ def _settle_outcomes(
 
 
 def _detonate(
-    st: ChunkState, p: ScenarioParams, leaked: BoolArray, t_arr: FloatArray,
-    ev: _Events | None
+    st: ChunkState,
+    p: ScenarioParams,
+    leaked: BoolArray,
+    t_arr: FloatArray,
+    ev: _Events | None,
 ) -> None:
     """Damage and casualties of drones detonating at their aim points, in time order."""
     a, dr = p.assets, p.drones
@@ -575,8 +619,10 @@ def _detonate(
             ev.add("leak", r, t_arr[r, d], d, -1, st.pos_m[r, d])
         if a.n == 0:
             continue
-        dist = np.hypot(impact[:, None, 0] - a.pos_m[None, :, 0],
-                        impact[:, None, 1] - a.pos_m[None, :, 1])  # (n, A)
+        dist = np.hypot(
+            impact[:, None, 0] - a.pos_m[None, :, 0],
+            impact[:, None, 1] - a.pos_m[None, :, 1],
+        )  # (n, A)
         reach = dr.lethal_radius_m[d, None] + a.radius_m[None, :]
         hit = (dist <= reach) & (st.damage_u[r, d] < a.vulnerability[None, :])
         if not hit.any():
@@ -586,16 +632,31 @@ def _detonate(
         st.asset_hits[rep, aa] += 1
         st.asset_damaged[rep, aa] = True
         remaining = a.occupancy[aa] - st.asset_casualties[rep, aa]
-        cas = damage_model.casualties(st.casualty_u[rep, drone, aa], remaining,
-                                      a.lethality[aa]).astype(np.int64)
+        cas = damage_model.casualties(
+            st.casualty_u[rep, drone, aa], remaining, a.lethality[aa]
+        ).astype(np.int64)
         st.asset_casualties[rep, aa] += cas
         if ev is not None:
-            ev.add("damage", rep, t_arr[rep, drone], drone, -1, st.pos_m[rep, drone],
-                   aa + len(OUTCOMES))
+            ev.add(
+                "damage",
+                rep,
+                t_arr[rep, drone],
+                drone,
+                -1,
+                st.pos_m[rep, drone],
+                aa + len(OUTCOMES),
+            )
 
 
-def _detect(st: ChunkState, p: ScenarioParams, tb: Tables, t1: float, scanning: BoolArray,
-            draws: FloatArray, ev: _Events | None) -> None:
+def _detect(
+    st: ChunkState,
+    p: ScenarioParams,
+    tb: Tables,
+    t1: float,
+    scanning: BoolArray,
+    draws: FloatArray,
+    ev: _Events | None,
+) -> None:
     """Radars scanning in this step detect drones (Swerling 0/1, horizon, limits)."""
     rd, dr = p.radars, p.drones
     visible = (st.status == FLYING) | (st.status == NEUTRALISED)
@@ -605,22 +666,26 @@ def _detect(st: ChunkState, p: ScenarioParams, tb: Tables, t1: float, scanning: 
     ground = np.hypot(rel[..., 0], rel[..., 1])
     rng = np.maximum(np.sqrt(ground**2 + rel[..., 2] ** 2), 1e-3)
     elev = np.arctan2(rel[..., 2], ground)
-    sv = lambda x: x[None, :, None]  # noqa: E731 - per-radar broadcast
-    horizon = radar_model.horizon_range_m(sv(rd.pos_m[:, 2]), st.pos_m[:, None, :, 2])
+    horizon = radar_model.horizon_range_m(_mid(rd.pos_m[:, 2]), st.pos_m[:, None, :, 2])
     cover = (
         visible[:, None, :]
         & scanning[None, :, None]
-        & (rng >= sv(rd.range_min_m))
-        & (rng <= sv(rd.range_max_m))
-        & (elev >= sv(rd.elevation_min_rad))
-        & (elev <= sv(rd.elevation_max_rad))
+        & (rng >= _mid(rd.range_min_m))
+        & (rng <= _mid(rd.range_max_m))
+        & (elev >= _mid(rd.elevation_min_rad))
+        & (elev <= _mid(rd.elevation_max_rad))
         & (rng <= horizon)
     )
     if not cover.any():
         return
-    snr = radar_model.snr(rng, dr.rcs_m2[None, None, :], sv(tb.snr_ref), sv(rd.rcs_ref_m2),
-                          sv(rd.range_ref_m))
-    pd = radar_model.pd_swerling1(snr, sv(rd.pfa))  # type: ignore[arg-type]
+    snr = radar_model.snr(
+        rng,
+        dr.rcs_m2[None, None, :],
+        _mid(tb.snr_ref),
+        _mid(rd.rcs_ref_m2),
+        _mid(rd.range_ref_m),
+    )
+    pd = radar_model.pd_swerling1(snr, _mid(rd.pfa))
     sw0 = dr.swerling == 0
     if sw0.any():
         for s in range(rd.n):
@@ -636,6 +701,11 @@ def _detect(st: ChunkState, p: ScenarioParams, tb: Tables, t1: float, scanning: 
         r, d = np.nonzero(first)
         s = np.argmax(det[r, :, d], axis=1)
         ev.add("detect", r, t1, d, s, st.pos_m[r, d])
+
+
+def _mid(x: Any) -> Any:
+    """Broadcast a per-sensor or per-effector array over (rep, ·, drone)."""
+    return np.asarray(x)[None, :, None]
 
 
 def _reloads(st: ChunkState, p: ScenarioParams, t1: float) -> None:
@@ -663,12 +733,11 @@ def _gun_geometry(p: ScenarioParams, pos: FloatArray) -> tuple[FloatArray, ...]:
 
 def _gun_in_envelope(p: ScenarioParams, rng: FloatArray, el: FloatArray) -> BoolArray:
     g = p.guns
-    col = lambda x: x[None, :, None]  # noqa: E731
-    return (
-        (rng >= col(g.range_min_m))
-        & (rng <= col(g.range_max_m))
-        & (el >= col(g.elevation_min_rad))
-        & (el <= col(g.elevation_max_rad))
+    return np.asarray(
+        (rng >= _mid(g.range_min_m))
+        & (rng <= _mid(g.range_max_m))
+        & (el >= _mid(g.elevation_min_rad))
+        & (el <= _mid(g.elevation_max_rad))
     )
 
 
@@ -685,8 +754,9 @@ def _gun_pk(p: ScenarioParams, tb: Tables, rng: FloatArray) -> FloatArray:
     return np.asarray(lo + w * (hi - lo))
 
 
-def _missile_solution(p: ScenarioParams, pos: FloatArray, vel: FloatArray, delay: Any
-                      ) -> tuple[FloatArray, FloatArray, BoolArray]:
+def _missile_solution(
+    p: ScenarioParams, pos: FloatArray, vel: FloatArray, delay: Any
+) -> tuple[FloatArray, FloatArray, BoolArray]:
     """Time of flight, intercept range and envelope check for every launcher, (R, M, D).
 
     ``delay`` (scalar or (M,)) is the time before launch, during which the drone flies on.
@@ -696,13 +766,21 @@ def _missile_solution(p: ScenarioParams, pos: FloatArray, vel: FloatArray, delay
     d = np.broadcast_to(d, (m.n,))[None, :, None, None]
     start = pos[:, None, :, :] + vel[:, None, :, :] * d  # (R, M, D, 3)
     q = start - m.pos_m[None, :, None, :]
-    tau = missile_model.intercept_time_s(q, vel[:, None, :, :], m.speed_mps[None, :, None])
+    tau = missile_model.intercept_time_s(
+        q, vel[:, None, :, :], m.speed_mps[None, :, None]
+    )
     with np.errstate(invalid="ignore"):
-        ip = start + vel[:, None, :, :] * np.where(np.isfinite(tau), tau, 0.0)[..., None]
+        ip = (
+            start + vel[:, None, :, :] * np.where(np.isfinite(tau), tau, 0.0)[..., None]
+        )
     rng = np.linalg.norm(ip - m.pos_m[None, :, None, :], axis=-1)
     ok = np.isfinite(tau) & missile_model.in_envelope(
-        rng, ip[..., 2], m.range_min_m[None, :, None], m.range_max_m[None, :, None],
-        m.altitude_max_m[None, :, None])
+        rng,
+        ip[..., 2],
+        m.range_min_m[None, :, None],
+        m.range_max_m[None, :, None],
+        m.altitude_max_m[None, :, None],
+    )
     return tau, rng, ok
 
 
@@ -711,21 +789,25 @@ def _missile_pk(p: ScenarioParams, rng: FloatArray) -> FloatArray:
     out = np.empty_like(rng)
     for k in range(m.n):
         out[:, k] = missile_model.kill_probability(
-            rng[:, k], float(m.pk[k]), float(m.range_max_m[k]), float(m.pk_edge[k]),
-            float(m.falloff_start[k]))
+            rng[:, k],
+            float(m.pk[k]),
+            float(m.range_max_m[k]),
+            float(m.pk_edge[k]),
+            float(m.falloff_start[k]),
+        )
     return out
 
 
-def _decide(st: ChunkState, p: ScenarioParams, tb: Tables, t1: float,
-            ev: _Events | None) -> None:
+def _decide(
+    st: ChunkState, p: ScenarioParams, tb: Tables, t1: float, ev: _Events | None
+) -> None:
     """One decision cycle: threat evaluation and greedy assignment of free weapons."""
     g, m, a, dr = p.guns, p.missiles, p.assets, p.drones
     n_w = g.n + m.n
     if n_w == 0:
         return
-    tracked = (
-        ((st.status == FLYING) | (st.status == NEUTRALISED))
-        & (t1 - st.t_last_detect_s <= p.track_memory_s)
+    tracked = ((st.status == FLYING) | (st.status == NEUTRALISED)) & (
+        t1 - st.t_last_detect_s <= p.track_memory_s
     )
     open_ = st.pending < p.max_shooters_per_drone
     if p.shoot_look_shoot:
@@ -743,23 +825,35 @@ def _decide(st: ChunkState, p: ScenarioParams, tb: Tables, t1: float,
         s0, n = tb.slot_start[e], tb.slot_count[e]
         in_air[:, k] = st.shot_active[:, s0 : s0 + n].sum(axis=1)
     msl_free = (st.msl_target < 0) & (st.msl_ready > 0) & (in_air < m.channels[None, :])
-    rows = np.flatnonzero(eligible.any(axis=1) & (gun_free.any(axis=1) | msl_free.any(axis=1)))
+    rows = np.flatnonzero(
+        eligible.any(axis=1) & (gun_free.any(axis=1) | msl_free.any(axis=1))
+    )
     if len(rows) == 0:
         return
     pos, vel = st.pos_m[rows], st.vel_mps[rows]
     elig = eligible[rows]
-    values = threat_values(pos, vel, dr.lethal_radius_m, a.pos_m, a.radius_m,
-                           a.value_usd, p.danger_margin_m, p.urgency_tau_s)
+    values = threat_values(
+        pos,
+        vel,
+        dr.lethal_radius_m,
+        a.pos_m,
+        a.radius_m,
+        a.value_usd,
+        p.danger_margin_m,
+        p.urgency_tau_s,
+    )
     values = np.where(elig, values, 0.0)
 
     pk = np.zeros((len(rows), n_w, dr.n))
     slew = np.zeros((len(rows), g.n, dr.n))
     if g.n:
-        rng0, az0, el0 = _gun_geometry(p, pos)
-        slew = gun_model.slew_time_s(az0 - st.gun_az_rad[rows][..., None],
-                                     el0 - st.gun_el_rad[rows][..., None],
-                                     g.slew_rate_rad_s[None, :, None],
-                                     g.settle_s[None, :, None])
+        _rng0, az0, el0 = _gun_geometry(p, pos)
+        slew = gun_model.slew_time_s(
+            az0 - st.gun_az_rad[rows][..., None],
+            el0 - st.gun_el_rad[rows][..., None],
+            g.slew_rate_rad_s[None, :, None],
+            g.settle_s[None, :, None],
+        )
         ahead = pos[:, None, :, :] + vel[:, None, :, :] * slew[..., None]
         rel = ahead - g.pos_m[None, :, None, :]
         ground = np.hypot(rel[..., 0], rel[..., 1])
@@ -777,9 +871,12 @@ def _decide(st: ChunkState, p: ScenarioParams, tb: Tables, t1: float,
     act = st.shot_active[rows]
     if act.any():
         rr, ss = np.nonzero(act)
-        np.multiply.at(surv, (rr, st.shot_drone[rows][rr, ss]), 1.0 - st.shot_pk[rows][rr, ss])
-    assign = greedy_assign_batch(values, pk, free, surv, st.pending[rows],
-                                 p.max_shooters_per_drone)
+        np.multiply.at(
+            surv, (rr, st.shot_drone[rows][rr, ss]), 1.0 - st.shot_pk[rows][rr, ss]
+        )
+    assign = greedy_assign_batch(
+        values, pk, free, surv, st.pending[rows], p.max_shooters_per_drone
+    )
     for w in range(n_w):
         sel = assign[:, w] >= 0
         if not sel.any():
@@ -811,8 +908,15 @@ def _free_slot(st: ChunkState, tb: Tables, e: int, r: IntArray) -> IntArray:
     return np.asarray(s0 + slot)
 
 
-def _fire(st: ChunkState, p: ScenarioParams, tb: Tables, t1: float, gun_u: FloatArray,
-          msl_u: FloatArray, ev: _Events | None) -> None:
+def _fire(
+    st: ChunkState,
+    p: ScenarioParams,
+    tb: Tables,
+    t1: float,
+    gun_u: FloatArray,
+    msl_u: FloatArray,
+    ev: _Events | None,
+) -> None:
     """Fire gun bursts and launch missiles whose time has come."""
     g, m, dr = p.guns, p.missiles, p.drones
     alive = (st.status == FLYING) | (st.status == NEUTRALISED)
@@ -826,8 +930,10 @@ def _fire(st: ChunkState, p: ScenarioParams, tb: Tables, t1: float, gun_u: Float
         rng = np.sqrt(ground**2 + rel[:, 2] ** 2)
         el = np.arctan2(rel[:, 2], ground)
         ok_env = (
-            (rng >= g.range_min_m[k]) & (rng <= g.range_max_m[k])
-            & (el >= g.elevation_min_rad[k]) & (el <= g.elevation_max_rad[k])
+            (rng >= g.range_min_m[k])
+            & (rng <= g.range_max_m[k])
+            & (el >= g.elevation_min_rad[k])
+            & (el <= g.elevation_max_rad[k])
         )
         ok = alive[r, d] & ok_env & (st.gun_rounds[r, k] > 0)
         st.gun_target[r, k] = -1
@@ -839,9 +945,18 @@ def _fire(st: ChunkState, p: ScenarioParams, tb: Tables, t1: float, gun_u: Float
             st.pending[r[bad], d[bad]] -= 1
             st.gun_busy_s[r[bad], k] = t1
             if ev is not None:
-                why = np.where(~alive[r, d], _OUT["target_lost"], _OUT["out_of_envelope"])
-                ev.add("cancel", r[bad], t1, d[bad], k + p.radars.n, st.pos_m[r[bad], d[bad]],
-                       why[bad])
+                why = np.where(
+                    ~alive[r, d], _OUT["target_lost"], _OUT["out_of_envelope"]
+                )
+                ev.add(
+                    "cancel",
+                    r[bad],
+                    t1,
+                    d[bad],
+                    k + p.radars.n,
+                    st.pos_m[r[bad], d[bad]],
+                    why[bad],
+                )
         r, d, rng = r[ok], d[ok], rng[ok]
         if len(r) == 0:
             continue
@@ -853,15 +968,28 @@ def _fire(st: ChunkState, p: ScenarioParams, tb: Tables, t1: float, gun_u: Float
         zb = special.ndtri(np.clip(u[:, :2], 1e-12, 1.0 - 1e-12))
         bias = g.bias_rad[k] * rng * np.hypot(zb[:, 0], zb[:, 1])
         p_kill = gun_model.burst_kill_given_bias(
-            tb.hit_radius_m[k, dr.raid_idx[d]], g.dispersion_rad[k] * rng, bias, n,
-            g.pk_hit[k])
+            tb.hit_radius_m[k, dr.raid_idx[d]],
+            g.dispersion_rad[k] * rng,
+            bias,
+            n,
+            g.pk_hit[k],
+        )
         empty = st.gun_rounds[r, k] == 0
         reload = empty & (st.gun_reloads_left[r, k] > 0)
         st.gun_reloads_left[r[reload], k] -= 1
         st.gun_reload_done_s[r[reload], k] = t1 + g.reload_s[k]
         tof = gun_model.time_of_flight_s(rng, g.muzzle_velocity_mps[k])
-        _launch_shot(st, tb, k, r, d, t1 + tof, u[:, 2] < p_kill,
-                     _interp_one(tb, p, k, rng, d), t1)
+        _launch_shot(
+            st,
+            tb,
+            k,
+            r,
+            d,
+            t1 + tof,
+            u[:, 2] < p_kill,
+            _interp_one(tb, p, k, rng, d),
+            t1,
+        )
         if ev is not None:
             ev.add("fire", r, t1, d, k + p.radars.n, st.pos_m[r, d], n)
     for k in range(m.n):
@@ -876,10 +1004,14 @@ def _fire(st: ChunkState, p: ScenarioParams, tb: Tables, t1: float, gun_u: Float
         sub_vel = st.vel_mps[r, d][:, None, :]
         q = sub_pos[:, 0] - m.pos_m[k]
         tau = missile_model.intercept_time_s(q, sub_vel[:, 0], m.speed_mps[k])
-        ip = sub_pos[:, 0] + sub_vel[:, 0] * np.where(np.isfinite(tau), tau, 0.0)[:, None]
+        ip = (
+            sub_pos[:, 0]
+            + sub_vel[:, 0] * np.where(np.isfinite(tau), tau, 0.0)[:, None]
+        )
         rng = np.linalg.norm(ip - m.pos_m[k], axis=-1)
         ok_env = np.isfinite(tau) & missile_model.in_envelope(
-            rng, ip[:, 2], m.range_min_m[k], m.range_max_m[k], m.altitude_max_m[k])
+            rng, ip[:, 2], m.range_min_m[k], m.range_max_m[k], m.altitude_max_m[k]
+        )
         ok = alive[r, d] & ok_env & (st.msl_ready[r, k] > 0) & (in_air < n_ch)
         st.msl_target[r, k] = -1
         st.msl_launch_s[r, k] = np.inf
@@ -887,16 +1019,30 @@ def _fire(st: ChunkState, p: ScenarioParams, tb: Tables, t1: float, gun_u: Float
         if bad.any():
             st.pending[r[bad], d[bad]] -= 1
             if ev is not None:
-                why = np.where(~alive[r, d], _OUT["target_lost"], _OUT["out_of_envelope"])
-                ev.add("cancel", r[bad], t1, d[bad], e + p.radars.n, st.pos_m[r[bad], d[bad]],
-                       why[bad])
+                why = np.where(
+                    ~alive[r, d], _OUT["target_lost"], _OUT["out_of_envelope"]
+                )
+                ev.add(
+                    "cancel",
+                    r[bad],
+                    t1,
+                    d[bad],
+                    e + p.radars.n,
+                    st.pos_m[r[bad], d[bad]],
+                    why[bad],
+                )
         r, d, rng, tau = r[ok], d[ok], rng[ok], tau[ok]
         if len(r) == 0:
             continue
         st.msl_ready[r, k] -= 1
         st.msl_fired[r, k] += 1
-        pk = missile_model.kill_probability(rng, float(m.pk[k]), float(m.range_max_m[k]),
-                                            float(m.pk_edge[k]), float(m.falloff_start[k]))
+        pk = missile_model.kill_probability(
+            rng,
+            float(m.pk[k]),
+            float(m.range_max_m[k]),
+            float(m.pk_edge[k]),
+            float(m.falloff_start[k]),
+        )
         empty = st.msl_ready[r, k] == 0
         reload = empty & (st.msl_reloads_left[r, k] > 0)
         st.msl_reloads_left[r[reload], k] -= 1
@@ -906,8 +1052,9 @@ def _fire(st: ChunkState, p: ScenarioParams, tb: Tables, t1: float, gun_u: Float
             ev.add("fire", r, t1, d, e + p.radars.n, st.pos_m[r, d], 1)
 
 
-def _interp_one(tb: Tables, p: ScenarioParams, k: int, rng: FloatArray, d: IntArray
-                ) -> FloatArray:
+def _interp_one(
+    tb: Tables, p: ScenarioParams, k: int, rng: FloatArray, d: IntArray
+) -> FloatArray:
     """Predicted burst Pk of gun ``k`` at ranges ``rng`` against drones ``d``."""
     x = rng / tb.pk_step_m[k]
     i0 = np.clip(np.floor(x).astype(np.int64), 0, tb.pk_table.shape[-1] - 2)
@@ -918,8 +1065,17 @@ def _interp_one(tb: Tables, p: ScenarioParams, k: int, rng: FloatArray, d: IntAr
     return np.asarray(lo + w * (hi - lo))
 
 
-def _launch_shot(st: ChunkState, tb: Tables, e: int, r: IntArray, d: IntArray,
-                 t_res: FloatArray, kill: BoolArray, pk: FloatArray, t1: float) -> None:
+def _launch_shot(
+    st: ChunkState,
+    tb: Tables,
+    e: int,
+    r: IntArray,
+    d: IntArray,
+    t_res: FloatArray,
+    kill: BoolArray,
+    pk: FloatArray,
+    t1: float,
+) -> None:
     slot = _free_slot(st, tb, e, r)
     st.shot_active[r, slot] = True
     st.shot_drone[r, slot] = d
@@ -998,7 +1154,9 @@ def run_chunk(
     last_launch = float(st.t_launch_s.max()) if st.t_launch_s.size else 0.0
     for s in range(p.n_steps):
         t0, t1 = s * dt, min((s + 1) * dt, p.duration_s)
-        scanning = np.array([_ticks(T, t0, t1) for T in p.radars.scan_period_s], dtype=bool)
+        scanning = np.array(
+            [_ticks(T, t0, t1) for T in p.radars.scan_period_s], dtype=bool
+        )
         scan_idx = scan_count
         scan_count += bool(scanning.any())
         # Quiet for good: every replication's drones are terminal and nothing is in the
@@ -1008,7 +1166,9 @@ def run_chunk(
         if not live.any() and not st.shot_active.any() and not engaged:
             if t0 >= last_launch:
                 break
-            if t1 < float(st.t_launch_s.min(initial=np.inf, where=st.status == PENDING)):
+            if t1 < float(
+                st.t_launch_s.min(initial=np.inf, where=st.status == PENDING)
+            ):
                 continue
         steps_run += 1
         t_arrive = _launch_and_move(st, p, t0, t1, ev)
@@ -1041,7 +1201,9 @@ def run_chunk(
         st.t_end_s[neut] = t_end
         np.add.at(st.jam_defeats, (r, st.effector[r, d]), 1)
         if ev is not None:
-            ev.add("defeated", r, t_end, d, st.effector[r, d] + p.radars.n, st.pos_m[r, d])
+            ev.add(
+                "defeated", r, t_end, d, st.effector[r, d] + p.radars.n, st.pos_m[r, d]
+            )
     still = st.status == PENDING  # launch after the end (validated against, defensive)
     st.status[still] = FLYING
 
@@ -1050,11 +1212,14 @@ def run_chunk(
     zeros_j = np.zeros((len(reps), p.jammers.n), dtype=np.int64)
     eff_eng = np.concatenate([st.gun_engagements, st.msl_engagements, zeros_j], axis=1)
     eff_rounds = np.concatenate(
-        [st.gun_rounds_fired, np.zeros((len(reps), m_n + p.jammers.n), np.int64)], axis=1)
+        [st.gun_rounds_fired, np.zeros((len(reps), m_n + p.jammers.n), np.int64)],
+        axis=1,
+    )
     eff_msl = np.concatenate(
-        [np.zeros((len(reps), g_n), np.int64), st.msl_fired, zeros_j], axis=1)
+        [np.zeros((len(reps), g_n), np.int64), st.msl_fired, zeros_j], axis=1
+    )
     kills = st.eff_kills.copy()
-    kills[:, g_n + m_n:] = st.jam_defeats[:, g_n + m_n:]
+    kills[:, g_n + m_n :] = st.jam_defeats[:, g_n + m_n :]
     assert eff_eng.shape[1] == n_e
     return ChunkResult(
         replications=reps,

@@ -29,7 +29,9 @@ __all__ = [
 # Drone status codes (skyscreen.scenario.compile.STATES).
 PENDING, FLYING, NEUTRALISED, KILLED, DEFEATED, LEAKED, EXPENDED = range(7)
 # Cause codes (skyscreen.scenario.compile.CAUSES).
-CAUSE_NONE, CAUSE_GUN, CAUSE_MISSILE, CAUSE_JAMMER, CAUSE_ARRIVAL, CAUSE_ENDURANCE = range(6)
+CAUSE_NONE, CAUSE_GUN, CAUSE_MISSILE, CAUSE_JAMMER, CAUSE_ARRIVAL, CAUSE_ENDURANCE = (
+    range(6)
+)
 
 
 @dataclass(slots=True, eq=False)

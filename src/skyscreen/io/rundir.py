@@ -36,25 +36,66 @@ TABLES = ("summary", "drones", "effectors", "assets", "events", "tracks")
 """Tables a run directory may hold; ``events`` and ``tracks`` are optional."""
 REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     "summary": (
-        "replication", "n_launched", "n_detected", "n_engaged", "n_killed",
-        "n_defeated", "n_leaked", "n_expended", "n_airborne", "value_damaged_usd",
-        "casualties", "rounds_fired", "missiles_fired", "munitions_cost_usd",
+        "replication",
+        "n_launched",
+        "n_detected",
+        "n_engaged",
+        "n_killed",
+        "n_defeated",
+        "n_leaked",
+        "n_expended",
+        "n_airborne",
+        "value_damaged_usd",
+        "casualties",
+        "rounds_fired",
+        "missiles_fired",
+        "munitions_cost_usd",
     ),
     "drones": (
-        "replication", "drone", "raid", "class", "target_asset", "state", "cause",
-        "effector", "t_launch_s", "t_first_detect_s", "t_first_shot_s", "t_end_s",
-        "x_end_m", "y_end_m", "z_end_m",
+        "replication",
+        "drone",
+        "raid",
+        "class",
+        "target_asset",
+        "state",
+        "cause",
+        "effector",
+        "t_launch_s",
+        "t_first_detect_s",
+        "t_first_shot_s",
+        "t_end_s",
+        "x_end_m",
+        "y_end_m",
+        "z_end_m",
     ),
     "effectors": (
-        "replication", "effector", "kind", "engagements", "rounds_fired",
-        "missiles_fired", "kills", "cost_usd",
+        "replication",
+        "effector",
+        "kind",
+        "engagements",
+        "rounds_fired",
+        "missiles_fired",
+        "kills",
+        "cost_usd",
     ),
     "assets": (
-        "replication", "asset", "site", "hits", "damaged", "value_damaged_usd",
+        "replication",
+        "asset",
+        "site",
+        "hits",
+        "damaged",
+        "value_damaged_usd",
         "casualties",
     ),
     "events": (
-        "replication", "t_s", "kind", "drone", "sensor_or_effector", "x_m", "y_m", "z_m",
+        "replication",
+        "t_s",
+        "kind",
+        "drone",
+        "sensor_or_effector",
+        "x_m",
+        "y_m",
+        "z_m",
         "outcome",
     ),
     "tracks": ("replication", "t_s", "drone", "x_m", "y_m", "z_m", "state"),
@@ -114,7 +155,9 @@ def write_run_dir(
             table = pa.Table.from_pandas(df, preserve_index=False)
             pq.write_table(table, tmp / f"{name}.parquet", compression="zstd")
         meta = {"schema_version": RUN_SCHEMA_VERSION, **meta}
-        meta["files"] = sorted(f"{k}.parquet" for k, v in tables.items() if v is not None)
+        meta["files"] = sorted(
+            f"{k}.parquet" for k, v in tables.items() if v is not None
+        )
         (tmp / "run.json").write_text(json.dumps(meta, indent=2, default=str) + "\n")
         if out.exists():
             trash = out.parent / f".{out.name}.old-{uuid.uuid4().hex[:8]}"
@@ -129,7 +172,9 @@ def write_run_dir(
     return out
 
 
-def read_run_dir(path: str | Path) -> tuple[dict[str, pd.DataFrame | None], dict[str, Any]]:
+def read_run_dir(
+    path: str | Path,
+) -> tuple[dict[str, pd.DataFrame | None], dict[str, Any]]:
     """Read a run directory's tables and run.json, checking the schema.
 
     Raises
@@ -162,6 +207,8 @@ def read_run_dir(path: str | Path) -> tuple[dict[str, pd.DataFrame | None], dict
         df = pq.read_table(f).to_pandas()
         missing = [c for c in REQUIRED_COLUMNS[name] if c not in df.columns]
         if missing:
-            raise ResultSchemaError(f"{f}: must have columns {missing}; got none of them")
+            raise ResultSchemaError(
+                f"{f}: must have columns {missing}; got none of them"
+            )
         tables[name] = df
     return tables, meta

@@ -67,7 +67,8 @@ def damage_probability(
     s = np.asarray(sigma_m, dtype=np.float64)
     d = np.asarray(offset_m, dtype=np.float64)
     return np.asarray(
-        np.asarray(vulnerability) * special.chndtr(r * r / (s * s), 2.0, d * d / (s * s))
+        np.asarray(vulnerability)
+        * special.chndtr(r * r / (s * s), 2.0, d * d / (s * s))
     )
 
 

@@ -197,7 +197,7 @@ def time_of_flight_s(range_m: Any, muzzle_velocity_mps: float) -> FloatArray:
 
 
 def slew_time_s(
-    d_azimuth_rad: Any, d_elevation_rad: Any, slew_rate_rad_s: float, settle_s: float
+    d_azimuth_rad: Any, d_elevation_rad: Any, slew_rate_rad_s: Any, settle_s: Any
 ) -> FloatArray:
     """Time to lay the gun on a new line of sight: both axes slew together, then settle.
 

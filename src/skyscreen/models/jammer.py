@@ -48,5 +48,7 @@ def friis_received_power_w(
     r"""Free-space received power, :math:`P_{rx} = P_t G_t G_r (\lambda/4\pi d)^2`."""
     d = np.maximum(np.asarray(distance_m, dtype=np.float64), 1.0)
     return np.asarray(
-        np.asarray(eirp_w) * np.asarray(gain_rx) * (wavelength_m / (4.0 * np.pi * d)) ** 2
+        np.asarray(eirp_w)
+        * np.asarray(gain_rx)
+        * (wavelength_m / (4.0 * np.pi * d)) ** 2
     )

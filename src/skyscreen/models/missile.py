@@ -69,14 +69,16 @@ def intercept_time_s(rel_pos_m: Any, vel_mps: Any, speed_mps: Any) -> FloatArray
 def in_envelope(
     slant_range_m: Any,
     altitude_m: Any,
-    range_min_m: float,
-    range_max_m: float,
-    altitude_max_m: float,
+    range_min_m: Any,
+    range_max_m: Any,
+    altitude_max_m: Any,
 ) -> BoolArray:
     """Whether an intercept point lies in the missile's envelope."""
     r = np.asarray(slant_range_m)
     return np.asarray(
-        (r >= range_min_m) & (r <= range_max_m) & (np.asarray(altitude_m) <= altitude_max_m)
+        (r >= range_min_m)
+        & (r <= range_max_m)
+        & (np.asarray(altitude_m) <= altitude_max_m)
     )
 
 

@@ -52,7 +52,7 @@ K_FACTOR = 4.0 / 3.0
 """Effective-earth factor k for standard atmospheric refraction."""
 
 
-def pd_swerling1(snr_lin: Any, pfa: float) -> FloatArray:
+def pd_swerling1(snr_lin: Any, pfa: Any) -> FloatArray:
     r"""Single-scan detection probability of a Swerling 1 target.
 
     :math:`P_d = P_{fa}^{1/(1+\mathrm{SNR})}` (square-law detector, exponential RCS).
@@ -216,7 +216,10 @@ def range_for_pd_m(
 
 
 def horizon_range_m(
-    h_radar_m: Any, h_target_m: Any, k: float = K_FACTOR, earth_radius_m: float = EARTH_RADIUS_M
+    h_radar_m: Any,
+    h_target_m: Any,
+    k: float = K_FACTOR,
+    earth_radius_m: float = EARTH_RADIUS_M,
 ) -> FloatArray:
     r"""Radar horizon: the longest line of sight over a smooth refracting earth.
 

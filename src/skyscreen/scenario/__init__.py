@@ -88,7 +88,5 @@ def example_path(name: str) -> Path:
     stem = name.removesuffix(".yaml")
     path = examples_dir() / f"{stem}.yaml"
     if not path.is_file():
-        raise ScenarioError(
-            f"example must be one of {example_names()}; got {name!r}"
-        )
+        raise ScenarioError(f"example must be one of {example_names()}; got {name!r}")
     return path

@@ -26,19 +26,29 @@ D = ClassDefault
 
 DRONE_CLASSES: dict[str, dict[str, ClassDefault]] = {
     "fixed_wing_owa": {
-        "airframe": D("fixed_wing", "a wing: turns limited by bank angle, cannot hover"),
+        "airframe": D(
+            "fixed_wing", "a wing: turns limited by bank angle, cannot hover"
+        ),
         "speed_mps": D(50.0, "middle of the 40-55 m/s class range"),
-        "cruise_height_m": D(300.0, "low enough to stay under many radars' horizon, "
-                             "inside the 50-2 000 m class range"),
+        "cruise_height_m": D(
+            300.0,
+            "low enough to stay under many radars' horizon, "
+            "inside the 50-2 000 m class range",
+        ),
         "climb_rate_mps": D(5.0, "a small propeller airframe's sustained climb"),
         "rcs_m2": D(0.3, "inside the 0.1-1 m² class range, toward its small end"),
         "swerling": D(1, "small airframes fluctuate scan to scan (MODELS.md)"),
-        "presented_area_m2": D(0.6, "wing span ~2.5 m by a slender fuselage, seen "
-                               "from a gun"),
-        "bank_max_deg": D(30.0, "a gentle autopilot bank; turn radius ~440 m at 50 m/s"),
+        "presented_area_m2": D(
+            0.6, "wing span ~2.5 m by a slender fuselage, seen from a gun"
+        ),
+        "bank_max_deg": D(
+            30.0, "a gentle autopilot bank; turn radius ~440 m at 50 m/s"
+        ),
         "dive_range_m": D(1200.0, "terminal dive starts ~1 km out, at ~15° from 300 m"),
         "dive_speed_mps": D(60.0, "the dive adds speed over cruise"),
-        "endurance_s": D(14400.0, "hours of fuel: range, not endurance, bounds the raid"),
+        "endurance_s": D(
+            14400.0, "hours of fuel: range, not endurance, bounds the raid"
+        ),
         "warhead_lethal_radius_m": D(15.0, "middle of the 10-20 m class range"),
         "cep_m": D(20.0, "GNSS/INS terminal accuracy, inside the 10-30 m class range"),
         "guidance": D("gnss", "flies to fixed coordinates by GNSS/INS"),
@@ -47,7 +57,9 @@ DRONE_CLASSES: dict[str, dict[str, ClassDefault]] = {
         "link_js_threshold_db": D(10.0, "link lost at J/S above 10 dB"),
         "link_loss_delay_s": D(2.0, "a few seconds of lost frames before failsafe"),
         "speed_jitter": D(0.05, "5% spread in cruise speed between airframes"),
-        "route_offset_m": D(300.0, "each drone's lateral offset from the planned route"),
+        "route_offset_m": D(
+            300.0, "each drone's lateral offset from the planned route"
+        ),
         "cost_usd": D(35000.0, "inside the $20-50k class range"),
     },
     "multirotor": {
@@ -55,8 +67,11 @@ DRONE_CLASSES: dict[str, dict[str, ClassDefault]] = {
         "speed_mps": D(15.0, "inside the 10-25 m/s class range"),
         "cruise_height_m": D(80.0, "low, inside the 0-500 m class range"),
         "climb_rate_mps": D(4.0, "a small quadcopter's climb"),
-        "rcs_m2": D(0.01, "inside the 0.003-0.1 m² class range, the reference target "
-                   "of a short-range radar"),
+        "rcs_m2": D(
+            0.01,
+            "inside the 0.003-0.1 m² class range, the reference target "
+            "of a short-range radar",
+        ),
         "swerling": D(1, "small airframes fluctuate scan to scan (MODELS.md)"),
         "presented_area_m2": D(0.15, "a 0.5 m frame with its payload"),
         "bank_max_deg": D(45.0, "tilts hard to turn: radius ~23 m at 15 m/s"),
@@ -66,13 +81,16 @@ DRONE_CLASSES: dict[str, dict[str, ClassDefault]] = {
         "warhead_lethal_radius_m": D(5.0, "a small payload"),
         "cep_m": D(3.0, "piloted onto the target over video"),
         "guidance": D("rf_link", "remotely piloted over a radio link"),
-        "on_link_loss": D("hover", "a common failsafe: hold position until the battery "
-                          "runs out"),
+        "on_link_loss": D(
+            "hover", "a common failsafe: hold position until the battery runs out"
+        ),
         "link_eirp_w": D(10.0, "a directional ground-station antenna"),
         "link_js_threshold_db": D(10.0, "link lost at J/S above 10 dB"),
         "link_loss_delay_s": D(2.0, "a few seconds of lost frames before failsafe"),
         "speed_jitter": D(0.1, "10% spread in cruise speed between pilots"),
-        "route_offset_m": D(100.0, "each drone's lateral offset from the planned route"),
+        "route_offset_m": D(
+            100.0, "each drone's lateral offset from the planned route"
+        ),
         "cost_usd": D(2000.0, "a commercial quadcopter with a payload, ~$1k class"),
     },
 }
@@ -81,8 +99,10 @@ RADAR_CLASSES: dict[str, dict[str, ClassDefault]] = {
     "short_range_radar": {
         "pd_ref": D(0.9, "the usual way small-drone detection is specified"),
         "rcs_ref_m2": D(0.01, "a small multirotor"),
-        "range_ref_m": D(3500.0, "0.01 m² at 3.5 km (2-5 km class); then 1 m² at "
-                         "11 km (6-15 km class)"),
+        "range_ref_m": D(
+            3500.0,
+            "0.01 m² at 3.5 km (2-5 km class); then 1 m² at 11 km (6-15 km class)",
+        ),
         "pfa": D(1e-6, "a common design false-alarm probability"),
         "scan_period_s": D(1.0, "a fast-rotating surveillance radar (1-2 s class)"),
         "range_min_m": D(150.0, "blind range of a short-pulse radar"),
@@ -114,7 +134,9 @@ GUN_CLASSES: dict[str, dict[str, ClassDefault]] = {
         "reloads": D(2, "two more magazines on site"),
         "cost_per_round_usd": D(60.0, "inside the $10-100 class range"),
         "airburst": D(False, "plain impact-fuzed rounds"),
-        "lethal_radius_m": D(2.0, "fragment radius of one airburst round (if airburst)"),
+        "lethal_radius_m": D(
+            2.0, "fragment radius of one airburst round (if airburst)"
+        ),
         "pk_given_hit": D(0.5, "one hit on a small airframe kills half the time"),
     },
 }

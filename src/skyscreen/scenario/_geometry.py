@@ -35,7 +35,8 @@ def to_enu(
             origin.alt_m,
         )
         return np.array([float(e), float(n), position.height_m])
-    assert position.east_m is not None and position.north_m is not None
+    assert position.east_m is not None
+    assert position.north_m is not None
     base = np.zeros(3) if base_m is None else base_m
     return np.array(
         [base[0] + position.east_m, base[1] + position.north_m, position.height_m]

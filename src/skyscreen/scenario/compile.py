@@ -43,13 +43,20 @@ __all__ = [
     "scenario_hash",
 ]
 
-STATES = ("pending", "flying", "neutralised", "killed", "defeated", "leaked", "expended")
+STATES = (
+    "pending",
+    "flying",
+    "neutralised",
+    "killed",
+    "defeated",
+    "leaked",
+    "expended",
+)
 """Drone status codes in the engine; the first three are not terminal."""
 CAUSES = ("", "gun", "missile", "jammer", "arrival", "endurance")
 """Cause codes: what ended a drone's flight."""
 GUIDANCE = ("gnss", "rf_link", "autonomous")
 LINK_LOSS = ("continue", "hover", "return", "land", "crash")
-
 
 
 def _frozen(*arrays: Any) -> None:
@@ -564,6 +571,8 @@ def _compile_drones(spec: ScenarioSpec, assets: AssetParams) -> DroneParams:
 def scenario_hash(spec: ScenarioSpec) -> str:
     """SHA-256 of the resolved scenario (defaults expanded, canonical JSON)."""
     text = json.dumps(
-        spec.model_dump(mode="json", by_alias=True), sort_keys=True, separators=(",", ":")
+        spec.model_dump(mode="json", by_alias=True),
+        sort_keys=True,
+        separators=(",", ":"),
     )
     return hashlib.sha256(text.encode("utf-8")).hexdigest()

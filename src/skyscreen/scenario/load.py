@@ -61,7 +61,7 @@ class _BoundedSafeLoader(yaml.SafeLoader):
         if self.check_event(yaml.AliasEvent):
             self._aliases += 1
             if self._aliases > MAX_ALIASES:
-                mark = self.peek_event().start_mark
+                mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
                 raise ScenarioError(
                     f"line {mark.line + 1}: must use at most {MAX_ALIASES} YAML aliases; "
                     f"got more"
@@ -240,7 +240,9 @@ def read_scenario_data(path: str | Path) -> dict[str, Any]:
     except ScenarioError as exc:
         raise ScenarioError(exc.errors, source=source) from None
     except OSError as exc:
-        raise ScenarioError(f"cannot be read; got {exc.strerror}", source=source) from None
+        raise ScenarioError(
+            f"cannot be read; got {exc.strerror}", source=source
+        ) from None
 
 
 def parse_scenario(data: dict[str, Any], source: str | None = None) -> ScenarioSpec:
@@ -286,7 +288,10 @@ def load_scenario(path: str | Path) -> ScenarioSpec:
     """
     data = read_scenario_data(path)
     if "name" not in data:
-        stem = re.sub(r"[^A-Za-z0-9_.\-]", "-", Path(path).stem).lstrip("-_.") or "scenario"
+        stem = (
+            re.sub(r"[^A-Za-z0-9_.\-]", "-", Path(path).stem).lstrip("-_.")
+            or "scenario"
+        )
         data = {"name": stem, **data}
     return parse_scenario(data, source=str(path))
 

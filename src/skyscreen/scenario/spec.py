@@ -154,7 +154,10 @@ class OriginSpec(Spec):
     lat_deg: float = Field(ge=-89.0, le=89.0, description="Latitude (degrees north).")
     lon_deg: float = Field(ge=-180.0, le=180.0, description="Longitude (degrees east).")
     alt_m: float = Field(
-        default=0.0, ge=-500.0, le=9000.0, description="Ground altitude above WGS84 (m)."
+        default=0.0,
+        ge=-500.0,
+        le=9000.0,
+        description="Ground altitude above WGS84 (m).",
     )
 
 
@@ -257,7 +260,9 @@ class RadarSpec(ClassedSpec):
     class_: Literal["short_range_radar"] = Field(
         default="short_range_radar", alias="class", description="Notional class."
     )
-    position: PositionSpec = Field(description="Antenna position; height_m is the mast.")
+    position: PositionSpec = Field(
+        description="Antenna position; height_m is the mast."
+    )
     pd_ref: float = Field(gt=0.0, lt=1.0, description="Reference per-scan Pd.")
     rcs_ref_m2: float = Field(gt=0.0, le=1e4, description="Reference RCS (m²).")
     range_ref_m: float = Field(gt=0.0, le=5e5, description="Reference range (m).")
@@ -269,7 +274,9 @@ class RadarSpec(ClassedSpec):
     elevation_max_deg: float = Field(ge=-90.0, le=90.0, description="Highest beam (°).")
     range_sigma_m: float = Field(ge=0.0, description="Range noise, 1σ (m; tracked).")
     azimuth_sigma_mrad: float = Field(ge=0.0, description="Azimuth noise, 1σ (mrad).")
-    elevation_sigma_mrad: float = Field(ge=0.0, description="Elevation noise, 1σ (mrad).")
+    elevation_sigma_mrad: float = Field(
+        ge=0.0, description="Elevation noise, 1σ (mrad)."
+    )
     false_alarms_per_scan: float = Field(
         ge=0.0, le=1e4, description="Mean false alarms per scan (tracked fidelity)."
     )
@@ -298,7 +305,9 @@ class GunSpec(ClassedSpec):
         default="small_calibre_gun", alias="class", description="Notional class."
     )
     position: PositionSpec = Field(description="Mount position.")
-    rate_rpm: float = Field(gt=0.0, le=10000.0, description="Rate of fire (rounds/min).")
+    rate_rpm: float = Field(
+        gt=0.0, le=10000.0, description="Rate of fire (rounds/min)."
+    )
     burst_s: float = Field(gt=0.0, le=30.0, description="Burst length (s).")
     dispersion_mrad: float = Field(
         gt=0.0, le=100.0, description="Round-to-round dispersion per axis, 1σ (mrad)."
@@ -308,11 +317,15 @@ class GunSpec(ClassedSpec):
     )
     muzzle_velocity_mps: float = Field(gt=0.0, le=3000.0, description="(m/s).")
     range_min_m: float = Field(ge=0.0, description="Minimum slant range (m).")
-    range_max_m: float = Field(gt=0.0, le=20000.0, description="Maximum slant range (m).")
+    range_max_m: float = Field(
+        gt=0.0, le=20000.0, description="Maximum slant range (m)."
+    )
     elevation_min_deg: float = Field(ge=-90.0, le=90.0, description="(°).")
     elevation_max_deg: float = Field(ge=-90.0, le=90.0, description="(°).")
     slew_rate_deg_s: float = Field(gt=0.0, le=1000.0, description="Slew rate (°/s).")
-    settle_s: float = Field(ge=0.0, le=60.0, description="Settle time after a slew (s).")
+    settle_s: float = Field(
+        ge=0.0, le=60.0, description="Settle time after a slew (s)."
+    )
     magazine_rounds: int = Field(ge=0, le=100000, description="Rounds per magazine.")
     reload_s: float = Field(ge=0.0, description="Time to reload an empty magazine (s).")
     reloads: int = Field(ge=0, le=1000, description="Full magazines held in reserve.")
@@ -381,12 +394,16 @@ class JammerSpec(ClassedSpec):
     )
     position: PositionSpec = Field(description="Antenna position.")
     eirp_w: float = Field(gt=0.0, le=1e7, description="Effective radiated power (W).")
-    azimuth_deg: float = Field(ge=-360.0, le=360.0, description="Sector centre (° from N).")
+    azimuth_deg: float = Field(
+        ge=-360.0, le=360.0, description="Sector centre (° from N)."
+    )
     sector_deg: float = Field(gt=0.0, le=360.0, description="Sector width (°).")
     range_max_m: float = Field(gt=0.0, le=100000.0, description="Effective range (m).")
 
 
-EffectorSpec = Annotated[GunSpec | MissileSpec | JammerSpec, Field(discriminator="kind")]
+EffectorSpec = Annotated[
+    GunSpec | MissileSpec | JammerSpec, Field(discriminator="kind")
+]
 
 
 class SiteSpec(Spec):
@@ -428,18 +445,26 @@ class DroneSpec(ClassedSpec):
     speed_mps: float = Field(gt=0.0, le=400.0, description="Cruise speed (m/s).")
     cruise_height_m: float = Field(gt=0.0, le=15000.0, description="Cruise height (m).")
     climb_rate_mps: float = Field(gt=0.0, le=200.0, description="Climb/descent (m/s).")
-    rcs_m2: float = Field(gt=0.0, le=100.0, description="Mean radar cross-section (m²).")
+    rcs_m2: float = Field(
+        gt=0.0, le=100.0, description="Mean radar cross-section (m²)."
+    )
     swerling: Literal[0, 1] = Field(description="RCS fluctuation model (0 or 1).")
     presented_area_m2: float = Field(
         gt=0.0, le=100.0, description="Area presented to a gun (m²)."
     )
     bank_max_deg: float = Field(gt=0.0, lt=90.0, description="Maximum bank angle (°).")
     dive_range_m: float = Field(
-        ge=0.0, le=50000.0, description="Ground distance from the aim point where the "
-        "terminal dive starts (m)."
+        ge=0.0,
+        le=50000.0,
+        description="Ground distance from the aim point where the "
+        "terminal dive starts (m).",
     )
-    dive_speed_mps: float = Field(gt=0.0, le=600.0, description="Speed in the dive (m/s).")
-    endurance_s: float = Field(gt=0.0, le=200000.0, description="Flight time limit (s).")
+    dive_speed_mps: float = Field(
+        gt=0.0, le=600.0, description="Speed in the dive (m/s)."
+    )
+    endurance_s: float = Field(
+        gt=0.0, le=200000.0, description="Flight time limit (s)."
+    )
     warhead_lethal_radius_m: float = Field(
         ge=0.0, le=1000.0, description="Lethal radius of the warhead (m)."
     )
@@ -484,7 +509,9 @@ class LaunchSpec(Spec):
 
     position: PositionSpec = Field(description="Launch point (from the origin).")
     radius_m: float = Field(
-        default=0.0, ge=0.0, le=100000.0,
+        default=0.0,
+        ge=0.0,
+        le=100000.0,
         description="Each drone launches uniformly within this radius (per replication).",
     )
 
@@ -525,12 +552,15 @@ class RaidSpec(Spec):
         default=0.0, ge=0.0, le=3600.0, description="Time between launches (s)."
     )
     launch_jitter_s: float = Field(
-        default=0.0, ge=0.0, le=3600.0,
+        default=0.0,
+        ge=0.0,
+        le=3600.0,
         description="Each launch is delayed by Uniform(0, this) per replication (s).",
     )
     launch: LaunchSpec = Field(description="Launch point or area.")
     route: list[PositionSpec] = Field(
-        default_factory=list, max_length=MAX_WAYPOINTS,
+        default_factory=list,
+        max_length=MAX_WAYPOINTS,
         description="Waypoints between launch and target (from the origin); a "
         "waypoint's height_m, if not 0, overrides the cruise height.",
     )
@@ -553,7 +583,9 @@ class DoctrineSpec(Spec):
         default=2.0, gt=0.0, le=600.0, description="Time between decision cycles (s)."
     )
     track_memory_s: float = Field(
-        default=6.0, ge=0.0, le=3600.0,
+        default=6.0,
+        ge=0.0,
+        le=3600.0,
         description="C2 sees a drone detected within this long (truth fidelity) (s).",
     )
     shoot_look_shoot: bool = Field(
@@ -567,11 +599,15 @@ class DoctrineSpec(Spec):
         default=2, ge=1, le=100, description="Weapons engaging one drone at once."
     )
     urgency_tau_s: float = Field(
-        default=60.0, gt=0.0, le=36000.0,
+        default=60.0,
+        gt=0.0,
+        le=36000.0,
         description="Urgency scale τ of threat value V·exp(-½(d/r)²)/(1+t_go/τ) (s).",
     )
     danger_margin_m: float = Field(
-        default=50.0, ge=0.0, le=10000.0,
+        default=50.0,
+        ge=0.0,
+        le=10000.0,
         description="Margin added to asset and warhead radii in threat evaluation (m).",
     )
 
@@ -581,7 +617,10 @@ class EnvironmentSpec(Spec):
 
     time_of_day: Literal["day", "night"] = Field(default="day", description="Light.")
     visibility_m: float = Field(
-        default=20000.0, gt=0.0, le=200000.0, description="Meteorological visibility (m)."
+        default=20000.0,
+        gt=0.0,
+        le=200000.0,
+        description="Meteorological visibility (m).",
     )
 
 
@@ -596,7 +635,9 @@ class RunSpec(Spec):
         default=1000, ge=1, le=MAX_REPLICATIONS, description="Monte Carlo replications."
     )
     seed: int | None = Field(
-        default=None, ge=0, le=2**63 - 1,
+        default=None,
+        ge=0,
+        le=2**63 - 1,
         description="Root seed; if unset one is drawn and recorded.",
     )
 
@@ -614,9 +655,13 @@ class RunSpec(Spec):
 class ScenarioSpec(Spec):
     """A whole scenario: where, what is defended, by what, against which raids."""
 
-    schema_version: Literal[1] = Field(default=1, description="Scenario format version.")
+    schema_version: Literal[1] = Field(
+        default=1, description="Scenario format version."
+    )
     name: str = Field(
-        min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$",
+        min_length=1,
+        max_length=100,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$",
         description="Short name, used for output directories.",
     )
     description: str = Field(default="", max_length=10000, description="Free text.")

@@ -30,7 +30,7 @@ NEGATIVE_CONTROL_FACTOR = 1.1
 def trials_for_half_width(half_width: float, p: float = 0.5, z: float = Z99) -> int:
     """Trials that give a binomial interval of ``half_width`` at rate ``p``.
 
-    ``n = z² p (1 − p) / h²``; with the defaults (h = 0.01, p = 0.5, 99 %) this is 16 588.
+    ``n = z² p (1 − p) / h²``; the defaults (h = 0.01, p = 0.5, 99 %) give 16 588.
     """
     return math.ceil(z * z * p * (1.0 - p) / (half_width * half_width))
 
@@ -93,7 +93,8 @@ def binomial_check(request: pytest.FixtureRequest) -> BinomialCheck:
         )
         control = NEGATIVE_CONTROL_FACTOR * closed_form
         assert not low <= control <= high, (
-            f"negative control: {NEGATIVE_CONTROL_FACTOR} x closed form = {control:.5f} "
+            f"negative control: {NEGATIVE_CONTROL_FACTOR} x closed form = "
+            f"{control:.5f} "
             f"lies inside the 99% CI [{low:.5f}, {high:.5f}]; the test has no power"
         )
         return result

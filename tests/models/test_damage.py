@@ -39,14 +39,20 @@ def test_half_of_impacts_land_within_the_cep() -> None:
     """A point at the aim point is within one CEP of the impact with probability 1/2."""
     ceps = np.array([1.0, 10.0, 30.0])
     np.testing.assert_allclose(
-        damage.point_damage_probability(ceps, damage.cep_to_sigma_m(ceps)), 0.5, rtol=1e-14
+        damage.point_damage_probability(ceps, damage.cep_to_sigma_m(ceps)),
+        0.5,
+        rtol=1e-14,
     )
 
 
 def test_point_damage_probability_is_one_minus_exp() -> None:
     """P = 1 − exp(−R_L²/2σ²): R_L = σ gives 0.393469, R_L = 2σ gives 0.864665."""
     got = damage.point_damage_probability([1.0, 2.0, 15.0], [1.0, 1.0, 16.0])
-    expected = [1.0 - math.exp(-0.5), 1.0 - math.exp(-2.0), 1.0 - math.exp(-0.5 * (15 / 16) ** 2)]
+    expected = [
+        1.0 - math.exp(-0.5),
+        1.0 - math.exp(-2.0),
+        1.0 - math.exp(-0.5 * (15 / 16) ** 2),
+    ]
     np.testing.assert_allclose(got, expected, rtol=1e-14)
 
 
@@ -84,7 +90,7 @@ def test_damage_probability_scales_with_vulnerability() -> None:
 
 
 def test_casualties_example_is_the_binomial_median() -> None:
-    """u = 0.5 with 100 occupants at lethality 0.1 gives the median, 10 casualties."""
+    """A draw u = 0.5 with 100 occupants at lethality 0.1 gives the median, 10."""
     assert damage.casualties([0.5], [100], [0.1]).tolist() == [10.0]
 
 
@@ -102,14 +108,16 @@ def test_casualties_is_the_binomial_inverse_cdf() -> None:
     ("remaining", "lethality", "expected"),
     [(0, 0.5, 0.0), (10, 0.0, 0.0), (10, 1.0, 10.0), (1, 1.0, 1.0)],
 )
-def test_casualties_edge_cases(remaining: int, lethality: float, expected: float) -> None:
+def test_casualties_edge_cases(
+    remaining: int, lethality: float, expected: float
+) -> None:
     """Nobody left or zero lethality gives 0; lethality 1 kills all who remain."""
     u = np.array([1e-9, 0.3, 0.7, 1.0 - 1e-12])
     np.testing.assert_array_equal(damage.casualties(u, remaining, lethality), expected)
 
 
 def test_casualties_broadcasts_and_returns_float64_integers() -> None:
-    """casualties broadcasts its inputs and returns integer values stored as float64."""
+    """Casualties broadcast over the inputs as whole numbers stored as float64."""
     out = damage.casualties(np.full((3, 4), 0.6), np.array([5, 50, 500, 0]), 0.2)
     assert out.shape == (3, 4)
     assert out.dtype == np.float64
@@ -120,26 +128,28 @@ def test_casualties_broadcasts_and_returns_float64_integers() -> None:
 
 
 def _impacts(rng: np.random.Generator, n: int, cep_m: float) -> np.ndarray:
-    """Impact points (n, 2) around the aim point at the origin, σ = CEP/1.1774 per axis."""
+    """Impact points (n, 2) about the aim point at the origin, σ = CEP/1.1774."""
     return (cep_m / 1.1774) * rng.standard_normal((n, 2))
 
 
 def test_monte_carlo_impacts_on_a_point_asset_match_point_damage_probability(
     binomial_check, n_trials
 ) -> None:
-    """Circular-normal impacts land within R_L of the aim point at 1 − exp(−R_L²/2σ²)."""
+    """Circular-normal impacts land within R_L of the aim at 1 − exp(−R_L²/2σ²)."""
     rng = np.random.default_rng(3101)
     n = n_trials(0.01)
     impact = _impacts(rng, n, CEP_M)
     hit = np.hypot(impact[:, 0], impact[:, 1]) <= LETHAL_RADIUS_M
-    p = float(damage.point_damage_probability(LETHAL_RADIUS_M, damage.cep_to_sigma_m(CEP_M)))
+    p = float(
+        damage.point_damage_probability(LETHAL_RADIUS_M, damage.cep_to_sigma_m(CEP_M))
+    )
     binomial_check(hit.sum(), n, p)
 
 
 def test_monte_carlo_impacts_on_an_offset_hardened_asset_match_damage_probability(
     binomial_check, n_trials
 ) -> None:
-    """A 5 m asset 12 m from the aim point, vulnerability 0.8, is damaged as predicted."""
+    """A 5 m asset 12 m off the aim, vulnerability 0.8, is damaged as predicted."""
     rng = np.random.default_rng(3102)
     n = n_trials(0.01)
     asset_radius_m, offset_m, vulnerability = 5.0, 12.0, 0.8
@@ -148,7 +158,9 @@ def test_monte_carlo_impacts_on_an_offset_hardened_asset_match_damage_probabilit
     within = np.hypot(impact[:, 0] - offset_m, impact[:, 1]) <= reach
     damaged = within & (rng.random(n) < vulnerability)
     p = float(
-        damage.damage_probability(reach, damage.cep_to_sigma_m(CEP_M), offset_m, vulnerability)
+        damage.damage_probability(
+            reach, damage.cep_to_sigma_m(CEP_M), offset_m, vulnerability
+        )
     )
     binomial_check(damaged.sum(), n, p)
 
@@ -156,17 +168,20 @@ def test_monte_carlo_impacts_on_an_offset_hardened_asset_match_damage_probabilit
 def test_monte_carlo_occupants_match_casualties_distribution(
     binomial_check, n_trials
 ) -> None:
-    """Occupants hurt one by one with the lethality match casualties()'s distribution."""
+    """Occupants hurt one by one at the lethality match casualties()'s distribution."""
     rng = np.random.default_rng(3103)
     n = n_trials(0.01)
     remaining, lethality = 40, 0.3
     hurt = (rng.random((n, remaining)) < lethality).sum(axis=1)
     # The distribution casualties() implies, read off a fine midpoint grid of u.
     grid = (np.arange(200_000) + 0.5) / 200_000
-    implied = np.bincount(
-        damage.casualties(grid, remaining, lethality).astype(np.int64),
-        minlength=remaining + 1,
-    ) / grid.size
+    implied = (
+        np.bincount(
+            damage.casualties(grid, remaining, lethality).astype(np.int64),
+            minlength=remaining + 1,
+        )
+        / grid.size
+    )
 
     # 1. A tail event with probability near 1/2, as a binomial rate.
     at_least = 12
@@ -184,7 +199,9 @@ def test_monte_carlo_occupants_match_casualties_distribution(
 
     assert chi2_pvalue(implied) > 0.01
     # Negative control: the distribution at 1.1 × lethality is rejected.
-    assert chi2_pvalue(stats.binom.pmf(np.arange(remaining + 1), remaining, 0.33)) < 0.01
+    assert (
+        chi2_pvalue(stats.binom.pmf(np.arange(remaining + 1), remaining, 0.33)) < 0.01
+    )
 
     # 3. Mean and variance: n·p and n·p·(1 − p).
     ks = np.arange(remaining + 1)
@@ -210,7 +227,7 @@ def test_monte_carlo_occupants_match_casualties_distribution(
 def test_two_hits_never_cause_more_casualties_than_occupants(
     u: list[float], remaining: int, lethality: float
 ) -> None:
-    """Successive hits on the remaining occupants give whole, non-negative casualties."""
+    """Successive hits on those remaining give whole, non-negative casualties."""
     left = float(remaining)
     for draw in u:
         c = float(damage.casualties(draw, left, lethality))

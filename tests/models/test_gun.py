@@ -13,7 +13,14 @@ from scipy import integrate, stats
 from skyscreen.models import gun
 
 # A 20-round burst at a 0.785 m² drone at 1 km, 1 mrad dispersion, 1.5 mrad bias.
-RANGE_M, RADIUS_M, DISP_RAD, BIAS_RAD, N_ROUNDS, PK_HIT = 1000.0, 0.5, 1e-3, 1.5e-3, 20, 0.6
+RANGE_M, RADIUS_M, DISP_RAD, BIAS_RAD, N_ROUNDS, PK_HIT = (
+    1000.0,
+    0.5,
+    1e-3,
+    1.5e-3,
+    20,
+    0.6,
+)
 
 
 def _rayleigh_average(
@@ -36,7 +43,13 @@ def _rayleigh_average(
 
 @pytest.mark.parametrize(
     ("rate_rpm", "burst_s", "expected"),
-    [(600.0, 1.0, 10), (550.0, 1.2, 11), (1000.0, 0.5, 8), (200.0, 0.1, 1), (60.0, 0.0, 1)],
+    [
+        (600.0, 1.0, 10),
+        (550.0, 1.2, 11),
+        (1000.0, 0.5, 8),
+        (200.0, 0.1, 1),
+        (60.0, 0.0, 1),
+    ],
 )
 def test_rounds_per_burst_is_floor_of_rate_times_duration_at_least_one(
     rate_rpm: float, burst_s: float, expected: int
@@ -46,9 +59,11 @@ def test_rounds_per_burst_is_floor_of_rate_times_duration_at_least_one(
 
 
 def test_presented_radius_is_that_of_the_equal_area_disc() -> None:
-    """a = √(A/π): area π m² gives 1 m, area 0.5 m² gives 0.3989 m."""
+    """The radius is a = √(A/π): area π m² gives 1 m, area 0.5 m² gives 0.3989 m."""
     np.testing.assert_allclose(
-        gun.presented_radius_m([np.pi, 0.5]), [1.0, math.sqrt(0.5 / math.pi)], rtol=1e-15
+        gun.presented_radius_m([np.pi, 0.5]),
+        [1.0, math.sqrt(0.5 / math.pi)],
+        rtol=1e-15,
     )
 
 
@@ -86,7 +101,9 @@ def test_hit_probability_small_target_limit(bias_m: float) -> None:
     sigma = 1.0
     for a in (1e-1, 1e-2, 1e-3):
         area = math.pi * a * a
-        limit = area / (2.0 * math.pi * sigma**2) * math.exp(-0.5 * bias_m**2 / sigma**2)
+        limit = (
+            area / (2.0 * math.pi * sigma**2) * math.exp(-0.5 * bias_m**2 / sigma**2)
+        )
         ph = float(gun.hit_probability_given_bias(a, sigma, bias_m))
         assert ph / limit - 1.0 == pytest.approx(0.0, abs=(a / sigma) ** 2)
 
@@ -99,7 +116,7 @@ def test_burst_kill_given_bias_is_one_minus_survival_of_n_rounds() -> None:
 
 
 def test_burst_without_bias_is_independent_rounds_at_dispersion() -> None:
-    """With bias_rad = 0 the burst Pk is 1 − (1 − p_k|h(1 − e^{−a²/2σ²}))^n, σ = σ_d R."""
+    """With no bias, burst Pk = 1 − (1 − p_k|h(1 − e^{−a²/2σ²}))^n with σ = σ_d R."""
     ranges = np.array([300.0, 1000.0, 3000.0])
     got = gun.burst_kill_probability(ranges, RADIUS_M, DISP_RAD, 0.0, N_ROUNDS, PK_HIT)
     sigma = DISP_RAD * ranges
@@ -129,7 +146,7 @@ def test_single_round_burst_has_total_error_closed_form() -> None:
 def test_burst_kill_probability_is_rayleigh_average_of_kill_given_bias(
     range_m: float, radius_m: float, disp: float, bias: float, n: int, pk: float
 ) -> None:
-    """Burst Pk = ∫ [1 − (1 − p_h(r)p_k|h)^n] Rayleigh(r; σ_b) dr (adaptive quadrature)."""
+    """Burst Pk = ∫ [1 − (1 − p_h(r)p_k|h)^n] Rayleigh(r; σ_b) dr by adaptive quad."""
     got = float(gun.burst_kill_probability(range_m, radius_m, disp, bias, n, pk))
     expected = _rayleigh_average(range_m, radius_m, disp, bias, n, pk)
     assert got == pytest.approx(expected, rel=1e-9, abs=1e-12)
@@ -142,7 +159,9 @@ def test_burst_kill_probability_keeps_the_shape_of_a_scalar_or_vector_range() ->
     ranges = np.linspace(200.0, 3000.0, 6)
     out = gun.burst_kill_probability(ranges, 0.5, 1e-3, 1e-3, 10, 0.5)
     assert out.shape == (6,)
-    expected = [float(gun.burst_kill_probability(r, 0.5, 1e-3, 1e-3, 10, 0.5)) for r in ranges]
+    expected = [
+        float(gun.burst_kill_probability(r, 0.5, 1e-3, 1e-3, 10, 0.5)) for r in ranges
+    ]
     np.testing.assert_allclose(out, expected, rtol=1e-14)
 
 
@@ -166,7 +185,7 @@ def test_burst_kill_probability_keeps_the_shape_of_a_2d_range() -> None:
 
 
 def test_independent_rounds_uses_total_error_sigma() -> None:
-    """Independent-round Pk = 1 − (1 − p_k|h(1 − e^{−a²/2σ_tot²}))^n, σ_tot² = σ² + σ_b²."""
+    """Independent Pk = 1 − (1 − p_k|h(1 − e^{−a²/2σ_tot²}))^n, σ_tot² = σ² + σ_b²."""
     sigma_tot = math.hypot(DISP_RAD, BIAS_RAD) * RANGE_M
     ph = -math.expm1(-0.5 * RADIUS_M**2 / sigma_tot**2)
     got = float(
@@ -178,9 +197,11 @@ def test_independent_rounds_uses_total_error_sigma() -> None:
 
 
 def test_shared_bias_lowers_burst_pk_below_independent_rounds() -> None:
-    """Jensen: the two-component burst Pk (0.316) is below the independent one (0.367)."""
+    """Jensen: the two-component burst Pk (0.316) is below independent (0.367)."""
     burst = float(
-        gun.burst_kill_probability(RANGE_M, RADIUS_M, DISP_RAD, BIAS_RAD, N_ROUNDS, PK_HIT)
+        gun.burst_kill_probability(
+            RANGE_M, RADIUS_M, DISP_RAD, BIAS_RAD, N_ROUNDS, PK_HIT
+        )
     )
     indep = float(
         gun.independent_rounds_kill_probability(
@@ -213,7 +234,7 @@ def test_slew_time_takes_the_larger_wrapped_axis_then_settles() -> None:
 def _fire_bursts(
     rng: np.random.Generator, n_bursts: int, sigma_m: float, sigma_b_m: float
 ) -> np.ndarray:
-    """Kill flags of bursts: bias once per burst, rounds N(b, σ²I₂), hits kill w.p. p_k|h."""
+    """Burst kill flags: one bias per burst, rounds N(b, σ²I₂), hits kill w.p. p_k|h."""
     bias = sigma_b_m * rng.standard_normal((n_bursts, 1, 2))
     impact = bias + sigma_m * rng.standard_normal((n_bursts, N_ROUNDS, 2))
     hit = np.hypot(impact[..., 0], impact[..., 1]) <= RADIUS_M
@@ -229,7 +250,9 @@ def test_monte_carlo_bursts_with_shared_bias_match_burst_kill_probability(
     n = n_trials(0.01)
     killed = _fire_bursts(rng, n, DISP_RAD * RANGE_M, BIAS_RAD * RANGE_M)
     pk = float(
-        gun.burst_kill_probability(RANGE_M, RADIUS_M, DISP_RAD, BIAS_RAD, N_ROUNDS, PK_HIT)
+        gun.burst_kill_probability(
+            RANGE_M, RADIUS_M, DISP_RAD, BIAS_RAD, N_ROUNDS, PK_HIT
+        )
     )
     result = binomial_check(killed.sum(), n, pk)
     # The independent-round formula is rejected: the bias correlation is real.
@@ -256,7 +279,9 @@ def test_monte_carlo_independent_rounds_match_independent_formula(
     )
     result = binomial_check(killed.sum(), n, pk)
     burst = float(
-        gun.burst_kill_probability(RANGE_M, RADIUS_M, DISP_RAD, BIAS_RAD, N_ROUNDS, PK_HIT)
+        gun.burst_kill_probability(
+            RANGE_M, RADIUS_M, DISP_RAD, BIAS_RAD, N_ROUNDS, PK_HIT
+        )
     )
     assert burst < result.low
 
@@ -294,5 +319,7 @@ def test_burst_pk_is_a_probability_not_above_independent_rounds(
 )
 def test_burst_pk_decreases_with_range(r1: float, factor: float, n: int) -> None:
     """Both errors grow with range, so burst Pk never rises with range."""
-    pk = gun.burst_kill_probability(np.array([r1, r1 * factor]), 0.5, 1e-3, 1e-3, n, 0.6)
+    pk = gun.burst_kill_probability(
+        np.array([r1, r1 * factor]), 0.5, 1e-3, 1e-3, n, 0.6
+    )
     assert pk[1] <= pk[0] + 1e-12

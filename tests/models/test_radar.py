@@ -68,7 +68,7 @@ def test_pd_swerling1_inverts_the_reference_snr() -> None:
 
 @pytest.mark.parametrize("snr_lin", [0.5, 5.0, 20.0, 60.0])
 def test_pd_swerling0_is_marcum_q1(snr_lin: float) -> None:
-    """Swerling 0 Pd equals ncx2.sf(−2 ln Pfa, 2, 2 SNR) and the Rician tail integral."""
+    """Swerling 0 Pd is ncx2.sf(−2 ln Pfa, 2, 2 SNR) and the Rician tail integral."""
     pd = float(radar.pd_swerling0(snr_lin, PFA))
     threshold = -2.0 * math.log(PFA)
     assert pd == pytest.approx(stats.ncx2.sf(threshold, 2, 2.0 * snr_lin), rel=1e-9)
@@ -111,7 +111,9 @@ def test_unknown_swerling_case_is_rejected() -> None:
 
 
 @pytest.mark.parametrize(("pd", "pfa"), [(1e-7, 1e-6), (0.9, 0.95), (1.0, 1e-6)])
-def test_snr_from_reference_rejects_pd_outside_pfa_to_one(pd: float, pfa: float) -> None:
+def test_snr_from_reference_rejects_pd_outside_pfa_to_one(
+    pd: float, pfa: float
+) -> None:
     """A reference Pd not in (Pfa, 1) raises ValueError with both values."""
     with pytest.raises(ValueError, match=r"need 0 < pfa < pd_ref < 1; got pfa="):
         radar.snr_from_reference(pd, pfa)
@@ -147,7 +149,7 @@ def test_range_for_pd_returns_the_reference_range_for_the_reference_target() -> 
 
 
 def test_range_for_pd_swerling0_is_longer_by_the_fluctuation_loss() -> None:
-    """A steady target reaches Pd 0.9 farther, by (SNR₁/SNR₀)^(1/4) = 10^(7.96 dB/40)."""
+    """A steady target gets Pd 0.9 farther, by (SNR₁/SNR₀)^(1/4) = 10^(7.96 dB/40)."""
     s = _snr_ref()
     r1 = radar.range_for_pd_m(0.9, PFA, 1.0, s, RCS_REF_M2, RANGE_REF_M, swerling=1)
     r0 = radar.range_for_pd_m(0.9, PFA, 1.0, s, RCS_REF_M2, RANGE_REF_M, swerling=0)
@@ -173,13 +175,15 @@ def test_earth_constants_are_4_3_earth() -> None:
 
 
 def test_horizon_is_sum_of_two_4_3_earth_tangent_distances() -> None:
-    """d = √(2kR_e h_r) + √(2kR_e h_t): 10 m radar, 100 m drone gives 54 252.4 m."""
+    """Horizon d = √(2kR_e h_r) + √(2kR_e h_t): 10 m radar, 100 m drone: 54 252.4 m."""
     two_kre = 2.0 * (4.0 / 3.0) * 6_371_000.0
     h_r = np.array([10.0, 10.0, 30.0, 0.0])
     h_t = np.array([100.0, 0.0, 500.0, 1.0])
     expected = np.sqrt(two_kre * h_r) + np.sqrt(two_kre * h_t)
     np.testing.assert_allclose(radar.horizon_range_m(h_r, h_t), expected, rtol=1e-15)
-    assert float(radar.horizon_range_m(10.0, 100.0)) == pytest.approx(54252.43, abs=0.01)
+    assert float(radar.horizon_range_m(10.0, 100.0)) == pytest.approx(
+        54252.43, abs=0.01
+    )
     # The rule of thumb: 4.12 km per √(metre) of height.
     assert float(radar.horizon_range_m(0.0, 1.0)) == pytest.approx(4121.8, abs=0.1)
 
@@ -208,7 +212,7 @@ def _square_law_detect(
 def test_monte_carlo_swerling1_target_matches_pd_swerling1(
     binomial_check, n_trials
 ) -> None:
-    """Echoes with exponential RCS plus noise, square-law detected, give pd_swerling1."""
+    """Echoes of exponential RCS plus noise, square-law detected, give pd_swerling1."""
     rng = np.random.default_rng(20240611)
     n = n_trials(0.01)
     s_ref = _snr_ref()

@@ -36,9 +36,10 @@ def threat_values(
 
     Parameters
     ----------
-    pos_m, vel_mps : ndarray of shape (n_rep, n_drone, 3)
-        Drone positions (m) and velocities (m/s).
-    lethal_radius_m : ndarray of shape (n_drone,)
+    pos_m, vel_mps : ndarray of shape (..., 3)
+        Drone positions (m) and velocities (m/s), e.g. (n_rep, n_drone, 3) or one row
+        per (replication, drone) pair.
+    lethal_radius_m : ndarray broadcastable to ``pos_m.shape[:-1]``
         Warhead lethal radius of each drone (m).
     asset_pos_m : ndarray of shape (n_asset, 3)
     asset_radius_m, asset_value_usd : ndarray of shape (n_asset,)
@@ -49,7 +50,7 @@ def threat_values(
 
     Returns
     -------
-    ndarray of shape (n_rep, n_drone)
+    ndarray of shape ``pos_m.shape[:-1]``
         Threat value (USD at risk, discounted by time to go).
 
     Examples
@@ -61,12 +62,12 @@ def threat_values(
     >>> round(float(v[0, 0]))  # head-on, t_go = 20 s = tau: half the value
     500000
     """
-    rel = pos_m[:, :, None, :2] - asset_pos_m[None, None, :, :2]  # (R, D, A, 2)
-    vel = np.broadcast_to(vel_mps[:, :, None, :2], rel.shape)
+    if asset_pos_m.shape[0] == 0:
+        return np.zeros(pos_m.shape[:-1])
+    rel = pos_m[..., None, :2] - asset_pos_m[:, :2]  # (..., A, 2)
+    vel = np.broadcast_to(vel_mps[..., None, :2], rel.shape)
     d_cpa, t_go = closest_approach(rel, vel)
-    r_d = asset_radius_m[None, None, :] + lethal_radius_m[None, :, None] + margin_m
-    r_d = np.maximum(r_d, 1e-9)
+    lethal = np.broadcast_to(lethal_radius_m, pos_m.shape[:-1])[..., None]
+    r_d = np.maximum(asset_radius_m + lethal + margin_m, 1e-9)
     v = asset_value_usd * np.exp(-0.5 * (d_cpa / r_d) ** 2) / (1.0 + t_go / tau_s)
-    if v.shape[-1] == 0:
-        return np.zeros(pos_m.shape[:2])
     return np.asarray(v.max(axis=-1))

@@ -302,12 +302,9 @@ class _Events:
 # --------------------------------------------------------------------------- kernels
 
 
-def _gather_route(st: ChunkState) -> FloatArray:
-    """Current route point of every drone, (R, D, 3)."""
-    idx = st.wp_idx[:, :, None, None]
-    return np.take_along_axis(
-        st.route_m, np.broadcast_to(idx, (*idx.shape[:3], 3)), axis=2
-    )[:, :, 0, :]
+def _flat(a: Any) -> Any:
+    """View an (R, D, ...) array as (R·D, ...), to index active drones by one number."""
+    return a.reshape(-1, *a.shape[2:])
 
 
 def _launch_and_move(
@@ -315,93 +312,93 @@ def _launch_and_move(
 ) -> FloatArray:
     """Launch due drones and move every flying one to ``t1``.
 
-    Returns the arrival time (R, D) of drones reaching their aim point in the step
-    (inf otherwise). Drones that arrive stay FLYING here; the outcome ordering decides.
+    Works on the active drones only, by flat index. Returns the arrival time (R, D) of
+    drones reaching their aim point in the step (inf otherwise). Drones that arrive stay
+    FLYING here; the ordering of outcomes decides what happened first.
     """
     dr = p.drones
+    n_d = dr.n
+    arrive = np.full(st.status.shape, np.inf)
+    st.extra["home_reached_s"] = np.full(st.status.shape, np.inf)
     new = (st.status == PENDING) & (st.t_launch_s <= t1)
     if new.any():
         st.status[new] = FLYING
         if ev is not None:
             r, d = np.nonzero(new)
             ev.add("launch", r, st.t_launch_s[r, d], d, -1, st.home_m[r, d])
-    flying = st.status == FLYING
-    neut = st.status == NEUTRALISED
-    arrive = np.full(st.status.shape, np.inf)
-    if not (flying.any() or neut.any()):
+    status = _flat(st.status)
+    k = np.flatnonzero((status == FLYING) | (status == NEUTRALISED))
+    if len(k) == 0:
         return arrive
-    start = np.maximum(st.t_launch_s, t0)
-    dte = np.where(flying | neut, np.clip(t1 - start, 0.0, t1 - t0), 0.0)
+    d = k % n_d
+    flying = status[k] == FLYING
+    returning = ~flying & (dr.on_link_loss[d] == _RETURN)
+    hovering = ~flying & ~returning
+    start = np.maximum(_flat(st.t_launch_s)[k], t0)
+    dte = np.where(hovering, 0.0, np.clip(t1 - start, 0.0, t1 - t0))
 
-    # Neutralised drones: hover in place, or fly home.
-    returning = neut & (dr.on_link_loss[None, :] == _RETURN)
-    hovering = neut & ~returning
-    dte = np.where(hovering, 0.0, dte)
-    tgt = _gather_route(st)
-    tgt = np.where(returning[..., None], st.home_m, tgt)
-    final = (st.wp_idx == dr.n_waypoints[None, :]) & ~returning
-    dxy = tgt[..., :2] - st.pos_m[..., :2]
-    dist_h = np.hypot(dxy[..., 0], dxy[..., 1])
-    st.diving |= flying & final & (dist_h <= dr.dive_range_m[None, :])
-    dive = st.diving & flying
+    pos = _flat(st.pos_m)[k]
+    wp = _flat(st.wp_idx)[k]
+    tgt = _flat(st.route_m)[k, wp]
+    tgt = np.where(returning[:, None], _flat(st.home_m)[k], tgt)
+    final = (wp == dr.n_waypoints[d]) & ~returning
+    dxy = tgt[:, :2] - pos[:, :2]
+    dist_h = np.hypot(dxy[:, 0], dxy[:, 1])
+    diving = _flat(st.diving)[k] | (flying & final & (dist_h <= dr.dive_range_m[d]))
+    _flat(st.diving)[k] = diving
+    dive = diving & flying
     cruise = (flying & ~dive) | returning
+    speed = _flat(st.speed_mps)[k]
+    heading = _flat(st.heading_rad)[k]
 
-    speed = st.speed_mps
     # Cruise: bank-limited steering toward the route point, climb-limited height.
-    desired = np.arctan2(dxy[..., 1], dxy[..., 0])
-    rate = kinematics.max_turn_rate_rad_s(speed, dr.bank_max_rad[None, :])
-    new_heading = kinematics.steer_heading(st.heading_rad, desired, rate, dte)
+    desired = np.arctan2(dxy[:, 1], dxy[:, 0])
+    rate = kinematics.max_turn_rate_rad_s(speed, dr.bank_max_rad[d])
+    c_heading = kinematics.steer_heading(heading, desired, rate, dte)
     step = speed * dte
-    z_goal = np.where(final | returning, dr.cruise_height_m[None, :], tgt[..., 2])
-    dz = np.clip(
-        z_goal - st.pos_m[..., 2], -dr.climb_rate_mps * dte, dr.climb_rate_mps * dte
-    )
-    c_pos = st.pos_m.copy()
-    c_pos[..., 0] += step * np.cos(new_heading)
-    c_pos[..., 1] += step * np.sin(new_heading)
-    c_pos[..., 2] += dz
+    z_goal = np.where(final | returning, dr.cruise_height_m[d], tgt[:, 2])
+    climb = dr.climb_rate_mps[d] * dte
+    dz = np.clip(z_goal - pos[:, 2], -climb, climb)
+    cos_h, sin_h = np.cos(c_heading), np.sin(c_heading)
+    c_pos = pos + np.stack([step * cos_h, step * sin_h, dz], axis=-1)
     with np.errstate(invalid="ignore", divide="ignore"):
         inv = np.where(dte > 0.0, 1.0 / dte, 0.0)
-    c_vel = np.stack(
-        [speed * np.cos(new_heading), speed * np.sin(new_heading), dz * inv], axis=-1
-    )
+    c_vel = np.stack([speed * cos_h, speed * sin_h, dz * inv], axis=-1)
     # Waypoint capture within the turn radius (or a step), so a bank-limited wing never
     # circles a point inside its turn.
     capture = np.maximum(
-        kinematics.turn_radius_m(speed, dr.bank_max_rad[None, :]), speed * (t1 - t0)
+        kinematics.turn_radius_m(speed, dr.bank_max_rad[d]), speed * (t1 - t0)
     )
-    after = np.hypot(tgt[..., 0] - c_pos[..., 0], tgt[..., 1] - c_pos[..., 1])
-    advance = cruise & ~final & ~returning & (after <= capture)
-    # Returning drones that reach home are defeated (handled by the caller via arrive
-    # of a separate array); mark with a negative arrival code through `home_reached`.
-    home_reached = returning & (dist_h <= step)
+    after = np.hypot(tgt[:, 0] - c_pos[:, 0], tgt[:, 1] - c_pos[:, 1])
+    advance = cruise & ~final & (after <= capture)
+    home = returning & (dist_h <= step)
 
     # Dive: straight at the aim point at dive speed.
-    vec = tgt - st.pos_m
-    d3 = np.linalg.norm(vec, axis=-1)
-    dstep = dr.dive_speed_mps[None, :] * dte
+    vec = tgt - pos
+    d3 = np.sqrt(np.einsum("ij,ij->i", vec, vec))
+    v_dive = dr.dive_speed_mps[d]
+    dstep = v_dive * dte
     arrived = dive & (d3 <= dstep)
     with np.errstate(invalid="ignore", divide="ignore"):
-        unit = np.where(d3[..., None] > 0.0, vec / d3[..., None], 0.0)
-    d_pos = st.pos_m + unit * np.minimum(dstep, d3)[..., None]
-    d_vel = unit * dr.dive_speed_mps[None, :, None]
-    arrive = np.where(arrived, start + d3 / dr.dive_speed_mps[None, :], np.inf)
+        unit = np.where(d3[:, None] > 0.0, vec / d3[:, None], 0.0)
+    d_pos = pos + unit * np.minimum(dstep, d3)[:, None]
 
-    st.pos_m[...] = np.where(
-        dive[..., None], d_pos, np.where(cruise[..., None], c_pos, st.pos_m)
+    new_pos = np.where(dive[:, None], d_pos, np.where(cruise[:, None], c_pos, pos))
+    new_vel = np.where(
+        dive[:, None], unit * v_dive[:, None], np.where(cruise[:, None], c_vel, 0.0)
     )
-    st.vel_mps[...] = np.where(
-        dive[..., None], d_vel, np.where(cruise[..., None], c_vel, 0.0)
+    new_heading = np.where(
+        dive, np.arctan2(unit[:, 1], unit[:, 0]), np.where(cruise, c_heading, heading)
     )
-    st.heading_rad[...] = np.where(
-        dive,
-        np.arctan2(unit[..., 1], unit[..., 0]),
-        np.where(cruise, new_heading, st.heading_rad),
-    )
-    st.wp_idx += advance
-    st.extra["home_reached_s"] = np.where(
-        home_reached, start + dist_h / np.maximum(speed, 1e-9), np.inf
-    )
+    _flat(st.pos_m)[k] = new_pos
+    _flat(st.vel_mps)[k] = new_vel
+    _flat(st.heading_rad)[k] = new_heading
+    _flat(st.wp_idx)[k] = wp + advance
+    with np.errstate(invalid="ignore", divide="ignore"):
+        _flat(arrive)[k] = np.where(arrived, start + d3 / v_dive, np.inf)
+        _flat(st.extra["home_reached_s"])[k] = np.where(
+            home, start + dist_h / np.maximum(speed, 1e-9), np.inf
+        )
     return arrive
 
 
@@ -657,50 +654,61 @@ def _detect(
     draws: FloatArray,
     ev: _Events | None,
 ) -> None:
-    """Radars scanning in this step detect drones (Swerling 0/1, horizon, limits)."""
+    """Radars scanning in this step detect drones (Swerling 0/1, horizon, limits).
+
+    ``draws`` (R, S, D) are this scan's uniforms; only airborne drones use theirs.
+    """
     rd, dr = p.radars, p.drones
-    visible = (st.status == FLYING) | (st.status == NEUTRALISED)
-    if not visible.any():
+    n_d = dr.n
+    status = _flat(st.status)
+    k = np.flatnonzero((status == FLYING) | (status == NEUTRALISED))
+    if len(k) == 0:
         return
-    rel = st.pos_m[:, None, :, :] - rd.pos_m[None, :, None, :]  # (R, S, D, 3)
+    d = k % n_d
+    pos = _flat(st.pos_m)[k]  # (N, 3)
+    rel = pos[:, None, :] - rd.pos_m[None, :, :]  # (N, S, 3)
     ground = np.hypot(rel[..., 0], rel[..., 1])
     rng = np.maximum(np.sqrt(ground**2 + rel[..., 2] ** 2), 1e-3)
     elev = np.arctan2(rel[..., 2], ground)
-    horizon = radar_model.horizon_range_m(_mid(rd.pos_m[:, 2]), st.pos_m[:, None, :, 2])
+    horizon = radar_model.horizon_range_m(rd.pos_m[None, :, 2], pos[:, None, 2])
     cover = (
-        visible[:, None, :]
-        & scanning[None, :, None]
-        & (rng >= _mid(rd.range_min_m))
-        & (rng <= _mid(rd.range_max_m))
-        & (elev >= _mid(rd.elevation_min_rad))
-        & (elev <= _mid(rd.elevation_max_rad))
+        scanning[None, :]
+        & (rng >= rd.range_min_m)
+        & (rng <= rd.range_max_m)
+        & (elev >= rd.elevation_min_rad)
+        & (elev <= rd.elevation_max_rad)
         & (rng <= horizon)
     )
     if not cover.any():
         return
     snr = radar_model.snr(
-        rng,
-        dr.rcs_m2[None, None, :],
-        _mid(tb.snr_ref),
-        _mid(rd.rcs_ref_m2),
-        _mid(rd.range_ref_m),
+        rng, dr.rcs_m2[d, None], tb.snr_ref, rd.rcs_ref_m2, rd.range_ref_m
     )
-    pd = radar_model.pd_swerling1(snr, _mid(rd.pfa))
-    sw0 = dr.swerling == 0
+    pd = radar_model.pd_swerling1(snr, rd.pfa)
+    sw0 = dr.swerling[d] == 0
     if sw0.any():
         for s in range(rd.n):
-            pd[:, s, sw0] = radar_model.pd_swerling0(snr[:, s, sw0], float(rd.pfa[s]))
-    det = cover & (draws < pd)
+            pd[sw0, s] = radar_model.pd_swerling0(snr[sw0, s], float(rd.pfa[s]))
+    u = draws.reshape(-1, rd.n, n_d)  # (R, S, D)
+    det = cover & (u[k // n_d, :, d] < pd)
     hit = det.any(axis=1)
     if not hit.any():
         return
-    first = hit & np.isnan(st.t_first_detect_s)
-    st.t_first_detect_s[first] = t1
-    st.t_last_detect_s[hit] = t1
-    if ev is not None:
-        r, d = np.nonzero(first)
-        s = np.argmax(det[r, :, d], axis=1)
-        ev.add("detect", r, t1, d, s, st.pos_m[r, d])
+    kh = k[hit]
+    is_first = np.isnan(_flat(st.t_first_detect_s)[kh])
+    first_k = kh[is_first]
+    _flat(st.t_first_detect_s)[first_k] = t1
+    _flat(st.t_last_detect_s)[kh] = t1
+    if ev is not None and len(first_k):
+        sensor = np.argmax(det[hit][is_first], axis=1)
+        ev.add(
+            "detect",
+            first_k // n_d,
+            t1,
+            first_k % n_d,
+            sensor,
+            _flat(st.pos_m)[first_k],
+        )
 
 
 def _mid(x: Any) -> Any:
@@ -723,73 +731,83 @@ def _reloads(st: ChunkState, p: ScenarioParams, t1: float) -> None:
         st.msl_reloads_done[r, m] += 1
 
 
-def _gun_geometry(p: ScenarioParams, pos: FloatArray) -> tuple[FloatArray, ...]:
-    """Slant range, azimuth and elevation from every gun: (R, G, D) each."""
-    rel = pos[:, None, :, :] - p.guns.pos_m[None, :, None, :]
+def _gun_geometry(
+    p: ScenarioParams, pos: FloatArray, guns: Any = slice(None)
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Slant range, azimuth and elevation from guns to points: (N, G) each.
+
+    ``pos`` is (N, 3); ``guns`` selects guns (default all).
+    """
+    rel = pos[:, None, :] - p.guns.pos_m[guns][None, :, :]
     ground = np.hypot(rel[..., 0], rel[..., 1])
     rng = np.sqrt(ground**2 + rel[..., 2] ** 2)
     return rng, np.arctan2(rel[..., 1], rel[..., 0]), np.arctan2(rel[..., 2], ground)
 
 
-def _gun_in_envelope(p: ScenarioParams, rng: FloatArray, el: FloatArray) -> BoolArray:
+def _gun_in_envelope(
+    p: ScenarioParams, rng: FloatArray, el: FloatArray, guns: Any = slice(None)
+) -> BoolArray:
+    """Whether (N, G) ranges and elevations lie in the selected guns' envelopes."""
     g = p.guns
     return np.asarray(
-        (rng >= _mid(g.range_min_m))
-        & (rng <= _mid(g.range_max_m))
-        & (el >= _mid(g.elevation_min_rad))
-        & (el <= _mid(g.elevation_max_rad))
+        (rng >= g.range_min_m[guns])
+        & (rng <= g.range_max_m[guns])
+        & (el >= g.elevation_min_rad[guns])
+        & (el <= g.elevation_max_rad[guns])
     )
 
 
-def _gun_pk(p: ScenarioParams, tb: Tables, rng: FloatArray) -> FloatArray:
-    """Predicted (bias-averaged) burst Pk by table interpolation, (R, G, D)."""
-    g = p.guns
-    x = rng / tb.pk_step_m[None, :, None]
+def _gun_pk(
+    p: ScenarioParams, tb: Tables, rng: FloatArray, guns: Any, drones: Any
+) -> FloatArray:
+    """Predicted (bias-averaged) burst Pk by table interpolation.
+
+    ``guns`` and ``drones`` are index arrays broadcasting against ``rng``.
+    """
+    x = rng / tb.pk_step_m[guns]
     i0 = np.clip(np.floor(x).astype(np.int64), 0, tb.pk_table.shape[-1] - 2)
     w = np.clip(x - i0, 0.0, 1.0)
-    gi = np.arange(g.n)[None, :, None]
-    raid = p.drones.raid_idx[None, None, :]
-    lo = tb.pk_table[gi, raid, i0]
-    hi = tb.pk_table[gi, raid, i0 + 1]
+    raid = p.drones.raid_idx[drones]
+    lo = tb.pk_table[guns, raid, i0]
+    hi = tb.pk_table[guns, raid, i0 + 1]
     return np.asarray(lo + w * (hi - lo))
 
 
 def _missile_solution(
-    p: ScenarioParams, pos: FloatArray, vel: FloatArray, delay: Any
+    p: ScenarioParams, pos: FloatArray, vel: FloatArray, delay: Any, launchers: Any
 ) -> tuple[FloatArray, FloatArray, BoolArray]:
-    """Time of flight, intercept range and envelope check for every launcher, (R, M, D).
+    """Time of flight, intercept range and envelope check, (N, L) each.
 
-    ``delay`` (scalar or (M,)) is the time before launch, during which the drone flies on.
+    Drones at ``pos``/``vel`` (N, 3) fly on at constant velocity for ``delay`` (per
+    launcher) before launch; ``launchers`` selects L launchers.
     """
     m = p.missiles
-    d = np.asarray(delay, dtype=np.float64)
-    d = np.broadcast_to(d, (m.n,))[None, :, None, None]
-    start = pos[:, None, :, :] + vel[:, None, :, :] * d  # (R, M, D, 3)
-    q = start - m.pos_m[None, :, None, :]
-    tau = missile_model.intercept_time_s(
-        q, vel[:, None, :, :], m.speed_mps[None, :, None]
-    )
+    lp = m.pos_m[launchers]  # (L, 3)
+    wait = np.broadcast_to(np.asarray(delay, dtype=np.float64), (len(lp),))
+    start = pos[:, None, :] + vel[:, None, :] * wait[None, :, None]  # (N, L, 3)
+    v = np.broadcast_to(vel[:, None, :], start.shape)
+    tau = missile_model.intercept_time_s(start - lp[None], v, m.speed_mps[launchers])
     with np.errstate(invalid="ignore"):
-        ip = (
-            start + vel[:, None, :, :] * np.where(np.isfinite(tau), tau, 0.0)[..., None]
-        )
-    rng = np.linalg.norm(ip - m.pos_m[None, :, None, :], axis=-1)
+        ip = start + v * np.where(np.isfinite(tau), tau, 0.0)[..., None]
+    rng = np.linalg.norm(ip - lp[None], axis=-1)
     ok = np.isfinite(tau) & missile_model.in_envelope(
         rng,
         ip[..., 2],
-        m.range_min_m[None, :, None],
-        m.range_max_m[None, :, None],
-        m.altitude_max_m[None, :, None],
+        m.range_min_m[launchers],
+        m.range_max_m[launchers],
+        m.altitude_max_m[launchers],
     )
     return tau, rng, ok
 
 
-def _missile_pk(p: ScenarioParams, rng: FloatArray) -> FloatArray:
+def _missile_pk(p: ScenarioParams, rng: FloatArray, launchers: Any) -> FloatArray:
+    """Single-shot Pk at intercept ranges (N, L) of the selected launchers."""
     m = p.missiles
+    idx = np.arange(m.n)[launchers]
     out = np.empty_like(rng)
-    for k in range(m.n):
-        out[:, k] = missile_model.kill_probability(
-            rng[:, k],
+    for col, k in enumerate(idx):
+        out[:, col] = missile_model.kill_probability(
+            rng[:, col],
             float(m.pk[k]),
             float(m.range_max_m[k]),
             float(m.pk_edge[k]),
@@ -801,7 +819,11 @@ def _missile_pk(p: ScenarioParams, rng: FloatArray) -> FloatArray:
 def _decide(
     st: ChunkState, p: ScenarioParams, tb: Tables, t1: float, ev: _Events | None
 ) -> None:
-    """One decision cycle: threat evaluation and greedy assignment of free weapons."""
+    """One decision cycle: threat evaluation and greedy assignment of free weapons.
+
+    Threats and kill probabilities are computed only for (replication, drone) pairs
+    that C2 may engage, in replications that have a free weapon.
+    """
     g, m, a, dr = p.guns, p.missiles, p.assets, p.drones
     n_w = g.n + m.n
     if n_w == 0:
@@ -830,40 +852,44 @@ def _decide(
     )
     if len(rows) == 0:
         return
-    pos, vel = st.pos_m[rows], st.vel_mps[rows]
-    elig = eligible[rows]
-    values = threat_values(
+    r_loc, d = np.nonzero(eligible[rows])  # engageable pairs
+    r = rows[r_loc]
+    pos, vel = st.pos_m[r, d], st.vel_mps[r, d]
+    values = np.zeros((len(rows), dr.n))
+    values[r_loc, d] = threat_values(
         pos,
         vel,
-        dr.lethal_radius_m,
+        dr.lethal_radius_m[d],
         a.pos_m,
         a.radius_m,
         a.value_usd,
         p.danger_margin_m,
         p.urgency_tau_s,
     )
-    values = np.where(elig, values, 0.0)
-
     pk = np.zeros((len(rows), n_w, dr.n))
     slew = np.zeros((len(rows), g.n, dr.n))
     if g.n:
-        _rng0, az0, el0 = _gun_geometry(p, pos)
-        slew = gun_model.slew_time_s(
-            az0 - st.gun_az_rad[rows][..., None],
-            el0 - st.gun_el_rad[rows][..., None],
-            g.slew_rate_rad_s[None, :, None],
-            g.settle_s[None, :, None],
-        )
-        ahead = pos[:, None, :, :] + vel[:, None, :, :] * slew[..., None]
-        rel = ahead - g.pos_m[None, :, None, :]
+        _, az0, el0 = _gun_geometry(p, pos)
+        s_pair = gun_model.slew_time_s(
+            az0 - st.gun_az_rad[r],
+            el0 - st.gun_el_rad[r],
+            g.slew_rate_rad_s,
+            g.settle_s,
+        )  # (N, G)
+        ahead = pos[:, None, :] + vel[:, None, :] * s_pair[..., None]  # (N, G, 3)
+        rel = ahead - g.pos_m[None]
         ground = np.hypot(rel[..., 0], rel[..., 1])
         rng_f = np.sqrt(ground**2 + rel[..., 2] ** 2)
         el_f = np.arctan2(rel[..., 2], ground)
         ok = _gun_in_envelope(p, rng_f, el_f)
-        pk[:, : g.n] = np.where(ok, _gun_pk(p, tb, rng_f), 0.0)
+        pk_g = np.where(
+            ok, _gun_pk(p, tb, rng_f, np.arange(g.n)[None, :], d[:, None]), 0.0
+        )
+        pk[r_loc, : g.n, d] = pk_g
+        slew[r_loc, :, d] = s_pair
     if m.n:
-        _, rng_m, ok_m = _missile_solution(p, pos, vel, m.reaction_s)
-        pk[:, g.n :] = np.where(ok_m, _missile_pk(p, rng_m), 0.0)
+        _, rng_m, ok_m = _missile_solution(p, pos, vel, m.reaction_s, slice(None))
+        pk[r_loc, g.n :, d] = np.where(ok_m, _missile_pk(p, rng_m, slice(None)), 0.0)
     free = np.concatenate([gun_free[rows], msl_free[rows]], axis=1)
 
     # Survival already expected from shots in the air, and shooters per drone.
@@ -881,22 +907,22 @@ def _decide(
         sel = assign[:, w] >= 0
         if not sel.any():
             continue
-        r_loc = np.flatnonzero(sel)
-        r = rows[r_loc]
-        d = assign[r_loc, w]
-        st.pending[r, d] += 1
+        a_loc = np.flatnonzero(sel)
+        ra = rows[a_loc]
+        da = assign[a_loc, w]
+        st.pending[ra, da] += 1
         if w < g.n:
-            st.gun_target[r, w] = d
-            st.gun_fire_s[r, w] = t1 + slew[r_loc, w, d]
-            st.gun_busy_s[r, w] = np.inf
-            st.gun_engagements[r, w] += 1
+            st.gun_target[ra, w] = da
+            st.gun_fire_s[ra, w] = t1 + slew[a_loc, w, da]
+            st.gun_busy_s[ra, w] = np.inf
+            st.gun_engagements[ra, w] += 1
         else:
             k = w - g.n
-            st.msl_target[r, k] = d
-            st.msl_launch_s[r, k] = t1 + m.reaction_s[k]
-            st.msl_engagements[r, k] += 1
+            st.msl_target[ra, k] = da
+            st.msl_launch_s[ra, k] = t1 + m.reaction_s[k]
+            st.msl_engagements[ra, k] += 1
         if ev is not None:
-            ev.add("assign", r, t1, d, w + p.radars.n, st.pos_m[r, d])
+            ev.add("assign", ra, t1, da, w + p.radars.n, st.pos_m[ra, da])
 
 
 def _free_slot(st: ChunkState, tb: Tables, e: int, r: IntArray) -> IntArray:
@@ -925,20 +951,13 @@ def _fire(
         if len(r) == 0:
             continue
         d = st.gun_target[r, k]
-        rel = st.pos_m[r, d] - g.pos_m[k]
-        ground = np.hypot(rel[:, 0], rel[:, 1])
-        rng = np.sqrt(ground**2 + rel[:, 2] ** 2)
-        el = np.arctan2(rel[:, 2], ground)
-        ok_env = (
-            (rng >= g.range_min_m[k])
-            & (rng <= g.range_max_m[k])
-            & (el >= g.elevation_min_rad[k])
-            & (el <= g.elevation_max_rad[k])
-        )
+        rng2, az2, el2 = _gun_geometry(p, st.pos_m[r, d], [k])
+        rng, el = rng2[:, 0], el2[:, 0]
+        ok_env = _gun_in_envelope(p, rng2, el2, [k])[:, 0]
         ok = alive[r, d] & ok_env & (st.gun_rounds[r, k] > 0)
         st.gun_target[r, k] = -1
         st.gun_fire_s[r, k] = np.inf
-        st.gun_az_rad[r, k] = np.arctan2(rel[:, 1], rel[:, 0])
+        st.gun_az_rad[r, k] = az2[:, 0]
         st.gun_el_rad[r, k] = el
         bad = ~ok
         if bad.any():
@@ -987,7 +1006,7 @@ def _fire(
             d,
             t1 + tof,
             u[:, 2] < p_kill,
-            _interp_one(tb, p, k, rng, d),
+            _gun_pk(p, tb, rng, k, d),
             t1,
         )
         if ev is not None:
@@ -1000,18 +1019,10 @@ def _fire(
         e = g.n + k
         s0, n_ch = tb.slot_start[e], tb.slot_count[e]
         in_air = st.shot_active[r, s0 : s0 + n_ch].sum(axis=1)
-        sub_pos = st.pos_m[r, d][:, None, :]
-        sub_vel = st.vel_mps[r, d][:, None, :]
-        q = sub_pos[:, 0] - m.pos_m[k]
-        tau = missile_model.intercept_time_s(q, sub_vel[:, 0], m.speed_mps[k])
-        ip = (
-            sub_pos[:, 0]
-            + sub_vel[:, 0] * np.where(np.isfinite(tau), tau, 0.0)[:, None]
+        tau2, rng2, ok2 = _missile_solution(
+            p, st.pos_m[r, d], st.vel_mps[r, d], 0.0, [k]
         )
-        rng = np.linalg.norm(ip - m.pos_m[k], axis=-1)
-        ok_env = np.isfinite(tau) & missile_model.in_envelope(
-            rng, ip[:, 2], m.range_min_m[k], m.range_max_m[k], m.altitude_max_m[k]
-        )
+        tau, rng, ok_env = tau2[:, 0], rng2[:, 0], ok2[:, 0]
         ok = alive[r, d] & ok_env & (st.msl_ready[r, k] > 0) & (in_air < n_ch)
         st.msl_target[r, k] = -1
         st.msl_launch_s[r, k] = np.inf
@@ -1036,13 +1047,7 @@ def _fire(
             continue
         st.msl_ready[r, k] -= 1
         st.msl_fired[r, k] += 1
-        pk = missile_model.kill_probability(
-            rng,
-            float(m.pk[k]),
-            float(m.range_max_m[k]),
-            float(m.pk_edge[k]),
-            float(m.falloff_start[k]),
-        )
+        pk = _missile_pk(p, rng[:, None], [k])[:, 0]
         empty = st.msl_ready[r, k] == 0
         reload = empty & (st.msl_reloads_left[r, k] > 0)
         st.msl_reloads_left[r[reload], k] -= 1
@@ -1050,19 +1055,6 @@ def _fire(
         _launch_shot(st, tb, e, r, d, t1 + tau, msl_u[r, k] < pk, pk, t1)
         if ev is not None:
             ev.add("fire", r, t1, d, e + p.radars.n, st.pos_m[r, d], 1)
-
-
-def _interp_one(
-    tb: Tables, p: ScenarioParams, k: int, rng: FloatArray, d: IntArray
-) -> FloatArray:
-    """Predicted burst Pk of gun ``k`` at ranges ``rng`` against drones ``d``."""
-    x = rng / tb.pk_step_m[k]
-    i0 = np.clip(np.floor(x).astype(np.int64), 0, tb.pk_table.shape[-1] - 2)
-    w = np.clip(x - i0, 0.0, 1.0)
-    row = tb.pk_table[k, p.drones.raid_idx[d]]
-    lo = row[np.arange(len(d)), i0]
-    hi = row[np.arange(len(d)), i0 + 1]
-    return np.asarray(lo + w * (hi - lo))
 
 
 def _launch_shot(

@@ -160,7 +160,7 @@ def snr_from_reference(pd_ref: float, pfa: float, swerling: int = 1) -> float:
 
 
 def snr(
-    range_m: Any, rcs_m2: Any, snr_ref: float, rcs_ref_m2: float, range_ref_m: float
+    range_m: Any, rcs_m2: Any, snr_ref: Any, rcs_ref_m2: Any, range_ref_m: Any
 ) -> FloatArray:
     r"""Mean SNR by the radar equation scaled from the reference detection.
 

@@ -418,7 +418,7 @@ def build_tables(params: ScenarioParams, chunks: list[ChunkResult]) -> dict[str,
             k: np.concatenate([c.events[k] for c in chunks if c.events is not None])
             for k in chunks[0].events
         }
-        o = np.lexsort((ev["kind"], ev["t_s"], ev["replication"]))
+        o = np.lexsort((ev["drone"], ev["kind"], ev["t_s"], ev["replication"]))
         ev = {k: v[o] for k, v in ev.items()}
         refs = [*params.radars.ids, *params.effector_ids, ""]
         ref = np.where(ev["ref"] >= 0, ev["ref"], len(refs) - 1)

@@ -249,7 +249,7 @@ def test_monte_carlo_noise_alone_crosses_threshold_at_pfa(
     rng = np.random.default_rng(20240613)
     pfa = 0.05
     # A 10 % negative control at p = 0.05 needs a half-width well under 0.0025.
-    n = n_trials(0.0015, p=pfa)
+    n = n_trials(0.00125, p=pfa)
     detected = _square_law_detect(rng, np.zeros(n, dtype=np.complex128), pfa)
     for swerling in (0, 1):
         pd = float(radar.detection_probability(0.0, pfa, swerling))

@@ -775,8 +775,8 @@ def _gun_pk(
 
 def _missile_solution(
     p: ScenarioParams, pos: FloatArray, vel: FloatArray, delay: Any, launchers: Any
-) -> tuple[FloatArray, FloatArray, BoolArray]:
-    """Time of flight, intercept range and envelope check, (N, L) each.
+) -> tuple[FloatArray, FloatArray, BoolArray, FloatArray]:
+    """Time of flight, intercept range and envelope check (N, L), intercept (N, L, 3).
 
     Drones at ``pos``/``vel`` (N, 3) fly on at constant velocity for ``delay`` (per
     launcher) before launch; ``launchers`` selects L launchers.
@@ -797,7 +797,7 @@ def _missile_solution(
         m.range_max_m[launchers],
         m.altitude_max_m[launchers],
     )
-    return tau, rng, ok
+    return tau, rng, ok, ip
 
 
 def _missile_pk(p: ScenarioParams, rng: FloatArray, launchers: Any) -> FloatArray:
@@ -888,7 +888,7 @@ def _decide(
         pk[r_loc, : g.n, d] = pk_g
         slew[r_loc, :, d] = s_pair
     if m.n:
-        _, rng_m, ok_m = _missile_solution(p, pos, vel, m.reaction_s, slice(None))
+        _, rng_m, ok_m, _ = _missile_solution(p, pos, vel, m.reaction_s, slice(None))
         pk[r_loc, g.n :, d] = np.where(ok_m, _missile_pk(p, rng_m, slice(None)), 0.0)
     free = np.concatenate([gun_free[rows], msl_free[rows]], axis=1)
 
@@ -1019,7 +1019,7 @@ def _fire(
         e = g.n + k
         s0, n_ch = tb.slot_start[e], tb.slot_count[e]
         in_air = st.shot_active[r, s0 : s0 + n_ch].sum(axis=1)
-        tau2, rng2, ok2 = _missile_solution(
+        tau2, rng2, ok2, ip2 = _missile_solution(
             p, st.pos_m[r, d], st.vel_mps[r, d], 0.0, [k]
         )
         tau, rng, ok_env = tau2[:, 0], rng2[:, 0], ok2[:, 0]
@@ -1042,7 +1042,7 @@ def _fire(
                     st.pos_m[r[bad], d[bad]],
                     why[bad],
                 )
-        r, d, rng, tau = r[ok], d[ok], rng[ok], tau[ok]
+        r, d, rng, tau, ip = r[ok], d[ok], rng[ok], tau[ok], ip2[ok, 0]
         if len(r) == 0:
             continue
         st.msl_ready[r, k] -= 1
@@ -1054,7 +1054,8 @@ def _fire(
         st.msl_reload_done_s[r[reload], k] = t1 + m.reload_s[k]
         _launch_shot(st, tb, e, r, d, t1 + tau, msl_u[r, k] < pk, pk, t1)
         if ev is not None:
-            ev.add("fire", r, t1, d, e + p.radars.n, st.pos_m[r, d], 1)
+            # A missile's fire event is placed at its predicted intercept point.
+            ev.add("fire", r, t1, d, e + p.radars.n, ip, 1)
 
 
 def _launch_shot(

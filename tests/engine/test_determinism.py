@@ -57,7 +57,12 @@ def test_chunk_size_does_not_change_results(
 ) -> None:
     """Chunks of 1 and 7 give bit-identical tables to one chunk of 60."""
     other = skyscreen.simulate(
-        spec, replications=N_REP, seed=SEED, workers=1, chunk_size=chunk_size, events=True
+        spec,
+        replications=N_REP,
+        seed=SEED,
+        workers=1,
+        chunk_size=chunk_size,
+        events=True,
     )
     _same(baseline, other)
 
@@ -101,4 +106,7 @@ def test_streams_follow_the_seed_contract() -> None:
     ss = np.random.SeedSequence(5, spawn_key=(3, int(Purpose.GUN)))
     expected = np.random.Generator(np.random.PCG64(ss)).random(4)
     np.testing.assert_array_equal(generator(5, 3, Purpose.GUN).random(4), expected)
-    assert generator(5, 3, Purpose.GUN).random() != generator(5, 3, Purpose.MISSILE).random()
+    assert (
+        generator(5, 3, Purpose.GUN).random()
+        != generator(5, 3, Purpose.MISSILE).random()
+    )

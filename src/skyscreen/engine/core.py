@@ -370,7 +370,7 @@ def _launch_and_move(
         kinematics.turn_radius_m(speed, dr.bank_max_rad[d]), speed * (t1 - t0)
     )
     after = np.hypot(tgt[:, 0] - c_pos[:, 0], tgt[:, 1] - c_pos[:, 1])
-    advance = cruise & ~final & (after <= capture)
+    advance = cruise & ~final & ~returning & (after <= capture)
     home = returning & (dist_h <= step)
 
     # Dive: straight at the aim point at dive speed.
@@ -1144,7 +1144,6 @@ def run_chunk(
     dt = p.dt_s
     scan_count = 0
     steps_run = 0
-    last_launch = float(st.t_launch_s.max()) if st.t_launch_s.size else 0.0
     for s in range(p.n_steps):
         t0, t1 = s * dt, min((s + 1) * dt, p.duration_s)
         scanning = np.array(
@@ -1152,16 +1151,17 @@ def run_chunk(
         )
         scan_idx = scan_count
         scan_count += bool(scanning.any())
-        # Quiet for good: every replication's drones are terminal and nothing is in the
-        # air. Quiet for now: nothing launched yet anywhere in the chunk.
+        # Quiet for good: no drone left to launch or flying and nothing in the air in
+        # any replication. Quiet for now: the same, but drones still to launch after
+        # this step. Either way the skipped steps would change nothing, and per-step
+        # draws are indexed by step, so no stream shifts.
         live = (st.status == FLYING) | (st.status == NEUTRALISED)
         engaged = (st.gun_target >= 0).any() or (st.msl_target >= 0).any()
         if not live.any() and not st.shot_active.any() and not engaged:
-            if t0 >= last_launch:
+            waiting = st.status == PENDING
+            if not waiting.any():
                 break
-            if t1 < float(
-                st.t_launch_s.min(initial=np.inf, where=st.status == PENDING)
-            ):
+            if t1 < float(st.t_launch_s[waiting].min()):
                 continue
         steps_run += 1
         t_arrive = _launch_and_move(st, p, t0, t1, ev)
@@ -1234,6 +1234,10 @@ def run_chunk(
         asset_casualties=st.asset_casualties,
         asset_debris=st.asset_debris,
         events=ev.result() if ev is not None else None,
-        tracks={k: np.concatenate(v) for k, v in tracks.items()} if tracks else None,
+        tracks=(
+            {k: np.concatenate(v) for k, v in tracks.items()}
+            if tracks is not None and tracks["t_s"]
+            else None
+        ),
         n_steps_run=steps_run,
     )

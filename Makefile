@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test venv lint typecheck layers pytest bench clean
+.PHONY: demo test venv lint typecheck layers pytest bench goldens clean
 
 venv: $(STAMP)
 
@@ -39,3 +39,6 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) runs .mypy_cache .ruff_cache .hypothesis
+
+goldens: $(STAMP)
+	$(PY) tests/regression/goldens.py

@@ -270,9 +270,7 @@ def check_invariants(spec: skyscreen.ScenarioSpec, res: skyscreen.RunResult) -> 
         )
         rng = np.linalg.norm(rel, axis=1)
         assert (rng >= e.range_min_m - 1e-6).all()
-        assert (
-            rng <= e.range_max_m + 1e-6
-        ).all()
+        assert (rng <= e.range_max_m + 1e-6).all()
         if e.kind == "gun":
             el = np.degrees(np.arctan2(rel[:, 2], np.hypot(rel[:, 0], rel[:, 1])))
             assert (el >= e.elevation_min_deg - 1e-9).all()

@@ -1,0 +1,77 @@
+"""End to end through ``simulate``: closed forms where they hold, and time-step insensitivity."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy import stats
+
+import skyscreen
+from skyscreen.scenario import example_path, parse_scenario
+
+DATA = Path(__file__).parent / "data"
+Z99 = stats.norm.ppf(0.995)
+
+
+def _interval(mean: float, sd: float, n: int) -> tuple[float, float]:
+    half = Z99 * sd / np.sqrt(n)
+    return mean - half, mean + half
+
+
+@pytest.fixture(scope="module")
+def layered() -> skyscreen.ScenarioSpec:
+    return skyscreen.load_scenario(DATA / "layered.yaml")
+
+
+def test_layered_binomial_leakers(layered: skyscreen.ScenarioSpec) -> None:
+    """Two independent one-shot layers leak N (1-p1)(1-p2) drones on average."""
+    n_rep, n, p1, p2 = 1000, 8, 0.5, 0.4
+    res = skyscreen.simulate(layered, replications=n_rep, seed=3, workers=2)
+    q = (1 - p1) * (1 - p2)
+    expected = n * q
+    sd = np.sqrt(n * q * (1 - q))  # leakers ~ Binomial(N, q) per replication
+    lo, hi = _interval(float(res.summary["n_leaked"].mean()), sd, n_rep)
+    assert lo <= expected <= hi
+    assert not lo <= expected * 1.1 <= hi  # negative control: 10% off is rejected
+    # One shot per drone per layer: the outer layer fires N, the inner N(1-p1).
+    fired = res.effectors.groupby("effector", observed=True)["missiles_fired"].mean()
+    assert fired["outer"] == n
+    lo, hi = _interval(fired["inner"], np.sqrt(n * p1 * (1 - p1)), n_rep)
+    assert lo <= n * (1 - p1) <= hi
+
+
+def test_limited_capacity_layer(layered: skyscreen.ScenarioSpec) -> None:
+    """A layer with C shots against N > C drones lets (N - C) + C(1-p) through."""
+    data = layered.model_dump(mode="json", by_alias=True)
+    effectors = data["sites"][0]["effectors"]
+    data["sites"][0]["effectors"] = [e for e in effectors if e["id"] == "outer"]
+    outer = data["sites"][0]["effectors"][0]
+    outer.update(ready_rounds=3, pk=0.6, pk_edge=0.6)
+    spec = parse_scenario(data)
+    n_rep, n, c, p = 1000, 8, 3, 0.6
+    res = skyscreen.simulate(spec, replications=n_rep, seed=4, workers=2)
+    expected = (n - c) + c * (1 - p)
+    lo, hi = _interval(
+        float(res.summary["n_leaked"].mean()), np.sqrt(c * p * (1 - p)), n_rep
+    )
+    assert lo <= expected <= hi
+    assert not lo <= expected * 1.1 <= hi
+    assert (res.summary["missiles_fired"] == c).all()
+
+
+@pytest.mark.parametrize("name", ["coastal-airbase"])
+def test_halving_dt_changes_no_mean(name: str) -> None:
+    """Halving dt_s moves no summary mean beyond its Monte Carlo interval."""
+    spec = skyscreen.load_scenario(example_path(name))
+    n_rep = 300
+    a = skyscreen.simulate(spec, replications=n_rep, seed=5, workers=2).summary
+    b = skyscreen.simulate(
+        spec, replications=n_rep, seed=6, workers=2, dt_s=spec.run.dt_s / 2
+    ).summary
+    z = stats.norm.ppf(1 - 0.001 / 2)  # 99.9% per metric: 13 metrics, ~1% in all
+    for col in a.columns.drop("replication"):
+        se = np.sqrt(a[col].var() / n_rep + b[col].var() / n_rep)
+        diff = abs(a[col].mean() - b[col].mean())
+        assert diff <= max(z * se, 1e-9), (col, a[col].mean(), b[col].mean(), se)

@@ -18,7 +18,8 @@ from skyscreen.scenario import example_names
 
 HERE = Path(__file__).parent
 _spec = importlib.util.spec_from_file_location("goldens", HERE / "goldens.py")
-assert _spec is not None and _spec.loader is not None
+assert _spec is not None
+assert _spec.loader is not None
 goldens = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(goldens)
 

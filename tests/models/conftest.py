@@ -94,8 +94,8 @@ def binomial_check(request: pytest.FixtureRequest) -> BinomialCheck:
         control = NEGATIVE_CONTROL_FACTOR * closed_form
         assert not low <= control <= high, (
             f"negative control: {NEGATIVE_CONTROL_FACTOR} x closed form = "
-            f"{control:.5f} "
-            f"lies inside the 99% CI [{low:.5f}, {high:.5f}]; the test has no power"
+            f"{control:.5f} lies inside the 99% CI [{low:.5f}, {high:.5f}]; "
+            "the test has no power"
         )
         return result
 

@@ -165,16 +165,6 @@ def test_burst_kill_probability_keeps_the_shape_of_a_scalar_or_vector_range() ->
     np.testing.assert_allclose(out, expected, rtol=1e-14)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason=(
-        "bug: burst_kill_probability broadcasts r_max[:, None] against the (Q,) "
-        "Gauss-Legendre nodes, which only works for 0-d/1-d range_m; a 2-d range "
-        "(e.g. (n_rep, n_drone)) with bias_rad > 0 raises ValueError instead of "
-        "returning the documented 'shape of range_m'"
-    ),
-)
 def test_burst_kill_probability_keeps_the_shape_of_a_2d_range() -> None:
     """An (m, k) range gives an (m, k) result equal to the elementwise values."""
     grid = np.linspace(200.0, 3000.0, 6).reshape(2, 3)

@@ -104,17 +104,6 @@ def test_intercept_time_broadcasts_over_leading_axes() -> None:
     np.testing.assert_allclose(tau, [1000.0 / u, 1000.0 / (u + 100.0)], rtol=1e-14)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "bug: intercept_time_s treats the quadratic as linear only when "
-        "|v·v − u²| < 1e-12 (absolute), but at u = 500 m/s the round-off in v·v − u² "
-        "is ~3e-11 (one ulp of 2.5e5); the textbook root (−b ± √disc)/2a then "
-        "cancels catastrophically and returns 2.0, 1.0, ~1e16 or inf instead of the "
-        "1/cos θ s of an equal-speed approaching target (needs a relative threshold "
-        "or the stable root 2c/(−b + √disc))"
-    ),
-)
 def test_equal_speed_target_at_any_angle_is_met_at_the_linear_root() -> None:
     """An approaching target at the missile's speed is met at τ = 1/cos θ for all θ."""
     u = 500.0

@@ -96,6 +96,10 @@ def casualties(u: Any, remaining: Any, lethality: Any) -> FloatArray:
     """
     n = np.asarray(remaining, dtype=np.float64)
     p = np.asarray(lethality, dtype=np.float64)
-    out = stats.binom.ppf(np.asarray(u, dtype=np.float64), n, p)
+    # Keep u inside (0, 1): ppf(0) is -1 and ppf(1) is n by convention, and scipy warns
+    # near 1. Lethality 1 kills everyone remaining whatever u.
+    uu = np.clip(np.asarray(u, dtype=np.float64), 1e-300, 1.0 - 2.0**-53)
+    out = stats.binom.ppf(uu, n, np.minimum(p, 1.0))
+    out = np.where(p >= 1.0, n, out)
     out = np.where((n <= 0) | (p <= 0), 0.0, out)
     return np.asarray(np.clip(out, 0.0, n))

@@ -154,7 +154,7 @@ def burst_kill_probability(
     >>> bool(pk_bias < pk_indep)
     True
     """
-    r = np.atleast_1d(np.asarray(range_m, dtype=np.float64))
+    r = np.asarray(range_m, dtype=np.float64).ravel()  # quadrature needs 1-D ranges
     sigma = dispersion_rad * r
     if bias_rad <= 0.0:
         out = burst_kill_given_bias(radius_m, sigma, 0.0, n_rounds, pk_hit)

@@ -57,9 +57,9 @@ def steer_heading(
 
     Examples
     --------
-    >>> float(steer_heading(0.0, 1.0, 0.1, 2.0))
+    >>> round(float(steer_heading(0.0, 1.0, 0.1, 2.0)), 12)
     0.2
-    >>> float(steer_heading(0.0, -0.1, 0.1, 2.0))
+    >>> round(float(steer_heading(0.0, -0.1, 0.1, 2.0)), 12)
     -0.1
     """
     err = wrap_angle(np.asarray(desired_rad) - np.asarray(heading_rad))

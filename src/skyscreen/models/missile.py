@@ -53,16 +53,18 @@ def intercept_time_s(rel_pos_m: Any, vel_mps: Any, speed_mps: Any) -> FloatArray
     a = np.sum(v * v, axis=-1) - u * u
     b = 2.0 * np.sum(q * v, axis=-1)
     c = np.sum(q * q, axis=-1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        disc = b * b - 4.0 * a * c
-        sq = np.sqrt(np.maximum(disc, 0.0))
-        r1 = (-b - sq) / (2.0 * a)
-        r2 = (-b + sq) / (2.0 * a)
-        lin = np.where(b < 0.0, -c / b, np.inf)  # a == 0: b·τ + c = 0
+    # The two roots in the cancellation-free form (Numerical Recipes §5.6): with
+    # k = -(b + sign(b)·√disc)/2 they are k/a and c/k. When the target is about as fast
+    # as the missile, a is round-off noise and k/a is spurious and huge, while c/k stays
+    # exact (it tends to -c/b, the root of the linear equation).
+    disc = b * b - 4.0 * a * c
+    k = -0.5 * (b + np.copysign(np.sqrt(np.maximum(disc, 0.0)), b))
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        r1 = np.where(a != 0.0, k / a, np.inf)
+        r2 = np.where(k != 0.0, c / k, np.inf)
     r1 = np.where(r1 > 0.0, r1, np.inf)
     r2 = np.where(r2 > 0.0, r2, np.inf)
-    quad = np.where(disc >= 0.0, np.minimum(r1, r2), np.inf)
-    tau = np.where(np.abs(a) < 1e-12, lin, quad)
+    tau = np.where(disc >= 0.0, np.minimum(r1, r2), np.inf)
     return np.asarray(np.where(c == 0.0, 0.0, tau))
 
 

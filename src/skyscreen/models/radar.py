@@ -19,9 +19,9 @@ Sources: Swerling (1960); Marcum (1960); Shnidman (2002) for the closed forms.
 
 Examples
 --------
->>> round(10 * np.log10(snr_from_reference(0.9, 1e-6, swerling=1)), 2)
+>>> round(float(10 * np.log10(snr_from_reference(0.9, 1e-6, swerling=1))), 2)
 21.14
->>> round(10 * np.log10(snr_from_reference(0.9, 1e-6, swerling=0)), 2)
+>>> round(float(10 * np.log10(snr_from_reference(0.9, 1e-6, swerling=0))), 2)
 13.18
 """
 
@@ -239,7 +239,7 @@ def horizon_range_m(
     Examples
     --------
     >>> round(float(horizon_range_m(10.0, 100.0)))
-    54257
+    54252
     """
     hr = np.maximum(np.asarray(h_radar_m, dtype=np.float64), 0.0)
     ht = np.maximum(np.asarray(h_target_m, dtype=np.float64), 0.0)

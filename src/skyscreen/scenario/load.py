@@ -84,14 +84,45 @@ class _BoundedSafeLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
+class _SafeDumper(yaml.SafeDumper):
+    """SafeDumper that quotes strings the loader would read as numbers."""
+
+
+# PyYAML follows YAML 1.1, where an exponent needs a sign and a dot: it reads `20.0e6` and
+# `1e6` as strings, which pydantic then coerces (showing `got '-20.0e6'` in errors) and
+# JSON Schema rejects. YAML 1.2, JSON and editors read them as numbers; so do we, and the
+# dumper quotes a string such as '1e5' so that it stays a string.
+for _cls in (_BoundedSafeLoader, _SafeDumper):
+    _cls.add_implicit_resolver(
+        "tag:yaml.org,2002:float",
+        re.compile(
+            r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9][0-9_]*)[eE][-+]?[0-9]+$"
+        ),
+        list("-+0123456789."),
+    )
+
+
 def _expanded_size(node: yaml.Node) -> tuple[int, int]:
     """Nodes a YAML node expands to (aliases followed) and its depth, memoised."""
     memo: dict[int, tuple[int, int]] = {}
 
+    def too_deep(n: yaml.Node) -> ScenarioError:
+        return ScenarioError(
+            f"line {n.start_mark.line + 1}: must nest at most {MAX_DEPTH} levels; got "
+            "deeper"
+        )
+
     def visit(n: yaml.Node, on_path: set[int]) -> tuple[int, int]:
         key = id(n)
+        # Depth is checked from the top so the error names the line where the document
+        # first goes too deep (on_path holds exactly n's ancestors).
+        level = len(on_path) + 1
         if key in memo:
+            if level + memo[key][1] - 1 > MAX_DEPTH:
+                raise too_deep(n)
             return memo[key]
+        if level > MAX_DEPTH:
+            raise too_deep(n)
         if key in on_path:
             raise ScenarioError(
                 f"line {n.start_mark.line + 1}: must not refer to itself; got a "
@@ -116,11 +147,6 @@ def _expanded_size(node: yaml.Node) -> tuple[int, int]:
                         "(an alias flood?)"
                     )
             on_path.discard(key)
-        if depth > MAX_DEPTH:
-            raise ScenarioError(
-                f"line {n.start_mark.line + 1}: must nest at most {MAX_DEPTH} levels; got "
-                "deeper"
-            )
         memo[key] = (size, depth)
         return size, depth
 
@@ -210,8 +236,7 @@ def read_scenario_data(path: str | Path) -> dict[str, Any]:
         size = p.stat().st_size
         if size > MAX_FILE_BYTES:
             raise ScenarioError(
-                f"file must be at most {MAX_FILE_BYTES / 1e6:.0f} MB; got "
-                f"{size / 1e6:.1f} MB"
+                f"file must be at most {MAX_FILE_BYTES:,} bytes; got {size:,} bytes"
             )
         raw = p.read_bytes()
         try:
@@ -234,7 +259,7 @@ def read_scenario_data(path: str | Path) -> dict[str, Any]:
             raise ScenarioError("is empty; expected a scenario mapping")
         if not isinstance(data, dict):
             raise ScenarioError(
-                f"must be a mapping at the top level; got {_type_name(data)}"
+                f"must be a mapping at the top level; got {_shown(data)}"
             )
         return data
     except ScenarioError as exc:
@@ -302,7 +327,7 @@ def dump_scenario(spec: ScenarioSpec, path: str | Path | None = None) -> str:
     ``load_scenario(dump_scenario(spec, p))`` gives back an equal spec.
     """
     data = spec.model_dump(mode="json", by_alias=True, exclude_none=True)
-    text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    text = yaml.dump(data, Dumper=_SafeDumper, sort_keys=False, allow_unicode=True)
     if path is not None:
         Path(path).write_text(text, encoding="utf-8")
     return text

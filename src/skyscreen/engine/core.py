@@ -22,6 +22,7 @@ launch or flying and no shot in the air): the skipped steps would change nothing
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,8 +30,7 @@ import numpy as np
 from scipy import special
 
 from skyscreen._typing import BoolArray, FloatArray, IntArray
-from skyscreen.c2.threat import threat_values
-from skyscreen.c2.wta import greedy_assign_batch
+from skyscreen.engine import _reference
 from skyscreen.engine._tables import Tables, make_tables
 from skyscreen.engine.rng import BlockStream, Purpose, uniforms
 from skyscreen.engine.state import (
@@ -57,7 +57,36 @@ from skyscreen.models import missile as missile_model
 from skyscreen.models import radar as radar_model
 from skyscreen.scenario.compile import GUIDANCE, LINK_LOSS, ScenarioParams
 
-__all__ = ["EVENT_KINDS", "OUTCOMES", "ChunkResult", "run_chunk"]
+__all__ = [
+    "BACKENDS",
+    "EVENT_KINDS",
+    "OUTCOMES",
+    "ChunkResult",
+    "backend_kernels",
+    "run_chunk",
+]
+
+BACKENDS = ("numba", "numpy")
+"""Kernel backends: numba-compiled loops, or their NumPy reference twins."""
+
+
+def backend_kernels(backend: str | None = None) -> Any:
+    """The kernel module of a backend (default: ``SKYSCREEN_BACKEND``, else numba).
+
+    Raises
+    ------
+    ValueError
+        If the backend is unknown.
+    """
+    name = backend or os.environ.get("SKYSCREEN_BACKEND") or "numba"
+    if name == "numba":
+        from skyscreen.engine import _numba
+
+        return _numba
+    if name == "numpy":
+        return _reference
+    raise ValueError(f"backend must be one of {list(BACKENDS)}; got {name!r}")
+
 
 EVENT_KINDS = (
     "launch",
@@ -308,7 +337,12 @@ def _flat(a: Any) -> Any:
 
 
 def _launch_and_move(
-    st: ChunkState, p: ScenarioParams, t0: float, t1: float, ev: _Events | None
+    st: ChunkState,
+    p: ScenarioParams,
+    t0: float,
+    t1: float,
+    ev: _Events | None,
+    kernels: Any,
 ) -> FloatArray:
     """Launch due drones and move every flying one to ``t1``.
 
@@ -330,75 +364,31 @@ def _launch_and_move(
     k = np.flatnonzero((status == FLYING) | (status == NEUTRALISED))
     if len(k) == 0:
         return arrive
-    d = k % n_d
-    flying = status[k] == FLYING
-    returning = ~flying & (dr.on_link_loss[d] == _RETURN)
-    hovering = ~flying & ~returning
-    start = np.maximum(_flat(st.t_launch_s)[k], t0)
-    dte = np.where(hovering, 0.0, np.clip(t1 - start, 0.0, t1 - t0))
-
-    pos = _flat(st.pos_m)[k]
-    wp = _flat(st.wp_idx)[k]
-    tgt = _flat(st.route_m)[k, wp]
-    tgt = np.where(returning[:, None], _flat(st.home_m)[k], tgt)
-    final = (wp == dr.n_waypoints[d]) & ~returning
-    dxy = tgt[:, :2] - pos[:, :2]
-    dist_h = np.hypot(dxy[:, 0], dxy[:, 1])
-    diving = _flat(st.diving)[k] | (flying & final & (dist_h <= dr.dive_range_m[d]))
-    _flat(st.diving)[k] = diving
-    dive = diving & flying
-    cruise = (flying & ~dive) | returning
-    speed = _flat(st.speed_mps)[k]
-    heading = _flat(st.heading_rad)[k]
-
-    # Cruise: bank-limited steering toward the route point, climb-limited height.
-    desired = np.arctan2(dxy[:, 1], dxy[:, 0])
-    rate = kinematics.max_turn_rate_rad_s(speed, dr.bank_max_rad[d])
-    c_heading = kinematics.steer_heading(heading, desired, rate, dte)
-    step = speed * dte
-    z_goal = np.where(final | returning, dr.cruise_height_m[d], tgt[:, 2])
-    climb = dr.climb_rate_mps[d] * dte
-    dz = np.clip(z_goal - pos[:, 2], -climb, climb)
-    cos_h, sin_h = np.cos(c_heading), np.sin(c_heading)
-    c_pos = pos + np.stack([step * cos_h, step * sin_h, dz], axis=-1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        inv = np.where(dte > 0.0, 1.0 / dte, 0.0)
-    c_vel = np.stack([speed * cos_h, speed * sin_h, dz * inv], axis=-1)
-    # Waypoint capture within the turn radius (or a step), so a bank-limited wing never
-    # circles a point inside its turn.
-    capture = np.maximum(
-        kinematics.turn_radius_m(speed, dr.bank_max_rad[d]), speed * (t1 - t0)
+    kernels.move(
+        k,
+        n_d,
+        float(t0),
+        float(t1),
+        status,
+        _flat(st.t_launch_s),
+        _flat(st.pos_m),
+        _flat(st.vel_mps),
+        _flat(st.heading_rad),
+        _flat(st.speed_mps),
+        _flat(st.wp_idx),
+        _flat(st.route_m),
+        _flat(st.home_m),
+        _flat(st.diving),
+        dr.n_waypoints,
+        dr.on_link_loss,
+        dr.dive_range_m,
+        dr.bank_max_rad,
+        dr.cruise_height_m,
+        dr.climb_rate_mps,
+        dr.dive_speed_mps,
+        _flat(arrive),
+        _flat(st.extra["home_reached_s"]),
     )
-    after = np.hypot(tgt[:, 0] - c_pos[:, 0], tgt[:, 1] - c_pos[:, 1])
-    advance = cruise & ~final & ~returning & (after <= capture)
-    home = returning & (dist_h <= step)
-
-    # Dive: straight at the aim point at dive speed.
-    vec = tgt - pos
-    d3 = np.sqrt(np.einsum("ij,ij->i", vec, vec))
-    v_dive = dr.dive_speed_mps[d]
-    dstep = v_dive * dte
-    arrived = dive & (d3 <= dstep)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        unit = np.where(d3[:, None] > 0.0, vec / d3[:, None], 0.0)
-    d_pos = pos + unit * np.minimum(dstep, d3)[:, None]
-
-    new_pos = np.where(dive[:, None], d_pos, np.where(cruise[:, None], c_pos, pos))
-    new_vel = np.where(
-        dive[:, None], unit * v_dive[:, None], np.where(cruise[:, None], c_vel, 0.0)
-    )
-    new_heading = np.where(
-        dive, np.arctan2(unit[:, 1], unit[:, 0]), np.where(cruise, c_heading, heading)
-    )
-    _flat(st.pos_m)[k] = new_pos
-    _flat(st.vel_mps)[k] = new_vel
-    _flat(st.heading_rad)[k] = new_heading
-    _flat(st.wp_idx)[k] = wp + advance
-    with np.errstate(invalid="ignore", divide="ignore"):
-        _flat(arrive)[k] = np.where(arrived, start + d3 / v_dive, np.inf)
-        _flat(st.extra["home_reached_s"])[k] = np.where(
-            home, start + dist_h / np.maximum(speed, 1e-9), np.inf
-        )
     return arrive
 
 
@@ -653,6 +643,7 @@ def _detect(
     scanning: BoolArray,
     draws: FloatArray,
     ev: _Events | None,
+    kernels: Any,
 ) -> None:
     """Radars scanning in this step detect drones (Swerling 0/1, horizon, limits).
 
@@ -664,34 +655,34 @@ def _detect(
     k = np.flatnonzero((status == FLYING) | (status == NEUTRALISED))
     if len(k) == 0:
         return
-    d = k % n_d
-    pos = _flat(st.pos_m)[k]  # (N, 3)
-    rel = pos[:, None, :] - rd.pos_m[None, :, :]  # (N, S, 3)
-    ground = np.hypot(rel[..., 0], rel[..., 1])
-    rng = np.maximum(np.sqrt(ground**2 + rel[..., 2] ** 2), 1e-3)
-    elev = np.arctan2(rel[..., 2], ground)
-    horizon = radar_model.horizon_range_m(rd.pos_m[None, :, 2], pos[:, None, 2])
-    cover = (
-        scanning[None, :]
-        & (rng >= rd.range_min_m)
-        & (rng <= rd.range_max_m)
-        & (elev >= rd.elevation_min_rad)
-        & (elev <= rd.elevation_max_rad)
-        & (rng <= horizon)
+    hit = np.zeros(len(k), dtype=bool)
+    sensor = np.full(len(k), -1, dtype=np.int64)
+    sw1 = dr.swerling[k % n_d] == 1
+    args = (
+        _flat(st.pos_m),
+        dr.rcs_m2,
+        rd.pos_m,
+        rd.range_min_m,
+        rd.range_max_m,
+        rd.elevation_min_rad,
+        rd.elevation_max_rad,
+        tb.snr_ref,
+        rd.rcs_ref_m2,
+        rd.range_ref_m,
+        rd.pfa,
+        scanning,
+        draws,
     )
-    if not cover.any():
-        return
-    snr = radar_model.snr(
-        rng, dr.rcs_m2[d, None], tb.snr_ref, rd.rcs_ref_m2, rd.range_ref_m
-    )
-    pd = radar_model.pd_swerling1(snr, rd.pfa)
-    sw0 = dr.swerling[d] == 0
-    if sw0.any():
-        for s in range(rd.n):
-            pd[sw0, s] = radar_model.pd_swerling0(snr[sw0, s], float(rd.pfa[s]))
-    u = draws.reshape(-1, rd.n, n_d)  # (R, S, D)
-    det = cover & (u[k // n_d, :, d] < pd)
-    hit = det.any(axis=1)
+    if sw1.all():
+        kernels.detect(k, n_d, *args, hit, sensor)
+    else:
+        h1, s1 = hit[sw1], sensor[sw1]
+        kernels.detect(k[sw1], n_d, *args, h1, s1)
+        hit[sw1], sensor[sw1] = h1, s1
+        h0, s0 = _detect_swerling0(
+            k[~sw1], n_d, p, tb, scanning, draws, _flat(st.pos_m)
+        )
+        hit[~sw1], sensor[~sw1] = h0, s0
     if not hit.any():
         return
     kh = k[hit]
@@ -700,15 +691,50 @@ def _detect(
     _flat(st.t_first_detect_s)[first_k] = t1
     _flat(st.t_last_detect_s)[kh] = t1
     if ev is not None and len(first_k):
-        sensor = np.argmax(det[hit][is_first], axis=1)
         ev.add(
             "detect",
             first_k // n_d,
             t1,
             first_k % n_d,
-            sensor,
+            sensor[hit][is_first],
             _flat(st.pos_m)[first_k],
         )
+
+
+def _detect_swerling0(
+    k: IntArray,
+    n_d: int,
+    p: ScenarioParams,
+    tb: Tables,
+    scanning: BoolArray,
+    draws: FloatArray,
+    pos: FloatArray,
+) -> tuple[BoolArray, IntArray]:
+    """Detection of non-fluctuating (Swerling 0) drones: Marcum Q, NumPy only."""
+    rd, dr = p.radars, p.drones
+    r, d = k // n_d, k % n_d
+    rel = pos[k][:, None, :] - rd.pos_m[None, :, :]
+    ground = np.hypot(rel[..., 0], rel[..., 1])
+    rng = np.maximum(np.sqrt(ground**2 + rel[..., 2] ** 2), 1e-3)
+    elev = np.arctan2(rel[..., 2], ground)
+    horizon = radar_model.horizon_range_m(rd.pos_m[None, :, 2], pos[k][:, None, 2])
+    cover = (
+        scanning[None, :]
+        & (rng >= rd.range_min_m)
+        & (rng <= rd.range_max_m)
+        & (elev >= rd.elevation_min_rad)
+        & (elev <= rd.elevation_max_rad)
+        & (rng <= horizon)
+    )
+    snr = radar_model.snr(
+        rng, dr.rcs_m2[d, None], tb.snr_ref, rd.rcs_ref_m2, rd.range_ref_m
+    )
+    pd = np.empty_like(snr)
+    for s_ in range(rd.n):
+        pd[:, s_] = radar_model.pd_swerling0(snr[:, s_], float(rd.pfa[s_]))
+    det = cover & (draws[r, :, d] < pd)
+    hit = np.asarray(det.any(axis=1))
+    return hit, np.where(hit, np.argmax(det, axis=1), -1)
 
 
 def _mid(x: Any) -> Any:
@@ -817,7 +843,12 @@ def _missile_pk(p: ScenarioParams, rng: FloatArray, launchers: Any) -> FloatArra
 
 
 def _decide(
-    st: ChunkState, p: ScenarioParams, tb: Tables, t1: float, ev: _Events | None
+    st: ChunkState,
+    p: ScenarioParams,
+    tb: Tables,
+    t1: float,
+    ev: _Events | None,
+    kernels: Any,
 ) -> None:
     """One decision cycle: threat evaluation and greedy assignment of free weapons.
 
@@ -852,56 +883,49 @@ def _decide(
     )
     if len(rows) == 0:
         return
-    r_loc, d = np.nonzero(eligible[rows])  # engageable pairs
-    r = rows[r_loc]
-    pos, vel = st.pos_m[r, d], st.vel_mps[r, d]
-    values = np.zeros((len(rows), dr.n))
-    values[r_loc, d] = threat_values(
-        pos,
-        vel,
-        dr.lethal_radius_m[d],
+    free = np.concatenate([gun_free, msl_free], axis=1)
+    assign = np.full((len(rows), n_w), -1, dtype=np.int64)
+    slew = np.zeros((len(rows), g.n))
+    kernels.assign(
+        rows,
+        eligible,
+        st.pos_m,
+        st.vel_mps,
+        st.pending,
+        st.shot_active,
+        st.shot_drone,
+        st.shot_pk,
+        free,
+        st.gun_az_rad,
+        st.gun_el_rad,
+        dr.lethal_radius_m,
+        dr.raid_idx,
         a.pos_m,
         a.radius_m,
         a.value_usd,
-        p.danger_margin_m,
-        p.urgency_tau_s,
-    )
-    pk = np.zeros((len(rows), n_w, dr.n))
-    slew = np.zeros((len(rows), g.n, dr.n))
-    if g.n:
-        _, az0, el0 = _gun_geometry(p, pos)
-        s_pair = gun_model.slew_time_s(
-            az0 - st.gun_az_rad[r],
-            el0 - st.gun_el_rad[r],
-            g.slew_rate_rad_s,
-            g.settle_s,
-        )  # (N, G)
-        ahead = pos[:, None, :] + vel[:, None, :] * s_pair[..., None]  # (N, G, 3)
-        rel = ahead - g.pos_m[None]
-        ground = np.hypot(rel[..., 0], rel[..., 1])
-        rng_f = np.sqrt(ground**2 + rel[..., 2] ** 2)
-        el_f = np.arctan2(rel[..., 2], ground)
-        ok = _gun_in_envelope(p, rng_f, el_f)
-        pk_g = np.where(
-            ok, _gun_pk(p, tb, rng_f, np.arange(g.n)[None, :], d[:, None]), 0.0
-        )
-        pk[r_loc, : g.n, d] = pk_g
-        slew[r_loc, :, d] = s_pair
-    if m.n:
-        _, rng_m, ok_m, _ = _missile_solution(p, pos, vel, m.reaction_s, slice(None))
-        pk[r_loc, g.n :, d] = np.where(ok_m, _missile_pk(p, rng_m, slice(None)), 0.0)
-    free = np.concatenate([gun_free[rows], msl_free[rows]], axis=1)
-
-    # Survival already expected from shots in the air, and shooters per drone.
-    surv = np.ones((len(rows), dr.n))
-    act = st.shot_active[rows]
-    if act.any():
-        rr, ss = np.nonzero(act)
-        np.multiply.at(
-            surv, (rr, st.shot_drone[rows][rr, ss]), 1.0 - st.shot_pk[rows][rr, ss]
-        )
-    assign = greedy_assign_batch(
-        values, pk, free, surv, st.pending[rows], p.max_shooters_per_drone
+        float(p.danger_margin_m),
+        float(p.urgency_tau_s),
+        g.pos_m,
+        g.slew_rate_rad_s,
+        g.settle_s,
+        g.range_min_m,
+        g.range_max_m,
+        g.elevation_min_rad,
+        g.elevation_max_rad,
+        tb.pk_table,
+        tb.pk_step_m,
+        m.pos_m,
+        m.speed_mps,
+        m.reaction_s,
+        m.range_min_m,
+        m.range_max_m,
+        m.altitude_max_m,
+        m.pk,
+        m.pk_edge,
+        m.falloff_start,
+        int(p.max_shooters_per_drone),
+        assign,
+        slew,
     )
     for w in range(n_w):
         sel = assign[:, w] >= 0
@@ -913,7 +937,7 @@ def _decide(
         st.pending[ra, da] += 1
         if w < g.n:
             st.gun_target[ra, w] = da
-            st.gun_fire_s[ra, w] = t1 + slew[a_loc, w, da]
+            st.gun_fire_s[ra, w] = t1 + slew[a_loc, w]
             st.gun_busy_s[ra, w] = np.inf
             st.gun_engagements[ra, w] += 1
         else:
@@ -1094,6 +1118,7 @@ def run_chunk(
     events: bool = False,
     record: int = 0,
     tables: Tables | None = None,
+    backend: str | None = None,
 ) -> ChunkResult:
     """Simulate a chunk of replications.
 
@@ -1113,6 +1138,11 @@ def run_chunk(
     tables : Tables, optional
         Precomputed :func:`~skyscreen.engine._tables.make_tables` (saves time when many
         chunks share a scenario).
+    backend : {"numba", "numpy"}, optional
+        Hot kernels compiled with numba (default when available) or their NumPy
+        reference twins; default from the ``SKYSCREEN_BACKEND`` environment variable.
+        Both follow the same model; they may differ in the last bit of floating point,
+        so compare runs made with the same backend.
 
     Returns
     -------
@@ -1128,6 +1158,7 @@ def run_chunk(
     (3, 4)
     """
     reps = np.asarray(replications, dtype=np.int64)
+    kernels = backend_kernels(backend)
     tb = make_tables(params) if tables is None else tables
     p = params
     st = _init_state(p, tb, reps, seed)
@@ -1164,15 +1195,15 @@ def run_chunk(
             if t1 < float(st.t_launch_s[waiting].min()):
                 continue
         steps_run += 1
-        t_arrive = _launch_and_move(st, p, t0, t1, ev)
+        t_arrive = _launch_and_move(st, p, t0, t1, ev, kernels)
         t_down, down_by = _jam(st, p, t0, t1, ev)
         t_kill, k_slot = _resolve_shots(st, p, tb, t1, ev)
         _settle_outcomes(st, p, tb, t1, t_kill, k_slot, t_arrive, t_down, down_by, ev)
         if scanning.any():
-            _detect(st, p, tb, t1, scanning, det_stream(scan_idx), ev)
+            _detect(st, p, tb, t1, scanning, det_stream(scan_idx), ev, kernels)
         _reloads(st, p, t1)
         if _ticks(p.decision_period_s, t0, t1):
-            _decide(st, p, tb, t1, ev)
+            _decide(st, p, tb, t1, ev, kernels)
         _fire(st, p, tb, t1, gun_stream(s), msl_stream(s), ev)
         if tracks is not None:
             pr = st.pos_m[rec_rows]

@@ -86,12 +86,12 @@ def in_envelope(
 
 def kill_probability(
     slant_range_m: Any,
-    pk: float,
-    range_max_m: float,
-    pk_edge: float,
-    falloff_start: float,
+    pk: Any,
+    range_max_m: Any,
+    pk_edge: Any,
+    falloff_start: Any,
 ) -> FloatArray:
-    r"""Single-shot kill probability at an intercept range.
+    r"""Single-shot kill probability at an intercept range (arrays broadcast).
 
     :math:`P_k` for :math:`R \le f R_{max}`, falling linearly to :math:`P_{k,edge}` at
     :math:`R_{max}`; 0 beyond :math:`R_{max}`.
@@ -104,8 +104,10 @@ def kill_probability(
     0.6
     """
     r = np.asarray(slant_range_m, dtype=np.float64)
-    start = falloff_start * range_max_m
-    span = max(range_max_m - start, 1e-9)
+    r_max = np.asarray(range_max_m, dtype=np.float64)
+    pk_a = np.asarray(pk, dtype=np.float64)
+    start = np.asarray(falloff_start) * r_max
+    span = np.maximum(r_max - start, 1e-9)
     frac = np.clip((r - start) / span, 0.0, 1.0)
-    out = pk + (pk_edge - pk) * frac
-    return np.asarray(np.where(r <= range_max_m, out, 0.0))
+    out = pk_a + (np.asarray(pk_edge) - pk_a) * frac
+    return np.asarray(np.where(r <= r_max, out, 0.0))

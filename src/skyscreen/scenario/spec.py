@@ -224,7 +224,10 @@ class AssetSpec(Spec):
         max_length=64,
         description="Free label shown in outputs (runway, shelter, fuel, civilian...).",
     )
-    position: PositionSpec = Field(description="Centre of the asset.")
+    position: PositionSpec = Field(
+        description="Centre of the asset, offset from the site; also the aim point of "
+        "drones that target it (height_m included)."
+    )
     radius_m: float = Field(
         default=10.0, ge=0.0, le=5000.0, description="Footprint radius (m)."
     )
@@ -236,8 +239,8 @@ class AssetSpec(Spec):
     )
     vulnerability: Probability = Field(
         default=1.0,
-        description="Probability that a detonation within reach damages it "
-        "(1 soft, lower for hardened).",
+        description="Probability that a detonation within reach (warhead lethal radius "
+        "plus radius_m) damages it: 1 soft, lower for hardened.",
     )
     lethality: Probability = Field(
         default=0.05,
@@ -263,22 +266,44 @@ class RadarSpec(ClassedSpec):
     position: PositionSpec = Field(
         description="Antenna position; height_m is the mast."
     )
-    pd_ref: float = Field(gt=0.0, lt=1.0, description="Reference per-scan Pd.")
-    rcs_ref_m2: float = Field(gt=0.0, le=1e4, description="Reference RCS (m²).")
-    range_ref_m: float = Field(gt=0.0, le=5e5, description="Reference range (m).")
+    pd_ref: float = Field(
+        gt=0.0,
+        lt=1.0,
+        description="Per-scan Pd of the reference target (Swerling 1) at range_ref_m.",
+    )
+    rcs_ref_m2: float = Field(
+        gt=0.0, le=1e4, description="RCS of the reference target (m²)."
+    )
+    range_ref_m: float = Field(
+        gt=0.0,
+        le=5e5,
+        description="Range at which the reference target is detected with pd_ref (m).",
+    )
     pfa: float = Field(gt=0.0, lt=0.1, description="False-alarm probability per cell.")
     scan_period_s: float = Field(gt=0.0, le=60.0, description="Time per scan (s).")
     range_min_m: float = Field(ge=0.0, description="Minimum (blind) range (m).")
     range_max_m: float = Field(gt=0.0, le=5e5, description="Instrumented range (m).")
     elevation_min_deg: float = Field(ge=-90.0, le=90.0, description="Lowest beam (°).")
     elevation_max_deg: float = Field(ge=-90.0, le=90.0, description="Highest beam (°).")
-    range_sigma_m: float = Field(ge=0.0, description="Range noise, 1σ (m; tracked).")
-    azimuth_sigma_mrad: float = Field(ge=0.0, description="Azimuth noise, 1σ (mrad).")
+    range_sigma_m: float = Field(
+        ge=0.0,
+        description="Range measurement noise, 1σ (m); tracked fidelity only, "
+        "not used yet.",
+    )
+    azimuth_sigma_mrad: float = Field(
+        ge=0.0,
+        description="Azimuth measurement noise, 1σ (mrad); tracked fidelity only, "
+        "not used yet.",
+    )
     elevation_sigma_mrad: float = Field(
-        ge=0.0, description="Elevation noise, 1σ (mrad)."
+        ge=0.0,
+        description="Elevation measurement noise, 1σ (mrad); tracked fidelity only, "
+        "not used yet.",
     )
     false_alarms_per_scan: float = Field(
-        ge=0.0, le=1e4, description="Mean false alarms per scan (tracked fidelity)."
+        ge=0.0,
+        le=1e4,
+        description="Mean false alarms per scan; tracked fidelity only, not used yet.",
     )
 
     @model_validator(mode="after")
@@ -315,16 +340,27 @@ class GunSpec(ClassedSpec):
     bias_mrad: float = Field(
         ge=0.0, le=100.0, description="Aim bias shared by a burst, per axis, 1σ (mrad)."
     )
-    muzzle_velocity_mps: float = Field(gt=0.0, le=3000.0, description="(m/s).")
+    muzzle_velocity_mps: float = Field(
+        gt=0.0,
+        le=3000.0,
+        description="Muzzle velocity; time of flight is slant range / this, "
+        "without drag (m/s).",
+    )
     range_min_m: float = Field(ge=0.0, description="Minimum slant range (m).")
     range_max_m: float = Field(
         gt=0.0, le=20000.0, description="Maximum slant range (m)."
     )
-    elevation_min_deg: float = Field(ge=-90.0, le=90.0, description="(°).")
-    elevation_max_deg: float = Field(ge=-90.0, le=90.0, description="(°).")
+    elevation_min_deg: float = Field(
+        ge=-90.0, le=90.0, description="Lowest elevation the gun can lay (°)."
+    )
+    elevation_max_deg: float = Field(
+        ge=-90.0, le=90.0, description="Highest elevation the gun can lay (°)."
+    )
     slew_rate_deg_s: float = Field(gt=0.0, le=1000.0, description="Slew rate (°/s).")
     settle_s: float = Field(
-        ge=0.0, le=60.0, description="Settle time after a slew (s)."
+        ge=0.0,
+        le=60.0,
+        description="Settle time after a slew, added to every lay (s).",
     )
     magazine_rounds: int = Field(ge=0, le=100000, description="Rounds per magazine.")
     reload_s: float = Field(ge=0.0, description="Time to reload an empty magazine (s).")
@@ -332,7 +368,9 @@ class GunSpec(ClassedSpec):
     cost_per_round_usd: float = Field(ge=0.0, description="Cost of one round (USD).")
     airburst: bool = Field(description="Airburst ammunition: lethal radius, not area.")
     lethal_radius_m: float = Field(
-        gt=0.0, le=100.0, description="Lethal radius of an airburst round (m)."
+        gt=0.0,
+        le=100.0,
+        description="Lethal radius of an airburst round (m); used only if airburst.",
     )
     pk_given_hit: Probability = Field(description="Kill probability given a hit.")
 
@@ -358,14 +396,24 @@ class MissileSpec(ClassedSpec):
     range_min_m: float = Field(ge=0.0, description="Minimum intercept range (m).")
     range_max_m: float = Field(gt=0.0, le=100000.0, description="Maximum range (m).")
     altitude_max_m: float = Field(gt=0.0, le=30000.0, description="Ceiling (m).")
-    speed_mps: float = Field(gt=0.0, le=5000.0, description="Average speed (m/s).")
-    pk: Probability = Field(description="Single-shot kill probability.")
+    speed_mps: float = Field(
+        gt=0.0,
+        le=5000.0,
+        description="Average speed; sets the time of flight to the intercept (m/s).",
+    )
+    pk: Probability = Field(
+        description="Single-shot kill probability up to falloff_start × range_max_m."
+    )
     pk_edge: Probability = Field(description="Single-shot Pk at maximum range.")
     falloff_start: float = Field(
         gt=0.0, le=1.0, description="Fraction of maximum range where Pk starts to fall."
     )
-    reaction_s: float = Field(ge=0.0, le=600.0, description="Assignment to launch (s).")
-    channels: int = Field(ge=1, le=64, description="Missiles guided at once.")
+    reaction_s: float = Field(
+        ge=0.0, le=600.0, description="Delay from assignment to launch (s)."
+    )
+    channels: int = Field(
+        ge=1, le=64, description="Missiles in flight at once (guidance channels)."
+    )
     ready_rounds: int = Field(ge=0, le=1000, description="Rounds ready to fire.")
     reload_s: float = Field(ge=0.0, description="Time to reload the launcher (s).")
     reloads: int = Field(ge=0, le=1000, description="Full reloads held in reserve.")
@@ -395,10 +443,16 @@ class JammerSpec(ClassedSpec):
     position: PositionSpec = Field(description="Antenna position.")
     eirp_w: float = Field(gt=0.0, le=1e7, description="Effective radiated power (W).")
     azimuth_deg: float = Field(
-        ge=-360.0, le=360.0, description="Sector centre (° from N)."
+        ge=-360.0,
+        le=360.0,
+        description="Sector centre, compass bearing clockwise from north (°).",
     )
     sector_deg: float = Field(gt=0.0, le=360.0, description="Sector width (°).")
-    range_max_m: float = Field(gt=0.0, le=100000.0, description="Effective range (m).")
+    range_max_m: float = Field(
+        gt=0.0,
+        le=100000.0,
+        description="No effect on drones beyond this slant range (m).",
+    )
 
 
 EffectorSpec = Annotated[
@@ -421,10 +475,14 @@ class SiteSpec(Spec):
         default_factory=list, max_length=MAX_ASSETS, description="Assets on the site."
     )
     sensors: list[SensorSpec] = Field(
-        default_factory=list, max_length=MAX_SENSORS_EFFECTORS, description="Sensors."
+        default_factory=list,
+        max_length=MAX_SENSORS_EFFECTORS,
+        description="Sensors (radars).",
     )
     effectors: list[EffectorSpec] = Field(
-        default_factory=list, max_length=MAX_SENSORS_EFFECTORS, description="Effectors."
+        default_factory=list,
+        max_length=MAX_SENSORS_EFFECTORS,
+        description="Effectors (guns, missile launchers, jammers).",
     )
 
 
@@ -444,15 +502,27 @@ class DroneSpec(ClassedSpec):
     )
     speed_mps: float = Field(gt=0.0, le=400.0, description="Cruise speed (m/s).")
     cruise_height_m: float = Field(gt=0.0, le=15000.0, description="Cruise height (m).")
-    climb_rate_mps: float = Field(gt=0.0, le=200.0, description="Climb/descent (m/s).")
+    climb_rate_mps: float = Field(
+        gt=0.0,
+        le=200.0,
+        description="Climb and descent rate outside the dive (m/s).",
+    )
     rcs_m2: float = Field(
         gt=0.0, le=100.0, description="Mean radar cross-section (m²)."
     )
-    swerling: Literal[0, 1] = Field(description="RCS fluctuation model (0 or 1).")
+    swerling: Literal[0, 1] = Field(
+        description="RCS fluctuation: 1 fluctuates scan to scan (Swerling 1), "
+        "0 is steady (Swerling 0)."
+    )
     presented_area_m2: float = Field(
         gt=0.0, le=100.0, description="Area presented to a gun (m²)."
     )
-    bank_max_deg: float = Field(gt=0.0, lt=90.0, description="Maximum bank angle (°).")
+    bank_max_deg: float = Field(
+        gt=0.0,
+        lt=90.0,
+        description="Maximum bank angle; turn rate is at most g·tan(bank)/speed, "
+        "multirotors included (°).",
+    )
     dive_range_m: float = Field(
         ge=0.0,
         le=50000.0,
@@ -463,7 +533,9 @@ class DroneSpec(ClassedSpec):
         gt=0.0, le=600.0, description="Speed in the dive (m/s)."
     )
     endurance_s: float = Field(
-        gt=0.0, le=200000.0, description="Flight time limit (s)."
+        gt=0.0,
+        le=200000.0,
+        description="Flight time from launch after which the drone drops out (s).",
     )
     warhead_lethal_radius_m: float = Field(
         ge=0.0, le=1000.0, description="Lethal radius of the warhead (m)."
@@ -474,7 +546,9 @@ class DroneSpec(ClassedSpec):
         "from the launch point; autonomous: no external signal."
     )
     on_link_loss: Literal["continue", "hover", "return", "land", "crash"] = Field(
-        description="What an rf_link drone does when its link is lost."
+        description="What an rf_link drone does when its link is lost: continue "
+        "flies on to its target; hover holds position; return flies back to its "
+        "launch point; land and crash leave the fight at once."
     )
     link_eirp_w: float = Field(
         gt=0.0, le=1e6, description="Ground station's EIRP on the command link (W)."
@@ -489,9 +563,16 @@ class DroneSpec(ClassedSpec):
         ge=0.0, le=0.5, description="Per-drone speed spread, 1σ as a fraction of speed."
     )
     route_offset_m: float = Field(
-        ge=0.0, le=20000.0, description="Per-drone lateral route offset, 1σ (m)."
+        ge=0.0,
+        le=20000.0,
+        description="Per-drone sideways shift of the raid's waypoints, 1σ (m); no "
+        "effect on a raid without waypoints.",
     )
-    cost_usd: float = Field(ge=0.0, le=1e9, description="Cost of one drone (USD).")
+    cost_usd: float = Field(
+        ge=0.0,
+        le=1e9,
+        description="Cost of one drone (USD); recorded, not used in any output yet.",
+    )
 
     @model_validator(mode="after")
     def _can_hover(self) -> DroneSpec:
@@ -507,7 +588,10 @@ class DroneSpec(ClassedSpec):
 class LaunchSpec(Spec):
     """Where a raid's drones are launched: a point, or a disc around it."""
 
-    position: PositionSpec = Field(description="Launch point (from the origin).")
+    position: PositionSpec = Field(
+        description="Launch point (from the origin); its height_m is ignored: drones "
+        "start on the ground."
+    )
     radius_m: float = Field(
         default=0.0,
         ge=0.0,
@@ -586,11 +670,13 @@ class DoctrineSpec(Spec):
         default=6.0,
         ge=0.0,
         le=3600.0,
-        description="C2 sees a drone detected within this long (truth fidelity) (s).",
+        description="Fire control sees the true position of a drone last detected at "
+        "most this long ago (truth fidelity) (s).",
     )
     shoot_look_shoot: bool = Field(
         default=True,
-        description="No new shot at a drone until the last one is assessed.",
+        description="No new shot at a drone until every shot at it has landed and "
+        "been assessed; the weapons of one decision cycle may still fire together.",
     )
     assess_time_s: float = Field(
         default=1.0, ge=0.0, le=600.0, description="Time to assess a shot's result (s)."
@@ -615,12 +701,14 @@ class DoctrineSpec(Spec):
 class EnvironmentSpec(Spec):
     """Light and weather."""
 
-    time_of_day: Literal["day", "night"] = Field(default="day", description="Light.")
+    time_of_day: Literal["day", "night"] = Field(
+        default="day", description="Light; not used by any model yet."
+    )
     visibility_m: float = Field(
         default=20000.0,
         gt=0.0,
         le=200000.0,
-        description="Meteorological visibility (m).",
+        description="Meteorological visibility (m); not used by any model yet.",
     )
 
 
@@ -666,11 +754,22 @@ class ScenarioSpec(Spec):
     )
     description: str = Field(default="", max_length=10000, description="Free text.")
     origin: OriginSpec = Field(description="Geodetic origin of the local ENU plane.")
-    environment: EnvironmentSpec = Field(default_factory=EnvironmentSpec)
-    run: RunSpec = Field(default_factory=RunSpec)
-    doctrine: DoctrineSpec = Field(default_factory=DoctrineSpec)
-    sites: list[SiteSpec] = Field(min_length=1, max_length=MAX_SITES)
-    raids: list[RaidSpec] = Field(min_length=1, max_length=1000)
+    environment: EnvironmentSpec = Field(
+        default_factory=EnvironmentSpec, description="Light and weather."
+    )
+    run: RunSpec = Field(
+        default_factory=RunSpec,
+        description="Run settings; command-line flags override them.",
+    )
+    doctrine: DoctrineSpec = Field(
+        default_factory=DoctrineSpec, description="Fire-control doctrine."
+    )
+    sites: list[SiteSpec] = Field(
+        min_length=1, max_length=MAX_SITES, description="The defended sites."
+    )
+    raids: list[RaidSpec] = Field(
+        min_length=1, max_length=1000, description="The drone raids."
+    )
 
     @model_validator(mode="after")
     def _cross_checks(self) -> ScenarioSpec:

@@ -70,6 +70,9 @@ def wilson_interval(k: Any, n: Any, level: float = 0.95) -> tuple[Any, Any]:
         centre = (p + z * z / (2.0 * n)) / den
         half = z * np.sqrt(p * (1.0 - p) / n + z * z / (4.0 * n * n)) / den
     lo, hi = np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0)
+    # Exact ends: round-off would leave 1e-17 above 0 (or below 1) otherwise.
+    lo = np.where(k == 0, 0.0, lo)
+    hi = np.where(k == n, 1.0, hi)
     if lo.ndim == 0:
         return float(lo), float(hi)
     return lo, hi

@@ -1,0 +1,139 @@
+"""Run directories: round trip, atomic writes, overwrite rules, schema checks."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import skyscreen
+from skyscreen.errors import ResultSchemaError, RunDirectoryError
+from skyscreen.scenario import example_path
+
+
+@pytest.fixture(scope="module")
+def result() -> skyscreen.RunResult:
+    return skyscreen.simulate(
+        example_path("quickstart"),
+        replications=12,
+        seed=4,
+        workers=1,
+        events=True,
+        record=2,
+    )
+
+
+def test_save_and_load_round_trip(result: skyscreen.RunResult, tmp_path: Path) -> None:
+    """load_run gives back the same tables, metadata and scenario that were saved."""
+    out = result.save(tmp_path / "run")
+    back = skyscreen.load_run(out)
+    for name in ("summary", "drones", "effectors", "assets", "events", "tracks"):
+        pd.testing.assert_frame_equal(
+            getattr(result, name),
+            getattr(back, name),
+            check_categorical=False,
+            obj=name,
+        )
+    assert back.scenario == result.scenario
+    assert back.meta == result.meta
+    assert back.stats().equals(result.stats())
+
+
+def test_run_json_records_what_ran(result: skyscreen.RunResult, tmp_path: Path) -> None:
+    """run.json has the schema version, resolved scenario and hash, seed and versions."""
+    out = result.save(tmp_path / "run")
+    meta = json.loads((out / "run.json").read_text())
+    for key in (
+        "schema_version",
+        "scenario",
+        "scenario_hash",
+        "seed",
+        "replications",
+        "fidelity",
+        "dt_s",
+        "skyscreen_version",
+        "numpy_version",
+        "wall_time_s",
+    ):
+        assert key in meta, key
+    assert meta["schema_version"] == 1
+    assert (
+        meta["scenario"]["raids"][0]["drone"]["speed_mps"] == 50.0
+    )  # defaults expanded
+    assert sorted(p.name for p in out.iterdir()) == [
+        "assets.parquet",
+        "drones.parquet",
+        "effectors.parquet",
+        "events.parquet",
+        "run.json",
+        "summary.parquet",
+        "tracks.parquet",
+    ]
+
+
+def test_existing_directory_needs_overwrite(
+    result: skyscreen.RunResult, tmp_path: Path
+) -> None:
+    """A non-empty target is refused unless overwrite, which replaces it whole."""
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "old.txt").write_text("x")
+    with pytest.raises(RunDirectoryError, match="must be empty or new"):
+        result.save(out)
+    result.save(out, overwrite=True)
+    assert not (out / "old.txt").exists()
+    assert (out / "summary.parquet").exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["run"]  # no temporary left
+
+
+def test_empty_directory_is_fine(result: skyscreen.RunResult, tmp_path: Path) -> None:
+    """An existing empty directory is used as the run directory."""
+    out = tmp_path / "run"
+    out.mkdir()
+    result.save(out)
+    assert (out / "run.json").exists()
+
+
+def test_failed_write_leaves_nothing(
+    result: skyscreen.RunResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """If writing fails half way, neither the target nor a temporary is left."""
+    import pyarrow.parquet as pq
+
+    calls = {"n": 0}
+    real = pq.write_table
+
+    def flaky(*args: object, **kwargs: object) -> None:
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise OSError("disk full")
+        real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pq, "write_table", flaky)
+    with pytest.raises(OSError, match="disk full"):
+        result.save(tmp_path / "run")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_load_run_checks_the_schema(
+    result: skyscreen.RunResult, tmp_path: Path
+) -> None:
+    """Missing files, columns or a wrong schema version are clear errors."""
+    with pytest.raises(ResultSchemaError, match=r"run directory with run\.json"):
+        skyscreen.load_run(tmp_path)
+    out = result.save(tmp_path / "run")
+    (out / "assets.parquet").unlink()
+    with pytest.raises(ResultSchemaError, match=r"must hold assets\.parquet"):
+        skyscreen.load_run(out)
+    out = result.save(tmp_path / "run2")
+    meta = json.loads((out / "run.json").read_text())
+    meta["schema_version"] = 99
+    (out / "run.json").write_text(json.dumps(meta))
+    with pytest.raises(ResultSchemaError, match="schema_version must be 1; got 99"):
+        skyscreen.load_run(out)
+    out = result.save(tmp_path / "run3")
+    result.summary.drop(columns="casualties").to_parquet(out / "summary.parquet")
+    with pytest.raises(ResultSchemaError, match="casualties"):
+        skyscreen.load_run(out)

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from typing import TYPE_CHECKING, Any
+
 from skyscreen.errors import (
     ModelError,
     ResultSchemaError,
@@ -23,8 +25,23 @@ from skyscreen.errors import (
     ScenarioError,
     SkyscreenError,
 )
-from skyscreen.run import RunResult, load_run, simulate
 from skyscreen.scenario import ScenarioSpec, dump_scenario, load_scenario
+
+if TYPE_CHECKING:
+    from skyscreen.run import RunResult, load_run, simulate
+
+_LAZY = {"RunResult", "load_run", "simulate"}
+
+
+def __getattr__(name: str) -> Any:
+    # The run layer pulls in pandas, pyarrow and the engine; importing it only when
+    # first used keeps `skyscreen validate` and `skyscreen schema` quick to start.
+    if name in _LAZY:
+        from skyscreen import run
+
+        return getattr(run, name)
+    raise AttributeError(f"module 'skyscreen' has no attribute {name!r}")
+
 
 __all__ = [
     "ModelError",

@@ -338,6 +338,10 @@ def scenario_json_schema() -> dict[str, Any]:
     schema = ScenarioSpec.model_json_schema(by_alias=True, mode="validation")
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "skyscreen scenario"
+    # A file may leave out `name`: load_scenario names it after the file.
+    schema["required"] = [f for f in schema.get("required", []) if f != "name"]
+    name = schema["properties"]["name"]
+    name["description"] = f"{name.get('description', '')} Default: the file's stem."
     return schema
 
 
@@ -393,6 +397,24 @@ def _field_names() -> list[str]:
     return sorted(names)
 
 
+_CHOICE = re.compile(r"'((?:[^'\\]|\\.)*)'|(-?\d+(?:\.\d+)?)")
+
+
+def _choices(expected: str) -> str:
+    """``must be 'a'`` or ``must be one of ['a', 'b']`` from pydantic's expectation text.
+
+    pydantic writes ``'a', 'b' or 'c'`` for literals and ``'a', 'b', 'c'`` for union
+    tags; both become one list so every choice error reads the same.
+    """
+    values: list[Any] = [
+        q if n == "" else (float(n) if "." in n else int(n))
+        for q, n in _CHOICE.findall(expected)
+    ]
+    if len(values) == 1:
+        return f"must be {values[0]!r}"
+    return f"must be one of {values!r}"
+
+
 def _message(err: Any) -> tuple[str, str]:
     kind = err["type"]
     ctx = err.get("ctx", {})
@@ -424,14 +446,13 @@ def _message(err: Any) -> tuple[str, str]:
     if kind == "finite_number":
         return "", f"must be a finite number; got {got}"
     if kind == "literal_error":
-        return "", f"must be one of {ctx.get('expected')}; got {got}"
+        return "", f"{_choices(str(ctx.get('expected', '')))}; got {got}"
     if kind in {"union_tag_invalid", "union_tag_not_found"}:
         field = "class" if "class" in str(ctx.get("discriminator", "")) else "kind"
         if kind == "union_tag_not_found":
             return field, "is required; got nothing"
-        return field, (
-            f"must be one of {ctx.get('expected_tags')}; got {_shown(ctx.get('tag'))}"
-        )
+        expected = _choices(str(ctx.get("expected_tags", "")))
+        return field, f"{expected}; got {_shown(ctx.get('tag'))}"
     if kind in {"model_type", "dict_type", "model_attributes_type"}:
         return "", f"must be a mapping; got {got}"
     if kind == "list_type":

@@ -1,0 +1,355 @@
+"""The `skyscreen` command: exit codes, exact messages on stderr, no leftover results.
+
+Bad input goes through the real command in a subprocess. Every start costs more than a
+second of imports, so :func:`cli` starts those command lines together and the tests read
+the results; the other commands run :func:`skyscreen.cli.main` in-process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from skyscreen.cli import main
+from skyscreen.scenario import example_names, example_path, read_scenario_data
+
+Result = subprocess.CompletedProcess[str]
+Job = tuple[Result, list[str]]
+"""A command's result and what its own folder (its --out goes there) holds after it."""
+
+QUICKSTART = str(example_path("quickstart"))
+RUN_FLAGS = ["-n", "2", "--workers", "1", "--quiet"]
+RUN_FILES = [
+    "assets.parquet",
+    "drones.parquet",
+    "effectors.parquet",
+    "run.json",
+    "summary.parquet",
+]
+# SKYSCREEN_DEBUG turns an internal error into a traceback; test what users see.
+ENV = {k: v for k, v in os.environ.items() if k != "SKYSCREEN_DEBUG"}
+
+
+def _quickstart_with(edit: Callable[[dict[str, Any]], Any]) -> str:
+    data = read_scenario_data(QUICKSTART)
+    edit(data)
+    return yaml.safe_dump(data, sort_keys=False)
+
+
+def _alias_flood() -> str:
+    lines = ["l0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    for i in range(1, 10):
+        lines.append(f"l{i}: &l{i} [" + ", ".join([f"*l{i - 1}"] * 9) + "]")
+    return "\n".join(lines) + "\n"
+
+
+def _drone(data: dict[str, Any]) -> dict[str, Any]:
+    return data["raids"][0]["drone"]  # type: ignore[no-any-return]
+
+
+# name -> (file name, its contents or None for no file, the message after "FILE: ")
+BAD_INPUTS: dict[str, tuple[str, str | bytes | None, str]] = {
+    "missing-field": (
+        "missing-field.yaml",
+        _quickstart_with(lambda d: d.pop("origin")),
+        "origin is required; got nothing",
+    ),
+    "wrong-type": (
+        "wrong-type.yaml",
+        _quickstart_with(lambda d: _drone(d).update(speed_mps="fast")),
+        "raids[0].drone.speed_mps must be a number; got 'fast'",
+    ),
+    "negative-speed": (
+        "negative-speed.yaml",
+        _quickstart_with(lambda d: _drone(d).update(speed_mps=-5.0)),
+        "raids[0].drone.speed_mps must be > 0.0; got -5.0",
+    ),
+    "unknown-kind": (
+        "unknown-kind.yaml",
+        _quickstart_with(lambda d: d["sites"][0]["effectors"][0].update(kind="laser")),
+        (
+            "sites[0].effectors[0].kind must be one of ['gun', 'missile', 'jammer']; "
+            "got 'laser'"
+        ),
+    ),
+    "dangling-reference": (
+        "dangling-reference.yaml",
+        _quickstart_with(lambda d: d["raids"][0].update(target={"asset": "fule"})),
+        (
+            "raids[0].target.asset must name an asset; got unknown asset 'fule'; "
+            "known: ['fuel']"
+        ),
+    ),
+    "huge-file": (
+        "huge.yaml",
+        b"#" * 30_000_000,
+        "file must be at most 5,000,000 bytes; got 30,000,000 bytes",
+    ),
+    "alias-flood": (
+        "lol.yaml",
+        _alias_flood(),
+        "must expand to at most 1,000,000 YAML nodes; got more (an alias flood?)",
+    ),
+    "python-tag": (
+        "evil.yaml",
+        '!!python/object/apply:os.system ["touch pwned"]\n',
+        (
+            "line 1: tag '!!python/object/apply:os.system' is not allowed: scenario "
+            "files are plain data (mappings, lists, strings, numbers, booleans)"
+        ),
+    ),
+    "non-mapping": (
+        "list.yaml",
+        "- quickstart\n- two-sites\n",
+        "must be a mapping at the top level; got a list",
+    ),
+    "empty-file": ("empty.yaml", "", "is empty; expected a scenario mapping"),
+    "missing-path": ("missing.yaml", None, "file not found"),
+}
+# `run` reads a scenario exactly as `validate` does; these cover its failure path with a
+# field error, a refused tag (that must not run) and an alias flood.
+RUN_BAD = ["negative-speed", "python-tag", "alias-flood"]
+
+
+def _cli(cwd: Path, *args: str) -> Result:
+    """Run ``skyscreen ARGS`` in a fresh interpreter."""
+    return subprocess.run(
+        [sys.executable, "-m", "skyscreen.cli", *args],
+        cwd=cwd,
+        env=ENV,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def _listing(folder: Path) -> list[str]:
+    """Every path under ``folder``, relative and sorted (hidden ones too)."""
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*"))
+
+
+def _job(root: Path, job: str, args: list[str]) -> Job:
+    """Run one command line in ``root``, its ``--out`` inside ``root/job``."""
+    folder = root / job
+    folder.mkdir()
+    if "--out" in args:
+        i = args.index("--out") + 1
+        args = [*args[:i], f"{job}/{args[i]}", *args[i + 1 :]]
+    return _cli(root, *args), _listing(folder)
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder holding every bad input file."""
+    root = tmp_path_factory.mktemp("cli")
+    for file_name, contents, _ in BAD_INPUTS.values():
+        if isinstance(contents, bytes):
+            (root / file_name).write_bytes(contents)
+        elif contents is not None:
+            (root / file_name).write_text(contents, encoding="utf-8")
+    return root
+
+
+@pytest.fixture(scope="module")
+def cli(workdir: Path) -> dict[str, Job]:
+    """Every subprocess of this module, started together; their results by job name."""
+    jobs: dict[str, list[str]] = {
+        # The slowest job first, so that it does not finish last.
+        "run-ok": ["run", QUICKSTART, "--out", "run", "-n", "5", *RUN_FLAGS[2:]],
+        "validate-ok": ["validate", QUICKSTART],
+    }
+    for name, (file_name, _, _) in BAD_INPUTS.items():
+        jobs[f"validate-{name}"] = ["validate", file_name]
+    for name in RUN_BAD:
+        jobs[f"run-{name}"] = ["run", BAD_INPUTS[name][0], "--out", "run", *RUN_FLAGS]
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        futures = {
+            job: pool.submit(_job, workdir, job, args) for job, args in jobs.items()
+        }
+        return {job: f.result() for job, f in futures.items()}
+
+
+def _assert_clean_failure(result: Result, lines: list[str]) -> None:
+    """Exit 2, exactly ``lines`` on stderr, nothing on stdout, no traceback."""
+    assert "Traceback" not in result.stderr
+    assert result.stderr.splitlines() == lines
+    assert result.stdout == ""
+    assert result.returncode == 2
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+@pytest.mark.parametrize("name", BAD_INPUTS)
+def test_validate_rejects_bad_input(cli: dict[str, Job], name: str) -> None:
+    """`validate` on a bad input exits 2 with one exact line naming file and field."""
+    file_name, _, message = BAD_INPUTS[name]
+    result, _ = cli[f"validate-{name}"]
+    _assert_clean_failure(result, [f"error: {file_name}: {message}"])
+
+
+@pytest.mark.parametrize("name", RUN_BAD)
+def test_run_rejects_bad_input_and_leaves_nothing(
+    cli: dict[str, Job], name: str
+) -> None:
+    """`run` on a bad input exits 2 with the same line and writes nothing at all."""
+    file_name, _, message = BAD_INPUTS[name]
+    result, left = cli[f"run-{name}"]
+    _assert_clean_failure(result, [f"error: {file_name}: {message}"])
+    assert left == []  # no run directory, and no .run.tmp-* beside it
+
+
+def test_a_python_tag_never_runs(cli: dict[str, Job], workdir: Path) -> None:
+    """The os.system call of the !!python tag ran neither under validate nor run."""
+    assert cli["validate-python-tag"][0].returncode == 2
+    assert cli["run-python-tag"][0].returncode == 2
+    assert not list(workdir.rglob("pwned"))
+
+
+# --------------------------------------------------------------------------- good input
+
+
+def test_validate_says_ok(cli: dict[str, Job]) -> None:
+    """`validate` on a good scenario prints "ok" and exits 0."""
+    result, _ = cli["validate-ok"]
+    assert (result.returncode, result.stdout, result.stderr) == (0, "ok\n", "")
+
+
+def test_run_writes_exactly_the_run_files(cli: dict[str, Job]) -> None:
+    """`run -n 5 --out DIR` exits 0; DIR holds run.json and four tables, nothing else."""
+    result, left = cli["run-ok"]
+    assert "Traceback" not in result.stderr
+    assert result.returncode == 0, result.stderr
+    assert "quickstart: 5 replications, seed 1" in result.stdout
+    # Nothing beside DIR either: the temporary folder was renamed into place.
+    assert left == ["run", *(f"run/{name}" for name in RUN_FILES)]
+
+
+# --------------------------------------------------------------------------- in-process
+
+
+@pytest.mark.parametrize("name", example_names())
+def test_validate_accepts_every_example(
+    capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    """`validate` prints "ok" and returns 0 for each bundled example."""
+    assert main(["validate", str(example_path(name))]) == 0
+    assert capsys.readouterr() == ("ok\n", "")
+
+
+def test_schema_prints_json(capsys: pytest.CaptureFixture[str]) -> None:
+    """`schema` prints the scenario JSON Schema as JSON."""
+    assert main(["schema"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    assert schema["title"] == "skyscreen scenario"
+    assert "RaidSpec" in schema["$defs"]
+
+
+def test_examples_lists_the_three_examples(capsys: pytest.CaptureFixture[str]) -> None:
+    """`examples` lists each bundled example by name, then its path."""
+    assert main(["examples"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in lines[::2]] == [
+        "coastal-airbase",
+        "quickstart",
+        "two-sites",
+    ]
+    assert [line.strip() for line in lines[1::2]] == [
+        str(example_path(name)) for name in example_names()
+    ]
+
+
+def test_examples_copy_copies_then_refuses_to_overwrite(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """`examples --copy DIR` copies the examples, then exits 2 leaving them as they are."""
+    dest = tmp_path / "copied"
+    assert main(["examples", "--copy", str(dest)]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        str(dest / f"{name}.yaml") for name in example_names()
+    ]
+    for name in example_names():
+        assert (dest / f"{name}.yaml").read_bytes() == example_path(name).read_bytes()
+    (dest / "quickstart.yaml").write_text("edited")
+    assert main(["examples", "--copy", str(dest)]) == 2
+    assert capsys.readouterr() == (
+        "",
+        (
+            f"error: {dest}: must not already hold the examples; got "
+            "['coastal-airbase', 'quickstart', 'two-sites'] there\n"
+        ),
+    )
+    assert (dest / "quickstart.yaml").read_text() == "edited"
+
+
+def test_run_replaces_a_non_empty_out_only_with_overwrite(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """`run` into a non-empty --out exits 2; with --overwrite --events it replaces it."""
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "keep.txt").write_text("mine")
+    args = ["run", QUICKSTART, *RUN_FLAGS, "--out", str(out)]
+    assert main(args) == 2
+    assert capsys.readouterr() == (
+        "",
+        (
+            f"error: {out}: must be empty or new; got an existing non-empty directory "
+            "(use --overwrite to replace it)\n"
+        ),
+    )
+    assert _listing(tmp_path) == ["run", "run/keep.txt"]
+    assert main([*args, "--overwrite", "--events"]) == 0
+    # Replaced whole, with the event table, and no temporary or old folder beside it.
+    assert _listing(tmp_path) == sorted(
+        ["run", "run/events.parquet", *(f"run/{name}" for name in RUN_FILES)]
+    )
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--fidelity", "tracked"], "error: fidelity 'tracked' is not available yet"),
+        (["--executor", "dask"], "error: executor 'dask' is not available yet"),
+        (
+            ["--scheduler", "tcp://127.0.0.1:8786"],
+            "error: --scheduler needs --executor dask, which is not available yet",
+        ),
+    ],
+)
+def test_run_refuses_what_is_not_available(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    flags: list[str],
+    message: str,
+) -> None:
+    """`run` with an option that does not work yet exits 2 before writing anything."""
+    out = tmp_path / "run"
+    assert main(["run", QUICKSTART, "--out", str(out), *RUN_FLAGS, *flags]) == 2
+    assert capsys.readouterr() == ("", message + "\n")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_run_refuses_zero_replications(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """`run -n 0` exits 2 with the usage and a one-line reason."""
+    with pytest.raises(SystemExit) as info:
+        main(["run", QUICKSTART, "--out", str(tmp_path / "run"), "-n", "0"])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("usage: skyscreen run")
+    assert err.splitlines()[-1] == (
+        "error: argument -n/--replications: must be >= 1; got 0"
+    )
+    assert list(tmp_path.iterdir()) == []

@@ -19,7 +19,6 @@ import numpy as np
 
 from skyscreen._typing import IntArray
 from skyscreen.engine import ChunkResult, Tables, run_chunk
-from skyscreen.executors._malloc import tune_malloc
 from skyscreen.scenario.compile import ScenarioParams
 
 __all__ = ["ChunkTask", "run_tasks"]
@@ -79,16 +78,13 @@ def run_tasks(
     """
     results: list[ChunkResult | None] = [None] * len(tasks)
     if workers <= 1 or len(tasks) <= 1:
-        tune_malloc()
         for i, task in enumerate(tasks):
             results[i] = _run(params, tables, task)
             if on_done:
                 on_done(len(task.replications))
         return [r for r in results if r is not None]
     n = min(workers, len(tasks), os.cpu_count() or 1) or 1
-    with ProcessPoolExecutor(
-        max_workers=n, mp_context=_context(), initializer=tune_malloc
-    ) as pool:
+    with ProcessPoolExecutor(max_workers=n, mp_context=_context()) as pool:
         futures: dict[Future[ChunkResult], int] = {
             pool.submit(_run, params, tables, task): i for i, task in enumerate(tasks)
         }

@@ -7,7 +7,7 @@ Examples
 >>> import skyscreen
 >>> from skyscreen.scenario import example_path
 >>> spec = skyscreen.load_scenario(example_path("quickstart"))
->>> result = skyscreen.simulate(spec, replications=10, seed=1, workers=1)
+>>> result = skyscreen.simulate(spec, replications=10, seed=1, workers=1, progress=False)
 >>> sorted(result.stats()["metric"])[:2]
 ['P(at least one leaker)', 'P(fuel damaged)']
 """

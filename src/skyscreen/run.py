@@ -153,7 +153,7 @@ def simulate(
     chunk_size: int | None = None,
     events: bool = False,
     record: int = 0,
-    progress: bool = False,
+    progress: bool = True,
     dt_s: float | None = None,
 ) -> RunResult:
     """Run a scenario's Monte Carlo replications.
@@ -177,7 +177,7 @@ def simulate(
     record : int
         Record trajectories of replications with id < ``record``.
     progress : bool
-        Show a progress bar (Rich) on stderr.
+        Show a progress bar (Rich) on stderr, advancing as chunks finish.
     dt_s : float, optional
         Override the scenario's time step.
 
@@ -190,7 +190,8 @@ def simulate(
     Examples
     --------
     >>> from skyscreen.scenario import example_path
-    >>> res = simulate(example_path("quickstart"), replications=20, seed=3, workers=1)
+    >>> res = simulate(example_path("quickstart"), replications=20, seed=3, workers=1,
+    ...                progress=False)
     >>> len(res.summary), int(res.summary["n_launched"].iloc[0])
     (20, 4)
     """

@@ -13,12 +13,14 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
 import numpy as np
 
 from skyscreen._typing import IntArray
 from skyscreen.engine import ChunkResult, Tables, run_chunk
+from skyscreen.errors import SkyscreenError
 from skyscreen.scenario.compile import ScenarioParams
 
 __all__ = ["ChunkTask", "run_tasks"]
@@ -97,6 +99,13 @@ def run_tasks(
                     results[i] = f.result()
                     if on_done:
                         on_done(len(tasks[i].replications))
+        except BrokenProcessPool:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise SkyscreenError(
+                "worker processes died before finishing (out of memory, killed, or "
+                "started from a script Python cannot re-import, such as code piped to "
+                "stdin); run with workers=1 or from a script file"
+            ) from None
         except BaseException:
             pool.shutdown(wait=False, cancel_futures=True)
             raise

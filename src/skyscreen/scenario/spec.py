@@ -498,7 +498,8 @@ class DroneSpec(ClassedSpec):
         alias="class", description="Notional class whose defaults fill unset fields."
     )
     airframe: Literal["fixed_wing", "multirotor"] = Field(
-        description="fixed_wing turns by banking; multirotor can hover."
+        description="fixed_wing may not hover on link loss; otherwise both airframes "
+        "fly the same bank-limited turns in this version."
     )
     speed_mps: float = Field(gt=0.0, le=400.0, description="Cruise speed (m/s).")
     cruise_height_m: float = Field(gt=0.0, le=15000.0, description="Cruise height (m).")
@@ -649,7 +650,9 @@ class RaidSpec(Spec):
         "waypoint's height_m, if not 0, overrides the cruise height.",
     )
     target: TargetSpec = Field(
-        default_factory=TargetSpec, description="Target choice (see TargetSpec)."
+        default_factory=TargetSpec,
+        description="Target choice: one asset, the assets of one site, or every "
+        "asset, value-weighted.",
     )
 
 

@@ -42,3 +42,7 @@ clean:
 
 goldens: $(STAMP)
 	$(PY) tests/regression/goldens.py
+
+.PHONY: docs
+docs: $(STAMP)
+	$(PY) docs/generate.py

@@ -120,7 +120,7 @@ def main() -> None:
     base = None
     for n in reps:
         t = time.perf_counter()
-        skyscreen.simulate(spec, replications=n, seed=1, workers=2)
+        skyscreen.simulate(spec, replications=n, seed=1, workers=2, progress=False)
         wall = time.perf_counter() - t
         base = base or wall / n
         print(

@@ -325,7 +325,7 @@ def _type(annotation: Any) -> str:
         inner = [_type(a) for a in parts]
         text = " or ".join(inner) if len(inner) <= 2 else ", ".join(inner)
         return f"{text} or null" if len(parts) < len(args) else text
-    if origin is list:
+    if origin in (list, tuple):  # tuples in the specs are lists in a file
         return f"list of {_type(args[0])}"
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         name = _anchor(annotation)

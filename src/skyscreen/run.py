@@ -210,8 +210,16 @@ def simulate(
     seed = int(seed)
     if record < 0:
         raise SkyscreenError(f"record must be >= 0; got {record}")
-    if dt_s is not None and not 0.0 < dt_s <= 10.0:
-        raise SkyscreenError(f"dt_s must be > 0 and <= 10; got {dt_s}")
+    # The recorded scenario is the one that ran: its run settings take the overrides,
+    # re-validated (a new dt_s must still fit the scan and decision periods).
+    run_over: dict[str, Any] = {"seed": seed}
+    if isinstance(replications, int | np.integer):
+        run_over["replications"] = int(replications)
+    if dt_s is not None:
+        run_over["dt_s"] = float(dt_s)
+    data = spec.model_dump(mode="json", by_alias=True)
+    data["run"].update(run_over)
+    spec = parse_scenario(data, source="the scenario with its overrides")
     n_workers = workers if workers is not None else (os.cpu_count() or 1)
     if n_workers < 1:
         raise SkyscreenError(f"workers must be >= 1; got {n_workers}")
@@ -225,7 +233,7 @@ def simulate(
 
     started = time.time()
     t0 = time.perf_counter()
-    params = compile_scenario(spec, dt_s=dt_s)
+    params = compile_scenario(spec)
     tables = make_tables(params)
     tasks = [ChunkTask(c, seed, events, record) for c in split(reps, chunk_size)]
     if progress:
@@ -458,7 +466,7 @@ def build_tables(params: ScenarioParams, chunks: list[ChunkResult]) -> dict[str,
         tracks = pd.DataFrame({k: v[o] for k, v in tr.items() if k != "status"})
         tracks["state"] = pd.Categorical(
             np.asarray(STATES)[tr["status"][o].astype(np.int64)],
-            categories=list(STATES),
+            categories=list(STATES[1:]),  # rows exist only once a drone is launched
         )
     return {
         "summary": summary,

@@ -24,12 +24,18 @@ def spec() -> skyscreen.ScenarioSpec:
 @pytest.fixture(scope="module")
 def baseline(spec: skyscreen.ScenarioSpec) -> skyscreen.RunResult:
     return skyscreen.simulate(
-        spec, replications=N_REP, seed=SEED, workers=1, chunk_size=1000, events=True
+        spec,
+        replications=N_REP,
+        seed=SEED,
+        workers=1,
+        chunk_size=1000,
+        events=True,
+        record=5,
     )
 
 
 def _same(a: skyscreen.RunResult, b: skyscreen.RunResult) -> None:
-    for name in ("summary", "drones", "effectors", "assets", "events"):
+    for name in ("summary", "drones", "effectors", "assets", "events", "tracks"):
         pd.testing.assert_frame_equal(
             getattr(a, name).reset_index(drop=True),
             getattr(b, name).reset_index(drop=True),
@@ -63,6 +69,7 @@ def test_chunk_size_does_not_change_results(
         workers=1,
         chunk_size=chunk_size,
         events=True,
+        record=5,
     )
     _same(baseline, other)
 
@@ -72,7 +79,13 @@ def test_two_workers_give_the_same_results(
 ) -> None:
     """Two worker processes give bit-identical tables to one."""
     other = skyscreen.simulate(
-        spec, replications=N_REP, seed=SEED, workers=2, chunk_size=7, events=True
+        spec,
+        replications=N_REP,
+        seed=SEED,
+        workers=2,
+        chunk_size=7,
+        events=True,
+        record=5,
     )
     _same(baseline, other)
 

@@ -76,12 +76,15 @@ def move(
     final = (wp == n_wp[d]) & ~returning
     dxy = tgt[:, :2] - p[:, :2]
     dist_h = np.hypot(dxy[:, 0], dxy[:, 1])
-    div = diving[k] | (flying & final & (dist_h <= dive_range[d]))
+    v = speed[k]
+    h = heading[k]
+    # Within its turn radius (or a step) of the aim point a wing can no longer turn
+    # onto it, so the dive starts there at the latest, whatever dive_range says.
+    capture = np.maximum(kinematics.turn_radius_m(v, bank[d]), v * (t1 - t0))
+    div = diving[k] | (flying & final & (dist_h <= np.maximum(dive_range[d], capture)))
     diving[k] = div
     dive = div & flying
     cruise = (flying & ~dive) | returning
-    v = speed[k]
-    h = heading[k]
 
     # Cruise: bank-limited steering toward the route point, climb-limited height.
     desired = np.arctan2(dxy[:, 1], dxy[:, 0])
@@ -96,9 +99,8 @@ def move(
     with np.errstate(invalid="ignore", divide="ignore"):
         inv = np.where(dte > 0.0, 1.0 / dte, 0.0)
     c_vel = np.stack([v * cos_h, v * sin_h, dz * inv], axis=-1)
-    # Waypoint capture within the turn radius (or a step), so a bank-limited wing never
-    # circles a point inside its turn.
-    capture = np.maximum(kinematics.turn_radius_m(v, bank[d]), v * (t1 - t0))
+    # Waypoint capture within the same radius, so a bank-limited wing never circles a
+    # point inside its turn.
     after = np.hypot(tgt[:, 0] - c_pos[:, 0], tgt[:, 1] - c_pos[:, 1])
     advance = cruise & ~final & ~returning & (after <= capture)
     reached = returning & (dist_h <= step)

@@ -103,7 +103,15 @@ EVENT_KINDS = (
     "defeated",
 )
 """Event kinds recorded with ``events=True`` (codes are indices)."""
-OUTCOMES = ("", "kill", "miss", "target_lost", "out_of_envelope", "no_ammunition")
+OUTCOMES = (
+    "",
+    "kill",
+    "miss",
+    "target_lost",
+    "out_of_envelope",
+    "no_ammunition",
+    "no_channel",
+)
 """Event outcome codes below ``len(OUTCOMES)``; larger codes name an asset
 (``code - len(OUTCOMES)``)."""
 
@@ -988,8 +996,10 @@ def _fire(
             st.pending[r[bad], d[bad]] -= 1
             st.gun_busy_s[r[bad], k] = t1
             if ev is not None:
-                why = np.where(
-                    ~alive[r, d], _OUT["target_lost"], _OUT["out_of_envelope"]
+                why = np.select(
+                    [~alive[r, d], ~ok_env],
+                    [_OUT["target_lost"], _OUT["out_of_envelope"]],
+                    _OUT["no_ammunition"],
                 )
                 ev.add(
                     "cancel",
@@ -1054,8 +1064,14 @@ def _fire(
         if bad.any():
             st.pending[r[bad], d[bad]] -= 1
             if ev is not None:
-                why = np.where(
-                    ~alive[r, d], _OUT["target_lost"], _OUT["out_of_envelope"]
+                why = np.select(
+                    [~alive[r, d], ~ok_env, st.msl_ready[r, k] <= 0],
+                    [
+                        _OUT["target_lost"],
+                        _OUT["out_of_envelope"],
+                        _OUT["no_ammunition"],
+                    ],
+                    _OUT["no_channel"],
                 )
                 ev.add(
                     "cancel",
@@ -1206,15 +1222,19 @@ def run_chunk(
             _decide(st, p, tb, t1, ev, kernels)
         _fire(st, p, tb, t1, gun_stream(s), msl_stream(s), ev)
         if tracks is not None:
-            pr = st.pos_m[rec_rows]
-            n_d = p.drones.n
-            tracks["replication"].append(np.repeat(reps[rec_rows], n_d))
-            tracks["t_s"].append(np.full(len(rec_rows) * n_d, t1))
-            tracks["drone"].append(np.tile(np.arange(n_d), len(rec_rows)))
-            tracks["x_m"].append(pr[..., 0].ravel())
-            tracks["y_m"].append(pr[..., 1].ravel())
-            tracks["z_m"].append(pr[..., 2].ravel())
-            tracks["status"].append(st.status[rec_rows].ravel().copy())
+            # Rows for drones airborne at t1 or ended in this step: decided per
+            # replication, so the table does not depend on which steps the chunk ran.
+            sub = st.status[rec_rows]
+            ended = (st.t_end_s[rec_rows] > t0) & (st.t_end_s[rec_rows] <= t1)
+            rr, dd = np.nonzero((sub == FLYING) | (sub == NEUTRALISED) | ended)
+            pr = st.pos_m[rec_rows[rr], dd]
+            tracks["replication"].append(reps[rec_rows[rr]])
+            tracks["t_s"].append(np.full(len(rr), t1))
+            tracks["drone"].append(dd)
+            tracks["x_m"].append(pr[:, 0])
+            tracks["y_m"].append(pr[:, 1])
+            tracks["z_m"].append(pr[:, 2])
+            tracks["status"].append(sub[rr, dd])
 
     # End of time: neutralised drones were defeated; flying ones are airborne.
     t_end = min(p.n_steps * dt, p.duration_s)

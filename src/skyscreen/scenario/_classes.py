@@ -63,7 +63,10 @@ DRONE_CLASSES: dict[str, dict[str, ClassDefault]] = {
         "cost_usd": D(35000.0, "inside the $20-50k class range"),
     },
     "multirotor": {
-        "airframe": D("multirotor", "rotors: turns on the spot and can hover"),
+        "airframe": D(
+            "multirotor",
+            "rotors: hovers if its link is lost; tilted 45° it turns within ~23 m",
+        ),
         "speed_mps": D(15.0, "inside the 10-25 m/s class range"),
         "cruise_height_m": D(80.0, "low, inside the 0-500 m class range"),
         "climb_rate_mps": D(4.0, "a small quadcopter's climb"),

@@ -455,7 +455,7 @@ def _message(err: Any) -> tuple[str, str]:
         return field, f"{expected}; got {_shown(ctx.get('tag'))}"
     if kind in {"model_type", "dict_type", "model_attributes_type"}:
         return "", f"must be a mapping; got {got}"
-    if kind == "list_type":
+    if kind in {"list_type", "tuple_type"}:
         return "", f"must be a list; got {got}"
     if kind == "too_short":
         return "", (
@@ -498,7 +498,16 @@ def format_validation_error(exc: ValidationError) -> list[FieldError]:
     origin is required; got nothing
     """
     out: list[FieldError] = []
-    for err in exc.errors(include_url=False):
+    errors = exc.errors(include_url=False)
+    # pydantic counts only valid items against a tuple's minimum length, so a list
+    # whose one item is wrong is also reported "too short": keep the item's error.
+    for err in errors:
+        if err["type"] == "too_short" and any(
+            tuple(e["loc"][: len(err["loc"])]) == tuple(err["loc"])
+            and len(e["loc"]) > len(err["loc"])
+            for e in errors
+        ):
+            continue
         suffix, message = _message(err)
         path = _path(tuple(err["loc"]))
         if suffix:

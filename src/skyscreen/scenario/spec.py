@@ -93,7 +93,11 @@ def _check_order(spec: Any, low: str, high: str) -> None:
 
 
 class Spec(BaseModel):
-    """Base of every scenario model: frozen, unknown fields rejected."""
+    """Base of every scenario model: frozen, unknown fields rejected.
+
+    Collections are tuples, so a validated scenario cannot be changed in place (it is
+    checked once, then trusted by everything downstream) and specs hash.
+    """
 
     model_config = ConfigDict(
         frozen=True,
@@ -471,16 +475,16 @@ class SiteSpec(Spec):
     position: PositionSpec = Field(
         default_factory=_origin_position, description="Site centre; default the origin."
     )
-    assets: list[AssetSpec] = Field(
-        default_factory=list, max_length=MAX_ASSETS, description="Assets on the site."
+    assets: tuple[AssetSpec, ...] = Field(
+        default_factory=tuple, max_length=MAX_ASSETS, description="Assets on the site."
     )
-    sensors: list[SensorSpec] = Field(
-        default_factory=list,
+    sensors: tuple[SensorSpec, ...] = Field(
+        default_factory=tuple,
         max_length=MAX_SENSORS_EFFECTORS,
         description="Sensors (radars).",
     )
-    effectors: list[EffectorSpec] = Field(
-        default_factory=list,
+    effectors: tuple[EffectorSpec, ...] = Field(
+        default_factory=tuple,
         max_length=MAX_SENSORS_EFFECTORS,
         description="Effectors (guns, missile launchers, jammers).",
     )
@@ -643,8 +647,8 @@ class RaidSpec(Spec):
         description="Each launch is delayed by Uniform(0, this) per replication (s).",
     )
     launch: LaunchSpec = Field(description="Launch point or area.")
-    route: list[PositionSpec] = Field(
-        default_factory=list,
+    route: tuple[PositionSpec, ...] = Field(
+        default_factory=tuple,
         max_length=MAX_WAYPOINTS,
         description="Waypoints between launch and target (from the origin); a "
         "waypoint's height_m, if not 0, overrides the cruise height.",
@@ -767,10 +771,10 @@ class ScenarioSpec(Spec):
     doctrine: DoctrineSpec = Field(
         default_factory=DoctrineSpec, description="Fire-control doctrine."
     )
-    sites: list[SiteSpec] = Field(
+    sites: tuple[SiteSpec, ...] = Field(
         min_length=1, max_length=MAX_SITES, description="The defended sites."
     )
-    raids: list[RaidSpec] = Field(
+    raids: tuple[RaidSpec, ...] = Field(
         min_length=1, max_length=1000, description="The drone raids."
     )
 

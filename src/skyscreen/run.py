@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 import skyscreen
+from skyscreen._columns import SUMMARY_COLUMNS
 from skyscreen._typing import IntArray
 from skyscreen.analysis.stats import summary_stats
 from skyscreen.engine import EVENT_KINDS, OUTCOMES, ChunkResult, make_tables
@@ -424,6 +425,7 @@ def build_tables(params: ScenarioParams, chunks: list[ChunkResult]) -> dict[str,
         }
     )
 
+    assert tuple(summary.columns) == SUMMARY_COLUMNS
     events = None
     if chunks and chunks[0].events is not None:
         ev = {

@@ -13,23 +13,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-__all__ = ["SUMMARY_METRICS", "mean_interval", "summary_stats", "wilson_interval"]
+from skyscreen._columns import SUMMARY_METRICS
 
-SUMMARY_METRICS = (
-    "n_launched",
-    "n_detected",
-    "n_engaged",
-    "n_killed",
-    "n_defeated",
-    "n_leaked",
-    "n_expended",
-    "n_airborne",
-    "value_damaged_usd",
-    "casualties",
-    "rounds_fired",
-    "missiles_fired",
-    "munitions_cost_usd",
-)
+__all__ = ["SUMMARY_METRICS", "mean_interval", "summary_stats", "wilson_interval"]
 
 
 def mean_interval(x: Any, level: float = 0.95) -> tuple[float, float, float]:

@@ -966,6 +966,35 @@ def _free_slot(st: ChunkState, tb: Tables, e: int, r: IntArray) -> IntArray:
     return np.asarray(s0 + slot)
 
 
+def _cancel(
+    st: ChunkState,
+    p: ScenarioParams,
+    ev: _Events | None,
+    t1: float,
+    r: IntArray,
+    d: IntArray,
+    bad: BoolArray,
+    effector: int,
+    reasons: list[tuple[BoolArray, str]],
+    otherwise: str,
+) -> None:
+    """Drop shots that cannot be fired; log the first reason that applies."""
+    st.pending[r[bad], d[bad]] -= 1
+    if ev is not None:
+        why = np.select(
+            [c for c, _ in reasons], [_OUT[n] for _, n in reasons], _OUT[otherwise]
+        )
+        ev.add(
+            "cancel",
+            r[bad],
+            t1,
+            d[bad],
+            effector + p.radars.n,
+            st.pos_m[r[bad], d[bad]],
+            why[bad],
+        )
+
+
 def _fire(
     st: ChunkState,
     p: ScenarioParams,
@@ -993,23 +1022,19 @@ def _fire(
         st.gun_el_rad[r, k] = el
         bad = ~ok
         if bad.any():
-            st.pending[r[bad], d[bad]] -= 1
             st.gun_busy_s[r[bad], k] = t1
-            if ev is not None:
-                why = np.select(
-                    [~alive[r, d], ~ok_env],
-                    [_OUT["target_lost"], _OUT["out_of_envelope"]],
-                    _OUT["no_ammunition"],
-                )
-                ev.add(
-                    "cancel",
-                    r[bad],
-                    t1,
-                    d[bad],
-                    k + p.radars.n,
-                    st.pos_m[r[bad], d[bad]],
-                    why[bad],
-                )
+            _cancel(
+                st,
+                p,
+                ev,
+                t1,
+                r,
+                d,
+                bad,
+                k,
+                [(~alive[r, d], "target_lost"), (~ok_env, "out_of_envelope")],
+                "no_ammunition",
+            )
         r, d, rng = r[ok], d[ok], rng[ok]
         if len(r) == 0:
             continue
@@ -1062,26 +1087,22 @@ def _fire(
         st.msl_launch_s[r, k] = np.inf
         bad = ~ok
         if bad.any():
-            st.pending[r[bad], d[bad]] -= 1
-            if ev is not None:
-                why = np.select(
-                    [~alive[r, d], ~ok_env, st.msl_ready[r, k] <= 0],
-                    [
-                        _OUT["target_lost"],
-                        _OUT["out_of_envelope"],
-                        _OUT["no_ammunition"],
-                    ],
-                    _OUT["no_channel"],
-                )
-                ev.add(
-                    "cancel",
-                    r[bad],
-                    t1,
-                    d[bad],
-                    e + p.radars.n,
-                    st.pos_m[r[bad], d[bad]],
-                    why[bad],
-                )
+            _cancel(
+                st,
+                p,
+                ev,
+                t1,
+                r,
+                d,
+                bad,
+                e,
+                [
+                    (~alive[r, d], "target_lost"),
+                    (~ok_env, "out_of_envelope"),
+                    (st.msl_ready[r, k] <= 0, "no_ammunition"),
+                ],
+                "no_channel",
+            )
         r, d, rng, tau, ip = r[ok], d[ok], rng[ok], tau[ok], ip2[ok, 0]
         if len(r) == 0:
             continue

@@ -19,6 +19,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from skyscreen._columns import SUMMARY_COLUMNS
 from skyscreen.errors import ResultSchemaError, RunDirectoryError
 
 __all__ = [
@@ -35,22 +36,7 @@ RUN_SCHEMA_VERSION = 1
 TABLES = ("summary", "drones", "effectors", "assets", "events", "tracks")
 """Tables a run directory may hold; ``events`` and ``tracks`` are optional."""
 REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
-    "summary": (
-        "replication",
-        "n_launched",
-        "n_detected",
-        "n_engaged",
-        "n_killed",
-        "n_defeated",
-        "n_leaked",
-        "n_expended",
-        "n_airborne",
-        "value_damaged_usd",
-        "casualties",
-        "rounds_fired",
-        "missiles_fired",
-        "munitions_cost_usd",
-    ),
+    "summary": SUMMARY_COLUMNS,
     "drones": (
         "replication",
         "drone",

@@ -256,10 +256,15 @@ def simulate(
             TimeRemainingColumn(),
             console=Console(stderr=True),
             transient=False,
+            refresh_per_second=4,
         ) as bar:
             tid = bar.add_task(f"{spec.name}", total=len(reps))
             chunks = run_tasks(
-                params, tables, tasks, n_workers, lambda n: bar.advance(tid, n)
+                params,
+                tables,
+                tasks,
+                n_workers,
+                lambda done: bar.update(tid, completed=int(done)),
             )
     else:
         chunks = run_tasks(params, tables, tasks, n_workers)

@@ -293,9 +293,16 @@ def assign(
                 if a == 0 or val > best:
                     best = val
             values[d] = best
+            speed = math.sqrt(vx * vx + vy * vy + vz * vz)
             # Guns: slew, then the predicted position at fire time.
             for g in range(n_g):
                 rx, ry, rz = px - g_pos[g, 0], py - g_pos[g, 1], pz - g_pos[g, 2]
+                # Cheap exit: out of reach even after the longest slew (the drone
+                # closes at most speed x (pi / slew rate + settle)). Skips only pairs
+                # whose Pk is 0, so the result is unchanged.
+                reach = g_rmax[g] + speed * (math.pi / g_slew[g] + g_settle[g])
+                if rx * rx + ry * ry + rz * rz > reach * reach:
+                    continue
                 az0 = math.atan2(ry, rx)
                 el0 = math.atan2(rz, math.hypot(rx, ry))
                 daz = az0 - gun_az[r, g]
@@ -323,6 +330,12 @@ def assign(
                 pk[g, d] = lo + wt * (hi - lo)
             # Missiles: intercept after the reaction time.
             for m in range(n_m):
+                # Cheap exit as for guns: the intercept is beyond maximum range unless
+                # the drone is within it plus its flight during reaction and fly-out.
+                qx, qy, qz = px - m_pos[m, 0], py - m_pos[m, 1], pz - m_pos[m, 2]
+                reach = m_rmax[m] + speed * (m_reaction[m] + m_rmax[m] / m_speed[m])
+                if qx * qx + qy * qy + qz * qz > reach * reach:
+                    continue
                 sx = px + vx * m_reaction[m]
                 sy = py + vy * m_reaction[m]
                 sz = pz + vz * m_reaction[m]

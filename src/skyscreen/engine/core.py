@@ -23,6 +23,7 @@ launch or flying and no shot in the air): the skipped steps would change nothing
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -502,12 +503,21 @@ def _settle_outcomes(
     """Give each drone the earliest of its outcomes in the step; kills win ties."""
     dr = p.drones
     active = (st.status == FLYING) | (st.status == NEUTRALISED)
-    t_exp = np.where(
-        active & (st.t_launch_s + dr.endurance_s[None, :] <= t1),
-        st.t_launch_s + dr.endurance_s[None, :],
-        np.inf,
-    )
+    expiry = st.t_launch_s + dr.endurance_s[None, :]
     t_home = st.extra.get("home_reached_s", np.full(st.status.shape, np.inf))
+    # Most steps end nothing: leave before the full ordering below.
+    if not (
+        active
+        & (
+            np.isfinite(t_kill)
+            | np.isfinite(t_arrive)
+            | np.isfinite(t_down)
+            | np.isfinite(t_home)
+            | (expiry <= t1)
+        )
+    ).any():
+        return
+    t_exp = np.where(active & (expiry <= t1), expiry, np.inf)
     best = np.where(active, t_kill, np.inf)
     code = np.where(np.isfinite(best), KILLED, 0)
     for t_c, c in (
@@ -1156,6 +1166,7 @@ def run_chunk(
     record: int = 0,
     tables: Tables | None = None,
     backend: str | None = None,
+    on_step: Callable[[float], None] | None = None,
 ) -> ChunkResult:
     """Simulate a chunk of replications.
 
@@ -1180,6 +1191,9 @@ def run_chunk(
         reference twins; default from the ``SKYSCREEN_BACKEND`` environment variable.
         Both follow the same model; they may differ in the last bit of floating point,
         so compare runs made with the same backend.
+    on_step : callable, optional
+        Called every 64 steps with the fraction of the time grid stepped (progress
+        reporting; it must not touch the state).
 
     Returns
     -------
@@ -1208,7 +1222,9 @@ def run_chunk(
     )
     gun_stream = BlockStream(seed, reps, Purpose.GUN, (p.guns.n, 3))
     msl_stream = BlockStream(seed, reps, Purpose.MISSILE, (p.missiles.n,))
-    det_stream = BlockStream(seed, reps, Purpose.DETECTION, (p.radars.n, p.drones.n))
+    det_stream = BlockStream(
+        seed, reps, Purpose.DETECTION, (p.radars.n, p.drones.n), contiguous=True
+    )
     dt = p.dt_s
     scan_count = 0
     steps_run = 0
@@ -1232,6 +1248,8 @@ def run_chunk(
             if t1 < float(st.t_launch_s[waiting].min()):
                 continue
         steps_run += 1
+        if on_step is not None and s % 64 == 0:
+            on_step(s / p.n_steps)
         t_arrive = _launch_and_move(st, p, t0, t1, ev, kernels)
         t_down, down_by = _jam(st, p, t0, t1, ev)
         t_kill, k_slot = _resolve_shots(st, p, tb, t1, ev)

@@ -82,6 +82,8 @@ class BlockStream:
         Shape of one index's draws per replication.
     block : int
         Indices drawn per generator call.
+    contiguous : bool
+        Return C-contiguous copies (for arrays handed to compiled kernels).
     """
 
     def __init__(
@@ -91,12 +93,14 @@ class BlockStream:
         purpose: int,
         shape: tuple[int, ...],
         block: int = 256,
+        contiguous: bool = False,
     ) -> None:
         self._gens = [generator(seed, int(r), purpose) for r in replications]
         self._shape = shape
         self._block = block
         self._first = -block  # first index held in the buffer
         self._buf = np.empty((len(self._gens), block, *shape))
+        self._contiguous = contiguous
 
     def __call__(self, index: int) -> FloatArray:
         """Draws of ``index`` for every replication, shape (n_rep, *shape).
@@ -111,4 +115,8 @@ class BlockStream:
             for row, g in enumerate(self._gens):
                 self._buf[row] = g.random(size)
             self._first += self._block
-        return self._buf[:, index - self._first]
+        out = self._buf[:, index - self._first]
+        # With `contiguous`, a copy in one memory layout for any batch size, so a
+        # compiled kernel sees one argument type (a (1, ...) slice is C-contiguous, a
+        # larger one is not).
+        return np.ascontiguousarray(out) if self._contiguous else out

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -36,7 +37,29 @@ class ChunkTask:
     record: int
 
 
-def _run(params: ScenarioParams, tables: Tables, task: ChunkTask) -> ChunkResult:
+# Fraction of its steps each task has done, shared with the parent (set per worker by
+# the pool initializer); None in the parent and in-process runs.
+_SHARED: Any = None
+
+
+def _share(progress: Any) -> None:
+    global _SHARED
+    _SHARED = progress
+
+
+def _run(
+    params: ScenarioParams,
+    tables: Tables,
+    task: ChunkTask,
+    slot: int = -1,
+    on_step: Callable[[float], None] | None = None,
+) -> ChunkResult:
+    if on_step is None and _SHARED is not None and slot >= 0:
+        shared = _SHARED
+
+        def on_step(fraction: float) -> None:
+            shared[slot] = fraction
+
     return run_chunk(
         params,
         task.replications,
@@ -44,13 +67,14 @@ def _run(params: ScenarioParams, tables: Tables, task: ChunkTask) -> ChunkResult
         events=task.events,
         record=task.record,
         tables=tables,
+        on_step=on_step,
     )
 
 
 def _context() -> mp.context.BaseContext:
     if sys.platform.startswith("linux"):
         ctx = mp.get_context("forkserver")
-        ctx.set_forkserver_preload(["skyscreen.engine"])
+        ctx.set_forkserver_preload(["skyscreen.executors._preload"])
         return ctx
     return mp.get_context("spawn")
 
@@ -60,7 +84,7 @@ def run_tasks(
     tables: Tables,
     tasks: Sequence[ChunkTask],
     workers: int,
-    on_done: Callable[[int], None] | None = None,
+    on_progress: Callable[[float], None] | None = None,
 ) -> list[ChunkResult]:
     """Run chunk tasks, in this process (``workers <= 1``) or on a process pool.
 
@@ -70,8 +94,9 @@ def run_tasks(
     tasks : sequence of ChunkTask
     workers : int
         Processes; 1 runs in this process.
-    on_done : callable, optional
-        Called with the number of replications of each finished chunk.
+    on_progress : callable, optional
+        Called now and then with the replications done so far (fractional while chunks
+        run: each chunk reports the share of its time steps it has stepped).
 
     Returns
     -------
@@ -79,26 +104,42 @@ def run_tasks(
         In the order of ``tasks``.
     """
     results: list[ChunkResult | None] = [None] * len(tasks)
+    sizes = [len(t.replications) for t in tasks]
     if workers <= 1 or len(tasks) <= 1:
+        done_reps = 0.0
         for i, task in enumerate(tasks):
-            results[i] = _run(params, tables, task)
-            if on_done:
-                on_done(len(task.replications))
+
+            def step(
+                fraction: float, base: float = done_reps, n: int = sizes[i]
+            ) -> None:
+                if on_progress:
+                    on_progress(base + fraction * n)
+
+            results[i] = _run(params, tables, task, on_step=step)
+            done_reps += sizes[i]
+            if on_progress:
+                on_progress(done_reps)
         return [r for r in results if r is not None]
     n = min(workers, len(tasks), os.cpu_count() or 1) or 1
-    with ProcessPoolExecutor(max_workers=n, mp_context=_context()) as pool:
+    ctx = _context()
+    shared = ctx.Array("d", len(tasks), lock=False)
+    with ProcessPoolExecutor(
+        max_workers=n, mp_context=ctx, initializer=_share, initargs=(shared,)
+    ) as pool:
         futures: dict[Future[ChunkResult], int] = {
-            pool.submit(_run, params, tables, task): i for i, task in enumerate(tasks)
+            pool.submit(_run, params, tables, task, i): i
+            for i, task in enumerate(tasks)
         }
         try:
             pending = set(futures)
             while pending:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                done, pending = wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)
                 for f in done:
                     i = futures[f]
                     results[i] = f.result()
-                    if on_done:
-                        on_done(len(tasks[i].replications))
+                    shared[i] = 1.0
+                if on_progress:
+                    on_progress(sum(shared[i] * sizes[i] for i in range(len(tasks))))
         except BrokenProcessPool:
             pool.shutdown(wait=False, cancel_futures=True)
             raise SkyscreenError(

@@ -71,6 +71,15 @@ class _Params:
     def __post_init__(self) -> None:
         _frozen(*(getattr(self, f.name) for f in fields(self)))  # type: ignore[arg-type]
 
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        # Rebuild through the constructor, so arrays are read-only again after pickling
+        # (unpickled arrays come back writeable, and numba would compile another
+        # specialisation of every kernel for them in each worker process).
+        return type(self), tuple(
+            getattr(self, f.name)
+            for f in fields(self)  # type: ignore[arg-type]
+        )
+
 
 @dataclass(frozen=True, slots=True, eq=False)
 class AssetParams(_Params):

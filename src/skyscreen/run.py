@@ -463,6 +463,8 @@ def build_tables(params: ScenarioParams, chunks: list[ChunkResult]) -> dict[str,
                 "y_m": ev["y_m"],
                 "z_m": ev["z_m"],
                 "outcome": pd.Categorical(outcome),
+                "value": ev["value"],
+                "pk": ev["pk"],
             }
         )
     tracks = None

@@ -173,6 +173,13 @@ def _assign_args(seed: int) -> tuple[dict[str, Any], int]:
         "m_pk_edge": m.pk_edge,
         "m_falloff": m.falloff_start,
         "max_shooters": 2,
+        "w_cost": np.concatenate([rng.uniform(100, 1000, g.n), m.cost_usd]),
+        "cost_weight": float(rng.choice([0.0, 0.5])),
+        "min_pk": float(rng.choice([0.0, 0.05])),
+        "hold_range": float(rng.choice([np.inf, 5000.0])),
+        "m_min_ttg": float(rng.choice([0.0, 30.0])),
+        "m_reserve_low": rng.random((n_rep, m.n)) < 0.5,
+        "reserve_value": 1e7,
     }
     return args, g.n
 
@@ -182,13 +189,25 @@ def test_assign_twins_agree(seed: int) -> None:
     """Both assignment kernels pick the same weapon for the same drone, same slew."""
     args, n_g = _assign_args(seed)
     n_rows, n_w = len(args["rows"]), args["free"].shape[1]
-    ta, sa = np.full((n_rows, n_w), -7), np.zeros((n_rows, n_g))
-    tb_, sb = np.full((n_rows, n_w), -7), np.zeros((n_rows, n_g))
-    _reference.assign(**args, out_target=ta, out_slew=sa)
-    _numba.assign(**args, out_target=tb_, out_slew=sb)
-    np.testing.assert_array_equal(ta, tb_)
+    out = []
+    for kernel in (_reference.assign, _numba.assign):
+        o = {
+            "out_target": np.full((n_rows, n_w), -7),
+            "out_slew": np.zeros((n_rows, n_g)),
+            "out_pk": np.full((n_rows, n_w), -1.0),
+            "out_value": np.full((n_rows, n_w), -1.0),
+            "out_surv": np.full(n_rows, -1.0),
+        }
+        kernel(**args, **o)
+        out.append(o)
+    a, b = out
+    ta = a["out_target"]
+    np.testing.assert_array_equal(ta, b["out_target"])
     chosen = ta[:, :n_g] >= 0
-    np.testing.assert_allclose(sa[chosen], sb[chosen], rtol=1e-9)
+    np.testing.assert_allclose(a["out_slew"][chosen], b["out_slew"][chosen], rtol=1e-9)
+    for name in ("out_pk", "out_value", "out_surv"):
+        np.testing.assert_allclose(a[name], b[name], rtol=1e-9, err_msg=name)
+    assert ((a["out_pk"] > 0) == (ta >= 0)).all()
     assert chosen.sum() > 10
     assert (ta[:, n_g:] >= 0).sum() > 0  # missiles assigned too
 

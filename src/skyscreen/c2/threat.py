@@ -19,7 +19,7 @@ import numpy as np
 from skyscreen._typing import FloatArray
 from skyscreen.models.kinematics import closest_approach
 
-__all__ = ["threat_values"]
+__all__ = ["threat_values", "threat_values_and_time"]
 
 
 def threat_values(
@@ -62,12 +62,44 @@ def threat_values(
     >>> round(float(v[0, 0]))  # head-on, t_go = 20 s = tau: half the value
     500000
     """
+    return threat_values_and_time(
+        pos_m,
+        vel_mps,
+        lethal_radius_m,
+        asset_pos_m,
+        asset_radius_m,
+        asset_value_usd,
+        margin_m,
+        tau_s,
+    )[0]
+
+
+def threat_values_and_time(
+    pos_m: FloatArray,
+    vel_mps: FloatArray,
+    lethal_radius_m: FloatArray,
+    asset_pos_m: FloatArray,
+    asset_radius_m: FloatArray,
+    asset_value_usd: FloatArray,
+    margin_m: float,
+    tau_s: float,
+) -> tuple[FloatArray, FloatArray]:
+    """Threat value and the time to go to the asset that gives it.
+
+    Same arguments as :func:`threat_values`; returns ``(value, t_go_s)``, both of shape
+    ``pos_m.shape[:-1]`` (t_go is inf when there are no assets).
+    """
     if asset_pos_m.shape[0] == 0:
-        return np.zeros(pos_m.shape[:-1])
+        shape = pos_m.shape[:-1]
+        return np.zeros(shape), np.full(shape, np.inf)
     rel = pos_m[..., None, :2] - asset_pos_m[:, :2]  # (..., A, 2)
     vel = np.broadcast_to(vel_mps[..., None, :2], rel.shape)
     d_cpa, t_go = closest_approach(rel, vel)
     lethal = np.broadcast_to(lethal_radius_m, pos_m.shape[:-1])[..., None]
     r_d = np.maximum(asset_radius_m + lethal + margin_m, 1e-9)
     v = asset_value_usd * np.exp(-0.5 * (d_cpa / r_d) ** 2) / (1.0 + t_go / tau_s)
-    return np.asarray(v.max(axis=-1))
+    best = np.argmax(v, axis=-1)[..., None]
+    return (
+        np.asarray(np.take_along_axis(v, best, axis=-1)[..., 0]),
+        np.asarray(np.take_along_axis(t_go, best, axis=-1)[..., 0]),
+    )

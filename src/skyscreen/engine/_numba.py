@@ -247,8 +247,18 @@ def assign(
     m_pk_edge,
     m_falloff,
     max_shooters,
+    w_cost,
+    cost_weight,
+    min_pk,
+    hold_range,
+    m_min_ttg,
+    m_reserve_low,
+    reserve_value,
     out_target,
     out_slew,
+    out_pk,
+    out_value,
+    out_surv,
 ):
     """Twin of :func:`skyscreen.engine._reference.assign`."""
     n_d = eligible.shape[1]
@@ -257,6 +267,10 @@ def assign(
     n_a = asset_pos.shape[0]
     n_tab = pk_table.shape[2]
     values = np.zeros(n_d)
+    ttg = np.zeros(n_d)
+    pen = np.zeros(n_w)
+    for w in range(n_w):
+        pen[w] = cost_weight * w_cost[w]
     pk = np.zeros((n_w, n_d))
     slew = np.zeros((n_g, n_d))
     surv = np.ones(n_d)
@@ -278,6 +292,7 @@ def assign(
             vx, vy, vz = vel[r, d, 0], vel[r, d, 1], vel[r, d, 2]
             # Threat value: horizontal closest approach to each asset.
             best = 0.0
+            best_t = INF
             vv = vx * vx + vy * vy
             for a in range(n_a):
                 qx, qy = px - asset_pos[a, 0], py - asset_pos[a, 1]
@@ -292,7 +307,9 @@ def assign(
                 )
                 if a == 0 or val > best:
                     best = val
+                    best_t = t_go
             values[d] = best
+            ttg[d] = best_t
             speed = math.sqrt(vx * vx + vy * vy + vz * vz)
             # Guns: slew, then the predicted position at fire time.
             for g in range(n_g):
@@ -301,7 +318,8 @@ def assign(
                 # closes at most speed x (pi / slew rate + settle)). Skips only pairs
                 # whose Pk is 0, so the result is unchanged.
                 reach = g_rmax[g] + speed * (math.pi / g_slew[g] + g_settle[g])
-                if rx * rx + ry * ry + rz * rz > reach * reach:
+                r2 = rx * rx + ry * ry + rz * rz
+                if r2 > reach * reach or math.sqrt(r2) > hold_range:
                     continue
                 az0 = math.atan2(ry, rx)
                 el0 = math.atan2(rz, math.hypot(rx, ry))
@@ -327,14 +345,20 @@ def assign(
                 wt = min(max(x - i0, 0.0), 1.0)
                 lo = pk_table[g, raid_idx[d], i0]
                 hi = pk_table[g, raid_idx[d], i0 + 1]
-                pk[g, d] = lo + wt * (hi - lo)
+                pk_g = lo + wt * (hi - lo)
+                pk[g, d] = pk_g if pk_g >= min_pk else 0.0
             # Missiles: intercept after the reaction time.
             for m in range(n_m):
                 # Cheap exit as for guns: the intercept is beyond maximum range unless
                 # the drone is within it plus its flight during reaction and fly-out.
                 qx, qy, qz = px - m_pos[m, 0], py - m_pos[m, 1], pz - m_pos[m, 2]
                 reach = m_rmax[m] + speed * (m_reaction[m] + m_rmax[m] / m_speed[m])
-                if qx * qx + qy * qy + qz * qz > reach * reach:
+                r2 = qx * qx + qy * qy + qz * qz
+                if r2 > reach * reach or math.sqrt(r2) > hold_range:
+                    continue
+                if ttg[d] < m_min_ttg:
+                    continue
+                if m_reserve_low[r, m] and values[d] < reserve_value:
                     continue
                 sx = px + vx * m_reaction[m]
                 sy = py + vy * m_reaction[m]
@@ -358,7 +382,8 @@ def assign(
                 start = m_falloff[m] * m_rmax[m]
                 span = max(m_rmax[m] - start, 1e-9)
                 frac = min(max((rng - start) / span, 0.0), 1.0)
-                pk[n_g + m, d] = m_pk[m] + (m_pk_edge[m] - m_pk[m]) * frac
+                pk_m = m_pk[m] + (m_pk_edge[m] - m_pk[m]) * frac
+                pk[n_g + m, d] = pk_m if pk_m >= min_pk else 0.0
         for s in range(shot_active.shape[1]):
             if shot_active[r, s]:
                 surv[shot_drone[r, s]] *= 1.0 - shot_pk[r, s]
@@ -366,6 +391,8 @@ def assign(
         for w in range(n_w):
             wfree[w] = free[r, w]
             out_target[row, w] = -1
+            out_pk[row, w] = 0.0
+            out_value[row, w] = 0.0
         for g in range(n_g):
             out_slew[row, g] = 0.0
         for _ in range(n_w):
@@ -377,15 +404,21 @@ def assign(
                 for d in range(n_d):
                     if count[d] >= max_shooters:
                         continue
-                    gain = values[d] * surv[d] * pk[w, d]
+                    gain = values[d] * surv[d] * pk[w, d] - pen[w]
                     if gain > best_gain:
                         best_gain, bw, bd = gain, w, d
             if bw < 0:
                 break
             out_target[row, bw] = bd
+            out_pk[row, bw] = pk[bw, bd]
+            out_value[row, bw] = values[bd]
             wfree[bw] = False
             surv[bd] *= 1.0 - pk[bw, bd]
             count[bd] += 1
+        total = 0.0
+        for d in range(n_d):
+            total += values[d] * surv[d]
+        out_surv[row] = total
         for g in range(n_g):
             if out_target[row, g] >= 0:
                 out_slew[row, g] = slew[g, out_target[row, g]]

@@ -13,8 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from skyscreen._typing import BoolArray, FloatArray, IntArray
-from skyscreen.c2.threat import threat_values
-from skyscreen.c2.wta import greedy_assign_batch
+from skyscreen.c2.threat import threat_values_and_time
 from skyscreen.models import gun as gun_model
 from skyscreen.models import kinematics
 from skyscreen.models import missile as missile_model
@@ -216,32 +215,52 @@ def assign(
     m_pk_edge: FloatArray,
     m_falloff: FloatArray,
     max_shooters: int,
+    w_cost: FloatArray,
+    cost_weight: float,
+    min_pk: float,
+    hold_range: float,
+    m_min_ttg: float,
+    m_reserve_low: BoolArray,
+    reserve_value: float,
     out_target: IntArray,
     out_slew: FloatArray,
+    out_pk: FloatArray,
+    out_value: FloatArray,
+    out_surv: FloatArray,
 ) -> None:
     """Threat evaluation, predicted Pk and greedy assignment for replications ``rows``.
 
-    For every engageable (replication, drone) pair: the threat value
-    (:func:`skyscreen.c2.threat_values`); for each gun, the slew time, the predicted
-    position at fire time and, inside the envelope, the bias-averaged burst Pk from
-    ``pk_table``; for each missile launcher, the intercept after its reaction time and,
-    inside the envelope, Pk at the intercept range. Then greedy maximum marginal return
-    with each drone's survival from shots in the air and its current shooters.
+    For every engageable (replication, drone) pair: the threat value and time to go
+    (:func:`skyscreen.c2.threat_values_and_time`); for each gun, the slew time, the
+    predicted position at fire time and, inside the envelope, the bias-averaged burst Pk
+    from ``pk_table``; for each missile launcher, the intercept after its reaction time
+    and, inside the envelope, Pk at the intercept range. Doctrine then zeroes the Pk of
+    forbidden pairs: under weapons hold a weapon farther than ``hold_range`` from the
+    drone; a missile against a drone less than ``m_min_ttg`` from impact; a launcher down
+    to its reserve (``m_reserve_low``) against a drone worth less than
+    ``reserve_value``; any shot with predicted Pk below ``min_pk``. Finally greedy maximum marginal return with costs: repeatedly the
+    (weapon, drone) pair with the largest ``V·S·Pk − cost_weight·w_cost`` > 0, with each
+    drone's survival S from shots in the air and at most ``max_shooters`` on a drone.
 
-    Writes ``out_target`` (n_rows, G + M): the drone assigned to each weapon or -1, and
-    ``out_slew`` (n_rows, G): each assigned gun's slew and settle time.
+    Writes, per row: ``out_target`` (n_rows, W) the drone assigned to each weapon or -1;
+    ``out_slew`` (n_rows, G) each assigned gun's slew and settle time; ``out_pk`` and
+    ``out_value`` (n_rows, W) the predicted Pk and threat value of each assignment;
+    ``out_surv`` (n_rows,) the expected surviving threat value after the assignment,
+    Σ_j V_j S_j over the engageable drones.
     """
     n_rows = len(rows)
     n_d = eligible.shape[1]
     n_g, n_m = len(g_slew), len(m_speed)
+    n_w = n_g + n_m
     r_loc, d = np.nonzero(eligible[rows])
     r = rows[r_loc]
     p, v = pos[r, d], vel[r, d]
     values = np.zeros((n_rows, n_d))
-    values[r_loc, d] = threat_values(
+    ttg = np.full((n_rows, n_d), np.inf)
+    values[r_loc, d], ttg[r_loc, d] = threat_values_and_time(
         p, v, lethal[d], asset_pos, asset_r, asset_v, margin, tau
     )
-    pk = np.zeros((n_rows, n_g + n_m, n_d))
+    pk = np.zeros((n_rows, n_w, n_d))
     slew = np.zeros((n_rows, n_g, n_d))
     if n_g:
         rel0 = p[:, None, :] - g_pos[None]
@@ -261,6 +280,7 @@ def assign(
             & (el_f >= g_elmin)
             & (el_f <= g_elmax)
         )
+        ok &= np.sqrt(np.sum(rel0 * rel0, axis=-1)) <= hold_range
         x = rng_f / pk_step
         i0 = np.clip(np.floor(x).astype(np.int64), 0, pk_table.shape[-1] - 2)
         w = np.clip(x - i0, 0.0, 1.0)
@@ -280,9 +300,14 @@ def assign(
         ok_m = np.isfinite(t_f) & missile_model.in_envelope(
             rng_m, ip[..., 2], m_rmin, m_rmax, m_alt
         )
+        rel0 = p[:, None, :] - m_pos[None]
+        ok_m &= np.sqrt(np.sum(rel0 * rel0, axis=-1)) <= hold_range
+        ok_m &= (ttg[r_loc, d] >= m_min_ttg)[:, None]
+        ok_m &= ~m_reserve_low[r] | (values[r_loc, d] >= reserve_value)[:, None]
         pk_m = missile_model.kill_probability(rng_m, m_pk, m_rmax, m_pk_edge, m_falloff)
         pk[r_loc, n_g:, d] = np.where(ok_m, pk_m, 0.0)
 
+    pk = np.where(pk >= min_pk, pk, 0.0)
     surv = np.ones((n_rows, n_d))
     act = shot_active[rows]
     if act.any():
@@ -290,10 +315,34 @@ def assign(
         np.multiply.at(
             surv, (rr, shot_drone[rows][rr, ss]), 1.0 - shot_pk[rows][rr, ss]
         )
-    target = greedy_assign_batch(
-        values, pk, free[rows], surv, pending[rows], max_shooters
-    )
-    out_target[:] = target
+    # Greedy maximum marginal return with costs, every row at once (first maximum in
+    # (weapon, drone) order, as the numba twin).
+    wfree = free[rows].copy()
+    count = pending[rows].copy()
+    penalty = (cost_weight * w_cost)[None, :, None]
+    out_target[:] = -1
+    out_pk[:] = 0.0
+    out_value[:] = 0.0
+    all_rows = np.arange(n_rows)
+    for _ in range(n_w):
+        gain = (values * surv)[:, None, :] * pk - penalty
+        gain = np.where(
+            wfree[:, :, None] & (count < max_shooters)[:, None, :], gain, 0.0
+        )
+        flat = gain.reshape(n_rows, -1)
+        best = np.argmax(flat, axis=1)
+        ok = flat[all_rows, best] > 0.0
+        if not ok.any():
+            break
+        rr = all_rows[ok]
+        ww, dd = np.divmod(best[ok], n_d)
+        out_target[rr, ww] = dd
+        out_pk[rr, ww] = pk[rr, ww, dd]
+        out_value[rr, ww] = values[rr, dd]
+        wfree[rr, ww] = False
+        surv[rr, dd] *= 1.0 - pk[rr, ww, dd]
+        count[rr, dd] += 1
+    out_surv[:] = np.sum(values * surv, axis=1)
     if n_g:
-        chosen = np.maximum(target[:, :n_g], 0)
+        chosen = np.maximum(out_target[:, :n_g], 0)
         out_slew[:] = np.take_along_axis(slew, chosen[:, :, None], axis=2)[:, :, 0]

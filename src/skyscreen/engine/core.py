@@ -102,8 +102,9 @@ EVENT_KINDS = (
     "link_lost",
     "expended",
     "defeated",
+    "decision",
 )
-"""Event kinds recorded with ``events=True`` (codes are indices)."""
+"""Event kinds recorded with ``events=True`` (codes are indices; append, never reorder)."""
 OUTCOMES = (
     "",
     "kill",
@@ -303,6 +304,8 @@ class _Events:
                 "y_m",
                 "z_m",
                 "outcome",
+                "value",
+                "pk",
             )
         }
 
@@ -315,6 +318,8 @@ class _Events:
         ref: Any,
         pos: FloatArray,
         outcome: Any = 0,
+        value: Any = np.nan,
+        pk: Any = np.nan,
     ) -> None:
         n = len(r)
         if n == 0:
@@ -329,6 +334,8 @@ class _Events:
         c["y_m"].append(pos[:, 1])
         c["z_m"].append(pos[:, 2])
         c["outcome"].append(np.broadcast_to(np.asarray(outcome, dtype=np.int64), (n,)))
+        c["value"].append(np.broadcast_to(np.asarray(value, dtype=np.float64), (n,)))
+        c["pk"].append(np.broadcast_to(np.asarray(pk, dtype=np.float64), (n,)))
 
     def result(self) -> dict[str, Any]:
         out = {}
@@ -884,6 +891,10 @@ def _decide(
     if p.shoot_look_shoot:
         open_ &= (st.pending == 0) & (st.assessed_s <= t1)
     eligible = tracked & open_
+    if p.weapons_control == "tight":
+        # Positive identification: until EO/IR identification exists, a drone counts
+        # as identified once it has been tracked for identify_time_s.
+        eligible &= t1 - st.t_first_detect_s >= p.identify_time_s
     gun_free = (
         (st.gun_target < 0)
         & (st.gun_busy_s <= t1)
@@ -904,6 +915,12 @@ def _decide(
     free = np.concatenate([gun_free, msl_free], axis=1)
     assign = np.full((len(rows), n_w), -1, dtype=np.int64)
     slew = np.zeros((len(rows), g.n))
+    pk_out = np.zeros((len(rows), n_w))
+    value_out = np.zeros((len(rows), n_w))
+    surv_out = np.zeros(len(rows))
+    w_cost = np.concatenate([tb.n_rounds * g.cost_per_round_usd, m.cost_usd])
+    hold = p.self_defence_range_m if p.weapons_control == "hold" else np.inf
+    reserve_low = st.msl_ready <= p.missile_reserve_rounds
     kernels.assign(
         rows,
         eligible,
@@ -942,9 +959,25 @@ def _decide(
         m.pk_edge,
         m.falloff_start,
         int(p.max_shooters_per_drone),
+        w_cost,
+        float(p.cost_weight),
+        float(p.min_shot_pk),
+        float(hold),
+        float(p.missile_min_time_to_go_s),
+        reserve_low,
+        float(p.reserve_min_value_usd),
         assign,
         slew,
+        pk_out,
+        value_out,
+        surv_out,
     )
+    if ev is not None:
+        # Decision log: the expected surviving threat value after this cycle's
+        # assignment, per replication that decided (assign events carry each Pk).
+        ev.add(
+            "decision", rows, t1, -1, -1, np.zeros((len(rows), 3)), 0, value=surv_out
+        )
     for w in range(n_w):
         sel = assign[:, w] >= 0
         if not sel.any():
@@ -964,7 +997,16 @@ def _decide(
             st.msl_launch_s[ra, k] = t1 + m.reaction_s[k]
             st.msl_engagements[ra, k] += 1
         if ev is not None:
-            ev.add("assign", ra, t1, da, w + p.radars.n, st.pos_m[ra, da])
+            ev.add(
+                "assign",
+                ra,
+                t1,
+                da,
+                w + p.radars.n,
+                st.pos_m[ra, da],
+                value=value_out[a_loc, w],
+                pk=pk_out[a_loc, w],
+            )
 
 
 def _free_slot(st: ChunkState, tb: Tables, e: int, r: IntArray) -> IntArray:

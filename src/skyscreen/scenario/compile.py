@@ -309,6 +309,14 @@ class ScenarioParams:
     max_shooters_per_drone: int
     urgency_tau_s: float
     danger_margin_m: float
+    weapons_control: str
+    identify_time_s: float
+    self_defence_range_m: float
+    cost_weight: float
+    min_shot_pk: float
+    missile_min_time_to_go_s: float
+    missile_reserve_rounds: int
+    reserve_min_value_usd: float
     effector_ids: tuple[str, ...]
     effector_kinds: tuple[str, ...]
 
@@ -404,6 +412,14 @@ def compile_scenario(spec: ScenarioSpec, dt_s: float | None = None) -> ScenarioP
         max_shooters_per_drone=spec.doctrine.max_shooters_per_drone,
         urgency_tau_s=spec.doctrine.urgency_tau_s,
         danger_margin_m=spec.doctrine.danger_margin_m,
+        weapons_control=spec.doctrine.weapons_control,
+        identify_time_s=spec.doctrine.identify_time_s,
+        self_defence_range_m=spec.doctrine.self_defence_range_m,
+        cost_weight=spec.doctrine.cost_weight,
+        min_shot_pk=spec.doctrine.min_shot_pk,
+        missile_min_time_to_go_s=spec.doctrine.missile_min_time_to_go_s,
+        missile_reserve_rounds=spec.doctrine.missile_reserve_rounds,
+        reserve_min_value_usd=spec.doctrine.reserve_min_value_usd,
         effector_ids=tuple(e.id for e, _ in guns)
         + tuple(e.id for e, _ in missiles)
         + tuple(e.id for e, _ in jammers),

@@ -703,6 +703,61 @@ class DoctrineSpec(Spec):
         le=10000.0,
         description="Margin added to asset and warhead radii in threat evaluation (m).",
     )
+    weapons_control: Literal["free", "tight", "hold"] = Field(
+        default="free",
+        description="free: engage any tracked drone; tight: only drones identified "
+        "as hostile (tracked for identify_time_s since first detection, until EO/IR "
+        "identification exists); hold: only in self-defence, drones within "
+        "self_defence_range_m of the weapon.",
+    )
+    identify_time_s: float = Field(
+        default=10.0,
+        ge=0.0,
+        le=3600.0,
+        description="Under weapons tight, time from first detection to identification "
+        "(s).",
+    )
+    self_defence_range_m: float = Field(
+        default=1000.0,
+        ge=0.0,
+        le=100000.0,
+        description="Under weapons hold, a weapon engages only drones this close to "
+        "itself (m).",
+    )
+    cost_weight: float = Field(
+        default=0.0,
+        ge=0.0,
+        le=1e6,
+        description="Value at risk (USD) a shot must save per USD of munitions it "
+        "spends: a weapon fires only when V·S·Pk exceeds cost_weight × its shot's cost "
+        "(a gun burst's rounds or one missile). 0 ignores cost.",
+    )
+    min_shot_pk: Probability = Field(
+        default=0.0,
+        description="A weapon is not assigned a shot whose predicted kill probability "
+        "is below this (a gun burst at long range, a missile near its envelope edge).",
+    )
+    missile_min_time_to_go_s: float = Field(
+        default=0.0,
+        ge=0.0,
+        le=3600.0,
+        description="A missile is committed only against a drone at least this long "
+        "from its most threatened asset (s); 0 commits whenever it can intercept.",
+    )
+    missile_reserve_rounds: int = Field(
+        default=0,
+        ge=0,
+        le=1000,
+        description="Rounds each launcher keeps for high-value threats: with this few "
+        "ready it fires only at drones worth at least reserve_min_value_usd.",
+    )
+    reserve_min_value_usd: float = Field(
+        default=0.0,
+        ge=0.0,
+        le=1e12,
+        description="Threat value (USD at risk, urgency-weighted) that may draw on the "
+        "missile reserve.",
+    )
 
 
 class EnvironmentSpec(Spec):

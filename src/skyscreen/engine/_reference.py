@@ -19,7 +19,7 @@ from skyscreen.models import kinematics
 from skyscreen.models import missile as missile_model
 from skyscreen.models import radar as radar_model
 
-__all__ = ["assign", "detect", "move"]
+__all__ = ["assign", "detect", "evaluate", "move"]
 
 FLYING = 1
 RETURN = 2  # LINK_LOSS.index("return")
@@ -248,6 +248,136 @@ def assign(
     ``out_surv`` (n_rows,) the expected surviving threat value after the assignment,
     Σ_j V_j S_j over the engageable drones.
     """
+    values, pk, slew, surv = evaluate(
+        rows,
+        eligible,
+        pos,
+        vel,
+        shot_active,
+        shot_drone,
+        shot_pk,
+        gun_az,
+        gun_el,
+        lethal,
+        raid_idx,
+        asset_pos,
+        asset_r,
+        asset_v,
+        margin,
+        tau,
+        g_pos,
+        g_slew,
+        g_settle,
+        g_rmin,
+        g_rmax,
+        g_elmin,
+        g_elmax,
+        pk_table,
+        pk_step,
+        m_pos,
+        m_speed,
+        m_reaction,
+        m_rmin,
+        m_rmax,
+        m_alt,
+        m_pk,
+        m_pk_edge,
+        m_falloff,
+        min_pk,
+        hold_range,
+        m_min_ttg,
+        m_reserve_low,
+        reserve_value,
+    )
+    n_rows, n_w, n_d = pk.shape
+    n_g = len(g_slew)
+    # Greedy maximum marginal return with costs, every row at once (first maximum in
+    # (weapon, drone) order, as the numba twin).
+    wfree = free[rows].copy()
+    count = pending[rows].copy()
+    penalty = (cost_weight * w_cost)[None, :, None]
+    out_target[:] = -1
+    out_pk[:] = 0.0
+    out_value[:] = 0.0
+    all_rows = np.arange(n_rows)
+    for _ in range(n_w):
+        gain = (values * surv)[:, None, :] * pk - penalty
+        gain = np.where(
+            wfree[:, :, None] & (count < max_shooters)[:, None, :], gain, 0.0
+        )
+        flat = gain.reshape(n_rows, -1)
+        best = np.argmax(flat, axis=1)
+        ok = flat[all_rows, best] > 0.0
+        if not ok.any():
+            break
+        rr = all_rows[ok]
+        ww, dd = np.divmod(best[ok], n_d)
+        out_target[rr, ww] = dd
+        out_pk[rr, ww] = pk[rr, ww, dd]
+        out_value[rr, ww] = values[rr, dd]
+        wfree[rr, ww] = False
+        surv[rr, dd] *= 1.0 - pk[rr, ww, dd]
+        count[rr, dd] += 1
+    out_surv[:] = np.sum(values * surv, axis=1)
+    if n_g:
+        chosen = np.maximum(out_target[:, :n_g], 0)
+        out_slew[:] = np.take_along_axis(slew, chosen[:, :, None], axis=2)[:, :, 0]
+
+
+def evaluate(
+    rows: IntArray,
+    eligible: BoolArray,
+    pos: FloatArray,
+    vel: FloatArray,
+    shot_active: BoolArray,
+    shot_drone: IntArray,
+    shot_pk: FloatArray,
+    gun_az: FloatArray,
+    gun_el: FloatArray,
+    lethal: FloatArray,
+    raid_idx: IntArray,
+    asset_pos: FloatArray,
+    asset_r: FloatArray,
+    asset_v: FloatArray,
+    margin: float,
+    tau: float,
+    g_pos: FloatArray,
+    g_slew: FloatArray,
+    g_settle: FloatArray,
+    g_rmin: FloatArray,
+    g_rmax: FloatArray,
+    g_elmin: FloatArray,
+    g_elmax: FloatArray,
+    pk_table: FloatArray,
+    pk_step: FloatArray,
+    m_pos: FloatArray,
+    m_speed: FloatArray,
+    m_reaction: FloatArray,
+    m_rmin: FloatArray,
+    m_rmax: FloatArray,
+    m_alt: FloatArray,
+    m_pk: FloatArray,
+    m_pk_edge: FloatArray,
+    m_falloff: FloatArray,
+    min_pk: float,
+    hold_range: float,
+    m_min_ttg: float,
+    m_reserve_low: BoolArray,
+    reserve_value: float,
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """The weapon-target assignment instance of each row: what :func:`assign` solves.
+
+    Returns
+    -------
+    values : ndarray of shape (n_rows, D)
+        Threat value of each engageable drone (0 for the others).
+    pk : ndarray of shape (n_rows, G + M, D)
+        Predicted kill probability after envelopes and doctrine (0 where forbidden).
+    slew : ndarray of shape (n_rows, G, D)
+        Slew and settle time of each gun onto each drone.
+    surv : ndarray of shape (n_rows, D)
+        Survival probability from the shots already in the air.
+    """
     n_rows = len(rows)
     n_d = eligible.shape[1]
     n_g, n_m = len(g_slew), len(m_speed)
@@ -315,34 +445,4 @@ def assign(
         np.multiply.at(
             surv, (rr, shot_drone[rows][rr, ss]), 1.0 - shot_pk[rows][rr, ss]
         )
-    # Greedy maximum marginal return with costs, every row at once (first maximum in
-    # (weapon, drone) order, as the numba twin).
-    wfree = free[rows].copy()
-    count = pending[rows].copy()
-    penalty = (cost_weight * w_cost)[None, :, None]
-    out_target[:] = -1
-    out_pk[:] = 0.0
-    out_value[:] = 0.0
-    all_rows = np.arange(n_rows)
-    for _ in range(n_w):
-        gain = (values * surv)[:, None, :] * pk - penalty
-        gain = np.where(
-            wfree[:, :, None] & (count < max_shooters)[:, None, :], gain, 0.0
-        )
-        flat = gain.reshape(n_rows, -1)
-        best = np.argmax(flat, axis=1)
-        ok = flat[all_rows, best] > 0.0
-        if not ok.any():
-            break
-        rr = all_rows[ok]
-        ww, dd = np.divmod(best[ok], n_d)
-        out_target[rr, ww] = dd
-        out_pk[rr, ww] = pk[rr, ww, dd]
-        out_value[rr, ww] = values[rr, dd]
-        wfree[rr, ww] = False
-        surv[rr, dd] *= 1.0 - pk[rr, ww, dd]
-        count[rr, dd] += 1
-    out_surv[:] = np.sum(values * surv, axis=1)
-    if n_g:
-        chosen = np.maximum(out_target[:, :n_g], 0)
-        out_slew[:] = np.take_along_axis(slew, chosen[:, :, None], axis=2)[:, :, 0]
+    return values, pk, slew, surv

@@ -1,7 +1,13 @@
 """The batched simulation engine (structure of arrays over replications)."""
 
 from skyscreen.engine._tables import Tables, make_tables
-from skyscreen.engine.core import EVENT_KINDS, OUTCOMES, ChunkResult, run_chunk
+from skyscreen.engine.core import (
+    EVENT_KINDS,
+    OUTCOMES,
+    ChunkResult,
+    DecisionInstance,
+    run_chunk,
+)
 from skyscreen.engine.rng import BlockStream, Purpose, generator
 from skyscreen.engine.state import ChunkState
 
@@ -11,6 +17,7 @@ __all__ = [
     "BlockStream",
     "ChunkResult",
     "ChunkState",
+    "DecisionInstance",
     "Purpose",
     "Tables",
     "generator",

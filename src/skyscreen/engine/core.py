@@ -63,6 +63,7 @@ __all__ = [
     "EVENT_KINDS",
     "OUTCOMES",
     "ChunkResult",
+    "DecisionInstance",
     "backend_kernels",
     "run_chunk",
 ]
@@ -123,6 +124,43 @@ _HOVER, _RETURN, _LAND, _CRASH = (
 )
 _EV = {k: i for i, k in enumerate(EVENT_KINDS)}
 _OUT = {k: i for i, k in enumerate(OUTCOMES)}
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class DecisionInstance:
+    """The weapon-target assignment a replication faces at one decision cycle.
+
+    Minimise Σ_j values_j Π_i (1 − pk_ij)^x_ij + cost_weight Σ_ij cost_i x_ij over the
+    free weapons (each fires at most once per cycle), with at most
+    ``max_per_target[j]`` weapons on drone j.
+
+    Attributes
+    ----------
+    replication : int
+    t_s : float
+        Time of the decision.
+    values : ndarray of shape (D,)
+        Threat value of each drone times its survival from shots already in the air
+        (0 for drones C2 may not engage).
+    pk : ndarray of shape (G + M, D)
+        Predicted kill probabilities after envelopes and doctrine.
+    free : ndarray of shape (G + M,)
+        Weapons free to fire this cycle.
+    max_per_target : ndarray of shape (D,)
+        Weapons that may still be put on each drone.
+    cost : ndarray of shape (G + M,)
+        Cost of one shot of each weapon (USD).
+    cost_weight : float
+    """
+
+    replication: int
+    t_s: float
+    values: FloatArray
+    pk: FloatArray
+    free: BoolArray
+    max_per_target: IntArray
+    cost: FloatArray
+    cost_weight: float
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -874,6 +912,7 @@ def _decide(
     t1: float,
     ev: _Events | None,
     kernels: Any,
+    on_decision: Callable[[DecisionInstance], None] | None = None,
 ) -> None:
     """One decision cycle: threat evaluation and greedy assignment of free weapons.
 
@@ -921,16 +960,14 @@ def _decide(
     w_cost = np.concatenate([tb.n_rounds * g.cost_per_round_usd, m.cost_usd])
     hold = p.self_defence_range_m if p.weapons_control == "hold" else np.inf
     reserve_low = st.msl_ready <= p.missile_reserve_rounds
-    kernels.assign(
-        rows,
-        eligible,
-        st.pos_m,
-        st.vel_mps,
-        st.pending,
-        st.shot_active,
-        st.shot_drone,
-        st.shot_pk,
-        free,
+    doctrine_args = (
+        float(p.min_shot_pk),
+        float(hold),
+        float(p.missile_min_time_to_go_s),
+        reserve_low,
+        float(p.reserve_min_value_usd),
+    )
+    geometry_args = (
         st.gun_az_rad,
         st.gun_el_rad,
         dr.lethal_radius_m,
@@ -958,20 +995,72 @@ def _decide(
         m.pk,
         m.pk_edge,
         m.falloff_start,
-        int(p.max_shooters_per_drone),
-        w_cost,
-        float(p.cost_weight),
-        float(p.min_shot_pk),
-        float(hold),
-        float(p.missile_min_time_to_go_s),
-        reserve_low,
-        float(p.reserve_min_value_usd),
-        assign,
-        slew,
-        pk_out,
-        value_out,
-        surv_out,
     )
+    if p.wta_method == "greedy" and on_decision is None:
+        kernels.assign(
+            rows,
+            eligible,
+            st.pos_m,
+            st.vel_mps,
+            st.pending,
+            st.shot_active,
+            st.shot_drone,
+            st.shot_pk,
+            free,
+            *geometry_args,
+            int(p.max_shooters_per_drone),
+            w_cost,
+            float(p.cost_weight),
+            *doctrine_args,
+            assign,
+            slew,
+            pk_out,
+            value_out,
+            surv_out,
+        )
+    else:
+        values, pk, slews, surv = _reference.evaluate(
+            rows,
+            eligible,
+            st.pos_m,
+            st.vel_mps,
+            st.shot_active,
+            st.shot_drone,
+            st.shot_pk,
+            *geometry_args,
+            *doctrine_args,
+        )
+        free_rows = free[rows]
+        open_slots = np.maximum(p.max_shooters_per_drone - st.pending[rows], 0)
+        if on_decision is not None:
+            for i, r in enumerate(rows):
+                on_decision(
+                    DecisionInstance(
+                        replication=int(st.extra["reps"][r]),
+                        t_s=t1,
+                        values=values[i] * surv[i],
+                        pk=pk[i],
+                        free=free_rows[i],
+                        max_per_target=open_slots[i],
+                        cost=w_cost,
+                        cost_weight=float(p.cost_weight),
+                    )
+                )
+        _solve_rows(
+            p,
+            values,
+            pk,
+            slews,
+            surv,
+            free_rows,
+            open_slots,
+            w_cost,
+            assign,
+            slew,
+            pk_out,
+            value_out,
+            surv_out,
+        )
     if ev is not None:
         # Decision log: the expected surviving threat value after this cycle's
         # assignment, per replication that decided (assign events carry each Pk).
@@ -1007,6 +1096,50 @@ def _decide(
                 value=value_out[a_loc, w],
                 pk=pk_out[a_loc, w],
             )
+
+
+def _solve_rows(
+    p: ScenarioParams,
+    values: FloatArray,
+    pk: FloatArray,
+    slews: FloatArray,
+    surv: FloatArray,
+    free: BoolArray,
+    open_slots: IntArray,
+    w_cost: FloatArray,
+    out_target: IntArray,
+    out_slew: FloatArray,
+    out_pk: FloatArray,
+    out_value: FloatArray,
+    out_surv: FloatArray,
+) -> None:
+    """Solve each row's instance with ``p.wta_method`` (see :mod:`skyscreen.c2.wta`)."""
+    from skyscreen.c2.assignment import solve_assignment
+
+    n_g = slews.shape[1]
+    out_target[:] = -1
+    for i in range(len(values)):
+        eff = values[i] * surv[i]
+        target = solve_assignment(
+            eff,
+            pk[i],
+            free[i],
+            open_slots[i],
+            w_cost,
+            p.cost_weight,
+            p.wta_method,
+            p.wta_max_iter,
+        )
+        out_target[i] = target
+        s = surv[i].copy()
+        for w, d in enumerate(target):
+            if d >= 0:
+                out_pk[i, w] = pk[i, w, d]
+                out_value[i, w] = values[i, d]
+                s[d] *= 1.0 - pk[i, w, d]
+                if w < n_g:
+                    out_slew[i, w] = slews[i, w, d]
+        out_surv[i] = float(np.sum(values[i] * s))
 
 
 def _free_slot(st: ChunkState, tb: Tables, e: int, r: IntArray) -> IntArray:
@@ -1209,6 +1342,7 @@ def run_chunk(
     tables: Tables | None = None,
     backend: str | None = None,
     on_step: Callable[[float], None] | None = None,
+    on_decision: Callable[[DecisionInstance], None] | None = None,
 ) -> ChunkResult:
     """Simulate a chunk of replications.
 
@@ -1236,6 +1370,9 @@ def run_chunk(
     on_step : callable, optional
         Called every 64 steps with the fraction of the time grid stepped (progress
         reporting; it must not touch the state).
+    on_decision : callable, optional
+        Called with the :class:`DecisionInstance` of every replication at every
+        decision cycle, before it is solved (to export or study the instances).
 
     Returns
     -------
@@ -1255,6 +1392,7 @@ def run_chunk(
     tb = make_tables(params) if tables is None else tables
     p = params
     st = _init_state(p, tb, reps, seed)
+    st.extra["reps"] = reps
     ev = _Events(reps) if events else None
     rec_rows = np.flatnonzero(reps < record)
     tracks: dict[str, list[Any]] | None = (
@@ -1300,7 +1438,7 @@ def run_chunk(
             _detect(st, p, tb, t1, scanning, det_stream(scan_idx), ev, kernels)
         _reloads(st, p, t1)
         if _ticks(p.decision_period_s, t0, t1):
-            _decide(st, p, tb, t1, ev, kernels)
+            _decide(st, p, tb, t1, ev, kernels, on_decision)
         _fire(st, p, tb, t1, gun_stream(s), msl_stream(s), ev)
         if tracks is not None:
             # Rows for drones airborne at t1 or ended in this step: decided per

@@ -309,6 +309,8 @@ class ScenarioParams:
     max_shooters_per_drone: int
     urgency_tau_s: float
     danger_margin_m: float
+    wta_method: str
+    wta_max_iter: int
     weapons_control: str
     identify_time_s: float
     self_defence_range_m: float
@@ -412,6 +414,8 @@ def compile_scenario(spec: ScenarioSpec, dt_s: float | None = None) -> ScenarioP
         max_shooters_per_drone=spec.doctrine.max_shooters_per_drone,
         urgency_tau_s=spec.doctrine.urgency_tau_s,
         danger_margin_m=spec.doctrine.danger_margin_m,
+        wta_method=spec.doctrine.wta_method,
+        wta_max_iter=spec.doctrine.wta_max_iter,
         weapons_control=spec.doctrine.weapons_control,
         identify_time_s=spec.doctrine.identify_time_s,
         self_defence_range_m=spec.doctrine.self_defence_range_m,

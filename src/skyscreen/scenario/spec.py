@@ -666,9 +666,18 @@ class RaidSpec(Spec):
 class DoctrineSpec(Spec):
     """Fire-control doctrine (MODELS.md, Command and control)."""
 
-    wta_method: Literal["greedy"] = Field(
+    wta_method: Literal["greedy", "improve", "exact"] = Field(
         default="greedy",
-        description="Weapon-target assignment solver: greedy maximum marginal return.",
+        description="Weapon-target assignment solver each decision cycle: greedy "
+        "maximum marginal return (fast, compiled); improve (greedy then a local "
+        "search); exact (proven optimum; slow, for small scenarios).",
+    )
+    wta_max_iter: int = Field(
+        default=200,
+        ge=1,
+        le=1_000_000,
+        description="Iteration budget of the improve and exact solvers per decision "
+        "(an iteration budget, not a time limit, so runs stay reproducible).",
     )
     decision_period_s: float = Field(
         default=2.0, gt=0.0, le=600.0, description="Time between decision cycles (s)."

@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test venv lint typecheck layers pytest bench goldens clean
+.PHONY: demo test venv lint typecheck layers pytest bench bench-wta goldens clean
 
 venv: $(STAMP)
 
@@ -36,6 +36,9 @@ test: lint typecheck layers pytest
 
 bench: $(STAMP)
 	$(PY) benchmarks/engine.py
+
+bench-wta: $(STAMP)
+	$(PY) benchmarks/wta.py
 
 clean:
 	rm -rf $(VENV) runs .mypy_cache .ruff_cache .hypothesis

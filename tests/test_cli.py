@@ -353,3 +353,70 @@ def test_run_refuses_zero_replications(
         "error: argument -n/--replications: must be >= 1; got 0"
     )
     assert list(tmp_path.iterdir()) == []
+
+
+# ------------------------------------------------------------------ wta, decisions
+
+TINY_WTA = "3 4 1\n10\n8\n5\n1\n0 0 0.5\n0 1 0.4\n1 1 0.6\n1 2 0.3\n2 2 0.9\n2 3 0.2\n"
+
+
+@pytest.mark.parametrize("method", ["greedy", "improve", "exact", "brute"])
+def test_wta_solves_an_instance_file(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, method: str
+) -> None:
+    """`wta FILE --out A.csv` prints the result and writes the non-zero counts."""
+    inst = tmp_path / "tiny.txt"
+    inst.write_text(TINY_WTA)
+    out = tmp_path / "sub" / "a.csv"
+    assert main(["wta", str(inst), "--method", method, "--out", str(out)]) == 0
+    lines = dict(
+        line.split(maxsplit=1) for line in capsys.readouterr().out.splitlines()
+    )
+    # Optimal: type 0 on target 0, 1 on 1, 2 on 2: 5 + 3.2 + 0.5 + 1 = 9.7.
+    assert lines["objective"] == "9.700000"
+    assert out.read_text() == "i,j,count\n0,0,1\n1,1,1\n2,2,1\n"
+    if method in ("exact", "brute"):
+        assert lines["status"] == "optimal"
+    assert [p.name for p in out.parent.iterdir()] == ["a.csv"]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (None, "must be a readable instance file; got No such file or directory"),
+        ("3 4\n", ":1: expected 'W T mu' (three integers); got '3 4'"),
+        ("1 1 1\n5\n0 0 1.5\n", ":3: expected p_ij in [0, 1]; got '0 0 1.5'"),
+    ],
+)
+def test_wta_rejects_bad_files(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    text: str | None,
+    message: str,
+) -> None:
+    """A missing or malformed instance exits 2 with the file, the line and the reason."""
+    inst = tmp_path / "bad.txt"
+    if text is not None:
+        inst.write_text(text)
+    assert main(["wta", str(inst), "--out", str(tmp_path / "a.csv")]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err == f"error: {inst}{message if message[0] == ':' else ': ' + message}\n"
+    assert not (tmp_path / "a.csv").exists()
+
+
+def test_decisions_exports_then_refuses_to_overwrite(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """`decisions` writes instance files and index.csv; again, it exits 2."""
+    out = tmp_path / "dec"
+    assert main(["decisions", QUICKSTART, "--out", str(out), "--seed", "1"]) == 0
+    said = capsys.readouterr().out
+    n = int(said.split()[0])
+    files = sorted(p.name for p in out.iterdir())
+    assert n > 0
+    assert len(files) == n + 1
+    assert "index.csv" in files
+    assert main(["decisions", QUICKSTART, "--out", str(out)]) == 2
+    assert "must be a new or empty directory" in capsys.readouterr().err
+    assert main(["decisions", QUICKSTART, "--out", str(out), "--overwrite"]) == 0

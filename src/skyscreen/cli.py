@@ -48,6 +48,16 @@ def _non_negative_int(text: str) -> int:
     return value
 
 
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number; got {text!r}") from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be a finite number > 0; got {text}")
+    return value
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="skyscreen",
@@ -101,6 +111,51 @@ def _build_parser() -> argparse.ArgumentParser:
         "--dt-s", type=float, metavar="DT", help="override the time step (s)"
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    p = sub.add_parser(
+        "wta", help="solve a static weapon-target assignment instance file"
+    )
+    p.add_argument("instance", metavar="INSTANCE", help="file in the public format")
+    p.add_argument(
+        "--method",
+        choices=["greedy", "improve", "exact", "brute"],
+        default="exact",
+        help="solver (default: exact)",
+    )
+    p.add_argument(
+        "--time-limit",
+        type=_positive_float,
+        metavar="S",
+        help="wall-clock budget in seconds (improve, exact)",
+    )
+    p.add_argument(
+        "--max-iter",
+        type=_non_negative_int,
+        metavar="N",
+        help="iteration budget (improve: rounds; exact: rounds and MILP nodes)",
+    )
+    p.add_argument("--seed", type=_non_negative_int, default=0, help="improve's seed")
+    p.add_argument(
+        "--out", metavar="FILE.csv", help="write the assignment (i,j,count rows)"
+    )
+
+    p = sub.add_parser(
+        "decisions",
+        help="export one replication's decision cycles as WTA instance files",
+    )
+    p.add_argument("scenario", metavar="SCENARIO")
+    p.add_argument("--out", metavar="DIR", required=True, help="directory to create")
+    p.add_argument(
+        "--replication",
+        type=_non_negative_int,
+        default=0,
+        metavar="I",
+        help="replication id (default 0)",
+    )
+    p.add_argument("--seed", type=_non_negative_int, help="root seed")
+    p.add_argument(
+        "--overwrite", action="store_true", help="replace a non-empty directory"
+    )
 
     sub.add_parser("schema", help="print the JSON Schema of scenario files")
 
@@ -186,6 +241,75 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_wta(args: argparse.Namespace) -> int:
+    from skyscreen.c2 import best_known, read_wta_instance, solve_wta
+
+    path = Path(args.instance)
+    inst = read_wta_instance(path)
+    res = solve_wta(
+        inst.values,
+        inst.pk,
+        inst.capacity,
+        args.method,
+        time_limit_s=args.time_limit,
+        max_iter=args.max_iter,
+        seed=args.seed,
+    )
+    n_w, n_t = inst.pk.shape
+    print(
+        f"instance     {inst.name}: {n_w} weapon types x {n_t} targets, "
+        f"{int(inst.capacity.sum())} weapons"
+    )
+    print(
+        f"method       {res.method} ({res.iterations} iterations, {res.time_s:.3f} s)"
+    )
+    print(f"objective    {res.objective:.6f}")
+    print(f"lower bound  {res.lower_bound:.6f}")
+    print(f"gap          {res.gap:.3e}")
+    print(f"status       {res.status}")
+    best = best_known(inst.name, path.parent)
+    if best is not None:
+        print(f"best known   {best:.6f} ({(res.objective - best) / best:+.4%})")
+    if args.out:
+        _write_assignment(Path(args.out), res.x)
+        print(f"assignment   {args.out}")
+    return 0
+
+
+def _write_assignment(out: Path, x: Any) -> None:
+    """CSV of the non-zero counts, written under a temporary name and renamed."""
+    from skyscreen.errors import SkyscreenError
+
+    if out.is_dir():
+        raise SkyscreenError(f"--out {out}: must be a file path; got a directory")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
+    try:
+        with tmp.open("w", encoding="utf-8") as fh:
+            fh.write("i,j,count\n")
+            for i, j in zip(*x.nonzero(), strict=True):
+                fh.write(f"{i},{j},{x[i, j]}\n")
+        os.replace(tmp, out)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _cmd_decisions(args: argparse.Namespace) -> int:
+    from skyscreen.analysis import export_decision_instances
+    from skyscreen.scenario import load_scenario
+
+    spec = load_scenario(args.scenario)
+    paths = export_decision_instances(
+        spec, args.out, args.replication, args.seed, overwrite=args.overwrite
+    )
+    print(
+        f"{len(paths)} decision instances of replication {args.replication} "
+        f"in {args.out} (index.csv maps them to weapons and drones)"
+    )
+    return 0
+
+
 def _cmd_schema(args: argparse.Namespace) -> int:
     from skyscreen.scenario import scenario_json_schema
 
@@ -221,6 +345,8 @@ def _cmd_examples(args: argparse.Namespace) -> int:
 _COMMANDS = {
     "validate": _cmd_validate,
     "run": _cmd_run,
+    "wta": _cmd_wta,
+    "decisions": _cmd_decisions,
     "schema": _cmd_schema,
     "examples": _cmd_examples,
 }

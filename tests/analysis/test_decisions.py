@@ -13,6 +13,7 @@ from skyscreen.analysis import decision_instances, export_decision_instances
 from skyscreen.c2 import solve_wta
 from skyscreen.c2.instances import read_wta_instance
 from skyscreen.engine import run_chunk
+from skyscreen.errors import SkyscreenError
 from skyscreen.scenario import example_path, parse_scenario
 from skyscreen.scenario.compile import compile_scenario
 
@@ -51,6 +52,22 @@ def test_export_writes_readable_public_instances(tmp_path: Path) -> None:
         )
         assert (inst.capacity == 1).all()
         assert (inst.values > 0).all()
+
+
+def test_export_refuses_a_non_empty_directory(tmp_path: Path) -> None:
+    """A non-empty directory is kept unless overwrite; no temporary is left behind."""
+    spec = _spec("quickstart")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "mine.txt").write_text("keep")
+    with pytest.raises(SkyscreenError, match="must be a new or empty directory"):
+        export_decision_instances(spec, out)
+    assert (out / "mine.txt").read_text() == "keep"
+    paths = export_decision_instances(spec, out, overwrite=True)
+    assert not (out / "mine.txt").exists()
+    assert (out / "index.csv").is_file()
+    assert all(p.parent == out and p.is_file() for p in paths)
+    assert sorted(q.name for q in tmp_path.iterdir()) == ["out"]
 
 
 def test_exact_never_worse_than_greedy_on_simulated_decisions() -> None:

@@ -251,7 +251,12 @@ def test_two_hits_never_cause_more_casualties_than_occupants(
 def test_damage_probability_falls_with_offset(
     reach: float, cep: float, d1: float, extra: float
 ) -> None:
-    """Moving the asset away from the aim point never raises its damage probability."""
+    """Moving the asset away from the aim point never raises its damage probability.
+
+    Up to the accuracy of scipy's non-central chi-square CDF (cdflib, about 1e-11
+    absolute): at offset 0 it takes the exact central branch, so an offset of 1e-55
+    can read 6e-12 higher (found by Hypothesis).
+    """
     sigma = damage.cep_to_sigma_m(cep)
     p = damage.damage_probability(reach, sigma, np.array([d1, d1 + extra]))
-    assert 0.0 <= p[1] <= p[0] + 1e-12 <= 1.0 + 1e-12
+    assert 0.0 <= p[1] <= p[0] + 1e-10 <= 1.0 + 1e-10

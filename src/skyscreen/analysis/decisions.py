@@ -10,6 +10,9 @@ solvers on it (:func:`skyscreen.c2.solve_wta`).
 from __future__ import annotations
 
 import csv
+import os
+import shutil
+import uuid
 from pathlib import Path
 
 import numpy as np
@@ -81,41 +84,77 @@ def export_decision_instances(
     out_dir: str | Path,
     replication: int = 0,
     seed: int | None = None,
+    overwrite: bool = False,
 ) -> list[Path]:
     """Write one replication's decision instances in the public format.
 
     Writes ``<name>-r<replication>-t<seconds>.txt`` per non-empty instance and
     ``index.csv`` mapping each file to its time and to the engine's weapon and drone
-    indices (``weapons`` and ``drones`` columns, space-separated).
+    indices (``weapons`` and ``drones`` columns, space-separated). The directory is
+    written under a temporary name and renamed into place, so it is complete or
+    absent.
+
+    Parameters
+    ----------
+    scenario : ScenarioSpec
+    out_dir : str or Path
+        Directory to create; it must be new or empty unless ``overwrite``.
+    replication : int
+        Replication id.
+    seed : int, optional
+        Root seed; default the scenario's.
+    overwrite : bool
+        Replace an existing non-empty directory.
 
     Returns
     -------
     list of Path
         The instance files, in time order.
+
+    Raises
+    ------
+    skyscreen.errors.SkyscreenError
+        If ``out_dir`` is a file, or a non-empty directory and not ``overwrite``.
     """
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    paths: list[Path] = []
-    rows = []
-    for inst in decision_instances(scenario, replication, seed):
-        name = f"{scenario.name}-r{replication}-t{inst.t_s:07.1f}"
-        wta = to_wta_instance(inst, name)
-        if wta.pk.size == 0:
-            continue
-        path = out / f"{name}.txt"
-        write_wta_instance(wta, path)
-        weapons, drones = _members(inst)
-        rows.append(
-            [
-                path.name,
-                f"{inst.t_s:.3f}",
-                " ".join(map(str, weapons)),
-                " ".join(map(str, drones)),
-            ]
-        )
-        paths.append(path)
-    with (out / "index.csv").open("w", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(["file", "t_s", "weapons", "drones"])
-        w.writerows(rows)
-    return paths
+    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not overwrite)):
+        what = "a file" if not out.is_dir() else "an existing non-empty directory"
+        raise SkyscreenError(f"{out}: must be a new or empty directory; got {what}")
+    instances = decision_instances(scenario, replication, seed)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.parent / f".{out.name}.tmp-{uuid.uuid4().hex[:8]}"
+    names: list[str] = []
+    try:
+        tmp.mkdir()
+        rows = []
+        for inst in instances:
+            name = f"{scenario.name}-r{replication}-t{inst.t_s:07.1f}"
+            wta = to_wta_instance(inst, name)
+            if wta.pk.size == 0:
+                continue
+            write_wta_instance(wta, tmp / f"{name}.txt")
+            weapons, drones = _members(inst)
+            rows.append(
+                [
+                    f"{name}.txt",
+                    f"{inst.t_s:.3f}",
+                    " ".join(map(str, weapons)),
+                    " ".join(map(str, drones)),
+                ]
+            )
+            names.append(f"{name}.txt")
+        with (tmp / "index.csv").open("w", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(["file", "t_s", "weapons", "drones"])
+            w.writerows(rows)
+        if out.exists():
+            trash = out.parent / f".{out.name}.old-{uuid.uuid4().hex[:8]}"
+            os.replace(out, trash)
+            os.replace(tmp, out)
+            shutil.rmtree(trash, ignore_errors=True)
+        else:
+            os.replace(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return [out / n for n in names]

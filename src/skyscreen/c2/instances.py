@@ -81,8 +81,9 @@ def read_wta_instance(path: str | os.PathLike[str]) -> WTAInstance:
     Raises
     ------
     skyscreen.errors.ModelError
-        For a file over 50 MB, W·T over 1e7, or a malformed line (the message names
-        the file and line).
+        For a missing or unreadable file, one that is not ASCII text, a file over
+        50 MB, W·T over 1e7, or a malformed line (the message names the file and
+        line).
 
     Examples
     --------
@@ -94,11 +95,23 @@ def read_wta_instance(path: str | os.PathLike[str]) -> WTAInstance:
     ('tiny', [10.0, 5.0], [[0.5, 0.25]], [3])
     """
     p = Path(path)
-    size = p.stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise ModelError(f"{p}: file is {size} bytes; the limit is {MAX_FILE_BYTES}")
-    with p.open(encoding="ascii") as fh:
-        lines = fh.read().splitlines()
+    try:
+        size = p.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ModelError(
+                f"{p}: file is {size} bytes; the limit is {MAX_FILE_BYTES}"
+            )
+        with p.open(encoding="ascii") as fh:
+            lines = fh.read().splitlines()
+    except OSError as exc:
+        raise ModelError(
+            f"{p}: must be a readable instance file; got {exc.strerror or exc}"
+        ) from None
+    except UnicodeDecodeError as exc:
+        raise ModelError(
+            f"{p}: must be ASCII text; got byte {exc.object[exc.start]:#04x} "
+            f"at offset {exc.start}"
+        ) from None
 
     def fail(lineno: int, what: str) -> ModelError:
         got = lines[lineno - 1].strip() if 0 < lineno <= len(lines) else "end of file"

@@ -742,9 +742,12 @@ class DoctrineSpec(Spec):
         "(a gun burst's rounds or one missile). 0 ignores cost.",
     )
     min_shot_pk: Probability = Field(
-        default=0.0,
+        default=0.1,
         description="A weapon is not assigned a shot whose predicted kill probability "
-        "is below this (a gun burst at long range, a missile near its envelope edge).",
+        "is below this (a gun burst at long range, a missile near its envelope edge). "
+        "The default 0.1 keeps guns from emptying their magazines at long range: on "
+        "the bundled examples it halves the leakers of 0 and is near the best of "
+        "0-0.25; 0 fires at any Pk.",
     )
     missile_min_time_to_go_s: float = Field(
         default=0.0,

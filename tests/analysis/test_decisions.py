@@ -93,3 +93,9 @@ def test_engine_runs_with_other_solvers(method: str) -> None:
     b = skyscreen.simulate(spec, replications=6, seed=9, workers=1, progress=False)
     assert a.drones["state"].notna().all()
     assert a.drones["t_end_s"].equals(b.drones["t_end_s"])
+    # Iteration budgets only: the same numbers whatever the chunking and processes.
+    c = skyscreen.simulate(
+        spec, replications=6, seed=9, workers=2, chunk_size=2, progress=False
+    )
+    assert a.summary.equals(c.summary)
+    assert a.drones.equals(c.drones)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -33,6 +33,9 @@ class Problem:
         Most weapons on one target (a large number where unlimited).
     unit_cost : ndarray of shape (W,)
         Weighted cost of one weapon, ``cost_weight * cost``.
+    q : ndarray of shape (W, T)
+        Survival probability 1 - p_ij of a target shot by one weapon (computed once:
+        the exact method reads it for every column it prices).
     """
 
     values: FloatArray
@@ -40,6 +43,10 @@ class Problem:
     capacity: IntArray
     max_per_target: IntArray
     unit_cost: FloatArray
+    q: FloatArray = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "q", 1.0 - self.pk)
 
     @property
     def n_weapon(self) -> int:
@@ -50,11 +57,6 @@ class Problem:
     def n_target(self) -> int:
         """Number of targets T."""
         return int(self.pk.shape[1])
-
-    @property
-    def q(self) -> FloatArray:
-        """Survival probability 1 - p_ij of a target shot by one weapon."""
-        return 1.0 - self.pk
 
     def entry_bound(self) -> IntArray:
         """Most useful weapons of type i on target j, (W, T).

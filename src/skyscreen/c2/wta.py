@@ -59,6 +59,9 @@ WTA_METHODS = ("greedy", "improve", "exact", "brute")
 #: Largest kill probability the solvers work with; a given 1.0 is read as this.
 PK_MAX = 1.0 - 1e-12
 
+# Share of exact's time limit its warm start (improve) may use.
+_WARM_SHARE = 0.5
+
 #: Relative gap at or below which a result is reported ``"optimal"``.
 OPTIMAL_GAP = 1e-6
 
@@ -446,15 +449,17 @@ def solve_wta(
         if _greedy_is_optimal(problem):
             lower = objective(problem.values, problem.pk, problem.unit_cost, x)
         if method in ("improve", "exact"):
-            warm = budget
+            warm, warm_patience = budget, patience
             if method == "exact":
-                # A short, deterministic warm start: its value is the incumbent.
+                # The incumbent, and what exact returns if its budget ends before the
+                # proof: improve until it stalls (deterministic: at most 20 rounds,
+                # 3 in a row without gain), within half of a time limit.
                 deadline = None
                 if budget.deadline is not None:
-                    deadline = t0 + 0.1 * (budget.deadline - t0)
-                warm = Budget(deadline, 20)
+                    deadline = t0 + _WARM_SHARE * (budget.deadline - t0)
+                warm, warm_patience = Budget(deadline, 20), 3
             x, iterations = _wta_improve.improve_counts(
-                problem, x, warm, seed, patience if method == "improve" else None
+                problem, x, warm, seed, warm_patience
             )
         if method == "exact":
             out = _wta_exact.solve_exact(problem, x, budget)

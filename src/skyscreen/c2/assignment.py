@@ -3,10 +3,10 @@
 The engine's instance (:class:`skyscreen.engine.DecisionInstance`) has individual
 weapons, each free or not, drones with effective values (threat value times survival
 from shots already in the air), per-drone limits on shooters, and per-shot costs. This
-module solves it with the engine's ``doctrine.wta_method``: ``greedy`` here (the same
-rule as the compiled kernel), ``improve`` and ``exact`` through
-:func:`skyscreen.c2.wta.solve_wta` on the reduced instance (free weapons, engageable
-drones) with an iteration budget, so runs stay reproducible.
+module solves it with :func:`skyscreen.c2.wta.solve_wta` on the reduced instance (free
+weapons, engageable drones) with an iteration budget, so runs stay reproducible. The
+engine calls it for ``doctrine.wta_method`` ``improve`` and ``exact``; its greedy cycles
+run in the compiled assignment kernel instead.
 """
 
 from __future__ import annotations
@@ -21,36 +21,8 @@ __all__ = ["ENGINE_PATIENCE", "solve_assignment"]
 #: improvement (or at ``doctrine.wta_max_iter`` rounds): a decision cycle's instance is
 #: small (a few weapons, tens of drones), and the search is usually done in a round or
 #: two. Measured on coastal-airbase: 7.3 ms per decision with the whole budget of 200
-#: rounds, 0.34 ms with this, and the same assignments (greedy: 0.07 ms).
+#: rounds, 0.34 ms with this, and the same assignments.
 ENGINE_PATIENCE = 5
-
-
-def _greedy(
-    values: FloatArray,
-    pk: FloatArray,
-    free: BoolArray,
-    max_per_target: IntArray,
-    cost: FloatArray,
-    cost_weight: float,
-) -> IntArray:
-    n_w, n_d = pk.shape
-    target = np.full(n_w, -1, dtype=np.int64)
-    surv = np.ones(n_d)
-    room = max_per_target.astype(np.int64).copy()
-    wfree = free.copy()
-    penalty = cost_weight * cost
-    for _ in range(n_w):
-        gain = (values * surv)[None, :] * pk - penalty[:, None]
-        gain = np.where(wfree[:, None] & (room > 0)[None, :], gain, 0.0)
-        best = int(np.argmax(gain))
-        w, d = divmod(best, n_d)
-        if gain[w, d] <= 0.0:
-            break
-        target[w] = d
-        wfree[w] = False
-        surv[d] *= 1.0 - pk[w, d]
-        room[d] -= 1
-    return target
 
 
 def solve_assignment(
@@ -94,8 +66,6 @@ def solve_assignment(
     ...                  ).tolist()
     [0, 0]
     """
-    if method == "greedy":
-        return _greedy(values, pk, free, max_per_target, cost, cost_weight)
     from skyscreen.c2.wta import solve_wta
 
     weapons = np.flatnonzero(free)

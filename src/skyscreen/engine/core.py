@@ -996,7 +996,36 @@ def _decide(
         m.pk_edge,
         m.falloff_start,
     )
-    if p.wta_method == "greedy" and on_decision is None:
+    if on_decision is not None or p.wta_method != "greedy":
+        values, pk, slews, surv = _reference.evaluate(
+            rows,
+            eligible,
+            st.pos_m,
+            st.vel_mps,
+            st.shot_active,
+            st.shot_drone,
+            st.shot_pk,
+            *geometry_args,
+            *doctrine_args,
+        )
+        free_rows = free[rows]
+        open_slots = np.maximum(p.max_shooters_per_drone - st.pending[rows], 0)
+        if on_decision is not None:
+            # Observed only: the cycle is solved below exactly as without the hook.
+            for i, r in enumerate(rows):
+                on_decision(
+                    DecisionInstance(
+                        replication=int(st.extra["reps"][r]),
+                        t_s=t1,
+                        values=values[i] * surv[i],
+                        pk=pk[i],
+                        free=free_rows[i],
+                        max_per_target=open_slots[i],
+                        cost=w_cost,
+                        cost_weight=float(p.cost_weight),
+                    )
+                )
+    if p.wta_method == "greedy":
         kernels.assign(
             rows,
             eligible,
@@ -1019,33 +1048,6 @@ def _decide(
             surv_out,
         )
     else:
-        values, pk, slews, surv = _reference.evaluate(
-            rows,
-            eligible,
-            st.pos_m,
-            st.vel_mps,
-            st.shot_active,
-            st.shot_drone,
-            st.shot_pk,
-            *geometry_args,
-            *doctrine_args,
-        )
-        free_rows = free[rows]
-        open_slots = np.maximum(p.max_shooters_per_drone - st.pending[rows], 0)
-        if on_decision is not None:
-            for i, r in enumerate(rows):
-                on_decision(
-                    DecisionInstance(
-                        replication=int(st.extra["reps"][r]),
-                        t_s=t1,
-                        values=values[i] * surv[i],
-                        pk=pk[i],
-                        free=free_rows[i],
-                        max_per_target=open_slots[i],
-                        cost=w_cost,
-                        cost_weight=float(p.cost_weight),
-                    )
-                )
         _solve_rows(
             p,
             values,

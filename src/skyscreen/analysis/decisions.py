@@ -10,13 +10,11 @@ solvers on it (:func:`skyscreen.c2.solve_wta`).
 from __future__ import annotations
 
 import csv
-import os
-import shutil
-import uuid
 from pathlib import Path
 
 import numpy as np
 
+from skyscreen._atomic import atomic_directory
 from skyscreen._typing import IntArray
 from skyscreen.c2.instances import WTAInstance, write_wta_instance
 from skyscreen.engine import DecisionInstance, run_chunk
@@ -121,12 +119,8 @@ def export_decision_instances(
         what = "a file" if not out.is_dir() else "an existing non-empty directory"
         raise SkyscreenError(f"{out}: must be a new or empty directory; got {what}")
     instances = decision_instances(scenario, replication, seed)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.parent / f".{out.name}.tmp-{uuid.uuid4().hex[:8]}"
-    names: list[str] = []
-    try:
-        tmp.mkdir()
-        rows = []
+    rows = []
+    with atomic_directory(out) as tmp:
         for inst in instances:
             name = f"{scenario.name}-r{replication}-t{inst.t_s:07.1f}"
             wta = to_wta_instance(inst, name)
@@ -142,19 +136,8 @@ def export_decision_instances(
                     " ".join(map(str, drones)),
                 ]
             )
-            names.append(f"{name}.txt")
         with (tmp / "index.csv").open("w", newline="") as f:
             w = csv.writer(f)
             w.writerow(["file", "t_s", "weapons", "drones"])
             w.writerows(rows)
-        if out.exists():
-            trash = out.parent / f".{out.name}.old-{uuid.uuid4().hex[:8]}"
-            os.replace(out, trash)
-            os.replace(tmp, out)
-            shutil.rmtree(trash, ignore_errors=True)
-        else:
-            os.replace(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return [out / n for n in names]
+    return [out / row[0] for row in rows]

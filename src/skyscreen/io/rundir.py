@@ -8,10 +8,7 @@ expected.
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +16,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from skyscreen._atomic import atomic_directory
 from skyscreen._columns import SUMMARY_COLUMNS
 from skyscreen.errors import ResultSchemaError, RunDirectoryError
 
@@ -131,10 +129,7 @@ def write_run_dir(
     """
     out = Path(out)
     _check_target(out, overwrite)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.parent / f".{out.name}.tmp-{uuid.uuid4().hex[:8]}"
-    try:
-        tmp.mkdir()
+    with atomic_directory(out) as tmp:
         for name, df in tables.items():
             if df is None:
                 continue
@@ -145,16 +140,6 @@ def write_run_dir(
             f"{k}.parquet" for k, v in tables.items() if v is not None
         )
         (tmp / "run.json").write_text(json.dumps(meta, indent=2, default=str) + "\n")
-        if out.exists():
-            trash = out.parent / f".{out.name}.old-{uuid.uuid4().hex[:8]}"
-            os.replace(out, trash)
-            os.replace(tmp, out)
-            shutil.rmtree(trash, ignore_errors=True)
-        else:
-            os.replace(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return out
 
 

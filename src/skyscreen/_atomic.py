@@ -1,0 +1,43 @@
+"""Directories that appear complete or not at all.
+
+Shared by the run directory (:mod:`skyscreen.io.rundir`) and the decision-instance
+export (:mod:`skyscreen.analysis.decisions`), which sit in layers that may not import
+each other.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+__all__ = ["atomic_directory"]
+
+
+@contextmanager
+def atomic_directory(out: Path) -> Iterator[Path]:
+    """Yield a new temporary directory beside ``out`` that replaces ``out`` on success.
+
+    The caller writes into the yielded directory. When the block ends normally it is
+    renamed to ``out`` (an existing ``out`` is moved aside first, then deleted); when
+    the block raises, or is interrupted, the temporary directory is removed and ``out``
+    is left as it was. Checking whether ``out`` may be replaced is the caller's job.
+    """
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.parent / f".{out.name}.tmp-{uuid.uuid4().hex[:8]}"
+    try:
+        tmp.mkdir()
+        yield tmp
+        if out.exists():
+            trash = out.parent / f".{out.name}.old-{uuid.uuid4().hex[:8]}"
+            os.replace(out, trash)
+            os.replace(tmp, out)
+            shutil.rmtree(trash, ignore_errors=True)
+        else:
+            os.replace(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise

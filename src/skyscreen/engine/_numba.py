@@ -74,11 +74,15 @@ def move(
         final = (wp == n_wp[d]) and (not returning)
         dx, dy = tx - px, ty - py
         dist_h = math.hypot(dx, dy)
-        div = diving[j] or (flying and final and dist_h <= dive_range[d])
+        v = speed[j]
+        # Within its turn radius (or a step) of the aim point a wing can no longer
+        # turn onto it, so the dive starts there at the latest, whatever dive_range
+        # says (as in the reference kernel).
+        capture = max(v * v / (G * math.tan(bank[d])), v * (t1 - t0))
+        div = diving[j] or (flying and final and dist_h <= max(dive_range[d], capture))
         diving[j] = div
         dive = div and flying
         cruise = (flying and not dive) or returning
-        v = speed[j]
         arrive[j] = INF
         home_reached[j] = INF
         if dive:
@@ -120,7 +124,6 @@ def move(
             vel[j, 1] = v * s
             vel[j, 2] = dz / dte if dte > 0.0 else 0.0
             heading[j] = ch
-            capture = max(v * v / (G * math.tan(bank[d])), v * (t1 - t0))
             if (
                 (not final)
                 and (not returning)

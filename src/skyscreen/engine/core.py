@@ -609,6 +609,9 @@ def _settle_outcomes(
     if leaked.any():
         st.cause[leaked] = CAUSE_ARRIVAL
         _detonate(st, p, leaked, best, ev)
+        # A leaker ends at its impact point (written by _detonate), not at a point
+        # extrapolated back along its dive.
+        end_pos[leaked] = st.pos_m[leaked]
     defeated = ended & (code == DEFEATED)
     if defeated.any():
         by_jam = defeated & (st.cause == 0)

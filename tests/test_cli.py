@@ -29,6 +29,7 @@ Job = tuple[Result, list[str]]
 QUICKSTART = str(example_path("quickstart"))
 RUN_FLAGS = ["-n", "2", "--workers", "1", "--quiet"]
 RUN_FILES = [
+    ".skyscreen",
     "assets.parquet",
     "drones.parquet",
     "effectors.parquet",
@@ -226,7 +227,7 @@ def test_validate_says_ok(cli: dict[str, Job]) -> None:
 
 
 def test_run_writes_exactly_the_run_files(cli: dict[str, Job]) -> None:
-    """`run -n 5 --out DIR` exits 0; DIR holds run.json and four tables, nothing else."""
+    """`run -n 5 --out DIR` exits 0; DIR holds run.json, four tables and the marker."""
     result, left = cli["run-ok"]
     assert "Traceback" not in result.stderr
     assert result.returncode == 0, result.stderr
@@ -295,11 +296,11 @@ def test_examples_copy_copies_then_refuses_to_overwrite(
 def test_run_replaces_a_non_empty_out_only_with_overwrite(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    """`run` into a non-empty --out exits 2; with --overwrite --events it replaces it."""
+    """`run` into an earlier run exits 2; with --overwrite --events it replaces it."""
     out = tmp_path / "run"
-    out.mkdir()
-    (out / "keep.txt").write_text("mine")
     args = ["run", QUICKSTART, *RUN_FLAGS, "--out", str(out)]
+    assert main(args) == 0
+    capsys.readouterr()
     assert main(args) == 2
     assert capsys.readouterr() == (
         "",
@@ -308,7 +309,7 @@ def test_run_replaces_a_non_empty_out_only_with_overwrite(
             "(use --overwrite to replace it)\n"
         ),
     )
-    assert _listing(tmp_path) == ["run", "run/keep.txt"]
+    assert _listing(tmp_path) == ["run", *(f"run/{name}" for name in RUN_FILES)]
     assert main([*args, "--overwrite", "--events"]) == 0
     # Replaced whole, with the event table, and no temporary or old folder beside it.
     assert _listing(tmp_path) == sorted(
@@ -408,15 +409,16 @@ def test_wta_rejects_bad_files(
 def test_decisions_exports_then_refuses_to_overwrite(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    """`decisions` writes instance files and index.csv; again, it exits 2."""
+    """`decisions` writes instance files, index.csv and the marker; again, exit 2."""
     out = tmp_path / "dec"
     assert main(["decisions", QUICKSTART, "--out", str(out), "--seed", "1"]) == 0
     said = capsys.readouterr().out
     n = int(said.split()[0])
     files = sorted(p.name for p in out.iterdir())
     assert n > 0
-    assert len(files) == n + 1
+    assert len(files) == n + 2
     assert "index.csv" in files
+    assert ".skyscreen" in files
     assert main(["decisions", QUICKSTART, "--out", str(out)]) == 2
-    assert "must be a new or empty directory" in capsys.readouterr().err
+    assert "must be empty or new" in capsys.readouterr().err
     assert main(["decisions", QUICKSTART, "--out", str(out), "--overwrite"]) == 0

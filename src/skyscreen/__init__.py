@@ -14,10 +14,9 @@ Examples
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
 from typing import TYPE_CHECKING, Any
 
+from skyscreen._version import __version__
 from skyscreen.errors import (
     ModelError,
     ResultSchemaError,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["SUMMARY_COLUMNS", "SUMMARY_METRICS"]
+__all__ = ["RUN_TABLES", "SUMMARY_COLUMNS", "SUMMARY_METRICS"]
 
 SUMMARY_METRICS = (
     "n_launched",
@@ -22,3 +22,5 @@ SUMMARY_METRICS = (
 """Per-replication metrics of ``summary.parquet``, in column order."""
 SUMMARY_COLUMNS = ("replication", *SUMMARY_METRICS)
 """Columns of ``summary.parquet``."""
+RUN_TABLES = ("summary", "drones", "effectors", "assets", "events", "tracks")
+"""Tables a run directory may hold, each as ``<name>.parquet``; the last two optional."""

@@ -86,7 +86,7 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--overwrite",
         action="store_true",
-        help="replace an existing non-empty run directory",
+        help="replace an existing directory that skyscreen wrote and nothing else",
     )
     p.add_argument("--events", action="store_true", help="record the event log")
     p.add_argument(
@@ -138,6 +138,11 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--out", metavar="FILE.csv", help="write the assignment (i,j,count rows)"
     )
+    p.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace an existing --out file (never the instance file)",
+    )
 
     p = sub.add_parser(
         "decisions",
@@ -154,7 +159,9 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--seed", type=_non_negative_int, help="root seed")
     p.add_argument(
-        "--overwrite", action="store_true", help="replace a non-empty directory"
+        "--overwrite",
+        action="store_true",
+        help="replace an existing directory that skyscreen wrote and nothing else",
     )
 
     sub.add_parser("schema", help="print the JSON Schema of scenario files")
@@ -208,9 +215,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from skyscreen.errors import SkyscreenError
-    from skyscreen.io import default_out_dir
-    from skyscreen.io.rundir import _check_target
-    from skyscreen.run import simulate
+    from skyscreen.io import check_out_dir, default_out_dir
     from skyscreen.scenario import load_scenario
 
     if args.executor == "dask":
@@ -223,7 +228,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
         raise SkyscreenError("fidelity 'tracked' is not available yet")
     spec = load_scenario(args.scenario)
     out = Path(args.out) if args.out else default_out_dir(spec.name)
-    _check_target(out, args.overwrite)  # fail before spending the time
+    check_out_dir(out, args.overwrite)  # fail before spending the time
+    from skyscreen.run import simulate  # (its imports alone take seconds)
+
     result = simulate(
         spec,
         replications=args.replications,
@@ -242,9 +249,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_wta(args: argparse.Namespace) -> int:
+    path = Path(args.instance)
+    out = Path(args.out) if args.out else None
+    if out is not None:
+        _check_assignment_target(out, path, args.overwrite)  # before solving
     from skyscreen.c2 import best_known, read_wta_instance, solve_wta
 
-    path = Path(args.instance)
     inst = read_wta_instance(path)
     res = solve_wta(
         inst.values,
@@ -270,18 +280,44 @@ def _cmd_wta(args: argparse.Namespace) -> int:
     best = best_known(inst.name, path.parent)
     if best is not None:
         print(f"best known   {best:.6f} ({(res.objective - best) / best:+.4%})")
-    if args.out:
-        _write_assignment(Path(args.out), res.x)
+    if out is not None:
+        _check_assignment_target(out, path, args.overwrite)  # it may have changed
+        _write_assignment(out, res.x)
         print(f"assignment   {args.out}")
     return 0
 
 
-def _write_assignment(out: Path, x: Any) -> None:
-    """CSV of the non-zero counts, written under a temporary name and renamed."""
+def _check_assignment_target(out: Path, instance: Path, overwrite: bool) -> None:
+    """Raise unless ``wta --out`` may write ``out``.
+
+    It must be new, or an existing file with ``overwrite``; never a directory, and
+    never the instance file itself (nor a link to it), even with ``overwrite``.
+    """
     from skyscreen.errors import SkyscreenError
 
     if out.is_dir():
         raise SkyscreenError(f"--out {out}: must be a file path; got a directory")
+    if not (out.exists() or out.is_symlink()):
+        return
+    same = os.path.realpath(out) == os.path.realpath(instance)
+    if not same and out.exists():
+        try:
+            same = os.path.samefile(out, instance)
+        except OSError:
+            same = False
+    if same:
+        raise SkyscreenError(
+            f"--out {out}: refusing to overwrite the instance file {instance}"
+        )
+    if not overwrite:
+        raise SkyscreenError(
+            f"--out {out}: must be a new file; got an existing file "
+            "(use --overwrite to replace it)"
+        )
+
+
+def _write_assignment(out: Path, x: Any) -> None:
+    """CSV of the non-zero counts, written under a temporary name and renamed."""
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
     try:
@@ -296,10 +332,13 @@ def _write_assignment(out: Path, x: Any) -> None:
 
 
 def _cmd_decisions(args: argparse.Namespace) -> int:
-    from skyscreen.analysis import export_decision_instances
+    from skyscreen.io import check_out_dir
     from skyscreen.scenario import load_scenario
 
     spec = load_scenario(args.scenario)
+    check_out_dir(args.out, args.overwrite)  # fail before spending the time
+    from skyscreen.analysis import export_decision_instances
+
     paths = export_decision_instances(
         spec, args.out, args.replication, args.seed, overwrite=args.overwrite
     )

@@ -94,4 +94,9 @@ class ResultSchemaError(SkyscreenError, ValueError):
 
 
 class RunDirectoryError(SkyscreenError, OSError):
-    """An output directory cannot be used (exists and is not empty, not writable)."""
+    """An output directory cannot be used.
+
+    It is a file, or not empty (without ``overwrite``), or not one skyscreen wrote or
+    holding files it did not write (with ``overwrite``), or the working directory, an
+    ancestor of it, the home directory or the filesystem root.
+    """

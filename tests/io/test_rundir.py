@@ -63,6 +63,7 @@ def test_run_json_records_what_ran(result: skyscreen.RunResult, tmp_path: Path) 
         meta["scenario"]["raids"][0]["drone"]["speed_mps"] == 50.0
     )  # defaults expanded
     assert sorted(p.name for p in out.iterdir()) == [
+        ".skyscreen",
         "assets.parquet",
         "drones.parquet",
         "effectors.parquet",
@@ -76,15 +77,26 @@ def test_run_json_records_what_ran(result: skyscreen.RunResult, tmp_path: Path) 
 def test_existing_directory_needs_overwrite(
     result: skyscreen.RunResult, tmp_path: Path
 ) -> None:
-    """A non-empty target is refused unless overwrite, which replaces it whole."""
-    out = tmp_path / "run"
-    out.mkdir()
-    (out / "old.txt").write_text("x")
+    """An earlier run is refused unless overwrite, which replaces it whole."""
+    out = result.save(tmp_path / "run")
+    (out / "events.parquet").unlink()  # so that the new one is seen to be new
     with pytest.raises(RunDirectoryError, match="must be empty or new"):
         result.save(out)
     result.save(out, overwrite=True)
-    assert not (out / "old.txt").exists()
-    assert (out / "summary.parquet").exists()
+    assert (out / "events.parquet").exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["run"]  # no temporary left
+
+
+def test_overwrite_keeps_a_directory_skyscreen_did_not_write(
+    result: skyscreen.RunResult, tmp_path: Path
+) -> None:
+    """``overwrite`` refuses a directory of a user's file, leaving it as it was."""
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "old.txt").write_text("x")
+    with pytest.raises(RunDirectoryError, match="refusing to overwrite"):
+        result.save(out, overwrite=True)
+    assert [p.name for p in out.iterdir()] == ["old.txt"]
     assert [p.name for p in tmp_path.iterdir()] == ["run"]  # no temporary left
 
 

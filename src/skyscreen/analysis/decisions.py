@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from skyscreen._atomic import atomic_directory
+from skyscreen._outdir import DECISIONS_INDEX_HEADER, check_out_dir, output_directory
 from skyscreen._typing import IntArray
 from skyscreen.c2.instances import WTAInstance, write_wta_instance
 from skyscreen.engine import DecisionInstance, run_chunk
@@ -88,9 +88,9 @@ def export_decision_instances(
 
     Writes ``<name>-r<replication>-t<seconds>.txt`` per non-empty instance and
     ``index.csv`` mapping each file to its time and to the engine's weapon and drone
-    indices (``weapons`` and ``drones`` columns, space-separated). The directory is
-    written under a temporary name and renamed into place, so it is complete or
-    absent.
+    indices (``weapons`` and ``drones`` columns, space-separated), and skyscreen's
+    marker file. The directory is written under a temporary name and renamed into
+    place, so it is complete or absent.
 
     Parameters
     ----------
@@ -102,7 +102,9 @@ def export_decision_instances(
     seed : int, optional
         Root seed; default the scenario's.
     overwrite : bool
-        Replace an existing non-empty directory.
+        Replace an existing directory that skyscreen wrote (a decision export, a run
+        directory or a sweep) and that holds nothing else; see
+        :func:`skyscreen.io.check_out_dir`.
 
     Returns
     -------
@@ -111,16 +113,17 @@ def export_decision_instances(
 
     Raises
     ------
-    skyscreen.errors.SkyscreenError
-        If ``out_dir`` is a file, or a non-empty directory and not ``overwrite``.
+    skyscreen.errors.RunDirectoryError
+        If ``out_dir`` may not be written (checked before the replication is rerun):
+        a file, a non-empty directory without ``overwrite``, a directory skyscreen
+        did not write or holding files it did not write, the working directory or an
+        ancestor of it, the home directory or the filesystem root.
     """
     out = Path(out_dir)
-    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not overwrite)):
-        what = "a file" if not out.is_dir() else "an existing non-empty directory"
-        raise SkyscreenError(f"{out}: must be a new or empty directory; got {what}")
+    check_out_dir(out, overwrite)  # before spending the time
     instances = decision_instances(scenario, replication, seed)
     rows = []
-    with atomic_directory(out) as tmp:
+    with output_directory(out, "decisions", overwrite) as tmp:
         for inst in instances:
             name = f"{scenario.name}-r{replication}-t{inst.t_s:07.1f}"
             wta = to_wta_instance(inst, name)
@@ -138,6 +141,6 @@ def export_decision_instances(
             )
         with (tmp / "index.csv").open("w", newline="") as f:
             w = csv.writer(f)
-            w.writerow(["file", "t_s", "weapons", "drones"])
+            w.writerow(DECISIONS_INDEX_HEADER)
             w.writerows(rows)
     return [out / row[0] for row in rows]

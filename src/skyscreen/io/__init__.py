@@ -3,6 +3,7 @@
 from skyscreen.io.rundir import (
     RUN_SCHEMA_VERSION,
     TABLES,
+    check_out_dir,
     default_out_dir,
     read_run_dir,
     write_run_dir,
@@ -11,6 +12,7 @@ from skyscreen.io.rundir import (
 __all__ = [
     "RUN_SCHEMA_VERSION",
     "TABLES",
+    "check_out_dir",
     "default_out_dir",
     "read_run_dir",
     "write_run_dir",

@@ -2,7 +2,8 @@
 
 Everything is written into a temporary sibling directory first, then renamed into place
 in one step, so an interrupted write never leaves a half-written run where a result is
-expected.
+expected. The directory carries skyscreen's marker file, so that ``overwrite`` can tell
+it from a directory that holds anything else (:func:`check_out_dir`).
 """
 
 from __future__ import annotations
@@ -16,14 +17,15 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from skyscreen._atomic import atomic_directory
-from skyscreen._columns import SUMMARY_COLUMNS
-from skyscreen.errors import ResultSchemaError, RunDirectoryError
+from skyscreen._columns import RUN_TABLES, SUMMARY_COLUMNS
+from skyscreen._outdir import check_out_dir, output_directory
+from skyscreen.errors import ResultSchemaError
 
 __all__ = [
     "REQUIRED_COLUMNS",
     "RUN_SCHEMA_VERSION",
     "TABLES",
+    "check_out_dir",
     "default_out_dir",
     "read_run_dir",
     "write_run_dir",
@@ -31,7 +33,7 @@ __all__ = [
 
 RUN_SCHEMA_VERSION = 1
 """Version of the run-directory layout; bumped when a column changes meaning."""
-TABLES = ("summary", "drones", "effectors", "assets", "events", "tracks")
+TABLES = RUN_TABLES
 """Tables a run directory may hold; ``events`` and ``tracks`` are optional."""
 REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     "summary": SUMMARY_COLUMNS,
@@ -92,17 +94,6 @@ def default_out_dir(name: str, root: str | Path = "runs") -> Path:
     return Path(root) / f"{name}-{stamp}"
 
 
-def _check_target(out: Path, overwrite: bool) -> None:
-    if out.exists():
-        if not out.is_dir():
-            raise RunDirectoryError(f"{out}: must be a directory; got a file")
-        if any(out.iterdir()) and not overwrite:
-            raise RunDirectoryError(
-                f"{out}: must be empty or new; got an existing non-empty directory "
-                "(use --overwrite to replace it)"
-            )
-
-
 def write_run_dir(
     out: str | Path,
     tables: dict[str, pd.DataFrame | None],
@@ -114,22 +105,31 @@ def write_run_dir(
     Parameters
     ----------
     out : path
-        The run directory. It must not exist or be empty, unless ``overwrite``.
+        The run directory. It must be new or empty, unless ``overwrite``.
     tables : dict
         ``{"summary": df, ...}``; None values are skipped.
     meta : dict
         Contents of run.json (``schema_version`` is added).
     overwrite : bool
-        Replace an existing non-empty directory.
+        Replace an existing directory that skyscreen wrote (a run directory, a
+        decision export or a sweep) and that holds nothing else; see
+        :func:`check_out_dir`.
 
     Returns
     -------
     Path
         The run directory.
+
+    Raises
+    ------
+    skyscreen.errors.RunDirectoryError
+        If ``out`` may not be written (checked before anything is written): a file, a
+        non-empty directory without ``overwrite``, a directory skyscreen did not write
+        or holding files it did not write, the working directory or an ancestor of
+        it, the home directory or the filesystem root.
     """
     out = Path(out)
-    _check_target(out, overwrite)
-    with atomic_directory(out) as tmp:
+    with output_directory(out, "run", overwrite) as tmp:
         for name, df in tables.items():
             if df is None:
                 continue

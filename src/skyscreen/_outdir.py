@@ -1,0 +1,341 @@
+"""Output directories: what skyscreen may write to, and what it may replace.
+
+Every directory skyscreen writes (a run directory, a decision-instance export, a
+sweep) carries a marker file, ``.skyscreen``, holding ``{"kind": ..., "skyscreen_version":
+...}``. ``overwrite`` replaces only a directory skyscreen recognises as its own and
+that holds nothing else: one with a valid marker and only the files of its kind, or,
+written before the marker existed, a run directory (run.json with ``schema_version``
+and ``files``) or a decision export (index.csv with skyscreen's header) holding only
+their files. An empty directory may always be written to; the current working
+directory, its ancestors, the home directory and the filesystem root never.
+
+The run directory (:mod:`skyscreen.io.rundir`) and the decision export
+(:mod:`skyscreen.analysis.decisions`) sit in layers that may not import each other, so
+both use this one module, and the recognition of every kind lives here.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from skyscreen._atomic import atomic_directory
+from skyscreen._columns import RUN_TABLES
+from skyscreen._version import __version__
+from skyscreen.errors import RunDirectoryError
+
+__all__ = [
+    "DECISIONS_INDEX_HEADER",
+    "KINDS",
+    "MARKER",
+    "check_out_dir",
+    "output_directory",
+    "replace_refusal",
+]
+
+MARKER = ".skyscreen"
+"""Name of the marker file in every directory skyscreen writes."""
+KINDS = ("run", "decisions", "sweep")
+"""Kinds of directory skyscreen writes, as the marker's ``kind`` names them."""
+DECISIONS_INDEX_HEADER = ("file", "t_s", "weapons", "drones")
+"""First row of a decision export's index.csv."""
+_MAX_LISTED = 5
+"""Names listed in a refusal before "and N more"."""
+_MAX_META_BYTES = 50_000_000
+"""run.json or index.csv larger than this is not read (and not recognised)."""
+
+
+# --------------------------------------------------------------------------- layouts
+
+
+def _entries(directory: Path) -> list[os.DirEntry[str]]:
+    with os.scandir(directory) as it:
+        return sorted(it, key=lambda e: e.name)
+
+
+def _label(entry: os.DirEntry[str]) -> str:
+    """The entry's name, with a slash if it is a directory (not following links)."""
+    return entry.name + "/" if entry.is_dir(follow_symlinks=False) else entry.name
+
+
+def _listing(labels: list[str]) -> str:
+    shown = ", ".join(labels[:_MAX_LISTED])
+    more = len(labels) - _MAX_LISTED
+    return f"{shown} and {more} more" if more > 0 else shown
+
+
+def _plain_file(entry: os.DirEntry[str]) -> bool:
+    return entry.is_file(follow_symlinks=False)
+
+
+def _read_small(path: Path) -> str | None:
+    """Text of a regular file that is not too big to be skyscreen's, else None."""
+    try:
+        if path.is_symlink() or not path.is_file():
+            return None
+        if path.stat().st_size > _MAX_META_BYTES:
+            return None
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def _json_object(path: Path) -> dict[str, Any] | None:
+    text = _read_small(path)
+    if text is None:
+        return None
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _index_files(directory: Path) -> set[str] | None:
+    """Files an index.csv in skyscreen's format lists, or None if it is not one."""
+    text = _read_small(directory / "index.csv")
+    if text is None:
+        return None
+    try:
+        rows = list(csv.reader(text.splitlines()))
+    except csv.Error:
+        return None
+    if not rows or tuple(rows[0]) != DECISIONS_INDEX_HEADER:
+        return None
+    return {row[0] for row in rows[1:] if row}
+
+
+_RUN_FILES = frozenset({"run.json", *(f"{t}.parquet" for t in RUN_TABLES)})
+
+
+def _run_extras(directory: Path, entries: list[os.DirEntry[str]]) -> list[str]:
+    """Entries of a run directory that a run does not write."""
+    return [_label(e) for e in entries if not (_plain_file(e) and e.name in _RUN_FILES)]
+
+
+def _decisions_extras(directory: Path, entries: list[os.DirEntry[str]]) -> list[str]:
+    """Entries of a decision export other than index.csv and the files it lists."""
+    listed = _index_files(directory) or set()
+    return [
+        _label(e)
+        for e in entries
+        if not (
+            _plain_file(e)
+            and (
+                e.name == "index.csv" or (e.name.endswith(".txt") and e.name in listed)
+            )
+        )
+    ]
+
+
+_SWEEP_FILES = frozenset({"sweep.json"})
+
+
+def _sweep_extras(directory: Path, entries: list[os.DirEntry[str]]) -> list[str]:
+    """Entries of a sweep other than sweep.json, tables and replaceable directories.
+
+    The sweep command is not written yet; this layout (sweep.json, Parquet or CSV
+    tables, and one skyscreen directory per point) is what it may write.
+    """
+    extras = []
+    for e in entries:
+        if _plain_file(e) and (
+            e.name in _SWEEP_FILES or e.name.endswith((".parquet", ".csv"))
+        ):
+            continue
+        if e.is_dir(follow_symlinks=False) and (replace_refusal(Path(e.path)) is None):
+            continue
+        extras.append(_label(e))
+    return extras
+
+
+_LAYOUTS: dict[str, Callable[[Path, list[os.DirEntry[str]]], list[str]]] = {
+    "run": _run_extras,
+    "decisions": _decisions_extras,
+    "sweep": _sweep_extras,
+}
+"""Per kind: the entries of a directory of that kind that skyscreen did not write."""
+
+
+def _old_run(directory: Path) -> bool:
+    """A run directory written before the marker: run.json as write_run_dir writes it."""
+    meta = _json_object(directory / "run.json")
+    return (
+        meta is not None
+        and isinstance(meta.get("schema_version"), int)
+        and isinstance(meta.get("files"), list)
+    )
+
+
+def _old_decisions(directory: Path) -> bool:
+    """A decision export written before the marker: index.csv with its header."""
+    return _index_files(directory) is not None
+
+
+_UNMARKED: dict[str, Callable[[Path], bool]] = {
+    "run": _old_run,
+    "decisions": _old_decisions,
+}
+"""Per kind written before the marker existed: whether a directory is one."""
+
+
+def _kind(directory: Path) -> tuple[str | None, bool]:
+    """The kind of skyscreen directory this is, and whether its marker says so."""
+    marker = _json_object(directory / MARKER)
+    if marker is not None and marker.get("kind") in KINDS:
+        return str(marker["kind"]), True
+    for kind, looks_like in _UNMARKED.items():
+        if looks_like(directory):
+            return kind, False
+    return None, False
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def replace_refusal(directory: Path) -> str | None:
+    """Why skyscreen may not replace an existing directory, or None if it may.
+
+    It may replace an empty directory, and a directory it wrote itself (its marker, or
+    for older ones its run.json or index.csv, says which kind) holding only the files
+    that kind writes. Anything else, above all any file a user put there, is a reason
+    to refuse; the reason names the entries that are not skyscreen's.
+
+    Parameters
+    ----------
+    directory : Path
+        An existing directory (not a symbolic link).
+
+    Returns
+    -------
+    str or None
+        A phrase to follow "refusing to overwrite", e.g. ``a directory skyscreen did
+        not write (contains thesis.txt, sub/)``; None if it may be replaced.
+    """
+    try:
+        entries = _entries(directory)
+    except OSError as exc:
+        return f"a directory skyscreen cannot list ({exc.strerror or exc})"
+    if not entries:
+        return None
+    kind, marked = _kind(directory)
+    if kind is None:
+        labels = [_label(e) for e in entries]
+        return f"a directory skyscreen did not write (contains {_listing(labels)})"
+    if marked:  # else a .skyscreen file there is not skyscreen's and counts as extra
+        entries = [e for e in entries if e.name != MARKER]
+    extras = _LAYOUTS[kind](directory, entries)
+    if extras:
+        return (
+            f"a skyscreen {kind} directory that also holds files skyscreen did not "
+            f"write ({_listing(extras)})"
+        )
+    return None
+
+
+def _protected(out: Path) -> str | None:
+    """What ``out`` is if it is a directory that is never replaced, else None."""
+    real = Path(os.path.realpath(out))
+    if real.parent == real:
+        return "the filesystem root"
+    try:
+        cwd = Path(os.path.realpath(Path.cwd()))
+    except OSError:  # the working directory was deleted
+        cwd = None
+    if cwd is not None and real == cwd:
+        return "the current working directory"
+    if cwd is not None and real in cwd.parents:
+        return "an ancestor of the current working directory"
+    try:
+        home = Path(os.path.realpath(Path.home()))
+    except (RuntimeError, KeyError):  # no HOME and no password entry
+        return None
+    if real == home:
+        return "the home directory"
+    return None
+
+
+def check_out_dir(out: str | Path, overwrite: bool = False) -> None:
+    """Raise unless skyscreen may write an output directory at ``out``.
+
+    ``out`` may be new or an empty directory; with ``overwrite`` it may also be a
+    directory skyscreen wrote (see :func:`replace_refusal`). Never the current working
+    directory or an ancestor of it, the home directory or the filesystem root, and
+    never a file or a symbolic link.
+
+    Parameters
+    ----------
+    out : str or Path
+        The directory to write.
+    overwrite : bool
+        Whether a non-empty directory that skyscreen wrote may be replaced.
+
+    Raises
+    ------
+    skyscreen.errors.RunDirectoryError
+        If ``out`` may not be written; the message names ``out`` and says why.
+    """
+    out = Path(out)
+    if out.is_symlink():
+        raise RunDirectoryError(
+            f"{out}: refusing to overwrite a symbolic link (to {os.readlink(out)}); "
+            "give the directory itself"
+        )
+    if not out.exists():
+        return
+    if not out.is_dir():
+        raise RunDirectoryError(f"{out}: must be a directory; got a file")
+    what = _protected(out)
+    if what is not None:
+        raise RunDirectoryError(f"{out}: refusing to overwrite {what}")
+    reason = replace_refusal(out)
+    if overwrite:
+        if reason is not None:
+            raise RunDirectoryError(f"{out}: refusing to overwrite {reason}")
+        return
+    try:
+        empty = not any(out.iterdir())
+    except OSError as exc:
+        raise RunDirectoryError(f"{out}: must be listable; got {exc}") from None
+    if empty:
+        return
+    if reason is None:
+        raise RunDirectoryError(
+            f"{out}: must be empty or new; got an existing non-empty directory "
+            "(use --overwrite to replace it)"
+        )
+    raise RunDirectoryError(
+        f"{out}: must be empty or new; got {reason}, which --overwrite will not "
+        "replace either"
+    )
+
+
+@contextmanager
+def output_directory(out: Path, kind: str, overwrite: bool = False) -> Iterator[Path]:
+    """Check ``out``, then yield a temporary directory that replaces it on success.
+
+    The yielded directory already holds the marker of ``kind``. ``out`` is checked
+    with :func:`check_out_dir` before the caller writes and again just before it is
+    replaced; see :func:`skyscreen._atomic.atomic_directory` for the rest.
+
+    Parameters
+    ----------
+    out : Path
+        The directory to write.
+    kind : str
+        One of :data:`KINDS`.
+    overwrite : bool
+        Whether a non-empty directory that skyscreen wrote may be replaced.
+    """
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {list(KINDS)}; got {kind!r}")
+    check_out_dir(out, overwrite)
+    with atomic_directory(out, check=lambda: check_out_dir(out, overwrite)) as tmp:
+        marker = {"kind": kind, "skyscreen_version": __version__}
+        (tmp / MARKER).write_text(json.dumps(marker) + "\n", encoding="utf-8")
+        yield tmp

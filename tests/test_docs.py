@@ -23,11 +23,10 @@ import pytest
 
 import skyscreen
 from skyscreen.cli import _build_parser
-from skyscreen.engine import EVENT_KINDS, OUTCOMES
+from skyscreen.engine import CAUSES, EVENT_KINDS, OUTCOMES, STATES
 from skyscreen.errors import ScenarioError
 from skyscreen.io.rundir import REQUIRED_COLUMNS
 from skyscreen.scenario import example_path, parse_scenario, read_scenario_data
-from skyscreen.scenario.compile import CAUSES, STATES
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 Data = dict[str, Any]

@@ -24,14 +24,19 @@ import skyscreen
 from skyscreen._columns import SUMMARY_COLUMNS
 from skyscreen._typing import IntArray
 from skyscreen.analysis.stats import summary_stats
-from skyscreen.engine import EVENT_KINDS, OUTCOMES, ChunkResult, make_tables
+from skyscreen.engine import (
+    CAUSES,
+    EVENT_KINDS,
+    OUTCOMES,
+    STATES,
+    ChunkResult,
+    make_tables,
+)
 from skyscreen.errors import SkyscreenError
 from skyscreen.executors.local import ChunkTask, run_tasks, split
 from skyscreen.io.rundir import read_run_dir, write_run_dir
 from skyscreen.scenario import load_scenario, parse_scenario
 from skyscreen.scenario.compile import (
-    CAUSES,
-    STATES,
     ScenarioParams,
     compile_scenario,
     scenario_hash,

@@ -30,8 +30,8 @@ def test_capturing_decisions_changes_nothing() -> None:
     """A run that captures its decision instances ends exactly like one that does not."""
     params = compile_scenario(_spec("coastal-airbase"))
     seen: list[object] = []
-    a = run_chunk(params, np.arange(8), 5, backend="numpy")
-    b = run_chunk(params, np.arange(8), 5, backend="numpy", on_decision=seen.append)
+    a = run_chunk(params, np.arange(8), 5)
+    b = run_chunk(params, np.arange(8), 5, on_decision=seen.append)
     np.testing.assert_array_equal(a.drone_status, b.drone_status)
     np.testing.assert_array_equal(a.drone_t_end_s, b.drone_t_end_s)
     assert len(seen) > 100
@@ -55,16 +55,22 @@ def test_export_writes_readable_public_instances(tmp_path: Path) -> None:
 
 
 def test_export_refuses_a_non_empty_directory(tmp_path: Path) -> None:
-    """A non-empty directory is kept unless overwrite; no temporary is left behind."""
+    """A user's directory is kept even with overwrite; an earlier export is replaced."""
     spec = _spec("quickstart")
     out = tmp_path / "out"
     out.mkdir()
     (out / "mine.txt").write_text("keep")
-    with pytest.raises(SkyscreenError, match="must be a new or empty directory"):
+    with pytest.raises(SkyscreenError, match="must be empty or new"):
         export_decision_instances(spec, out)
+    with pytest.raises(SkyscreenError, match="refusing to overwrite"):
+        export_decision_instances(spec, out, overwrite=True)
+    assert [q.name for q in out.iterdir()] == ["mine.txt"]
     assert (out / "mine.txt").read_text() == "keep"
+    (out / "mine.txt").unlink()
+    export_decision_instances(spec, out)
+    with pytest.raises(SkyscreenError, match="must be empty or new"):
+        export_decision_instances(spec, out)
     paths = export_decision_instances(spec, out, overwrite=True)
-    assert not (out / "mine.txt").exists()
     assert (out / "index.csv").is_file()
     assert all(p.parent == out and p.is_file() for p in paths)
     assert sorted(q.name for q in tmp_path.iterdir()) == ["out"]

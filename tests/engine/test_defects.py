@@ -63,10 +63,10 @@ def _one_wing(dive_range_m: float, route: list[dict[str, float]]) -> dict[str, A
     }
 
 
-def _run(doc: dict[str, Any], backend: str, n: int = 4) -> Any:
+def _run(doc: dict[str, Any], n: int = 4) -> Any:
     """The drones table of ``n`` replications run as one chunk."""
     params = compile_scenario(parse_scenario(doc))
-    chunk = run_chunk(params, np.arange(n), 3, backend=backend)
+    chunk = run_chunk(params, np.arange(n), 3)
     return build_tables(params, [chunk])["drones"]
 
 
@@ -75,16 +75,15 @@ def _run(doc: dict[str, Any], backend: str, n: int = 4) -> Any:
 SHARP = [{"east_m": 200.0, "north_m": 300.0}]
 
 
-@pytest.mark.parametrize("backend", ["numba", "numpy"])
 @pytest.mark.parametrize(
     ("dive_range_m", "route"),
-    [(0.0, []), (0.0, SHARP), (50.0, SHARP), (100.0, [])],
+    [(0.0, []), (0.0, SHARP), (50.0, SHARP), (100.0, []), (600.0, SHARP)],
 )
 def test_wing_dives_within_its_turn_radius(
-    backend: str, dive_range_m: float, route: list[dict[str, float]]
+    dive_range_m: float, route: list[dict[str, float]]
 ) -> None:
     """A wing arrives however small dive_range_m is, as soon as the turn radius allows."""
-    drones = _run(_one_wing(dive_range_m, route), backend)
+    drones = _run(_one_wing(dive_range_m, route))
     assert (drones["state"] == "leaked").all(), drones["state"].tolist()
     # Straight-line lower bound; the turn radius floor bounds the detour.
     r_turn = float(kinematics.turn_radius_m(50.0, math.radians(30.0)))
@@ -92,21 +91,6 @@ def test_wing_dives_within_its_turn_radius(
     t = drones["t_end_s"].to_numpy() - drones["t_launch_s"].to_numpy()
     assert (t >= 5000.0 / 50.0 - 1e-9).all()
     assert (t <= (5000.0 + 2.0 * math.pi * r_turn + 600.0) / 50.0).all(), t
-
-
-@pytest.mark.parametrize(
-    ("dive_range_m", "route"),
-    [(0.0, []), (0.0, SHARP), (50.0, SHARP), (100.0, []), (600.0, SHARP)],
-)
-def test_backends_agree_on_last_turn_geometry(
-    dive_range_m: float, route: list[dict[str, float]]
-) -> None:
-    """Both backends give the same arrival times and end points at the edge geometry."""
-    a = _run(_one_wing(dive_range_m, route), "numba")
-    b = _run(_one_wing(dive_range_m, route), "numpy")
-    assert a["state"].tolist() == b["state"].tolist()
-    for col in ("t_end_s", "x_end_m", "y_end_m", "z_end_m"):
-        np.testing.assert_allclose(a[col], b[col], rtol=1e-9, atol=1e-6, err_msg=col)
 
 
 def _leaker_doc() -> dict[str, Any]:
@@ -121,7 +105,7 @@ def _leaker_doc() -> dict[str, Any]:
 def test_leakers_end_at_their_impact_point() -> None:
     """A leaker's end point is at the aim height, scattered about the aim point by CEP."""
     params = compile_scenario(parse_scenario(_leaker_doc()))
-    d = _run(_leaker_doc(), "numba", n=300)
+    d = _run(_leaker_doc(), n=300)
     leaked = d[d["state"] == "leaked"]
     assert len(leaked) == 6000
     np.testing.assert_array_equal(leaked["z_end_m"].to_numpy(), 15.0)

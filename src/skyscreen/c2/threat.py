@@ -14,12 +14,15 @@ control).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from skyscreen._typing import FloatArray
-from skyscreen.models.kinematics import closest_approach
+from skyscreen.models.jit import ufunc
+from skyscreen.models.kinematics import cpa_time_s
 
-__all__ = ["threat_values", "threat_values_and_time"]
+__all__ = ["threat_value", "threat_values", "threat_values_and_time"]
 
 
 def threat_values(
@@ -92,14 +95,36 @@ def threat_values_and_time(
     if asset_pos_m.shape[0] == 0:
         shape = pos_m.shape[:-1]
         return np.zeros(shape), np.full(shape, np.inf)
-    rel = pos_m[..., None, :2] - asset_pos_m[:, :2]  # (..., A, 2)
-    vel = np.broadcast_to(vel_mps[..., None, :2], rel.shape)
-    d_cpa, t_go = closest_approach(rel, vel)
+    qx = pos_m[..., None, 0] - asset_pos_m[:, 0]  # (..., A)
+    qy = pos_m[..., None, 1] - asset_pos_m[:, 1]
+    vx, vy = vel_mps[..., None, 0], vel_mps[..., None, 1]
+    t_go = cpa_time_s(qx, qy, vx, vy)
+    cx, cy = qx + vx * t_go, qy + vy * t_go
+    d_cpa = np.sqrt(cx * cx + cy * cy)
     lethal = np.broadcast_to(lethal_radius_m, pos_m.shape[:-1])[..., None]
     r_d = np.maximum(asset_radius_m + lethal + margin_m, 1e-9)
-    v = asset_value_usd * np.exp(-0.5 * (d_cpa / r_d) ** 2) / (1.0 + t_go / tau_s)
+    v = threat_value(d_cpa, t_go, r_d, asset_value_usd, tau_s)
     best = np.argmax(v, axis=-1)[..., None]
     return (
         np.asarray(np.take_along_axis(v, best, axis=-1)[..., 0]),
         np.asarray(np.take_along_axis(t_go, best, axis=-1)[..., 0]),
+    )
+
+
+@ufunc(5)
+def threat_value(
+    d_cpa_m: float,
+    t_go_s: float,
+    danger_radius_m: float,
+    value_usd: float,
+    tau_s: float,
+) -> float:
+    r"""One asset's term of the threat value (a ufunc, for kernels and arrays alike).
+
+    :math:`V_a\, e^{-\frac12 (d_{cpa}/r_d)^2} / (1 + t_{go}/\tau)`.
+    """
+    return (
+        value_usd
+        * math.exp(-0.5 * (d_cpa_m / danger_radius_m) ** 2)
+        / (1.0 + t_go_s / tau_s)
     )

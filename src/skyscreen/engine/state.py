@@ -2,52 +2,34 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from skyscreen._typing import BoolArray, FloatArray, IntArray
+from skyscreen.engine.codes import FLYING, NEUTRALISED
 
-__all__ = [
-    "CAUSE_ARRIVAL",
-    "CAUSE_ENDURANCE",
-    "CAUSE_GUN",
-    "CAUSE_JAMMER",
-    "CAUSE_MISSILE",
-    "CAUSE_NONE",
-    "DEFEATED",
-    "EXPENDED",
-    "FLYING",
-    "KILLED",
-    "LEAKED",
-    "NEUTRALISED",
-    "PENDING",
-    "ChunkState",
-]
-
-# Drone status codes (skyscreen.scenario.compile.STATES).
-PENDING, FLYING, NEUTRALISED, KILLED, DEFEATED, LEAKED, EXPENDED = range(7)
-# Cause codes (skyscreen.scenario.compile.CAUSES).
-CAUSE_NONE, CAUSE_GUN, CAUSE_MISSILE, CAUSE_JAMMER, CAUSE_ARRIVAL, CAUSE_ENDURANCE = (
-    range(6)
-)
+__all__ = ["ChunkState", "full"]
 
 
 @dataclass(slots=True, eq=False)
 class ChunkState:
-    """Dynamic state of a chunk of replications, updated in place by the step kernels.
+    """Dynamic state of a chunk of replications, updated in place by the stages.
 
-    The buffers belong to :func:`~skyscreen.engine.run_chunk`; kernels write into them
-    (STYLE.md: "caller-owned buffers"). Shapes: R replications, D drones, G guns,
-    M missile launchers, A assets, S shot slots, L = max waypoints + 1 route points.
+    The buffers belong to :func:`~skyscreen.engine.run_chunk`; stages and kernels write
+    into them (STYLE.md: "caller-owned buffers"). Shapes: R replications, D drones, E
+    effectors, A assets, S shot slots, L = max waypoints + 1 route points. Status and
+    cause codes are in :mod:`skyscreen.engine.codes`.
 
     Attributes
     ----------
+    reps : int (R,)
+        Replication ids of the rows.
     status : int8 (R, D)
         PENDING, FLYING, NEUTRALISED (link lost, hovering or returning) or terminal.
     pos_m, vel_mps : float (R, D, 3)
-        ENU position (m) and velocity (m/s) at the end of the last step.
+        True ENU position (m) and velocity (m/s) at the end of the last step.
     heading_rad, speed_mps : float (R, D)
         Course (math angle) and this drone's cruise speed after jitter.
     route_m : float (R, D, L, 3)
@@ -71,10 +53,19 @@ class ChunkState:
         Time from which the last resolved shot is assessed.
     impact_z, damage_u, casualty_u : float (R, D, 2) / (R, D, A) / (R, D, A)
         Pre-drawn damage randomness of each drone.
-    gun_* : (R, G); msl_* : (R, M); shot_* : (R, S); asset_* : (R, A)
-        Effector, in-flight shot and asset state, documented where used.
+    shot_active, shot_drone, shot_t_s, shot_kill, shot_pk : (R, S)
+        Shots in the air: the drone shot at, the time the shot resolves, its pre-drawn
+        outcome and its predicted kill probability (slots per effector in
+        :class:`~skyscreen.engine._tables.Tables`).
+    eff_kills, jam_defeats : int (R, E)
+        Hard kills and soft kills (defeats) per effector.
+    asset_hits, asset_casualties, asset_debris : int (R, A); asset_damaged : bool (R, A)
+    sensors, effectors : tuple
+        State blocks of the scenario's sensor and effector kinds, in registry order
+        (:mod:`skyscreen.engine.kinds`).
     """
 
+    reps: IntArray
     status: IntArray
     pos_m: FloatArray
     vel_mps: FloatArray
@@ -99,25 +90,6 @@ class ChunkState:
     impact_z: FloatArray
     damage_u: FloatArray
     casualty_u: FloatArray
-    gun_rounds: IntArray
-    gun_reloads_left: IntArray
-    gun_reload_done_s: FloatArray
-    gun_busy_s: FloatArray
-    gun_az_rad: FloatArray
-    gun_el_rad: FloatArray
-    gun_target: IntArray
-    gun_fire_s: FloatArray
-    gun_engagements: IntArray
-    gun_rounds_fired: IntArray
-    gun_reloads_done: IntArray
-    msl_ready: IntArray
-    msl_reloads_left: IntArray
-    msl_reload_done_s: FloatArray
-    msl_target: IntArray
-    msl_launch_s: FloatArray
-    msl_engagements: IntArray
-    msl_fired: IntArray
-    msl_reloads_done: IntArray
     shot_active: BoolArray
     shot_drone: IntArray
     shot_t_s: FloatArray
@@ -129,12 +101,17 @@ class ChunkState:
     asset_damaged: BoolArray
     asset_casualties: IntArray
     asset_debris: IntArray
-    extra: dict[str, Any] = field(default_factory=dict)
+    sensors: tuple[Any, ...]
+    effectors: tuple[Any, ...]
 
     @property
     def n_rep(self) -> int:
         """Replications in the chunk."""
         return int(self.status.shape[0])
+
+    def airborne(self) -> BoolArray:
+        """Drones in the air (flying, or neutralised and hovering or returning)."""
+        return np.asarray((self.status == FLYING) | (self.status == NEUTRALISED))
 
 
 def full(shape: tuple[int, ...], value: Any, dtype: Any = np.float64) -> Any:

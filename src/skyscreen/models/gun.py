@@ -25,18 +25,22 @@ Allocation*; Driels (2013) *Weaponeering*, ch. on gun systems.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
+from numba import njit
 from scipy import special
 
 from skyscreen._typing import FloatArray
+from skyscreen.models.jit import ufunc
 
 __all__ = [
     "burst_kill_given_bias",
     "burst_kill_probability",
     "hit_probability_given_bias",
     "independent_rounds_kill_probability",
+    "pk_from_table",
     "presented_radius_m",
     "rounds_per_burst",
     "slew_time_s",
@@ -196,13 +200,32 @@ def time_of_flight_s(range_m: Any, muzzle_velocity_mps: float) -> FloatArray:
     return np.asarray(np.asarray(range_m, dtype=np.float64) / muzzle_velocity_mps)
 
 
+@ufunc(4)
 def slew_time_s(
-    d_azimuth_rad: Any, d_elevation_rad: Any, slew_rate_rad_s: Any, settle_s: Any
-) -> FloatArray:
+    d_azimuth_rad: float,
+    d_elevation_rad: float,
+    slew_rate_rad_s: float,
+    settle_s: float,
+) -> float:
     """Time to lay the gun on a new line of sight: both axes slew together, then settle.
 
-    ``max(|Δaz|, |Δel|) / slew_rate + settle``, with Δaz wrapped to [-π, π].
+    ``max(|Δaz|, |Δel|) / slew_rate + settle``, with Δaz wrapped to [-π, π]. A ufunc.
     """
-    daz = np.abs(np.angle(np.exp(1j * np.asarray(d_azimuth_rad, dtype=np.float64))))
-    del_ = np.abs(np.asarray(d_elevation_rad, dtype=np.float64))
-    return np.asarray(np.maximum(daz, del_) / slew_rate_rad_s + settle_s)
+    daz = abs(math.atan2(math.sin(d_azimuth_rad), math.cos(d_azimuth_rad)))
+    return max(daz, abs(d_elevation_rad)) / slew_rate_rad_s + settle_s
+
+
+@njit(cache=True)
+def pk_from_table(table: FloatArray, step_m: float, range_m: float) -> float:
+    """Burst Pk at ``range_m`` by linear interpolation in a table on a uniform grid.
+
+    ``table[i]`` is the Pk at range ``i * step_m`` (:func:`burst_kill_probability`
+    tabulated at compile time); ranges outside the table take its first or last value.
+    """
+    n_tab = table.shape[0]
+    x = range_m / step_m
+    i0 = min(max(int(math.floor(x)), 0), n_tab - 2)  # noqa: RUF046
+    wt = min(max(x - i0, 0.0), 1.0)
+    lo = table[i0]
+    hi = table[i0 + 1]
+    return float(lo + wt * (hi - lo))

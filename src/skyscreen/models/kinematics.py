@@ -7,15 +7,18 @@ point of approach of a constant-velocity track to a point is used by threat eval
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
 from skyscreen._typing import FloatArray
+from skyscreen.models.jit import ufunc
 
 __all__ = [
     "G_MPS2",
     "closest_approach",
+    "cpa_time_s",
     "max_turn_rate_rad_s",
     "steer_heading",
     "turn_radius_m",
@@ -26,34 +29,37 @@ G_MPS2 = 9.80665
 """Standard gravity (m/s²)."""
 
 
-def turn_radius_m(speed_mps: Any, bank_rad: Any) -> FloatArray:
-    r"""Radius of a coordinated level turn, :math:`v^2/(g\tan\phi)`.
+@ufunc(2)
+def turn_radius_m(speed_mps: float, bank_rad: float) -> float:
+    r"""Radius of a coordinated level turn, :math:`v^2/(g\tan\phi)` (a ufunc).
 
     Examples
     --------
     >>> round(float(turn_radius_m(50.0, np.deg2rad(30.0))), 1)
     441.6
     """
-    v = np.asarray(speed_mps, dtype=np.float64)
-    return np.asarray(v * v / (G_MPS2 * np.tan(np.asarray(bank_rad, dtype=np.float64))))
+    return speed_mps * speed_mps / (G_MPS2 * math.tan(bank_rad))
 
 
-def max_turn_rate_rad_s(speed_mps: Any, bank_rad: Any) -> FloatArray:
-    r"""Turn rate of a coordinated level turn, :math:`g\tan\phi/v` (rad/s)."""
-    v = np.maximum(np.asarray(speed_mps, dtype=np.float64), 1e-9)
-    return np.asarray(G_MPS2 * np.tan(np.asarray(bank_rad, dtype=np.float64)) / v)
+@ufunc(2)
+def max_turn_rate_rad_s(speed_mps: float, bank_rad: float) -> float:
+    r"""Turn rate of a coordinated level turn, :math:`g\tan\phi/v` (rad/s; a ufunc)."""
+    return G_MPS2 * math.tan(bank_rad) / max(speed_mps, 1e-9)
 
 
-def wrap_angle(angle_rad: Any) -> FloatArray:
-    """Wrap angles to [-π, π)."""
-    a = np.asarray(angle_rad, dtype=np.float64)
-    return np.asarray((a + np.pi) % (2.0 * np.pi) - np.pi)
+@ufunc(1)
+def wrap_angle(angle_rad: float) -> float:
+    """Wrap angles to [-π, π) (a ufunc)."""
+    return (angle_rad + math.pi) % (2.0 * math.pi) - math.pi
 
 
+@ufunc(4)
 def steer_heading(
-    heading_rad: Any, desired_rad: Any, max_rate_rad_s: Any, dt_s: Any
-) -> FloatArray:
+    heading_rad: float, desired_rad: float, max_rate_rad_s: float, dt_s: float
+) -> float:
     """Turn from ``heading_rad`` toward ``desired_rad`` by at most ``max_rate·dt``.
+
+    A ufunc.
 
     Examples
     --------
@@ -62,9 +68,22 @@ def steer_heading(
     >>> round(float(steer_heading(0.0, -0.1, 0.1, 2.0)), 12)
     -0.1
     """
-    err = wrap_angle(np.asarray(desired_rad) - np.asarray(heading_rad))
-    lim = np.asarray(max_rate_rad_s) * dt_s
-    return wrap_angle(np.asarray(heading_rad) + np.clip(err, -lim, lim))
+    lim = max_rate_rad_s * dt_s
+    err = min(max(wrap_angle(desired_rad - heading_rad), -lim), lim)
+    return float(wrap_angle(heading_rad + err))
+
+
+@ufunc(4)
+def cpa_time_s(qx_m: float, qy_m: float, vx_mps: float, vy_mps: float) -> float:
+    r"""Time to the closest point of approach to the origin in the plane (a ufunc).
+
+    :math:`t_{cpa} = \max(0, -q\cdot v / v\cdot v)`, 0 for a stationary mover; the
+    two-component case of :func:`closest_approach`, for kernels.
+    """
+    vv = vx_mps * vx_mps + vy_mps * vy_mps
+    if vv > 0.0:
+        return max(-(qx_m * vx_mps + qy_m * vy_mps) / vv, 0.0)
+    return 0.0
 
 
 def closest_approach(rel_pos_m: Any, vel_mps: Any) -> tuple[FloatArray, FloatArray]:

@@ -11,13 +11,20 @@ relative to the launcher. A shot is allowed only if that point lies in the envel
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
-from skyscreen._typing import BoolArray, FloatArray
+from skyscreen._typing import FloatArray
+from skyscreen.models.jit import ufunc
 
-__all__ = ["in_envelope", "intercept_time_s", "kill_probability"]
+__all__ = [
+    "in_envelope",
+    "intercept_time_s",
+    "intercept_time_xyz_s",
+    "kill_probability",
+]
 
 
 def intercept_time_s(rel_pos_m: Any, vel_mps: Any, speed_mps: Any) -> FloatArray:
@@ -49,49 +56,65 @@ def intercept_time_s(rel_pos_m: Any, vel_mps: Any, speed_mps: Any) -> FloatArray
     """
     q = np.asarray(rel_pos_m, dtype=np.float64)
     v = np.asarray(vel_mps, dtype=np.float64)
-    u = np.asarray(speed_mps, dtype=np.float64)
-    a = np.sum(v * v, axis=-1) - u * u
-    b = 2.0 * np.sum(q * v, axis=-1)
-    c = np.sum(q * q, axis=-1)
+    return np.asarray(
+        intercept_time_xyz_s(
+            q[..., 0], q[..., 1], q[..., 2], v[..., 0], v[..., 1], v[..., 2], speed_mps
+        )
+    )
+
+
+@ufunc(7)
+def intercept_time_xyz_s(
+    qx: float, qy: float, qz: float, vx: float, vy: float, vz: float, u: float
+) -> float:
+    """:func:`intercept_time_s` with the vectors by component (a ufunc, for kernels)."""
+    a = vx * vx + vy * vy + vz * vz - u * u
+    b = 2.0 * (qx * vx + qy * vy + qz * vz)
+    c = qx * qx + qy * qy + qz * qz
+    if c == 0.0:
+        return 0.0
+    disc = b * b - 4.0 * a * c
+    if disc < 0.0:
+        return math.inf
     # The two roots in the cancellation-free form (Numerical Recipes §5.6): with
     # k = -(b + sign(b)·√disc)/2 they are k/a and c/k. When the target is about as fast
     # as the missile, a is round-off noise and k/a is spurious and huge, while c/k stays
     # exact (it tends to -c/b, the root of the linear equation).
-    disc = b * b - 4.0 * a * c
-    k = -0.5 * (b + np.copysign(np.sqrt(np.maximum(disc, 0.0)), b))
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        r1 = np.where(a != 0.0, k / a, np.inf)
-        r2 = np.where(k != 0.0, c / k, np.inf)
-    r1 = np.where(r1 > 0.0, r1, np.inf)
-    r2 = np.where(r2 > 0.0, r2, np.inf)
-    tau = np.where(disc >= 0.0, np.minimum(r1, r2), np.inf)
-    return np.asarray(np.where(c == 0.0, 0.0, tau))
+    k = -0.5 * (b + math.copysign(math.sqrt(disc), b))
+    r1 = k / a if a != 0.0 else math.inf
+    r2 = c / k if k != 0.0 else math.inf
+    if not r1 > 0.0:
+        r1 = math.inf
+    if not r2 > 0.0:
+        r2 = math.inf
+    return min(r1, r2)
 
 
+@ufunc(5, out="boolean")
 def in_envelope(
-    slant_range_m: Any,
-    altitude_m: Any,
-    range_min_m: Any,
-    range_max_m: Any,
-    altitude_max_m: Any,
-) -> BoolArray:
-    """Whether an intercept point lies in the missile's envelope."""
-    r = np.asarray(slant_range_m)
-    return np.asarray(
-        (r >= range_min_m)
-        & (r <= range_max_m)
-        & (np.asarray(altitude_m) <= altitude_max_m)
+    slant_range_m: float,
+    altitude_m: float,
+    range_min_m: float,
+    range_max_m: float,
+    altitude_max_m: float,
+) -> bool:
+    """Whether an intercept point lies in the missile's envelope (a ufunc)."""
+    return (
+        slant_range_m >= range_min_m
+        and slant_range_m <= range_max_m
+        and altitude_m <= altitude_max_m
     )
 
 
+@ufunc(5)
 def kill_probability(
-    slant_range_m: Any,
-    pk: Any,
-    range_max_m: Any,
-    pk_edge: Any,
-    falloff_start: Any,
-) -> FloatArray:
-    r"""Single-shot kill probability at an intercept range (arrays broadcast).
+    slant_range_m: float,
+    pk: float,
+    range_max_m: float,
+    pk_edge: float,
+    falloff_start: float,
+) -> float:
+    r"""Single-shot kill probability at an intercept range (a ufunc).
 
     :math:`P_k` for :math:`R \le f R_{max}`, falling linearly to :math:`P_{k,edge}` at
     :math:`R_{max}`; 0 beyond :math:`R_{max}`.
@@ -103,11 +126,9 @@ def kill_probability(
     >>> round(float(kill_probability(7500.0, 0.8, 10000.0, 0.4, 0.5)), 6)
     0.6
     """
-    r = np.asarray(slant_range_m, dtype=np.float64)
-    r_max = np.asarray(range_max_m, dtype=np.float64)
-    pk_a = np.asarray(pk, dtype=np.float64)
-    start = np.asarray(falloff_start) * r_max
-    span = np.maximum(r_max - start, 1e-9)
-    frac = np.clip((r - start) / span, 0.0, 1.0)
-    out = pk_a + (np.asarray(pk_edge) - pk_a) * frac
-    return np.asarray(np.where(r <= r_max, out, 0.0))
+    if slant_range_m > range_max_m:
+        return 0.0
+    start = falloff_start * range_max_m
+    span = max(range_max_m - start, 1e-9)
+    frac = min(max((slant_range_m - start) / span, 0.0), 1.0)
+    return pk + (pk_edge - pk) * frac

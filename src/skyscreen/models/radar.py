@@ -27,16 +27,19 @@ Examples
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 from scipy import optimize, special
 
 from skyscreen._typing import FloatArray
+from skyscreen.models.jit import ufunc
 
 __all__ = [
     "EARTH_RADIUS_M",
     "K_FACTOR",
+    "TWO_K_RE_M",
     "detection_probability",
     "horizon_range_m",
     "pd_swerling0",
@@ -50,9 +53,12 @@ EARTH_RADIUS_M = 6_371_000.0
 """Mean earth radius R_e (m)."""
 K_FACTOR = 4.0 / 3.0
 """Effective-earth factor k for standard atmospheric refraction."""
+TWO_K_RE_M = 2.0 * K_FACTOR * EARTH_RADIUS_M
+"""2·k·R_e (m), the constant of the horizon formula."""
 
 
-def pd_swerling1(snr_lin: Any, pfa: Any) -> FloatArray:
+@ufunc(2)
+def pd_swerling1(snr_lin: float, pfa: float) -> float:
     r"""Single-scan detection probability of a Swerling 1 target.
 
     :math:`P_d = P_{fa}^{1/(1+\mathrm{SNR})}` (square-law detector, exponential RCS).
@@ -74,8 +80,7 @@ def pd_swerling1(snr_lin: Any, pfa: Any) -> FloatArray:
     >>> float(pd_swerling1(0.0, 1e-6))
     1e-06
     """
-    s = np.asarray(snr_lin, dtype=np.float64)
-    return np.asarray(np.power(pfa, 1.0 / (1.0 + s)), dtype=np.float64)
+    return float(pfa ** (1.0 / (1.0 + snr_lin)))
 
 
 def pd_swerling0(snr_lin: Any, pfa: float) -> FloatArray:
@@ -120,7 +125,7 @@ def detection_probability(snr_lin: Any, pfa: float, swerling: int) -> FloatArray
         Pd, same shape as ``snr_lin``.
     """
     if swerling == 1:
-        return pd_swerling1(snr_lin, pfa)
+        return np.asarray(pd_swerling1(snr_lin, pfa), dtype=np.float64)
     if swerling == 0:
         return pd_swerling0(snr_lin, pfa)
     raise ValueError(f"swerling must be 0 or 1; got {swerling!r}")
@@ -159,9 +164,10 @@ def snr_from_reference(pd_ref: float, pfa: float, swerling: int = 1) -> float:
     raise ValueError(f"swerling must be 0 or 1; got {swerling!r}")
 
 
+@ufunc(5)
 def snr(
-    range_m: Any, rcs_m2: Any, snr_ref: Any, rcs_ref_m2: Any, range_ref_m: Any
-) -> FloatArray:
+    range_m: float, rcs_m2: float, snr_ref: float, rcs_ref_m2: float, range_ref_m: float
+) -> float:
     r"""Mean SNR by the radar equation scaled from the reference detection.
 
     :math:`\mathrm{SNR} = \mathrm{SNR}_{ref}\,(\sigma/\sigma_{ref})\,(R_{ref}/R)^4`.
@@ -180,12 +186,8 @@ def snr(
     ndarray
         Mean SNR, linear.
     """
-    r = np.asarray(range_m, dtype=np.float64)
-    ratio = range_ref_m / r
-    return np.asarray(
-        snr_ref * (np.asarray(rcs_m2, dtype=np.float64) / rcs_ref_m2) * ratio**4,
-        dtype=np.float64,
-    )
+    ratio = range_ref_m / range_m
+    return snr_ref * (rcs_m2 / rcs_ref_m2) * ratio**4
 
 
 def range_for_pd_m(
@@ -215,15 +217,12 @@ def range_for_pd_m(
     return float(range_ref_m * (snr_ref * rcs_m2 / (rcs_ref_m2 * required)) ** 0.25)
 
 
-def horizon_range_m(
-    h_radar_m: Any,
-    h_target_m: Any,
-    k: float = K_FACTOR,
-    earth_radius_m: float = EARTH_RADIUS_M,
-) -> FloatArray:
+@ufunc(2)
+def horizon_range_m(h_radar_m: float, h_target_m: float) -> float:
     r"""Radar horizon: the longest line of sight over a smooth refracting earth.
 
-    :math:`d = \sqrt{2 k R_e h_r} + \sqrt{2 k R_e h_t}` with :math:`k = 4/3`.
+    :math:`d = \sqrt{2 k R_e h_r} + \sqrt{2 k R_e h_t}` with :math:`k = 4/3`
+    (:data:`K_FACTOR`) and :math:`R_e` = :data:`EARTH_RADIUS_M`. A ufunc.
 
     Parameters
     ----------
@@ -241,7 +240,6 @@ def horizon_range_m(
     >>> round(float(horizon_range_m(10.0, 100.0)))
     54252
     """
-    hr = np.maximum(np.asarray(h_radar_m, dtype=np.float64), 0.0)
-    ht = np.maximum(np.asarray(h_target_m, dtype=np.float64), 0.0)
-    two_kre = 2.0 * k * earth_radius_m
-    return np.asarray(np.sqrt(two_kre * hr) + np.sqrt(two_kre * ht), dtype=np.float64)
+    return math.sqrt(TWO_K_RE_M * max(h_radar_m, 0.0)) + math.sqrt(
+        TWO_K_RE_M * max(h_target_m, 0.0)
+    )

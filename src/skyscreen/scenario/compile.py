@@ -28,10 +28,8 @@ from skyscreen.scenario.spec import (
 )
 
 __all__ = [
-    "CAUSES",
     "GUIDANCE",
     "LINK_LOSS",
-    "STATES",
     "AssetParams",
     "DroneParams",
     "GunParams",
@@ -43,18 +41,6 @@ __all__ = [
     "scenario_hash",
 ]
 
-STATES = (
-    "pending",
-    "flying",
-    "neutralised",
-    "killed",
-    "defeated",
-    "leaked",
-    "expended",
-)
-"""Drone status codes in the engine; the first three are not terminal."""
-CAUSES = ("", "gun", "missile", "jammer", "arrival", "endurance")
-"""Cause codes: what ended a drone's flight."""
 GUIDANCE = ("gnss", "rf_link", "autonomous")
 LINK_LOSS = ("continue", "hover", "return", "land", "crash")
 

@@ -1,0 +1,384 @@
+"""The decide stage: threat evaluation, fire doctrine and weapon-target assignment.
+
+Reads only the air picture (:mod:`skyscreen.engine.picture`) and the defence's own
+state. Each decision cycle, in every replication with an engageable picture entry and
+a free weapon: the threat value of each entry (:func:`skyscreen.c2.threat.threat_value`)
+times its survival from shots already in the air, the kill probability of a shot by
+each free weapon (each assignable kind's ``evaluate``), then the assignment —
+greedy maximum marginal return (:func:`skyscreen.c2.greedy.greedy_mmr`, the same
+kernel as :func:`skyscreen.c2.solve_wta`'s) or ``improve`` / ``exact`` with an iteration
+budget — and each kind commits its units' targets.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numba import njit
+
+from skyscreen._typing import BoolArray, FloatArray, IntArray
+from skyscreen.c2.greedy import greedy_mmr
+from skyscreen.c2.threat import threat_value
+from skyscreen.engine._tables import Tables
+from skyscreen.engine.events import Events
+from skyscreen.engine.kinds import DecideContext, Layout
+from skyscreen.engine.picture import AirPicture
+from skyscreen.engine.state import ChunkState
+from skyscreen.models import kinematics
+from skyscreen.scenario.compile import ScenarioParams
+
+__all__ = ["DecisionInstance", "decide"]
+
+_BLOCK_ELEMENTS = 1 << 22
+"""Rows are evaluated in blocks of at most this many (row, weapon, entry) elements,
+so the kill-probability arrays stay small for any raid size."""
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class DecisionInstance:
+    """The weapon-target assignment a replication faces at one decision cycle.
+
+    Minimise Σ_j values_j Π_i (1 − pk_ij)^x_ij + cost_weight Σ_ij cost_i x_ij over the
+    free weapons (each fires at most once per cycle), with at most
+    ``max_per_target[j]`` weapons on picture entry j.
+
+    Attributes
+    ----------
+    replication : int
+    t_s : float
+        Time of the decision.
+    values : ndarray of shape (N,)
+        Threat value of each picture entry times its survival from shots already in
+        the air (0 for entries C2 may not engage).
+    pk : ndarray of shape (W, N)
+        Predicted kill probabilities after envelopes and doctrine; W = the units of
+        the assignable effector kinds, in registry order.
+    free : ndarray of shape (W,)
+        Weapons free to fire this cycle.
+    max_per_target : ndarray of shape (N,)
+        Weapons that may still be put on each entry.
+    cost : ndarray of shape (W,)
+        Cost of one shot of each weapon (USD).
+    cost_weight : float
+    """
+
+    replication: int
+    t_s: float
+    values: FloatArray
+    pk: FloatArray
+    free: BoolArray
+    max_per_target: IntArray
+    cost: FloatArray
+    cost_weight: float
+
+
+@njit(cache=True)
+def _threats(
+    rows: IntArray,
+    eligible: BoolArray,
+    pos: FloatArray,
+    vel: FloatArray,
+    lethal: FloatArray,
+    asset_pos: FloatArray,
+    asset_r: FloatArray,
+    asset_v: FloatArray,
+    margin: float,
+    tau: float,
+    shot_active: BoolArray,
+    shot_drone: IntArray,
+    shot_pk: FloatArray,
+    out_value: FloatArray,
+    out_t_go: FloatArray,
+    out_surv: FloatArray,
+) -> None:
+    """Threat value, time to go and survival from shots in the air (B, N) each.
+
+    The value is the largest over assets of :func:`threat_value` at the horizontal
+    closest approach (first maximum in asset order); 0 (and t_go inf) for entries not
+    eligible.
+    """
+    n_d = eligible.shape[1]
+    n_a = asset_pos.shape[0]
+    for b in range(rows.shape[0]):
+        r = rows[b]
+        for d in range(n_d):
+            out_value[b, d] = 0.0
+            out_t_go[b, d] = np.inf
+            out_surv[b, d] = 1.0
+            if not eligible[r, d]:
+                continue
+            px, py = pos[r, d, 0], pos[r, d, 1]
+            vx, vy = vel[r, d, 0], vel[r, d, 1]
+            best = 0.0
+            best_t = np.inf
+            for a in range(n_a):
+                qx, qy = px - asset_pos[a, 0], py - asset_pos[a, 1]
+                t_go = kinematics.cpa_time_s(qx, qy, vx, vy)
+                cx, cy = qx + vx * t_go, qy + vy * t_go
+                d_cpa = math.sqrt(cx * cx + cy * cy)
+                r_d = max(asset_r[a] + lethal[d] + margin, 1e-9)
+                val = threat_value(d_cpa, t_go, r_d, asset_v[a], tau)
+                if a == 0 or val > best:
+                    best = val
+                    best_t = t_go
+            out_value[b, d] = best
+            out_t_go[b, d] = best_t
+        for s in range(shot_active.shape[1]):
+            if shot_active[r, s]:
+                out_surv[b, shot_drone[r, s]] *= 1.0 - shot_pk[r, s]
+
+
+@njit(cache=True)
+def _greedy(
+    values: FloatArray,
+    surv: FloatArray,
+    pk: FloatArray,
+    aux: FloatArray,
+    free: BoolArray,
+    open_slots: IntArray,
+    unit_cost: FloatArray,
+    out_target: IntArray,
+    out_aux: FloatArray,
+    out_pk: FloatArray,
+    out_value: FloatArray,
+    out_surv: FloatArray,
+) -> None:
+    """Greedy MMR (:func:`greedy_mmr`) per row; each free weapon fires at most once."""
+    n_b, n_w, n_d = pk.shape
+    x = np.zeros((n_w, n_d), dtype=np.int64)
+    survival = np.empty(n_d)
+    count = np.zeros(n_d, dtype=np.int64)
+    capacity = np.zeros(n_w, dtype=np.int64)
+    for b in range(n_b):
+        for w in range(n_w):
+            capacity[w] = 1 if free[b, w] else 0
+            for d in range(n_d):
+                x[w, d] = 0
+        for d in range(n_d):
+            survival[d] = surv[b, d]
+            count[d] = 0
+        greedy_mmr(
+            values[b], pk[b], unit_cost, capacity, open_slots[b], x, survival, count
+        )
+        for w in range(n_w):
+            out_target[b, w] = -1
+            out_aux[b, w] = 0.0
+            out_pk[b, w] = 0.0
+            out_value[b, w] = 0.0
+            for d in range(n_d):
+                if x[w, d] > 0:
+                    out_target[b, w] = d
+                    out_aux[b, w] = aux[b, w, d]
+                    out_pk[b, w] = pk[b, w, d]
+                    out_value[b, w] = values[b, d]
+        total = 0.0
+        for d in range(n_d):
+            total += values[b, d] * survival[d]
+        out_surv[b] = total
+
+
+def _solve(
+    p: ScenarioParams,
+    values: FloatArray,
+    surv: FloatArray,
+    pk: FloatArray,
+    aux: FloatArray,
+    free: BoolArray,
+    open_slots: IntArray,
+    cost: FloatArray,
+    out_target: IntArray,
+    out_aux: FloatArray,
+    out_pk: FloatArray,
+    out_value: FloatArray,
+    out_surv: FloatArray,
+) -> None:
+    """Each row's instance solved with ``p.wta_method`` (:mod:`skyscreen.c2.wta`)."""
+    from skyscreen.c2.assignment import solve_assignment
+
+    out_target[:] = -1
+    for i in range(len(values)):
+        target = solve_assignment(
+            values[i] * surv[i],
+            pk[i],
+            free[i],
+            open_slots[i],
+            cost,
+            p.cost_weight,
+            p.wta_method,
+            p.wta_max_iter,
+        )
+        out_target[i] = target
+        s = surv[i].copy()
+        for w, d in enumerate(target):
+            if d >= 0:
+                out_pk[i, w] = pk[i, w, d]
+                out_value[i, w] = values[i, d]
+                out_aux[i, w] = aux[i, w, d]
+                s[d] *= 1.0 - pk[i, w, d]
+        out_surv[i] = float(np.sum(values[i] * s))
+
+
+def decide(
+    st: ChunkState,
+    p: ScenarioParams,
+    tb: Tables,
+    layout: Layout,
+    pic: AirPicture,
+    t1: float,
+    ev: Events | None,
+    on_decision: Callable[[DecisionInstance], None] | None = None,
+) -> None:
+    """One decision cycle over the chunk; see the module docstring."""
+    kinds = layout.assignable
+    n_w = layout.n_weapons
+    if n_w == 0 or not kinds:
+        return
+    open_ = st.pending < p.max_shooters_per_drone
+    if p.shoot_look_shoot:
+        open_ &= (st.pending == 0) & (st.assessed_s <= t1)
+    eligible = pic.valid & open_
+    if p.weapons_control == "tight":
+        eligible &= pic.identified
+    free = np.zeros((st.n_rep, n_w), dtype=bool)
+    cost = np.zeros(n_w)
+    for pl in kinds:
+        sl = slice(pl.weapon, pl.weapon + pl.n)
+        free[:, sl] = pl.kind.free(pl, st.effectors[pl.slot], st, tb, t1)
+        cost[sl] = pl.kind.shot_cost(pl, tb)
+    rows = np.flatnonzero(eligible.any(axis=1) & free.any(axis=1))
+    if len(rows) == 0:
+        return
+    n_d = eligible.shape[1]
+    hold = p.self_defence_range_m if p.weapons_control == "hold" else np.inf
+    unit_cost = p.cost_weight * cost
+    a, dr = p.assets, p.drones
+    target = np.full((len(rows), n_w), -1, dtype=np.int64)
+    aux_out = np.zeros((len(rows), n_w))
+    pk_out = np.zeros((len(rows), n_w))
+    value_out = np.zeros((len(rows), n_w))
+    surv_out = np.zeros(len(rows))
+    block = max(1, _BLOCK_ELEMENTS // max(n_w * n_d, 1))
+    for b0 in range(0, len(rows), block):
+        sel = slice(b0, b0 + block)
+        br = rows[sel]
+        n_b = len(br)
+        values = np.empty((n_b, n_d))
+        t_go = np.empty((n_b, n_d))
+        surv = np.empty((n_b, n_d))
+        _threats(
+            br,
+            eligible,
+            pic.pos_m,
+            pic.vel_mps,
+            dr.lethal_radius_m,
+            a.pos_m,
+            a.radius_m,
+            a.value_usd,
+            float(p.danger_margin_m),
+            float(p.urgency_tau_s),
+            st.shot_active,
+            st.shot_drone,
+            st.shot_pk,
+            values,
+            t_go,
+            surv,
+        )
+        ctx = DecideContext(
+            rows=br,
+            eligible=eligible,
+            pos_m=pic.pos_m,
+            vel_mps=pic.vel_mps,
+            values=values,
+            t_go_s=t_go,
+            raid_idx=dr.raid_idx,
+            min_shot_pk=float(p.min_shot_pk),
+            hold_range_m=float(hold),
+            missile_min_time_to_go_s=float(p.missile_min_time_to_go_s),
+            missile_reserve_rounds=int(p.missile_reserve_rounds),
+            reserve_min_value_usd=float(p.reserve_min_value_usd),
+        )
+        pk = np.zeros((n_b, n_w, n_d))
+        aux = np.zeros((n_b, n_w, n_d))
+        for pl in kinds:
+            # Each kind writes its own contiguous block, then it is copied in place.
+            k_pk = np.zeros((n_b, pl.n, n_d))
+            k_aux = np.zeros((n_b, pl.n, n_d))
+            pl.kind.evaluate(pl, st.effectors[pl.slot], tb, ctx, k_pk, k_aux)
+            pk[:, pl.weapon : pl.weapon + pl.n] = k_pk
+            aux[:, pl.weapon : pl.weapon + pl.n] = k_aux
+        open_slots = np.maximum(p.max_shooters_per_drone - st.pending[br], 0)
+        free_b = free[br]
+        if on_decision is not None:
+            # Observed only: the cycle is solved below exactly as without the hook.
+            for i, r in enumerate(br):
+                on_decision(
+                    DecisionInstance(
+                        replication=int(st.reps[r]),
+                        t_s=t1,
+                        values=values[i] * surv[i],
+                        pk=pk[i],
+                        free=free_b[i],
+                        max_per_target=open_slots[i],
+                        cost=cost,
+                        cost_weight=float(p.cost_weight),
+                    )
+                )
+        args = (
+            target[sel],
+            aux_out[sel],
+            pk_out[sel],
+            value_out[sel],
+            surv_out[sel],
+        )
+        if p.wta_method == "greedy":
+            _greedy(values, surv, pk, aux, free_b, open_slots, unit_cost, *args)
+        else:
+            _solve(p, values, surv, pk, aux, free_b, open_slots, cost, *args)
+    if ev is not None:
+        # Decision log: the expected surviving threat value after this cycle's
+        # assignment, per replication that decided (assign events carry each Pk).
+        ev.add(
+            "decision", rows, t1, -1, -1, np.zeros((len(rows), 3)), 0, value=surv_out
+        )
+    _commit(st, layout, rows, target, aux_out, pk_out, value_out, t1, ev)
+
+
+def _commit(
+    st: ChunkState,
+    layout: Layout,
+    rows: IntArray,
+    target: IntArray,
+    aux: FloatArray,
+    pk: FloatArray,
+    value: FloatArray,
+    t1: float,
+    ev: Events | None,
+) -> None:
+    """Hand each weapon's target to its kind; count the shots pending per drone."""
+    for pl in layout.assignable:
+        kst: Any = st.effectors[pl.slot]
+        for u in range(pl.n):
+            w = pl.weapon + u
+            sel = target[:, w] >= 0
+            if not sel.any():
+                continue
+            loc = np.flatnonzero(sel)
+            ra = rows[loc]
+            da = target[loc, w]
+            st.pending[ra, da] += 1
+            pl.kind.commit(pl, kst, ra, u, da, t1, aux[loc, w])
+            if ev is not None:
+                ev.add(
+                    "assign",
+                    ra,
+                    t1,
+                    da,
+                    pl.unit + u,
+                    st.pos_m[ra, da],
+                    value=value[loc, w],
+                    pk=pk[loc, w],
+                )

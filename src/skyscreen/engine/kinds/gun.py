@@ -1,0 +1,368 @@
+"""Guns: bursts at the predicted position after slewing, magazines and reloads.
+
+A burst's outcome is drawn from its own aim bias (models/gun.py); fire control predicts
+its kill probability from a table averaged over the bias.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+from numba import njit
+from scipy import special
+
+from skyscreen._typing import BoolArray, FloatArray, IntArray
+from skyscreen.engine._tables import Tables
+from skyscreen.engine.events import Events
+from skyscreen.engine.kinds.base import DecideContext, Placed
+from skyscreen.engine.rng import Purpose
+from skyscreen.engine.shots import cancel, launch_shot
+from skyscreen.engine.state import ChunkState, full
+from skyscreen.models import gun as gun_model
+from skyscreen.scenario.compile import GunParams, ScenarioParams
+
+__all__ = ["GUN", "GunKind", "GunState"]
+
+
+@dataclass(slots=True, eq=False)
+class GunState:
+    """Guns' state, each array (R, G).
+
+    Attributes
+    ----------
+    rounds, reloads_left : int
+        Rounds in the magazine; reloads not yet started.
+    reload_done_s, busy_s : float
+        When the reload in progress ends (inf: none); when the gun is free again.
+    az_rad, el_rad : float
+        Where the gun points.
+    target : int
+        Drone engaged (-1: none), to be fired at ``fire_s`` once laid.
+    engagements, rounds_fired, reloads_done : int
+        Counters.
+    """
+
+    rounds: IntArray
+    reloads_left: IntArray
+    reload_done_s: FloatArray
+    busy_s: FloatArray
+    az_rad: FloatArray
+    el_rad: FloatArray
+    target: IntArray
+    fire_s: FloatArray
+    engagements: IntArray
+    rounds_fired: IntArray
+    reloads_done: IntArray
+
+
+class GunKernelParams(NamedTuple):
+    """The guns' constants a compiled kernel reads (arrays over G)."""
+
+    pos_m: FloatArray
+    slew_rate_rad_s: FloatArray
+    settle_s: FloatArray
+    range_min_m: FloatArray
+    range_max_m: FloatArray
+    elevation_min_rad: FloatArray
+    elevation_max_rad: FloatArray
+    pk_table: FloatArray
+    pk_step_m: FloatArray
+
+
+@njit(cache=True)
+def _evaluate(
+    rows: IntArray,
+    eligible: BoolArray,
+    pos: FloatArray,
+    vel: FloatArray,
+    raid_idx: IntArray,
+    gun_az: FloatArray,
+    gun_el: FloatArray,
+    g: GunKernelParams,
+    min_pk: float,
+    hold_range: float,
+    out_pk: FloatArray,
+    out_slew: FloatArray,
+) -> None:
+    """Predicted burst Pk and slew time of every (row, gun, drone) (B, G, D)."""
+    n_d = eligible.shape[1]
+    n_g = g.pos_m.shape[0]
+    for b in range(rows.shape[0]):
+        r = rows[b]
+        for d in range(n_d):
+            for k in range(n_g):
+                out_pk[b, k, d] = 0.0
+                out_slew[b, k, d] = 0.0
+            if not eligible[r, d]:
+                continue
+            px, py, pz = pos[r, d, 0], pos[r, d, 1], pos[r, d, 2]
+            vx, vy, vz = vel[r, d, 0], vel[r, d, 1], vel[r, d, 2]
+            speed = math.sqrt(vx * vx + vy * vy + vz * vz)
+            for k in range(n_g):
+                gx, gy, gz = g.pos_m[k, 0], g.pos_m[k, 1], g.pos_m[k, 2]
+                rx, ry, rz = px - gx, py - gy, pz - gz
+                # Cheap exit: out of reach even after the longest slew (the drone
+                # closes at most speed x (pi / slew rate + settle)). Skips only pairs
+                # whose Pk is 0, so the result is unchanged.
+                reach = g.range_max_m[k] + speed * (
+                    math.pi / g.slew_rate_rad_s[k] + g.settle_s[k]
+                )
+                r2 = rx * rx + ry * ry + rz * rz
+                if r2 > reach * reach or math.sqrt(r2) > hold_range:
+                    continue
+                az0 = math.atan2(ry, rx)
+                el0 = math.atan2(rz, math.hypot(rx, ry))
+                s_t = gun_model.slew_time_s(
+                    az0 - gun_az[r, k],
+                    el0 - gun_el[r, k],
+                    g.slew_rate_rad_s[k],
+                    g.settle_s[k],
+                )
+                out_slew[b, k, d] = s_t
+                ax = px + vx * s_t - gx
+                ay = py + vy * s_t - gy
+                az = pz + vz * s_t - gz
+                ground = math.hypot(ax, ay)
+                rng = math.sqrt(ground * ground + az * az)
+                el = math.atan2(az, ground)
+                if (
+                    rng < g.range_min_m[k]
+                    or rng > g.range_max_m[k]
+                    or el < g.elevation_min_rad[k]
+                    or el > g.elevation_max_rad[k]
+                ):
+                    continue
+                pk = gun_model.pk_from_table(
+                    g.pk_table[k, raid_idx[d]], g.pk_step_m[k], rng
+                )
+                out_pk[b, k, d] = pk if pk >= min_pk else 0.0
+
+
+@njit(cache=True)
+def _pk_at(
+    pk_table: FloatArray,
+    pk_step: FloatArray,
+    k: int,
+    raids: IntArray,
+    rng: FloatArray,
+    out: FloatArray,
+) -> None:
+    """Predicted burst Pk of gun ``k`` at ranges ``rng`` against drones of ``raids``."""
+    for i in range(rng.shape[0]):
+        out[i] = gun_model.pk_from_table(pk_table[k, raids[i]], pk_step[k], rng[i])
+
+
+def _geometry(
+    pos_gun: FloatArray, pos: FloatArray
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Slant range, azimuth and elevation from one gun to points (N,) each."""
+    rel = pos - pos_gun[None, :]
+    ground = np.hypot(rel[:, 0], rel[:, 1])
+    rng = np.sqrt(ground**2 + rel[:, 2] ** 2)
+    return rng, np.arctan2(rel[:, 1], rel[:, 0]), np.arctan2(rel[:, 2], ground)
+
+
+class GunKind:
+    """The gun effector kind (assignable; shots in the shared shot table)."""
+
+    name = "gun"
+    purpose = int(Purpose.GUN)
+    assignable = True
+
+    def params_of(self, p: ScenarioParams) -> GunParams:
+        """The scenario's guns."""
+        return p.guns
+
+    def draw_shape(self, pl: Placed) -> tuple[int, ...] | None:
+        """Per gun per step: two aim-bias normals and the burst outcome."""
+        return (pl.n, 3)
+
+    def init(self, pl: Placed, tb: Tables, n_rep: int) -> GunState:
+        """Full magazines, pointing east, nothing engaged."""
+        g: GunParams = pl.params
+        shape = (n_rep, g.n)
+        return GunState(
+            rounds=np.broadcast_to(g.magazine_rounds, shape).copy(),
+            reloads_left=np.broadcast_to(g.reloads, shape).copy(),
+            reload_done_s=full(shape, np.inf),
+            busy_s=full(shape, -np.inf),
+            az_rad=np.zeros(shape),
+            el_rad=np.zeros(shape),
+            target=full(shape, -1, np.int64),
+            fire_s=full(shape, np.inf),
+            engagements=np.zeros(shape, dtype=np.int64),
+            rounds_fired=np.zeros(shape, dtype=np.int64),
+            reloads_done=np.zeros(shape, dtype=np.int64),
+        )
+
+    def reload(self, pl: Placed, kst: GunState, t1: float) -> None:
+        """Refill magazines whose reload ends by ``t1``."""
+        done = kst.reload_done_s <= t1
+        if done.any():
+            r, k = np.nonzero(done)
+            kst.rounds[r, k] = pl.params.magazine_rounds[k]
+            kst.reload_done_s[r, k] = np.inf
+            kst.reloads_done[r, k] += 1
+
+    def busy(self, kst: GunState) -> bool:
+        """Whether a gun is laying on a target."""
+        return bool((kst.target >= 0).any())
+
+    def accounting(self, pl: Placed, kst: GunState) -> dict[str, IntArray]:
+        """Engagements and rounds fired."""
+        return {"engagements": kst.engagements, "rounds_fired": kst.rounds_fired}
+
+    def free(
+        self, pl: Placed, kst: GunState, st: ChunkState, tb: Tables, t1: float
+    ) -> BoolArray:
+        """Guns idle, loaded and not reloading."""
+        return np.asarray(
+            (kst.target < 0)
+            & (kst.busy_s <= t1)
+            & (kst.rounds > 0)
+            & ~np.isfinite(kst.reload_done_s)
+        )
+
+    def shot_cost(self, pl: Placed, tb: Tables) -> FloatArray:
+        """A burst's rounds times the cost of a round."""
+        g: GunParams = pl.params
+        return np.asarray(tb.n_rounds * g.cost_per_round_usd, dtype=np.float64)
+
+    def kernel_params(self, pl: Placed, tb: Tables) -> GunKernelParams:
+        """The typed bundle the compiled kernels read."""
+        g: GunParams = pl.params
+        return GunKernelParams(
+            g.pos_m,
+            g.slew_rate_rad_s,
+            g.settle_s,
+            g.range_min_m,
+            g.range_max_m,
+            g.elevation_min_rad,
+            g.elevation_max_rad,
+            tb.pk_table,
+            tb.pk_step_m,
+        )
+
+    def evaluate(
+        self,
+        pl: Placed,
+        kst: GunState,
+        tb: Tables,
+        ctx: DecideContext,
+        out_pk: FloatArray,
+        out_aux: FloatArray,
+    ) -> None:
+        """Burst Pk after the slew (predicted, averaged over the aim bias)."""
+        _evaluate(
+            ctx.rows,
+            ctx.eligible,
+            ctx.pos_m,
+            ctx.vel_mps,
+            ctx.raid_idx,
+            kst.az_rad,
+            kst.el_rad,
+            self.kernel_params(pl, tb),
+            float(ctx.min_shot_pk),
+            float(ctx.hold_range_m),
+            out_pk,
+            out_aux,
+        )
+
+    def commit(
+        self,
+        pl: Placed,
+        kst: GunState,
+        ra: IntArray,
+        unit: int,
+        da: IntArray,
+        t1: float,
+        aux: FloatArray,
+    ) -> None:
+        """Lay gun ``unit`` on the drones; it fires once the slew ``aux`` is done."""
+        kst.target[ra, unit] = da
+        kst.fire_s[ra, unit] = t1 + aux
+        kst.busy_s[ra, unit] = np.inf
+        kst.engagements[ra, unit] += 1
+
+    def fire(
+        self,
+        pl: Placed,
+        kst: GunState,
+        st: ChunkState,
+        tb: Tables,
+        t1: float,
+        draws: FloatArray | None,
+        ev: Events | None,
+    ) -> None:
+        """Fire the bursts of guns laid by ``t1``."""
+        assert draws is not None
+        g: GunParams = pl.params
+        raid_idx = pl.scenario.drones.raid_idx
+        alive = st.airborne()
+        for k in range(g.n):
+            r = np.flatnonzero((kst.target[:, k] >= 0) & (kst.fire_s[:, k] <= t1))
+            if len(r) == 0:
+                continue
+            d = kst.target[r, k]
+            rng, az, el = _geometry(g.pos_m[k], st.pos_m[r, d])
+            ok_env = (
+                (rng >= g.range_min_m[k])
+                & (rng <= g.range_max_m[k])
+                & (el >= g.elevation_min_rad[k])
+                & (el <= g.elevation_max_rad[k])
+            )
+            ok = alive[r, d] & ok_env & (kst.rounds[r, k] > 0)
+            kst.target[r, k] = -1
+            kst.fire_s[r, k] = np.inf
+            kst.az_rad[r, k] = az
+            kst.el_rad[r, k] = el
+            bad = ~ok
+            if bad.any():
+                kst.busy_s[r[bad], k] = t1
+                cancel(
+                    st,
+                    ev,
+                    t1,
+                    r,
+                    d,
+                    bad,
+                    pl.unit + k,
+                    [(~alive[r, d], "target_lost"), (~ok_env, "out_of_envelope")],
+                    "no_ammunition",
+                )
+            r, d, rng = r[ok], d[ok], rng[ok]
+            if len(r) == 0:
+                continue
+            n = np.minimum(tb.n_rounds[k], kst.rounds[r, k])
+            kst.rounds[r, k] -= n
+            kst.rounds_fired[r, k] += n
+            kst.busy_s[r, k] = t1 + g.burst_s[k]
+            u = draws[r, k]
+            zb = special.ndtri(np.clip(u[:, :2], 1e-12, 1.0 - 1e-12))
+            bias = g.bias_rad[k] * rng * np.hypot(zb[:, 0], zb[:, 1])
+            p_kill = gun_model.burst_kill_given_bias(
+                tb.hit_radius_m[k, raid_idx[d]],
+                g.dispersion_rad[k] * rng,
+                bias,
+                n,
+                g.pk_hit[k],
+            )
+            empty = kst.rounds[r, k] == 0
+            reload = empty & (kst.reloads_left[r, k] > 0)
+            kst.reloads_left[r[reload], k] -= 1
+            kst.reload_done_s[r[reload], k] = t1 + g.reload_s[k]
+            tof = gun_model.time_of_flight_s(rng, g.muzzle_velocity_mps[k])
+            pk_pred = np.empty(len(r))
+            _pk_at(tb.pk_table, tb.pk_step_m, k, raid_idx[d], rng, pk_pred)
+            launch_shot(
+                st, tb, pl.index + k, r, d, t1 + tof, u[:, 2] < p_kill, pk_pred, t1
+            )
+            if ev is not None:
+                ev.add("fire", r, t1, d, pl.unit + k, st.pos_m[r, d], n)
+
+
+GUN = GunKind()
+"""The registered gun kind."""

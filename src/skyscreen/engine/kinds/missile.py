@@ -1,0 +1,323 @@
+"""Missile launchers: intercepts at the predicted point after the reaction time.
+
+Pk by intercept range (models/missile.py); fire channels, ready rounds and reloads.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+from numba import njit
+
+from skyscreen._typing import BoolArray, FloatArray, IntArray
+from skyscreen.engine._tables import Tables
+from skyscreen.engine.events import Events
+from skyscreen.engine.kinds.base import DecideContext, Placed
+from skyscreen.engine.rng import Purpose
+from skyscreen.engine.shots import cancel, in_air, launch_shot
+from skyscreen.engine.state import ChunkState, full
+from skyscreen.models import missile as missile_model
+from skyscreen.scenario.compile import MissileParams, ScenarioParams
+
+__all__ = ["MISSILE", "MissileKind", "MissileState"]
+
+
+@dataclass(slots=True, eq=False)
+class MissileState:
+    """Launchers' state, each array (R, M).
+
+    Attributes
+    ----------
+    ready, reloads_left : int
+        Rounds ready to fire; reloads not yet started.
+    reload_done_s : float
+        When the reload in progress ends (inf: none).
+    target : int
+        Drone engaged (-1: none), launched at ``launch_s`` after the reaction time.
+    engagements, fired, reloads_done : int
+        Counters.
+    """
+
+    ready: IntArray
+    reloads_left: IntArray
+    reload_done_s: FloatArray
+    target: IntArray
+    launch_s: FloatArray
+    engagements: IntArray
+    fired: IntArray
+    reloads_done: IntArray
+
+
+class MissileKernelParams(NamedTuple):
+    """The launchers' constants a compiled kernel reads (arrays over M)."""
+
+    pos_m: FloatArray
+    speed_mps: FloatArray
+    reaction_s: FloatArray
+    range_min_m: FloatArray
+    range_max_m: FloatArray
+    altitude_max_m: FloatArray
+    pk: FloatArray
+    pk_edge: FloatArray
+    falloff_start: FloatArray
+
+
+@njit(cache=True)
+def _evaluate(
+    rows: IntArray,
+    eligible: BoolArray,
+    pos: FloatArray,
+    vel: FloatArray,
+    values: FloatArray,
+    t_go: FloatArray,
+    reserve_low: BoolArray,
+    m: MissileKernelParams,
+    min_pk: float,
+    hold_range: float,
+    min_ttg: float,
+    reserve_value: float,
+    out_pk: FloatArray,
+) -> None:
+    """Single-shot Pk at the predicted intercept of every (row, launcher, drone)."""
+    n_d = eligible.shape[1]
+    n_m = m.pos_m.shape[0]
+    for b in range(rows.shape[0]):
+        r = rows[b]
+        for d in range(n_d):
+            for k in range(n_m):
+                out_pk[b, k, d] = 0.0
+            if not eligible[r, d]:
+                continue
+            px, py, pz = pos[r, d, 0], pos[r, d, 1], pos[r, d, 2]
+            vx, vy, vz = vel[r, d, 0], vel[r, d, 1], vel[r, d, 2]
+            speed = math.sqrt(vx * vx + vy * vy + vz * vz)
+            for k in range(n_m):
+                mx, my, mz = m.pos_m[k, 0], m.pos_m[k, 1], m.pos_m[k, 2]
+                # Cheap exit: the intercept is beyond maximum range unless the drone
+                # is within it plus its flight during reaction and fly-out.
+                qx, qy, qz = px - mx, py - my, pz - mz
+                reach = m.range_max_m[k] + speed * (
+                    m.reaction_s[k] + m.range_max_m[k] / m.speed_mps[k]
+                )
+                r2 = qx * qx + qy * qy + qz * qz
+                if r2 > reach * reach or math.sqrt(r2) > hold_range:
+                    continue
+                if t_go[b, d] < min_ttg:
+                    continue
+                if reserve_low[r, k] and values[b, d] < reserve_value:
+                    continue
+                sx = px + vx * m.reaction_s[k]
+                sy = py + vy * m.reaction_s[k]
+                sz = pz + vz * m.reaction_s[k]
+                t_f = missile_model.intercept_time_xyz_s(
+                    sx - mx, sy - my, sz - mz, vx, vy, vz, m.speed_mps[k]
+                )
+                if not np.isfinite(t_f):
+                    continue
+                ix, iy, iz = sx + vx * t_f, sy + vy * t_f, sz + vz * t_f
+                qx, qy, qz = ix - mx, iy - my, iz - mz
+                rng = math.sqrt(qx * qx + qy * qy + qz * qz)
+                if not missile_model.in_envelope(
+                    rng, iz, m.range_min_m[k], m.range_max_m[k], m.altitude_max_m[k]
+                ):
+                    continue
+                pk = missile_model.kill_probability(
+                    rng, m.pk[k], m.range_max_m[k], m.pk_edge[k], m.falloff_start[k]
+                )
+                out_pk[b, k, d] = pk if pk >= min_pk else 0.0
+
+
+class MissileKind:
+    """The missile-launcher effector kind (assignable; shots in the shot table)."""
+
+    name = "missile"
+    purpose = int(Purpose.MISSILE)
+    assignable = True
+
+    def params_of(self, p: ScenarioParams) -> MissileParams:
+        """The scenario's launchers."""
+        return p.missiles
+
+    def draw_shape(self, pl: Placed) -> tuple[int, ...] | None:
+        """Per launcher per step: the outcome of a missile launched in the step."""
+        return (pl.n,)
+
+    def init(self, pl: Placed, tb: Tables, n_rep: int) -> MissileState:
+        """Ready rounds loaded, nothing engaged."""
+        m: MissileParams = pl.params
+        shape = (n_rep, m.n)
+        return MissileState(
+            ready=np.broadcast_to(m.ready_rounds, shape).copy(),
+            reloads_left=np.broadcast_to(m.reloads, shape).copy(),
+            reload_done_s=full(shape, np.inf),
+            target=full(shape, -1, np.int64),
+            launch_s=full(shape, np.inf),
+            engagements=np.zeros(shape, dtype=np.int64),
+            fired=np.zeros(shape, dtype=np.int64),
+            reloads_done=np.zeros(shape, dtype=np.int64),
+        )
+
+    def reload(self, pl: Placed, kst: MissileState, t1: float) -> None:
+        """Reload launchers whose reload ends by ``t1``."""
+        done = kst.reload_done_s <= t1
+        if done.any():
+            r, k = np.nonzero(done)
+            kst.ready[r, k] = pl.params.ready_rounds[k]
+            kst.reload_done_s[r, k] = np.inf
+            kst.reloads_done[r, k] += 1
+
+    def busy(self, kst: MissileState) -> bool:
+        """Whether a launcher is reacting to an assignment."""
+        return bool((kst.target >= 0).any())
+
+    def accounting(self, pl: Placed, kst: MissileState) -> dict[str, IntArray]:
+        """Engagements and missiles fired."""
+        return {"engagements": kst.engagements, "missiles_fired": kst.fired}
+
+    def free(
+        self, pl: Placed, kst: MissileState, st: ChunkState, tb: Tables, t1: float
+    ) -> BoolArray:
+        """Launchers idle, with a round ready and a free fire channel."""
+        m: MissileParams = pl.params
+        flying = np.zeros((st.n_rep, m.n), dtype=np.int64)
+        for k in range(m.n):
+            flying[:, k] = in_air(st, tb, pl.index + k)
+        return np.asarray(
+            (kst.target < 0) & (kst.ready > 0) & (flying < m.channels[None, :])
+        )
+
+    def shot_cost(self, pl: Placed, tb: Tables) -> FloatArray:
+        """A missile's cost."""
+        return np.asarray(pl.params.cost_usd, dtype=np.float64)
+
+    def kernel_params(self, pl: Placed) -> MissileKernelParams:
+        """The typed bundle the compiled kernel reads."""
+        m: MissileParams = pl.params
+        return MissileKernelParams(
+            m.pos_m,
+            m.speed_mps,
+            m.reaction_s,
+            m.range_min_m,
+            m.range_max_m,
+            m.altitude_max_m,
+            m.pk,
+            m.pk_edge,
+            m.falloff_start,
+        )
+
+    def evaluate(
+        self,
+        pl: Placed,
+        kst: MissileState,
+        tb: Tables,
+        ctx: DecideContext,
+        out_pk: FloatArray,
+        out_aux: FloatArray,
+    ) -> None:
+        """Pk at the intercept; doctrine's minimum time to go and missile reserve."""
+        out_aux[...] = 0.0
+        _evaluate(
+            ctx.rows,
+            ctx.eligible,
+            ctx.pos_m,
+            ctx.vel_mps,
+            ctx.values,
+            ctx.t_go_s,
+            kst.ready <= ctx.missile_reserve_rounds,
+            self.kernel_params(pl),
+            float(ctx.min_shot_pk),
+            float(ctx.hold_range_m),
+            float(ctx.missile_min_time_to_go_s),
+            float(ctx.reserve_min_value_usd),
+            out_pk,
+        )
+
+    def commit(
+        self,
+        pl: Placed,
+        kst: MissileState,
+        ra: IntArray,
+        unit: int,
+        da: IntArray,
+        t1: float,
+        aux: FloatArray,
+    ) -> None:
+        """Launcher ``unit`` launches at the drones after its reaction time."""
+        kst.target[ra, unit] = da
+        kst.launch_s[ra, unit] = t1 + pl.params.reaction_s[unit]
+        kst.engagements[ra, unit] += 1
+
+    def fire(
+        self,
+        pl: Placed,
+        kst: MissileState,
+        st: ChunkState,
+        tb: Tables,
+        t1: float,
+        draws: FloatArray | None,
+        ev: Events | None,
+    ) -> None:
+        """Launch the missiles whose reaction time has passed."""
+        assert draws is not None
+        m: MissileParams = pl.params
+        alive = st.airborne()
+        for k in range(m.n):
+            r = np.flatnonzero((kst.target[:, k] >= 0) & (kst.launch_s[:, k] <= t1))
+            if len(r) == 0:
+                continue
+            d = kst.target[r, k]
+            e = pl.index + k
+            flying = in_air(st, tb, e)[r]
+            n_ch = tb.slot_count[e]
+            q = st.pos_m[r, d] - m.pos_m[k][None, :]
+            v = st.vel_mps[r, d]
+            tau = missile_model.intercept_time_s(q, v, m.speed_mps[k])
+            with np.errstate(invalid="ignore"):
+                ip = st.pos_m[r, d] + v * np.where(np.isfinite(tau), tau, 0.0)[:, None]
+            rng = np.linalg.norm(ip - m.pos_m[k][None, :], axis=-1)
+            ok_env = np.isfinite(tau) & missile_model.in_envelope(
+                rng, ip[:, 2], m.range_min_m[k], m.range_max_m[k], m.altitude_max_m[k]
+            )
+            ok = alive[r, d] & ok_env & (kst.ready[r, k] > 0) & (flying < n_ch)
+            kst.target[r, k] = -1
+            kst.launch_s[r, k] = np.inf
+            bad = ~ok
+            if bad.any():
+                cancel(
+                    st,
+                    ev,
+                    t1,
+                    r,
+                    d,
+                    bad,
+                    pl.unit + k,
+                    [
+                        (~alive[r, d], "target_lost"),
+                        (~ok_env, "out_of_envelope"),
+                        (kst.ready[r, k] <= 0, "no_ammunition"),
+                    ],
+                    "no_channel",
+                )
+            r, d, rng, tau, ip = r[ok], d[ok], rng[ok], tau[ok], ip[ok]
+            if len(r) == 0:
+                continue
+            kst.ready[r, k] -= 1
+            kst.fired[r, k] += 1
+            pk = missile_model.kill_probability(
+                rng, m.pk[k], m.range_max_m[k], m.pk_edge[k], m.falloff_start[k]
+            )
+            empty = kst.ready[r, k] == 0
+            reload = empty & (kst.reloads_left[r, k] > 0)
+            kst.reloads_left[r[reload], k] -= 1
+            kst.reload_done_s[r[reload], k] = t1 + m.reload_s[k]
+            launch_shot(st, tb, e, r, d, t1 + tau, draws[r, k] < pk, pk, t1)
+            if ev is not None:
+                # A missile's fire event is placed at its predicted intercept point.
+                ev.add("fire", r, t1, d, pl.unit + k, ip, 1)
+
+
+MISSILE = MissileKind()
+"""The registered missile-launcher kind."""

@@ -1,0 +1,298 @@
+"""The resolve and outcomes stages: shots resolve, area effects act, outcomes settle.
+
+Each drone's outcomes in the step are ordered by their time — a kill and an arrival at
+the same instant count as a kill — and arrivals detonate (damage and casualties,
+:mod:`skyscreen.models.damage`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from skyscreen._typing import BoolArray, FloatArray, IntArray
+from skyscreen.engine._tables import Tables
+from skyscreen.engine.codes import (
+    CAUSE_ARRIVAL,
+    CAUSE_ENDURANCE,
+    DEFEATED,
+    EXPENDED,
+    KILLED,
+    LEAKED,
+    NEUTRALISED,
+    OUTCOMES,
+    cause_code,
+)
+from skyscreen.engine.events import Events
+from skyscreen.engine.kinds import Layout
+from skyscreen.engine.state import ChunkState
+from skyscreen.models import damage as damage_model
+from skyscreen.scenario.compile import ScenarioParams
+
+__all__ = ["act", "finish", "resolve_shots", "settle"]
+
+_CAUSE_JAMMER = cause_code("jammer")
+
+
+def act(
+    st: ChunkState, layout: Layout, t0: float, t1: float, ev: Events | None
+) -> tuple[FloatArray, IntArray]:
+    """Area effects of the step (jamming): each drone's soft-kill time and effector."""
+    t_down = np.full(st.status.shape, np.inf)
+    by = np.full(st.status.shape, -1, dtype=np.int64)
+    for pl in layout.effectors:
+        if pl.n == 0 or pl.kind.assignable:
+            continue
+        got = pl.kind.act(pl, st.effectors[pl.slot], st, t0, t1, ev)
+        if got is None:
+            continue
+        t, who = got
+        earlier = t < t_down
+        t_down = np.where(earlier, t, t_down)
+        by = np.where(earlier | (by < 0), who, by)
+    return t_down, by
+
+
+def resolve_shots(
+    st: ChunkState,
+    p: ScenarioParams,
+    tb: Tables,
+    layout: Layout,
+    t1: float,
+    ev: Events | None,
+) -> tuple[FloatArray, IntArray]:
+    """Resolve shots due by ``t1``; return each drone's earliest kill time and slot."""
+    n_rep, n_d = st.status.shape
+    t_kill = np.full((n_rep, n_d), np.inf)
+    k_slot = np.full((n_rep, n_d), -1, dtype=np.int64)
+    due = st.shot_active & (st.shot_t_s <= t1)
+    if not due.any():
+        return t_kill, k_slot
+    r, s = np.nonzero(due)
+    d = st.shot_drone[r, s]
+    t = st.shot_t_s[r, s]
+    kill = st.shot_kill[r, s]
+    st.shot_active[r, s] = False
+    np.subtract.at(st.pending, (r, d), 1)
+    np.maximum.at(st.assessed_s, (r, d), t + p.assess_time_s)
+    # Earliest killing shot per drone (ties: lowest slot, i.e. scenario order).
+    order = np.lexsort((s, t))
+    r, s, d, t, kill = r[order], s[order], d[order], t[order], kill[order]
+    kr, ks, kd, kt = r[kill], s[kill], d[kill], t[kill]
+    first = np.ones(len(kr), dtype=bool)
+    if len(kr) > 1:
+        key = kr * n_d + kd
+        _, idx = np.unique(key, return_index=True)
+        first[:] = False
+        first[idx] = True
+    t_kill[kr[first], kd[first]] = kt[first]
+    k_slot[kr[first], kd[first]] = ks[first]
+    if ev is not None:
+        eff = tb.slot_effector[s]
+        alive = st.airborne()[r, d]
+        miss = ~kill & alive
+        ev.add(
+            "miss",
+            r[miss],
+            t[miss],
+            d[miss],
+            eff[miss] + layout.n_sensors,
+            st.pos_m[r[miss], d[miss]],
+            ev.outcome("miss"),
+        )
+    return t_kill, k_slot
+
+
+def settle(
+    st: ChunkState,
+    p: ScenarioParams,
+    tb: Tables,
+    layout: Layout,
+    t1: float,
+    t_kill: FloatArray,
+    k_slot: IntArray,
+    t_arrive: FloatArray,
+    t_home: FloatArray,
+    t_down: FloatArray,
+    down_by: IntArray,
+    ev: Events | None,
+) -> None:
+    """Give each drone the earliest of its outcomes in the step; kills win ties."""
+    dr = p.drones
+    active = st.airborne()
+    expiry = st.t_launch_s + dr.endurance_s[None, :]
+    # Most steps end nothing: leave before the full ordering below.
+    if not (
+        active
+        & (
+            np.isfinite(t_kill)
+            | np.isfinite(t_arrive)
+            | np.isfinite(t_down)
+            | np.isfinite(t_home)
+            | (expiry <= t1)
+        )
+    ).any():
+        return
+    t_exp = np.where(active & (expiry <= t1), expiry, np.inf)
+    best = np.where(active, t_kill, np.inf)
+    code = np.where(np.isfinite(best), KILLED, 0)
+    for t_c, c in (
+        (t_arrive, LEAKED),
+        (t_down, DEFEATED),
+        (t_home, DEFEATED),
+        (t_exp, EXPENDED),
+    ):
+        better = active & (t_c < best)
+        best = np.where(better, t_c, best)
+        code = np.where(better, c, code)
+    ended = code > 0
+    if not ended.any():
+        return
+    # A neutralised drone that runs out of endurance was defeated, not expended.
+    code = np.where((code == EXPENDED) & (st.status == NEUTRALISED), DEFEATED, code)
+    # Position at the moment of the outcome: back along the velocity from t1.
+    back = np.where(ended, t1 - best, 0.0)
+    end_pos = st.pos_m - st.vel_mps * back[..., None]
+    end_pos[..., 2] = np.maximum(end_pos[..., 2], 0.0)
+
+    killed = ended & (code == KILLED)
+    if killed.any():
+        r, d = np.nonzero(killed)
+        eff = tb.slot_effector[k_slot[r, d]]
+        st.cause[r, d] = layout.effector_cause[eff]
+        st.effector[r, d] = eff
+        np.add.at(st.eff_kills, (r, eff), 1)
+        # Debris over occupied assets.
+        a = p.assets
+        if a.n:
+            dist = np.hypot(
+                end_pos[r, d, None, 0] - a.pos_m[None, :, 0],
+                end_pos[r, d, None, 1] - a.pos_m[None, :, 1],
+            )
+            over = (dist <= a.radius_m[None, :]) & (a.occupancy[None, :] > 0)
+            rr, aa = np.nonzero(over)
+            np.add.at(st.asset_debris, (r[rr], aa), 1)
+        if ev is not None:
+            ev.add(
+                "kill",
+                r,
+                best[r, d],
+                d,
+                eff + layout.n_sensors,
+                end_pos[r, d],
+                ev.outcome("kill"),
+            )
+    leaked = ended & (code == LEAKED)
+    if leaked.any():
+        st.cause[leaked] = CAUSE_ARRIVAL
+        _detonate(st, p, leaked, best, ev)
+        # A leaker ends at its impact point (written by _detonate), not at a point
+        # extrapolated back along its dive.
+        end_pos[leaked] = st.pos_m[leaked]
+    defeated = ended & (code == DEFEATED)
+    if defeated.any():
+        by_area = defeated & (st.cause == 0)
+        st.cause[by_area] = _CAUSE_JAMMER
+        st.effector[by_area] = down_by[by_area]
+        r, d = np.nonzero(defeated)
+        np.add.at(st.jam_defeats, (r, st.effector[r, d]), 1)
+        if ev is not None:
+            ev.add(
+                "defeated",
+                r,
+                best[r, d],
+                d,
+                st.effector[r, d] + layout.n_sensors,
+                end_pos[r, d],
+            )
+    expended = ended & (code == EXPENDED)
+    if expended.any():
+        st.cause[expended] = CAUSE_ENDURANCE
+        if ev is not None:
+            r, d = np.nonzero(expended)
+            ev.add("expended", r, best[r, d], d, -1, end_pos[r, d])
+    st.status[ended] = code[ended]
+    st.t_end_s[ended] = best[ended]
+    st.pos_m[ended] = end_pos[ended]
+    st.vel_mps[ended] = 0.0
+
+
+def _detonate(
+    st: ChunkState,
+    p: ScenarioParams,
+    leaked: BoolArray,
+    t_arr: FloatArray,
+    ev: Events | None,
+) -> None:
+    """Damage and casualties of drones detonating at their aim points, in time order."""
+    a, dr = p.assets, p.drones
+    r_all, d_all = np.nonzero(leaked)
+    order = np.lexsort((d_all, t_arr[r_all, d_all], r_all))
+    r_all, d_all = r_all[order], d_all[order]
+    # Rank of each arrival within its replication, so repeated hits on one asset in
+    # one step are applied one after another.
+    rank = np.zeros(len(r_all), dtype=np.int64)
+    if len(r_all) > 1:
+        same = np.concatenate([[False], r_all[1:] == r_all[:-1]])
+        run = np.cumsum(~same) - 1
+        starts = np.flatnonzero(~same)
+        rank = np.arange(len(r_all)) - starts[run]
+    sigma = damage_model.cep_to_sigma_m(dr.cep_m)
+    for k in range(int(rank.max()) + 1 if len(rank) else 0):
+        sel = rank == k
+        r, d = r_all[sel], d_all[sel]
+        aim = st.route_m[r, d, dr.n_waypoints[d]]
+        impact = aim[:, :2] + sigma[d, None] * st.impact_z[r, d]
+        st.pos_m[r, d, :2] = impact
+        st.pos_m[r, d, 2] = aim[:, 2]
+        if ev is not None:
+            ev.add("leak", r, t_arr[r, d], d, -1, st.pos_m[r, d])
+        if a.n == 0:
+            continue
+        dist = np.hypot(
+            impact[:, None, 0] - a.pos_m[None, :, 0],
+            impact[:, None, 1] - a.pos_m[None, :, 1],
+        )  # (n, A)
+        reach = dr.lethal_radius_m[d, None] + a.radius_m[None, :]
+        hit = (dist <= reach) & (st.damage_u[r, d] < a.vulnerability[None, :])
+        if not hit.any():
+            continue
+        rr, aa = np.nonzero(hit)
+        rep, drone = r[rr], d[rr]
+        st.asset_hits[rep, aa] += 1
+        st.asset_damaged[rep, aa] = True
+        remaining = a.occupancy[aa] - st.asset_casualties[rep, aa]
+        cas = damage_model.casualties(
+            st.casualty_u[rep, drone, aa], remaining, a.lethality[aa]
+        ).astype(np.int64)
+        st.asset_casualties[rep, aa] += cas
+        if ev is not None:
+            ev.add(
+                "damage",
+                rep,
+                t_arr[rep, drone],
+                drone,
+                -1,
+                st.pos_m[rep, drone],
+                aa + len(OUTCOMES),
+            )
+
+
+def finish(
+    st: ChunkState, p: ScenarioParams, layout: Layout, t_end: float, ev: Events | None
+) -> None:
+    """End of time: neutralised drones were defeated; flying ones are airborne."""
+    neut = st.status == NEUTRALISED
+    if neut.any():
+        r, d = np.nonzero(neut)
+        st.status[neut] = DEFEATED
+        st.t_end_s[neut] = t_end
+        np.add.at(st.jam_defeats, (r, st.effector[r, d]), 1)
+        if ev is not None:
+            ev.add(
+                "defeated",
+                r,
+                t_end,
+                d,
+                st.effector[r, d] + layout.n_sensors,
+                st.pos_m[r, d],
+            )

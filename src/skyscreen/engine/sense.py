@@ -1,0 +1,67 @@
+"""The sense stage: every registered sensor kind looks at the airborne drones.
+
+A drone detected by any sensor in the step has its detection times updated (the air
+picture is built from them, :mod:`skyscreen.engine.picture`); its first detection is an
+event naming the sensor.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from skyscreen.engine._tables import Tables
+from skyscreen.engine.events import Events
+from skyscreen.engine.kinds import Layout
+from skyscreen.engine.state import ChunkState
+
+__all__ = ["sense"]
+
+
+def sense(
+    st: ChunkState,
+    tb: Tables,
+    layout: Layout,
+    streams: list[Any],
+    step: int,
+    t0: float,
+    t1: float,
+    ev: Events | None,
+) -> None:
+    """Sensors that look in step ``step``, ``(t0, t1]``, detect airborne drones.
+
+    ``streams`` holds each sensor kind's random stream, in registry order.
+    """
+    n_d = st.status.shape[1]
+    k = np.flatnonzero(st.airborne().reshape(-1))
+    hit = np.zeros(len(k), dtype=bool)
+    unit = np.full(len(k), -1, dtype=np.int64)
+    for pl, kst, stream in zip(layout.sensors, st.sensors, streams, strict=True):
+        if pl.n == 0:
+            continue
+        found = pl.kind.sense(pl, kst, st, tb, step, t0, t1, k, stream)
+        if found is None:
+            continue
+        h, u = found
+        new = h & ~hit
+        unit[new] = pl.unit + u[new]
+        hit |= h
+    if not hit.any():
+        return
+    kh = k[hit]
+    first = st.t_first_detect_s.reshape(-1)
+    last = st.t_last_detect_s.reshape(-1)
+    is_first = np.isnan(first[kh])
+    first_k = kh[is_first]
+    first[first_k] = t1
+    last[kh] = t1
+    if ev is not None and len(first_k):
+        ev.add(
+            "detect",
+            first_k // n_d,
+            t1,
+            first_k % n_d,
+            unit[hit][is_first],
+            st.pos_m.reshape(-1, 3)[first_k],
+        )

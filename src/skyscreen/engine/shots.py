@@ -1,0 +1,88 @@
+"""The table of shots in the air, shared by every kind that fires projectiles.
+
+Each effector owns a fixed range of slots (:class:`~skyscreen.engine._tables.Tables`);
+a shot holds the drone it was fired at, the time it resolves, its outcome (drawn when
+fired) and its predicted kill probability. The resolve stage settles shots due in a
+step (:mod:`skyscreen.engine.outcomes`); fire control counts the kill probability of
+shots still in the air when it values a drone.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from skyscreen._typing import BoolArray, FloatArray, IntArray
+from skyscreen.engine._tables import Tables
+from skyscreen.engine.events import Events
+from skyscreen.engine.state import ChunkState
+
+__all__ = ["cancel", "in_air", "launch_shot"]
+
+
+def in_air(st: ChunkState, tb: Tables, e: int) -> IntArray:
+    """Shots of effector ``e`` in the air, per replication (R,)."""
+    s0, n = tb.slot_start[e], tb.slot_count[e]
+    return np.asarray(st.shot_active[:, s0 : s0 + n].sum(axis=1))
+
+
+def _free_slot(st: ChunkState, tb: Tables, e: int, r: IntArray) -> IntArray:
+    s0, n = tb.slot_start[e], tb.slot_count[e]
+    block = st.shot_active[r, s0 : s0 + n]
+    slot = np.argmin(block, axis=1)
+    if block[np.arange(len(r)), slot].any():  # pragma: no cover - sized to never happen
+        raise RuntimeError(f"no free shot slot for effector {e}")
+    return np.asarray(s0 + slot)
+
+
+def launch_shot(
+    st: ChunkState,
+    tb: Tables,
+    e: int,
+    r: IntArray,
+    d: IntArray,
+    t_res: FloatArray,
+    kill: BoolArray,
+    pk: FloatArray,
+    t1: float,
+) -> None:
+    """Put shots of effector ``e`` at drones ``d`` of rows ``r`` in the air."""
+    slot = _free_slot(st, tb, e, r)
+    st.shot_active[r, slot] = True
+    st.shot_drone[r, slot] = d
+    st.shot_t_s[r, slot] = t_res
+    st.shot_kill[r, slot] = kill
+    st.shot_pk[r, slot] = pk
+    st.t_first_shot_s[r, d] = np.fmin(st.t_first_shot_s[r, d], t1)
+
+
+def cancel(
+    st: ChunkState,
+    ev: Events | None,
+    t1: float,
+    r: IntArray,
+    d: IntArray,
+    bad: BoolArray,
+    ref: int,
+    reasons: list[tuple[BoolArray, str]],
+    otherwise: str,
+) -> None:
+    """Drop committed shots that cannot be fired; log the first reason that applies.
+
+    ``ref`` is the unit's index among sensors then effectors (the events' ``ref``).
+    """
+    st.pending[r[bad], d[bad]] -= 1
+    if ev is not None:
+        why = np.select(
+            [c for c, _ in reasons],
+            [ev.outcome(n) for _, n in reasons],
+            ev.outcome(otherwise),
+        )
+        ev.add(
+            "cancel",
+            r[bad],
+            t1,
+            d[bad],
+            ref,
+            st.pos_m[r[bad], d[bad]],
+            why[bad],
+        )

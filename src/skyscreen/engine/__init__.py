@@ -12,7 +12,14 @@ from skyscreen.engine.core import EFFECTOR_COLUMNS, ChunkResult, run_chunk, warm
 from skyscreen.engine.decide import DecisionInstance
 from skyscreen.engine.kinds import EFFECTOR_KINDS, SENSOR_KINDS
 from skyscreen.engine.picture import AirPicture
-from skyscreen.engine.rng import BlockStream, Purpose, generator
+from skyscreen.engine.rng import (
+    Purpose,
+    draw,
+    drone_keys,
+    drone_uniforms,
+    stream_key,
+    uniform,
+)
 from skyscreen.engine.state import ChunkState
 
 __all__ = [
@@ -24,14 +31,17 @@ __all__ = [
     "SENSOR_KINDS",
     "STATES",
     "AirPicture",
-    "BlockStream",
     "ChunkResult",
     "ChunkState",
     "DecisionInstance",
     "Purpose",
     "Tables",
-    "generator",
+    "draw",
+    "drone_keys",
+    "drone_uniforms",
     "make_tables",
     "run_chunk",
+    "stream_key",
+    "uniform",
     "warm_up",
 ]

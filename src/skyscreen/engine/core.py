@@ -22,8 +22,9 @@ per stage; docs/models.md, "Step order"):
 
 The stages loop over the registered sensor and effector kinds
 (:mod:`skyscreen.engine.kinds`) and name none. Random numbers come from
-per-replication streams (:mod:`skyscreen.engine.rng`), so a replication's result does
-not depend on its chunk. A chunk stops early once every replication in it is quiet for
+counter-based streams keyed by (replication, purpose, entity) (:mod:`skyscreen.engine.rng`),
+so a replication's result does not depend on its chunk, and adding a unit or a drone
+leaves every other's draws unchanged. A chunk stops early once every replication in it is quiet for
 good (no drone left to launch or flying and no shot in the air): the skipped steps
 would change nothing.
 """
@@ -46,7 +47,6 @@ from skyscreen.engine.kinds import Layout, make_layout
 from skyscreen.engine.move import launch_and_move
 from skyscreen.engine.outcomes import act, finish, resolve_shots, settle
 from skyscreen.engine.picture import truth_picture
-from skyscreen.engine.rng import BlockStream
 from skyscreen.engine.sense import sense
 from skyscreen.engine.setup import init_state
 from skyscreen.engine.state import ChunkState
@@ -77,7 +77,7 @@ class ChunkResult:
     asset_damaged : bool (R, A)
     events : dict of arrays or None
         ``replication, t_s, kind, drone, ref, x_m, y_m, z_m, outcome`` (codes).
-    tracks : dict of arrays or None
+    trajectories : dict of arrays or None
         ``replication, t_s, drone, x_m, y_m, z_m, status`` for recorded replications.
     n_steps_run : int
         Steps actually stepped (the rest were provably quiet).
@@ -102,36 +102,13 @@ class ChunkResult:
     asset_casualties: IntArray
     asset_debris: IntArray
     events: dict[str, Any] | None
-    tracks: dict[str, Any] | None
+    trajectories: dict[str, Any] | None
     n_steps_run: int
 
 
 def _ticks(period: float, t0: float, t1: float) -> bool:
     """Whether a periodic event at k·period (k >= 1) falls in (t0, t1]."""
     return int(np.floor(t1 / period + 1e-9)) > int(np.floor(t0 / period + 1e-9))
-
-
-def _streams(
-    layout: Layout, seed: int, reps: IntArray, n_drone: int
-) -> tuple[list[Any], list[Any]]:
-    """Each kind's random stream: a block of uniforms per index (scan or step)."""
-    sensors = [
-        BlockStream(
-            seed,
-            reps,
-            pl.kind.purpose,
-            pl.kind.draw_shape(pl, n_drone),
-            contiguous=True,
-        )
-        for pl in layout.sensors
-    ]
-    effectors = []
-    for pl in layout.effectors:
-        shape = pl.kind.draw_shape(pl)
-        effectors.append(
-            None if shape is None else BlockStream(seed, reps, pl.kind.purpose, shape)
-        )
-    return sensors, effectors
 
 
 def _quiet(st: ChunkState, layout: Layout) -> bool:
@@ -205,16 +182,14 @@ def run_chunk(
     traj: dict[str, list[Any]] | None = (
         {k: [] for k in TRAJECTORY_COLUMNS} if len(rec_rows) else None
     )
-    sensor_streams, effector_streams = _streams(layout, seed, reps, p.drones.n)
     dt = p.dt_s
     steps_run = 0
     for s in range(p.n_steps):
         t0, t1 = s * dt, min((s + 1) * dt, p.duration_s)
         # Quiet for good: no drone left to launch or flying and nothing in the air in
         # any replication. Quiet for now: the same, but drones still to launch after
-        # this step. Either way the skipped steps would change nothing, and every
-        # stream is indexed by step (or by a scan index that is a function of time),
-        # so no stream shifts.
+        # this step. Either way the skipped steps would change nothing, and draws are
+        # keyed by step or scan number, so none shifts.
         if _quiet(st, layout):
             waiting = st.status == PENDING
             if not waiting.any():
@@ -224,18 +199,33 @@ def run_chunk(
         steps_run += 1
         if on_step is not None and s % 64 == 0:
             on_step(s / p.n_steps)
-        t_arrive, t_home = launch_and_move(st, p, t0, t1, ev)
+        t_arrive, t_home, moved_out = launch_and_move(st, p, t0, t1, ev)
         t_down, down_by = act(st, layout, t0, t1, ev)
         t_kill, k_slot = resolve_shots(st, p, tb, layout, t1, ev)
-        settle(
-            st, p, tb, layout, t1, t_kill, k_slot, t_arrive, t_home, t_down, down_by, ev
+        maybe = (
+            moved_out or bool((k_slot >= 0).any()) or bool(np.isfinite(t_down).any())
         )
-        sense(st, tb, layout, sensor_streams, s, t0, t1, ev)
+        settle(
+            st,
+            p,
+            tb,
+            layout,
+            t1,
+            t_kill,
+            k_slot,
+            t_arrive,
+            t_home,
+            t_down,
+            down_by,
+            ev,
+            maybe,
+        )
+        sense(st, tb, layout, s, t0, t1, ev)
         reload(st, layout, t1)
         if _ticks(p.decision_period_s, t0, t1):
             pic = truth_picture(st, p, t1)
             decide(st, p, tb, layout, pic, t1, ev, on_decision)
-        engage(st, tb, layout, effector_streams, s, t1, ev)
+        engage(st, tb, layout, s, t1, ev)
         if traj is not None:
             _record(st, traj, rec_rows, t0, t1)
 
@@ -300,7 +290,7 @@ def _result(
         asset_casualties=st.asset_casualties,
         asset_debris=st.asset_debris,
         events=ev.result() if ev is not None else None,
-        tracks=(
+        trajectories=(
             {k: np.concatenate(v) for k, v in traj.items()}
             if traj is not None and traj["t_s"]
             else None

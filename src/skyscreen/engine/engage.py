@@ -1,12 +1,10 @@
 """The reload and engage stages: effector kinds reload, then fire.
 
 Each kind fires what fire control committed and whose time has come (a gun once laid,
-a missile after its reaction time), drawing from its own stream (a block per step).
+a missile after its reaction time), drawing from its own streams.
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 from skyscreen.engine._tables import Tables
 from skyscreen.engine.events import Events
@@ -27,17 +25,12 @@ def engage(
     st: ChunkState,
     tb: Tables,
     layout: Layout,
-    streams: list[Any],
     step: int,
     t1: float,
     ev: Events | None,
 ) -> None:
-    """Fire the committed engagements due by ``t1``, kind by kind in registry order.
-
-    ``streams`` holds each effector kind's stream (None for a kind that draws nothing).
-    """
-    for pl, stream in zip(layout.effectors, streams, strict=True):
+    """Fire the committed engagements due by ``t1``, kind by kind in registry order."""
+    for pl in layout.effectors:
         if pl.n == 0 or not pl.kind.assignable:
             continue
-        draws = stream(step) if stream is not None else None
-        pl.kind.fire(pl, st.effectors[pl.slot], st, tb, t1, draws, ev)
+        pl.kind.fire(pl, st.effectors[pl.slot], st, tb, step, t1, ev)

@@ -58,13 +58,14 @@ def _move(
     dp: DroneKernelParams,
     arrive: FloatArray,
     home_reached: FloatArray,
-) -> None:
+) -> int:
     """Move the airborne drones ``k`` (flat indices r·D + d) from ``t0`` to ``t1``.
 
     Writes ``pos, vel, heading, wp_idx, diving`` of the moved drones, their arrival
     time at the aim point into ``arrive`` and the time a returning drone reaches home
-    into ``home_reached`` (both inf otherwise).
+    into ``home_reached`` (both inf otherwise). Returns how many of either happened.
     """
+    n_out = 0
     for i in range(k.shape[0]):
         j = k[i]
         d = j % n_d
@@ -115,6 +116,7 @@ def _move(
             heading[j] = math.atan2(uy, ux)
             if d3 <= dstep:
                 arrive[j] = start + d3 / vd
+                n_out += 1
         elif cruise:
             rate = kinematics.max_turn_rate_rad_s(v, bank)
             ch = kinematics.steer_heading(heading[j], math.atan2(dy, dx), rate, dte)
@@ -139,10 +141,12 @@ def _move(
                 wp_idx[j] = wp + 1
             if returning and dist_h <= step:
                 home_reached[j] = start + dist_h / max(v, 1e-9)
+                n_out += 1
         else:  # hovering
             vel[j, 0] = 0.0
             vel[j, 1] = 0.0
             vel[j, 2] = 0.0
+    return n_out
 
 
 def _flat(a: FloatArray) -> FloatArray:
@@ -152,12 +156,12 @@ def _flat(a: FloatArray) -> FloatArray:
 
 def launch_and_move(
     st: ChunkState, p: ScenarioParams, t0: float, t1: float, ev: Events | None
-) -> tuple[FloatArray, FloatArray]:
+) -> tuple[FloatArray, FloatArray, bool]:
     """Launch due drones and move every airborne one to ``t1``.
 
     Works on the airborne drones only, by flat index. Returns the time (R, D) a drone
     reaches its aim point in the step and the time a returning drone reaches home
-    (inf otherwise). Drones that arrive stay FLYING here; the outcomes stage decides
+    (inf otherwise), and whether either happened to any drone. Drones that arrive stay FLYING here; the outcomes stage decides
     what happened first.
     """
     dr = p.drones
@@ -172,8 +176,8 @@ def launch_and_move(
     status = st.status.reshape(-1)
     k = np.flatnonzero((status == FLYING) | (status == NEUTRALISED))
     if len(k) == 0:
-        return arrive, home
-    _move(
+        return arrive, home, False
+    n_out = _move(
         k,
         dr.n,
         float(t0),
@@ -200,4 +204,4 @@ def launch_and_move(
         arrive.reshape(-1),
         home.reshape(-1),
     )
-    return arrive, home
+    return arrive, home, n_out > 0

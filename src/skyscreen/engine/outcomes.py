@@ -115,12 +115,19 @@ def settle(
     t_down: FloatArray,
     down_by: IntArray,
     ev: Events | None,
+    maybe: bool = True,
 ) -> None:
-    """Give each drone the earliest of its outcomes in the step; kills win ties."""
+    """Give each drone the earliest of its outcomes in the step; kills win ties.
+
+    ``maybe`` False says that no shot killed, nothing arrived and no area effect
+    brought a drone down in the step; then only endurance can end a flight.
+    """
     dr = p.drones
-    active = st.airborne()
     expiry = st.t_launch_s + dr.endurance_s[None, :]
     # Most steps end nothing: leave before the full ordering below.
+    if not maybe and not (expiry <= t1).any():
+        return
+    active = st.airborne()
     if not (
         active
         & (

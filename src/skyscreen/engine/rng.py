@@ -1,122 +1,236 @@
-"""Random streams: one per (replication, purpose), consumed in fixed-size blocks.
+r"""Random numbers: one counter-based stream per (replication, purpose, entity).
 
-Replication ``i`` draws for purpose ``k`` only from
-``Generator(PCG64(SeedSequence(seed, spawn_key=(i, k))))`` (DESIGN.md), so its numbers
-do not depend on which other replications share its chunk or process, and a new purpose
-never shifts another's stream. Per-step streams hand out one fixed-shape slice per
-*index* (a step, or a radar scan); slice ``n`` of replication ``i`` is the same whatever
-happened before, because every index consumes the same count of draws whether or not the
-engine uses them ("draw a fixed count, then mask"). Blocks of indices are drawn per
-replication with one generator call, so the cost is one call per replication per block,
-not per step.
+Every uniform the engine draws is a pure function of the run's seed, a *stream key* and
+a *counter*: the Philox4x32-10 counter-based generator (Salmon, Moraes, Dror & Shaw,
+"Parallel random numbers: as easy as 1, 2, 3", SC 2011; the generator behind NumPy's
+``Philox`` and cuRAND).
+
+- The **key** names the purpose and the unit: :func:`stream_key` derives it from the
+  seed, the purpose (:class:`Purpose`) and the unit's *id* (a gun's id, a radar's id,
+  an asset's id) through NumPy's ``SeedSequence``, so a unit's stream depends on its
+  name, not on its position in the scenario.
+- The **counter** is (replication id, the drone's two words, an index): a drone is
+  named by its raid's id (a 32-bit CRC, made distinct within the scenario) and its
+  number within the raid (:func:`drone_keys`); the index is a step, a radar's scan
+  number or the number of a draw within one event.
+
+So a replication's numbers do not depend on its chunk, process or executor; and adding,
+removing or reordering a unit, a raid or a drone leaves every other unit's and drone's
+draws unchanged — the common random numbers that paired comparisons, sweeps and
+look-ahead policies rely on. Draws are made only where they are used, inside the
+kernels. Renaming a unit or a raid changes its draws.
+
+The 53-bit uniform in [0, 1) takes the first two 32-bit words of the Philox output.
 """
 
 from __future__ import annotations
 
+import zlib
+from collections.abc import Sequence
 from enum import IntEnum
 
 import numpy as np
+from numba import njit
 
 from skyscreen._typing import FloatArray, IntArray
 
-__all__ = ["BlockStream", "Purpose", "generator", "uniforms"]
+__all__ = [
+    "Purpose",
+    "draw",
+    "drone_keys",
+    "drone_uniforms",
+    "stream_key",
+    "uniform",
+]
+
+_M0 = np.uint64(0xD2511F53)
+_M1 = np.uint64(0xCD9E8D57)
+_W0 = np.uint64(0x9E3779B9)
+_W1 = np.uint64(0xBB67AE85)
+_MASK = np.uint64(0xFFFFFFFF)
+_S32 = np.uint64(32)
 
 
 class Purpose(IntEnum):
-    """Fixed purpose keys: the second element of every stream's spawn key.
+    """Fixed purpose keys, part of every stream key.
 
     Never renumber: values are part of the reproducibility contract. New models take
     new numbers.
     """
 
     LAUNCH = 0
-    """Launch time and point, speed, route offset, target choice."""
+    """Launch time and point, speed, route offset, target choice (per drone)."""
     DETECTION = 1
-    """Radar detection draws, one per (radar, drone) per scan."""
+    """Radar detection (per radar; counter: drone, the radar's scan number)."""
     GUN = 2
-    """Aim bias and burst outcome, per gun per step."""
+    """Aim bias and burst outcome (per gun; counter: drone, step)."""
     MISSILE = 3
-    """Missile outcome, per launcher per step."""
+    """Missile outcome (per launcher; counter: drone, step)."""
     JAMMER = 4
     """Reserved for jamming models."""
     DAMAGE = 5
-    """Impact scatter, asset damage and casualties, per drone."""
+    """Impact scatter (unit ``impact``) and, per asset, damage and casualties."""
 
 
-def generator(seed: int, replication: int, purpose: int) -> np.random.Generator:
-    """The generator of one replication and purpose (the DESIGN.md seed contract).
+def stream_key(seed: int, purpose: int, name: str = "") -> tuple[int, int]:
+    """The Philox key (two 32-bit words) of one purpose and unit under a root seed.
 
     Examples
     --------
-    >>> a = generator(7, 3, Purpose.GUN).random()
-    >>> b = generator(7, 3, Purpose.GUN).random()
-    >>> a == b
+    >>> stream_key(7, Purpose.GUN, "gun-1") == stream_key(7, Purpose.GUN, "gun-1")
     True
+    >>> stream_key(7, Purpose.GUN, "gun-1") == stream_key(7, Purpose.GUN, "gun-2")
+    False
     """
-    ss = np.random.SeedSequence(seed, spawn_key=(int(replication), int(purpose)))
-    return np.random.Generator(np.random.PCG64(ss))
+    name_int = int.from_bytes(name.encode("utf-8"), "little")
+    ss = np.random.SeedSequence(int(seed), spawn_key=(int(purpose), name_int))
+    words = ss.generate_state(2, np.uint32)
+    return int(words[0]), int(words[1])
 
 
-def uniforms(
-    seed: int, replications: IntArray, purpose: int, shape: tuple[int, ...]
-) -> FloatArray:
-    """One block of Uniform[0, 1) draws per replication, stacked: (n_rep, *shape)."""
-    out = np.empty((len(replications), *shape))
-    for row, rep in enumerate(replications):
-        out[row] = generator(seed, int(rep), purpose).random(shape)
+def drone_keys(
+    raid_ids: Sequence[str], raid_idx: IntArray, index_in_raid: IntArray
+) -> IntArray:
+    """The two counter words naming each drone: (raid word, number in the raid), (D, 2).
+
+    The raid word is the CRC-32 of the raid's id; should two raids of a scenario share
+    one (about one chance in 10⁶ for a hundred raids), the later raid's id is hashed
+    again with a suffix until the words are distinct.
+
+    Examples
+    --------
+    >>> drone_keys(["a", "b"], np.array([0, 0, 1]), np.array([0, 1, 0]))[:, 1].tolist()
+    [0, 1, 0]
+    """
+    words: list[int] = []
+    for rid in raid_ids:
+        w, salt = zlib.crc32(rid.encode("utf-8")), 0
+        while w in words:
+            salt += 1
+            w = zlib.crc32(f"{rid}\0{salt}".encode())
+        words.append(w)
+    out = np.empty((len(raid_idx), 2), dtype=np.int64)
+    out[:, 0] = np.asarray(words, dtype=np.int64)[np.asarray(raid_idx, dtype=np.int64)]
+    out[:, 1] = index_in_raid
     return out
 
 
-class BlockStream:
-    """Per-index uniform draws of fixed shape for a batch of replications.
+@njit(cache=True, inline="always")
+def _philox(
+    c0: np.uint64,
+    c1: np.uint64,
+    c2: np.uint64,
+    c3: np.uint64,
+    k0: np.uint64,
+    k1: np.uint64,
+) -> tuple[np.uint64, np.uint64]:  # pragma: no cover - compiled
+    """The first two output words of Philox4x32-10 (words held in uint64)."""
+    for _ in range(10):
+        p0 = _M0 * c0
+        p1 = _M1 * c2
+        c0, c1, c2, c3 = (
+            ((p1 >> _S32) ^ c1 ^ k0) & _MASK,
+            p1 & _MASK,
+            ((p0 >> _S32) ^ c3 ^ k1) & _MASK,
+            p0 & _MASK,
+        )
+        k0 = (k0 + _W0) & _MASK
+        k1 = (k1 + _W1) & _MASK
+    return c0, c1
 
-    Parameters
-    ----------
-    seed : int
-        Root seed.
-    replications : array of int
-        Replication ids of the batch.
-    purpose : int
-        A :class:`Purpose`.
-    shape : tuple of int
-        Shape of one index's draws per replication.
-    block : int
-        Indices drawn per generator call.
-    contiguous : bool
-        Return C-contiguous copies (for arrays handed to compiled kernels).
+
+@njit(cache=True)
+def uniform(k0: int, k1: int, c0: int, c1: int, c2: int, c3: int) -> float:
+    """The uniform in [0, 1) of key ``(k0, k1)`` at counter ``(c0, c1, c2, c3)``.
+
+    Each word is taken modulo 2**32.
     """
+    a, b = _philox(
+        np.uint64(c0) & _MASK,
+        np.uint64(c1) & _MASK,
+        np.uint64(c2) & _MASK,
+        np.uint64(c3) & _MASK,
+        np.uint64(k0),
+        np.uint64(k1),
+    )
+    return float((a >> np.uint64(5)) * 67108864 + (b >> np.uint64(6))) * (
+        1.0 / 9007199254740992.0
+    )
 
-    def __init__(
-        self,
-        seed: int,
-        replications: IntArray,
-        purpose: int,
-        shape: tuple[int, ...],
-        block: int = 256,
-        contiguous: bool = False,
-    ) -> None:
-        self._gens = [generator(seed, int(r), purpose) for r in replications]
-        self._shape = shape
-        self._block = block
-        self._first = -block  # first index held in the buffer
-        self._buf = np.empty((len(self._gens), block, *shape))
-        self._contiguous = contiguous
 
-    def __call__(self, index: int) -> FloatArray:
-        """Draws of ``index`` for every replication, shape (n_rep, *shape).
+@njit(cache=True)
+def _drone_fill(
+    k0: int, k1: int, reps: IntArray, dkey: IntArray, out: FloatArray
+) -> None:
+    for i in range(out.shape[0]):
+        for d in range(out.shape[1]):
+            for j in range(out.shape[2]):
+                out[i, d, j] = uniform(k0, k1, reps[i], dkey[d, 0], dkey[d, 1], j)
 
-        Indices must not decrease from call to call; skipped indices are drawn and
-        discarded, so any index always gets the same numbers.
-        """
-        if index < self._first:
-            raise ValueError(f"index must not decrease; got {index} < {self._first}")
-        while index >= self._first + self._block:
-            size = (self._block, *self._shape)
-            for row, g in enumerate(self._gens):
-                self._buf[row] = g.random(size)
-            self._first += self._block
-        out = self._buf[:, index - self._first]
-        # With `contiguous`, a copy in one memory layout for any batch size, so a
-        # compiled kernel sees one argument type (a (1, ...) slice is C-contiguous, a
-        # larger one is not).
-        return np.ascontiguousarray(out) if self._contiguous else out
+
+def drone_uniforms(
+    key: tuple[int, int], reps: IntArray, dkey: IntArray, n: int
+) -> FloatArray:
+    """``n`` uniforms per (replication, drone) of one stream: (R, D, n).
+
+    Examples
+    --------
+    >>> k = stream_key(7, Purpose.LAUNCH)
+    >>> dk = drone_keys(["a"], np.array([0, 0]), np.array([0, 1]))
+    >>> u = drone_uniforms(k, np.array([0, 3]), dk, 4)
+    >>> u.shape, bool((drone_uniforms(k, np.array([3]), dk[1:], 4)[0, 0] == u[1, 1]).all())
+    ((2, 2, 4), True)
+    """
+    out = np.empty((len(reps), len(dkey), n))
+    _drone_fill(int(key[0]), int(key[1]), np.asarray(reps, dtype=np.int64), dkey, out)
+    return out
+
+
+@njit(cache=True)
+def _at(
+    k0: int,
+    k1: int,
+    reps: IntArray,
+    w1: IntArray,
+    w2: IntArray,
+    index: int,
+    out: FloatArray,
+) -> None:
+    for i in range(out.shape[0]):
+        for j in range(out.shape[1]):
+            out[i, j] = uniform(k0, k1, reps[i], w1[i], w2[i], index + j)
+
+
+def draw(
+    key: tuple[int, int],
+    reps: IntArray,
+    dkey: IntArray,
+    index: int,
+    n: int = 1,
+) -> FloatArray:
+    """Uniforms of one stream for drones ``dkey`` (N, 2) of replications ``reps`` (N,).
+
+    Counter ``(rep, drone words, index + j)`` for ``j < n``; returns (N, n), or (N,)
+    when ``n`` is 1.
+
+    Examples
+    --------
+    >>> k = stream_key(7, Purpose.GUN, "gun-1")
+    >>> dk = drone_keys(["a"], np.array([0, 0]), np.array([0, 1]))
+    >>> a = draw(k, np.array([0, 1]), dk, 10)
+    >>> b = draw(k, np.array([1]), dk[1:], 9, n=2)
+    >>> bool(a[1] == b[0, 1])
+    True
+    """
+    reps = np.asarray(reps, dtype=np.int64)
+    out = np.empty((len(reps), n))
+    _at(
+        int(key[0]),
+        int(key[1]),
+        reps,
+        np.ascontiguousarray(dkey[:, 0]),
+        np.ascontiguousarray(dkey[:, 1]),
+        int(index),
+        out,
+    )
+    return out[:, 0] if n == 1 else out

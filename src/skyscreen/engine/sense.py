@@ -7,8 +7,6 @@ event naming the sensor.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from skyscreen.engine._tables import Tables
@@ -23,24 +21,20 @@ def sense(
     st: ChunkState,
     tb: Tables,
     layout: Layout,
-    streams: list[Any],
     step: int,
     t0: float,
     t1: float,
     ev: Events | None,
 ) -> None:
-    """Sensors that look in step ``step``, ``(t0, t1]``, detect airborne drones.
-
-    ``streams`` holds each sensor kind's random stream, in registry order.
-    """
+    """Sensors that look in step ``step``, ``(t0, t1]``, detect airborne drones."""
     n_d = st.status.shape[1]
     k = np.flatnonzero(st.airborne().reshape(-1))
     hit = np.zeros(len(k), dtype=bool)
     unit = np.full(len(k), -1, dtype=np.int64)
-    for pl, kst, stream in zip(layout.sensors, st.sensors, streams, strict=True):
+    for pl, kst in zip(layout.sensors, st.sensors, strict=True):
         if pl.n == 0:
             continue
-        found = pl.kind.sense(pl, kst, st, tb, step, t0, t1, k, stream)
+        found = pl.kind.sense(pl, kst, st, tb, step, t0, t1, k)
         if found is None:
             continue
         h, u = found

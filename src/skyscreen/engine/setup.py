@@ -9,7 +9,7 @@ from skyscreen._typing import IntArray
 from skyscreen.engine._tables import Tables
 from skyscreen.engine.codes import PENDING
 from skyscreen.engine.kinds import Layout
-from skyscreen.engine.rng import Purpose, uniforms
+from skyscreen.engine.rng import Purpose, drone_keys, drone_uniforms, stream_key
 from skyscreen.engine.state import ChunkState, full
 from skyscreen.scenario.compile import ScenarioParams
 
@@ -24,8 +24,9 @@ def init_state(
     n_rep, n_d, n_a = len(reps), dr.n, a_.n
 
     # LAUNCH stream: per drone [launch delay, disc radius, disc angle, speed, offset,
-    # target choice] — a fixed count, whether or not the scenario uses each.
-    u = uniforms(seed, reps, Purpose.LAUNCH, (n_d, 6))
+    # target choice], whether or not the scenario uses each.
+    dkey = drone_keys(p.raid_ids, dr.raid_idx, dr.index_in_raid)
+    u = drone_uniforms(stream_key(seed, Purpose.LAUNCH), reps, dkey, 6)
     t_launch = dr.t_launch_s + u[..., 0] * dr.launch_jitter_s
     rad = dr.launch_radius_m * np.sqrt(u[..., 1])
     ang = 2.0 * np.pi * u[..., 2]
@@ -61,8 +62,17 @@ def init_state(
         if beyond.any():
             route[:, beyond, k] = aim[:, beyond]
 
-    dz = uniforms(seed, reps, Purpose.DAMAGE, (n_d, 2 + 2 * n_a))
-    impact_z = special.ndtri(np.clip(dz[..., :2], 1e-12, 1.0 - 1e-12))
+    # DAMAGE streams: the impact scatter of each drone, and per asset (by its id) the
+    # damage and casualty draws of each drone against it.
+    dz = drone_uniforms(stream_key(seed, Purpose.DAMAGE, "impact"), reps, dkey, 2)
+    impact_z = special.ndtri(np.clip(dz, 1e-12, 1.0 - 1e-12))
+    damage_u = np.empty((n_rep, n_d, n_a))
+    casualty_u = np.empty((n_rep, n_d, n_a))
+    for a, aid in enumerate(a_.ids):
+        key = stream_key(seed, Purpose.DAMAGE, f"asset:{aid}")
+        da = drone_uniforms(key, reps, dkey, 2)
+        damage_u[:, :, a] = da[..., 0]
+        casualty_u[:, :, a] = da[..., 1]
 
     heading0 = np.arctan2(
         route[:, :, 0, 1] - home[..., 1], route[:, :, 0, 0] - home[..., 0]
@@ -71,6 +81,8 @@ def init_state(
     n_e = layout.n_effectors
     return ChunkState(
         reps=reps,
+        seed=int(seed),
+        drone_key=dkey,
         status=full((n_rep, n_d), PENDING, np.int8),
         pos_m=home.copy(),
         vel_mps=np.zeros((n_rep, n_d, 3)),
@@ -93,8 +105,8 @@ def init_state(
         pending=np.zeros((n_rep, n_d), dtype=np.int64),
         assessed_s=full((n_rep, n_d), -np.inf),
         impact_z=impact_z,
-        damage_u=dz[..., 2 : 2 + n_a],
-        casualty_u=dz[..., 2 + n_a :],
+        damage_u=damage_u,
+        casualty_u=casualty_u,
         shot_active=np.zeros((n_rep, n_s), dtype=bool),
         shot_drone=np.zeros((n_rep, n_s), dtype=np.int64),
         shot_t_s=full((n_rep, n_s), np.inf),
@@ -106,6 +118,6 @@ def init_state(
         asset_damaged=np.zeros((n_rep, n_a), dtype=bool),
         asset_casualties=np.zeros((n_rep, n_a), dtype=np.int64),
         asset_debris=np.zeros((n_rep, n_a), dtype=np.int64),
-        sensors=tuple(pl.kind.init(pl, tb, n_rep) for pl in layout.sensors),
-        effectors=tuple(pl.kind.init(pl, tb, n_rep) for pl in layout.effectors),
+        sensors=tuple(pl.kind.init(pl, tb, n_rep, seed) for pl in layout.sensors),
+        effectors=tuple(pl.kind.init(pl, tb, n_rep, seed) for pl in layout.effectors),
     )

@@ -26,6 +26,11 @@ class ChunkState:
     ----------
     reps : int (R,)
         Replication ids of the rows.
+    seed : int
+        The run's root seed.
+    drone_key : int (D, 2)
+        The counter words naming each drone in its random streams
+        (:func:`skyscreen.engine.rng.drone_keys`).
     status : int8 (R, D)
         PENDING, FLYING, NEUTRALISED (link lost, hovering or returning) or terminal.
     pos_m, vel_mps : float (R, D, 3)
@@ -66,6 +71,8 @@ class ChunkState:
     """
 
     reps: IntArray
+    seed: int
+    drone_key: IntArray
     status: IntArray
     pos_m: FloatArray
     vel_mps: FloatArray

@@ -7,7 +7,9 @@ replications × units of the kind) and the shared chunk state. The protocol is
 deliberately small; each method says which stage calls it:
 
 - every kind: ``params_of`` (its block of :class:`ScenarioParams`), ``init`` (its state
-  block), ``draw_shape`` (its per-step uniforms from its own random stream);
+  block); random numbers come from the counter-based streams of
+  :mod:`skyscreen.engine.rng`: a stream per (the kind's purpose, unit id), counted by
+  (replication, drone, step or scan), drawn where they are used;
 - a sensor kind: ``sense`` (the sense stage: which airborne drones it detects);
 - an effector kind: ``reload`` (the reload stage), ``busy`` (an engagement committed
   and not yet fired, so a chunk may not stop early), ``accounting`` (its columns of
@@ -118,11 +120,8 @@ class SensorKind(Protocol):
     def params_of(self, p: ScenarioParams) -> Any:
         """The kind's parameter block."""
 
-    def draw_shape(self, pl: Placed, n_drone: int) -> tuple[int, ...]:
-        """Shape of one draw block (per replication) of the kind's stream."""
-
-    def init(self, pl: Placed, tb: Tables, n_rep: int) -> Any:
-        """A new state block for ``n_rep`` replications."""
+    def init(self, pl: Placed, tb: Tables, n_rep: int, seed: int) -> Any:
+        """A new state block for ``n_rep`` replications (``seed``: the run's)."""
 
     def sense(
         self,
@@ -134,7 +133,6 @@ class SensorKind(Protocol):
         t0: float,
         t1: float,
         k: IntArray,
-        stream: Any,
     ) -> tuple[BoolArray, IntArray] | None:
         """Detections of the airborne drones ``k`` (flat indices) in step ``step``.
 
@@ -154,11 +152,8 @@ class EffectorKind(Protocol):
     def params_of(self, p: ScenarioParams) -> Any:
         """The kind's parameter block."""
 
-    def draw_shape(self, pl: Placed) -> tuple[int, ...] | None:
-        """Shape of one step's draws per replication, or None (draws nothing)."""
-
-    def init(self, pl: Placed, tb: Tables, n_rep: int) -> Any:
-        """A new state block for ``n_rep`` replications."""
+    def init(self, pl: Placed, tb: Tables, n_rep: int, seed: int) -> Any:
+        """A new state block for ``n_rep`` replications (``seed``: the run's)."""
 
     def reload(self, pl: Placed, kst: Any, t1: float) -> None:
         """Complete reloads due by ``t1``."""
@@ -211,11 +206,11 @@ class EffectorKind(Protocol):
         kst: Any,
         st: ChunkState,
         tb: Tables,
+        step: int,
         t1: float,
-        draws: FloatArray | None,
         ev: Events | None,
     ) -> None:
-        """Fire the engagements whose time has come (the engage stage)."""
+        """Fire the engagements whose time has come in step ``step`` (engage stage)."""
 
     # Area kinds.
     def act(

@@ -18,13 +18,15 @@ from skyscreen._typing import BoolArray, FloatArray, IntArray
 from skyscreen.engine._tables import Tables
 from skyscreen.engine.events import Events
 from skyscreen.engine.kinds.base import DecideContext, Placed
-from skyscreen.engine.rng import Purpose
+from skyscreen.engine.rng import Purpose, draw, stream_key
 from skyscreen.engine.shots import cancel, launch_shot
 from skyscreen.engine.state import ChunkState, full
 from skyscreen.models import gun as gun_model
 from skyscreen.scenario.compile import GunParams, ScenarioParams
 
 __all__ = ["GUN", "GunKind", "GunState"]
+
+_PURPOSE = int(Purpose.GUN)
 
 
 @dataclass(slots=True, eq=False)
@@ -43,6 +45,8 @@ class GunState:
         Drone engaged (-1: none), to be fired at ``fire_s`` once laid.
     engagements, rounds_fired, reloads_done : int
         Counters.
+    keys : list of (int, int)
+        Each gun's random stream key.
     """
 
     rounds: IntArray
@@ -56,6 +60,7 @@ class GunState:
     engagements: IntArray
     rounds_fired: IntArray
     reloads_done: IntArray
+    keys: list[tuple[int, int]]
 
 
 class GunKernelParams(NamedTuple):
@@ -176,11 +181,7 @@ class GunKind:
         """The scenario's guns."""
         return p.guns
 
-    def draw_shape(self, pl: Placed) -> tuple[int, ...] | None:
-        """Per gun per step: two aim-bias normals and the burst outcome."""
-        return (pl.n, 3)
-
-    def init(self, pl: Placed, tb: Tables, n_rep: int) -> GunState:
+    def init(self, pl: Placed, tb: Tables, n_rep: int, seed: int) -> GunState:
         """Full magazines, pointing east, nothing engaged."""
         g: GunParams = pl.params
         shape = (n_rep, g.n)
@@ -196,6 +197,7 @@ class GunKind:
             engagements=np.zeros(shape, dtype=np.int64),
             rounds_fired=np.zeros(shape, dtype=np.int64),
             reloads_done=np.zeros(shape, dtype=np.int64),
+            keys=[stream_key(seed, _PURPOSE, i) for i in g.ids],
         )
 
     def reload(self, pl: Placed, kst: GunState, t1: float) -> None:
@@ -293,12 +295,15 @@ class GunKind:
         kst: GunState,
         st: ChunkState,
         tb: Tables,
+        step: int,
         t1: float,
-        draws: FloatArray | None,
         ev: Events | None,
     ) -> None:
-        """Fire the bursts of guns laid by ``t1``."""
-        assert draws is not None
+        """Fire the bursts of guns laid by ``t1``.
+
+        Each burst draws three uniforms (two aim-bias normals and its outcome) from
+        the (replication, gun, drone, step) stream.
+        """
         g: GunParams = pl.params
         raid_idx = pl.scenario.drones.raid_idx
         alive = st.airborne()
@@ -340,7 +345,7 @@ class GunKind:
             kst.rounds[r, k] -= n
             kst.rounds_fired[r, k] += n
             kst.busy_s[r, k] = t1 + g.burst_s[k]
-            u = draws[r, k]
+            u = draw(kst.keys[k], st.reps[r], st.drone_key[d], 3 * step, n=3)
             zb = special.ndtri(np.clip(u[:, :2], 1e-12, 1.0 - 1e-12))
             bias = g.bias_rad[k] * rng * np.hypot(zb[:, 0], zb[:, 1])
             p_kill = gun_model.burst_kill_given_bias(

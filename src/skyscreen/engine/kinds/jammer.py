@@ -58,11 +58,7 @@ class JammerKind:
         """The scenario's jammers."""
         return p.jammers
 
-    def draw_shape(self, pl: Placed) -> tuple[int, ...] | None:
-        """Jamming is deterministic: no draws."""
-        return None
-
-    def init(self, pl: Placed, tb: Tables, n_rep: int) -> JammerState:
+    def init(self, pl: Placed, tb: Tables, n_rep: int, seed: int) -> JammerState:
         """No drone jammed yet."""
         return JammerState(jam_s=np.zeros((n_rep, pl.scenario.drones.n)))
 
@@ -116,8 +112,8 @@ class JammerKind:
         kst: JammerState,
         st: ChunkState,
         tb: Tables,
+        step: int,
         t1: float,
-        draws: FloatArray | None,
         ev: Events | None,
     ) -> None:
         """Jammers act in :meth:`act`."""

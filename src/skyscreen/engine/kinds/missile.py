@@ -16,13 +16,15 @@ from skyscreen._typing import BoolArray, FloatArray, IntArray
 from skyscreen.engine._tables import Tables
 from skyscreen.engine.events import Events
 from skyscreen.engine.kinds.base import DecideContext, Placed
-from skyscreen.engine.rng import Purpose
+from skyscreen.engine.rng import Purpose, draw, stream_key
 from skyscreen.engine.shots import cancel, in_air, launch_shot
 from skyscreen.engine.state import ChunkState, full
 from skyscreen.models import missile as missile_model
 from skyscreen.scenario.compile import MissileParams, ScenarioParams
 
 __all__ = ["MISSILE", "MissileKind", "MissileState"]
+
+_PURPOSE = int(Purpose.MISSILE)
 
 
 @dataclass(slots=True, eq=False)
@@ -39,6 +41,8 @@ class MissileState:
         Drone engaged (-1: none), launched at ``launch_s`` after the reaction time.
     engagements, fired, reloads_done : int
         Counters.
+    keys : list of (int, int)
+        Each launcher's random stream key.
     """
 
     ready: IntArray
@@ -49,6 +53,7 @@ class MissileState:
     engagements: IntArray
     fired: IntArray
     reloads_done: IntArray
+    keys: list[tuple[int, int]]
 
 
 class MissileKernelParams(NamedTuple):
@@ -141,11 +146,7 @@ class MissileKind:
         """The scenario's launchers."""
         return p.missiles
 
-    def draw_shape(self, pl: Placed) -> tuple[int, ...] | None:
-        """Per launcher per step: the outcome of a missile launched in the step."""
-        return (pl.n,)
-
-    def init(self, pl: Placed, tb: Tables, n_rep: int) -> MissileState:
+    def init(self, pl: Placed, tb: Tables, n_rep: int, seed: int) -> MissileState:
         """Ready rounds loaded, nothing engaged."""
         m: MissileParams = pl.params
         shape = (n_rep, m.n)
@@ -158,6 +159,7 @@ class MissileKind:
             engagements=np.zeros(shape, dtype=np.int64),
             fired=np.zeros(shape, dtype=np.int64),
             reloads_done=np.zeros(shape, dtype=np.int64),
+            keys=[stream_key(seed, _PURPOSE, i) for i in m.ids],
         )
 
     def reload(self, pl: Placed, kst: MissileState, t1: float) -> None:
@@ -256,12 +258,14 @@ class MissileKind:
         kst: MissileState,
         st: ChunkState,
         tb: Tables,
+        step: int,
         t1: float,
-        draws: FloatArray | None,
         ev: Events | None,
     ) -> None:
-        """Launch the missiles whose reaction time has passed."""
-        assert draws is not None
+        """Launch the missiles whose reaction time has passed.
+
+        A missile's outcome draws from the (replication, launcher, drone, step) stream.
+        """
         m: MissileParams = pl.params
         alive = st.airborne()
         for k in range(m.n):
@@ -313,7 +317,8 @@ class MissileKind:
             reload = empty & (kst.reloads_left[r, k] > 0)
             kst.reloads_left[r[reload], k] -= 1
             kst.reload_done_s[r[reload], k] = t1 + m.reload_s[k]
-            launch_shot(st, tb, e, r, d, t1 + tau, draws[r, k] < pk, pk, t1)
+            u = draw(kst.keys[k], st.reps[r], st.drone_key[d], step)
+            launch_shot(st, tb, e, r, d, t1 + tau, u < pk, pk, t1)
             if ev is not None:
                 # A missile's fire event is placed at its predicted intercept point.
                 ev.add("fire", r, t1, d, pl.unit + k, ip, 1)

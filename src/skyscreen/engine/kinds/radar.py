@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit
@@ -16,27 +16,31 @@ from numba import njit
 from skyscreen._typing import BoolArray, FloatArray, IntArray
 from skyscreen.engine._tables import Tables
 from skyscreen.engine.kinds.base import Placed
-from skyscreen.engine.rng import Purpose
+from skyscreen.engine.rng import Purpose, stream_key, uniform
 from skyscreen.engine.state import ChunkState
 from skyscreen.models import radar as radar_model
 from skyscreen.scenario.compile import RadarParams, ScenarioParams
 
-__all__ = ["RADAR", "RadarKind", "RadarState"]
+__all__ = ["RADAR", "RadarKind"]
+
+_PURPOSE = int(Purpose.DETECTION)
 
 
-@dataclass(slots=True, eq=False)
+@dataclass(frozen=True, slots=True, eq=False)
 class RadarState:
-    """Radars' state.
+    """Radars' constants of a run.
 
     Attributes
     ----------
-    scan_index : ndarray of int (n_steps,)
-        For each step, the number of earlier steps in which a radar scanned: the index
-        of that step's draws in the detection stream (a function of time alone, so
-        skipping quiet steps shifts nothing).
+    scan_no : int (n_steps, S)
+        Each radar's scan number in each step (-1: it does not scan in the step); the
+        counter of its detection draws.
+    keys : int (S, 2)
+        Each radar's random stream key.
     """
 
-    scan_index: IntArray
+    scan_no: IntArray
+    keys: IntArray
 
 
 class RadarKernelParams(NamedTuple):
@@ -61,24 +65,36 @@ def _detect(
     rcs: FloatArray,
     swerling: IntArray,
     s: RadarKernelParams,
-    scanning: BoolArray,
+    scan_no: IntArray,
+    keys: IntArray,
+    reps: IntArray,
+    dkey: IntArray,
     out_snr: FloatArray,
     out_pd: FloatArray,
-) -> None:
-    """SNR and per-scan Pd of each airborne drone ``k`` by each radar (N, S).
+    out_u: FloatArray,
+    out_unit: IntArray,
+) -> int:
+    """Detections of the airborne drones ``k`` by the radars scanning in the step.
 
-    Pd is -1 where the radar does not scan or the drone is outside its coverage, and
-    NaN for a Swerling 0 drone in coverage: its Pd needs the Marcum Q function, which
-    the caller evaluates from ``out_snr``.
+    ``scan_no[q]`` is radar q's scan number in the step (-1: it does not scan). Writes
+    per (drone, radar) (N, S) the SNR, the Pd — -1 where the radar does not scan or
+    the drone is outside its coverage, NaN for a Swerling 0 drone in coverage, whose
+    Pd needs the Marcum Q function: the caller evaluates it from ``out_snr`` — and the
+    draw, from the (replication, radar, drone, scan) stream, made only for pairs in
+    coverage. ``out_unit`` (N,) is the first radar that detected a Swerling 1 drone
+    (-1: none). Returns the number of Swerling 0 drones in coverage.
     """
     n_s = s.pos_m.shape[0]
+    n_sw0 = 0
     for i in range(k.shape[0]):
         j = k[i]
         d = j % n_d
+        out_unit[i] = -1
         for q in range(n_s):
             out_pd[i, q] = -1.0
             out_snr[i, q] = 0.0
-            if not scanning[q]:
+            out_u[i, q] = 1.0
+            if scan_no[q] < 0:
                 continue
             rx = pos[j, 0] - s.pos_m[q, 0]
             ry = pos[j, 1] - s.pos_m[q, 1]
@@ -97,15 +113,29 @@ def _detect(
                 rng, rcs[d], s.snr_ref[q], s.rcs_ref_m2[q], s.range_ref_m[q]
             )
             out_snr[i, q] = snr
+            out_u[i, q] = uniform(
+                keys[q, 0],
+                keys[q, 1],
+                reps[j // n_d],
+                dkey[d, 0],
+                dkey[d, 1],
+                scan_no[q],
+            )
             if swerling[d] == 1:
-                out_pd[i, q] = radar_model.pd_swerling1(snr, s.pfa[q])
+                pd = radar_model.pd_swerling1(snr, s.pfa[q])
+                out_pd[i, q] = pd
+                if out_unit[i] < 0 and out_u[i, q] < pd:
+                    out_unit[i] = q
             else:
                 out_pd[i, q] = np.nan
+                n_sw0 += 1
+    return n_sw0
 
 
-def _ticks(period: float, t0: float, t1: float) -> bool:
-    """Whether a periodic event at k·period (k >= 1) falls in (t0, t1]."""
-    return int(np.floor(t1 / period + 1e-9)) > int(np.floor(t0 / period + 1e-9))
+def _scan(period: float, t0: float, t1: float) -> int:
+    """The number k >= 1 of the scan at k·period in (t0, t1], or -1 if none."""
+    k = int(np.floor(t1 / period + 1e-9))
+    return k if k > int(np.floor(t0 / period + 1e-9)) else -1
 
 
 class RadarKind:
@@ -118,18 +148,18 @@ class RadarKind:
         """The scenario's radars."""
         return p.radars
 
-    def draw_shape(self, pl: Placed, n_drone: int) -> tuple[int, ...]:
-        """One uniform per (radar, drone) per scan."""
-        return (pl.n, n_drone)
-
-    def init(self, pl: Placed, tb: Tables, n_rep: int) -> RadarState:
-        """The scan index of every step."""
+    def init(self, pl: Placed, tb: Tables, n_rep: int, seed: int) -> RadarState:
+        """Scan numbers and stream keys; radars keep no state between scans."""
         p = pl.scenario
-        ticks = np.zeros(p.n_steps, dtype=np.int64)
+        scans = np.full((p.n_steps, pl.n), -1, dtype=np.int64)
         for s in range(p.n_steps):
             t0, t1 = s * p.dt_s, min((s + 1) * p.dt_s, p.duration_s)
-            ticks[s] = any(_ticks(T, t0, t1) for T in pl.params.scan_period_s)
-        return RadarState(scan_index=np.cumsum(ticks) - ticks)
+            for q, period in enumerate(pl.params.scan_period_s):
+                scans[s, q] = _scan(float(period), t0, t1)
+        keys = np.array(
+            [stream_key(seed, _PURPOSE, i) for i in pl.params.ids], dtype=np.int64
+        ).reshape(-1, 2)
+        return RadarState(scan_no=scans, keys=keys)
 
     def kernel_params(self, pl: Placed, tb: Tables) -> RadarKernelParams:
         """The typed bundle the compiled kernel reads."""
@@ -156,40 +186,45 @@ class RadarKind:
         t0: float,
         t1: float,
         k: IntArray,
-        stream: Any,
     ) -> tuple[BoolArray, IntArray] | None:
         """Radars scanning in step ``step``, ``(t0, t1]``, detect the drones ``k``."""
         rd: RadarParams = pl.params
-        scanning = np.array([_ticks(T, t0, t1) for T in rd.scan_period_s], dtype=bool)
-        if not scanning.any() or len(k) == 0:
+        scan_no = kst.scan_no[step]
+        if len(k) == 0 or (scan_no < 0).all():
             return None
-        draws = stream(int(kst.scan_index[step]))
         dr = pl.scenario.drones
         n_d = dr.n
         snr = np.empty((len(k), rd.n))
         pd = np.empty((len(k), rd.n))
-        _detect(
+        u = np.empty((len(k), rd.n))
+        unit = np.empty(len(k), dtype=np.int64)
+        n_sw0 = _detect(
             k,
             n_d,
             st.pos_m.reshape(-1, 3),
             dr.rcs_m2,
             dr.swerling,
             self.kernel_params(pl, tb),
-            scanning,
+            scan_no,
+            kst.keys,
+            st.reps,
+            st.drone_key,
             snr,
             pd,
+            u,
+            unit,
         )
-        sw0 = np.isnan(pd)
-        if sw0.any():
+        if n_sw0:
             # Swerling 0: the Marcum Q function (scipy), per radar for its Pfa.
+            sw0 = np.isnan(pd)
             for q in range(rd.n):
                 col = sw0[:, q]
                 if col.any():
                     pd[col, q] = radar_model.pd_swerling0(snr[col, q], float(rd.pfa[q]))
-        r, d = k // n_d, k % n_d
-        det = (pd >= 0.0) & (draws[r, :, d] < pd)
-        hit = np.asarray(det.any(axis=1))
-        return hit, np.where(hit, np.argmax(det, axis=1), -1)
+            rows = sw0.any(axis=1)
+            det = (pd[rows] >= 0.0) & (u[rows] < pd[rows])
+            unit[rows] = np.where(det.any(axis=1), np.argmax(det, axis=1), -1)
+        return unit >= 0, unit
 
 
 RADAR = RadarKind()

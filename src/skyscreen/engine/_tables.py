@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -10,6 +11,9 @@ from skyscreen._typing import FloatArray, IntArray
 from skyscreen.models import gun as gun_model
 from skyscreen.models import radar as radar_model
 from skyscreen.scenario.compile import ScenarioParams
+
+if TYPE_CHECKING:
+    from skyscreen.engine.kinds import Layout
 
 __all__ = ["PK_TABLE_POINTS", "Tables", "make_tables"]
 
@@ -51,9 +55,9 @@ class Tables:
     slot_count: IntArray
 
 
-def make_tables(params: ScenarioParams) -> Tables:
-    """Compute the derived tables of a scenario."""
-    radars, guns, missiles = params.radars, params.guns, params.missiles
+def make_tables(params: ScenarioParams, layout: Layout | None = None) -> Tables:
+    """Compute the derived tables of a scenario (``layout``: default the registry's)."""
+    radars, guns = params.radars, params.guns
     snr_ref = np.array(
         [
             radar_model.snr_from_reference(float(pd), float(pfa), 1)
@@ -92,23 +96,18 @@ def make_tables(params: ScenarioParams) -> Tables:
                 int(n_rounds[g]),
                 float(guns.pk_hit[g]),
             )
-    # Shot slots: a gun has at most ceil(time of flight / time between bursts) + 1
-    # bursts in the air; a launcher at most `channels` missiles.
-    dt = params.dt_s
-    gun_slots = [
-        int(
-            np.ceil(
-                guns.range_max_m[g]
-                / guns.muzzle_velocity_mps[g]
-                / max(guns.burst_s[g], dt)
-            )
-        )
-        + 1
-        for g in range(guns.n)
-    ]
-    counts = np.array(
-        gun_slots + [int(c) for c in missiles.channels] + [0] * params.jammers.n,
-        dtype=np.int64,
+    # Shot slots: each effector kind says how many of its shots may be in the air
+    # at once, per unit.
+    if layout is None:
+        from skyscreen.engine.kinds import make_layout
+
+        layout = make_layout(params)
+    counts = np.concatenate(
+        [
+            np.asarray(pl.kind.shot_slots(pl), dtype=np.int64).reshape(pl.n)
+            for pl in layout.effectors
+        ]
+        or [np.zeros(0, dtype=np.int64)]
     )
     start = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
     slot_effector = np.repeat(np.arange(len(counts)), counts).astype(np.int64)

@@ -31,7 +31,7 @@ would change nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,14 +45,20 @@ from skyscreen.engine.engage import engage, reload
 from skyscreen.engine.events import Events
 from skyscreen.engine.kinds import Layout, make_layout
 from skyscreen.engine.move import launch_and_move
-from skyscreen.engine.outcomes import act, finish, resolve_shots, settle
-from skyscreen.engine.picture import truth_picture
+from skyscreen.engine.outcomes import act, finish, resolve, settle
+from skyscreen.engine.picture import AirPicture, truth_picture
 from skyscreen.engine.sense import sense
 from skyscreen.engine.setup import init_state
 from skyscreen.engine.state import ChunkState
 from skyscreen.scenario.compile import ScenarioParams
 
-__all__ = ["EFFECTOR_COLUMNS", "ChunkResult", "run_chunk", "warm_up"]
+__all__ = [
+    "EFFECTOR_COLUMNS",
+    "ChunkResult",
+    "check_state",
+    "run_chunk",
+    "warm_up",
+]
 
 EFFECTOR_COLUMNS = ("engagements", "rounds_fired", "missiles_fired")
 """Per-effector counters every kind reports (zero where a kind has none)."""
@@ -73,6 +79,8 @@ class ChunkResult:
         float (R, D)
     drone_end_m : float (R, D, 3)
     eff_engagements, eff_rounds, eff_missiles, eff_kills : int (R, E)
+    eff_cost_usd : float (R, E)
+        USD each effector spent (its kind's ``cost``).
     asset_hits, asset_casualties, asset_debris : int (R, A)
     asset_damaged : bool (R, A)
     events : dict of arrays or None
@@ -97,6 +105,7 @@ class ChunkResult:
     eff_rounds: IntArray
     eff_missiles: IntArray
     eff_kills: IntArray
+    eff_cost_usd: FloatArray
     asset_hits: IntArray
     asset_damaged: BoolArray
     asset_casualties: IntArray
@@ -133,6 +142,8 @@ def run_chunk(
     tables: Tables | None = None,
     on_step: Callable[[float], None] | None = None,
     on_decision: Callable[[DecisionInstance], None] | None = None,
+    kinds: tuple[Sequence[Any], Sequence[Any]] | None = None,
+    check: bool = False,
 ) -> ChunkResult:
     """Simulate a chunk of replications.
 
@@ -158,6 +169,11 @@ def run_chunk(
     on_decision : callable, optional
         Called with the :class:`DecisionInstance` of every replication at every
         decision cycle, before it is solved (to export or study the instances).
+    kinds : (sensor kinds, effector kinds), optional
+        Kinds to run instead of the registry's (the contract tests' mock kinds).
+    check : bool
+        Check the state's invariants after every step (slow; for tests and
+        debugging): raises ``RuntimeError`` naming the first one broken.
 
     Returns
     -------
@@ -174,8 +190,8 @@ def run_chunk(
     """
     reps = np.asarray(replications, dtype=np.int64)
     p = params
-    tb = make_tables(p) if tables is None else tables
-    layout = make_layout(p)
+    layout = make_layout(p) if kinds is None else make_layout(p, *kinds)
+    tb = make_tables(p, layout) if tables is None else tables
     st = init_state(p, tb, layout, reps, seed)
     ev = Events(reps) if events else None
     rec_rows = np.flatnonzero(reps < record)
@@ -184,6 +200,7 @@ def run_chunk(
     )
     dt = p.dt_s
     steps_run = 0
+    pic: AirPicture | None = None
     for s in range(p.n_steps):
         t0, t1 = s * dt, min((s + 1) * dt, p.duration_s)
         # Quiet for good: no drone left to launch or flying and nothing in the air in
@@ -201,10 +218,8 @@ def run_chunk(
             on_step(s / p.n_steps)
         t_arrive, t_home, moved_out = launch_and_move(st, p, t0, t1, ev)
         t_down, down_by = act(st, layout, t0, t1, ev)
-        t_kill, k_slot = resolve_shots(st, p, tb, layout, t1, ev)
-        maybe = (
-            moved_out or bool((k_slot >= 0).any()) or bool(np.isfinite(t_down).any())
-        )
+        t_kill, k_eff = resolve(st, p, tb, layout, t0, t1, ev)
+        maybe = moved_out or bool((k_eff >= 0).any()) or bool(np.isfinite(t_down).any())
         settle(
             st,
             p,
@@ -212,7 +227,7 @@ def run_chunk(
             layout,
             t1,
             t_kill,
-            k_slot,
+            k_eff,
             t_arrive,
             t_home,
             t_down,
@@ -220,7 +235,7 @@ def run_chunk(
             ev,
             maybe,
         )
-        sense(st, tb, layout, s, t0, t1, ev)
+        sense(st, tb, layout, s, t0, t1, ev, pic)
         reload(st, layout, t1)
         if _ticks(p.decision_period_s, t0, t1):
             pic = truth_picture(st, p, t1)
@@ -228,11 +243,39 @@ def run_chunk(
         engage(st, tb, layout, s, t1, ev)
         if traj is not None:
             _record(st, traj, rec_rows, t0, t1)
+        if check:
+            check_state(st, layout, t1)
 
     finish(st, p, layout, min(p.n_steps * dt, p.duration_s), ev)
     still = st.status == PENDING  # launch after the end (validated against, defensive)
     st.status[still] = FLYING
-    return _result(st, layout, ev, traj, steps_run)
+    return _result(st, tb, layout, ev, traj, steps_run)
+
+
+def check_state(st: ChunkState, layout: Layout, t_s: float) -> None:
+    """Raise ``RuntimeError`` if an invariant of the chunk state is broken at ``t_s``.
+
+    Every drone has a valid status; shots pending at a drone and shots in the air are
+    never negative and point at real drones; no kind's magazine is negative; airborne
+    drones have finite positions.
+    """
+    problems = []
+    if ((st.status < 0) | (st.status > 6)).any():
+        problems.append("a drone status outside the codes")
+    if (st.pending < 0).any():
+        problems.append(f"negative pending shots: {int(st.pending.min())}")
+    n_d = st.status.shape[1]
+    live = st.shot_drone[st.shot_active]
+    if ((live < 0) | (live >= n_d)).any():
+        problems.append("a shot in the air at no drone")
+    if not np.isfinite(st.pos_m[st.airborne()]).all():
+        problems.append("an airborne drone at a non-finite position")
+    for pl, kst in zip(layout.effectors, st.effectors, strict=True):
+        mag = pl.kind.magazine(kst) if pl.n else None
+        if mag is not None and (mag < 0).any():
+            problems.append(f"{pl.kind.name}: negative magazine {int(mag.min())}")
+    if problems:
+        raise RuntimeError(f"at t = {t_s} s: " + "; ".join(problems))
 
 
 def _record(
@@ -257,6 +300,7 @@ def _record(
 
 def _result(
     st: ChunkState,
+    tb: Tables,
     layout: Layout,
     ev: Events | None,
     traj: dict[str, list[Any]] | None,
@@ -265,11 +309,14 @@ def _result(
     """Gather the chunk's outcomes; every kind's counters, zero where it has none."""
     n_rep, n_e = st.n_rep, layout.n_effectors
     columns = {c: np.zeros((n_rep, n_e), dtype=np.int64) for c in EFFECTOR_COLUMNS}
+    cost = np.zeros((n_rep, n_e))
     for pl, kst in zip(layout.effectors, st.effectors, strict=True):
         if pl.n == 0:
             continue
+        sl = slice(pl.index, pl.index + pl.n)
         for name, value in pl.kind.accounting(pl, kst).items():
-            columns[name][:, pl.index : pl.index + pl.n] = value
+            columns[name][:, sl] = value
+        cost[:, sl] = pl.kind.cost(pl, kst, tb)
     return ChunkResult(
         replications=st.reps,
         drone_status=st.status.astype(np.int8),
@@ -285,6 +332,7 @@ def _result(
         eff_rounds=columns["rounds_fired"],
         eff_missiles=columns["missiles_fired"],
         eff_kills=st.eff_kills + st.jam_defeats,
+        eff_cost_usd=cost,
         asset_hits=st.asset_hits,
         asset_damaged=st.asset_damaged,
         asset_casualties=st.asset_casualties,

@@ -20,7 +20,6 @@ from skyscreen.engine.codes import (
     LEAKED,
     NEUTRALISED,
     OUTCOMES,
-    cause_code,
 )
 from skyscreen.engine.events import Events
 from skyscreen.engine.kinds import Layout
@@ -28,9 +27,7 @@ from skyscreen.engine.state import ChunkState
 from skyscreen.models import damage as damage_model
 from skyscreen.scenario.compile import ScenarioParams
 
-__all__ = ["act", "finish", "resolve_shots", "settle"]
-
-_CAUSE_JAMMER = cause_code("jammer")
+__all__ = ["act", "finish", "resolve", "settle"]
 
 
 def act(
@@ -40,7 +37,7 @@ def act(
     t_down = np.full(st.status.shape, np.inf)
     by = np.full(st.status.shape, -1, dtype=np.int64)
     for pl in layout.effectors:
-        if pl.n == 0 or pl.kind.assignable:
+        if pl.n == 0:
             continue
         got = pl.kind.act(pl, st.effectors[pl.slot], st, t0, t1, ev)
         if got is None:
@@ -52,7 +49,36 @@ def act(
     return t_down, by
 
 
-def resolve_shots(
+def resolve(
+    st: ChunkState,
+    p: ScenarioParams,
+    tb: Tables,
+    layout: Layout,
+    t0: float,
+    t1: float,
+    ev: Events | None,
+) -> tuple[FloatArray, IntArray]:
+    """Hard kills of the step: each drone's earliest kill time and its effector.
+
+    Shots in the shared table due by ``t1`` are resolved first (ties: the lowest slot),
+    then each kind reports the kills of its own engagements (a laser's dwell, an
+    interceptor's closure); the earliest wins, the shot table on ties.
+    """
+    t_kill, k_eff = _resolve_shots(st, p, tb, layout, t1, ev)
+    for pl in layout.effectors:
+        if pl.n == 0:
+            continue
+        got = pl.kind.resolve(pl, st.effectors[pl.slot], st, t0, t1, ev)
+        if got is None:
+            continue
+        t, eff = got
+        earlier = t < t_kill
+        t_kill = np.where(earlier, t, t_kill)
+        k_eff = np.where(earlier, eff, k_eff)
+    return t_kill, k_eff
+
+
+def _resolve_shots(
     st: ChunkState,
     p: ScenarioParams,
     tb: Tables,
@@ -60,13 +86,13 @@ def resolve_shots(
     t1: float,
     ev: Events | None,
 ) -> tuple[FloatArray, IntArray]:
-    """Resolve shots due by ``t1``; return each drone's earliest kill time and slot."""
+    """Resolve shots due by ``t1``: each drone's earliest kill time and effector."""
     n_rep, n_d = st.status.shape
     t_kill = np.full((n_rep, n_d), np.inf)
-    k_slot = np.full((n_rep, n_d), -1, dtype=np.int64)
+    k_eff = np.full((n_rep, n_d), -1, dtype=np.int64)
     due = st.shot_active & (st.shot_t_s <= t1)
     if not due.any():
-        return t_kill, k_slot
+        return t_kill, k_eff
     r, s = np.nonzero(due)
     d = st.shot_drone[r, s]
     t = st.shot_t_s[r, s]
@@ -85,7 +111,7 @@ def resolve_shots(
         first[:] = False
         first[idx] = True
     t_kill[kr[first], kd[first]] = kt[first]
-    k_slot[kr[first], kd[first]] = ks[first]
+    k_eff[kr[first], kd[first]] = tb.slot_effector[ks[first]]
     if ev is not None:
         eff = tb.slot_effector[s]
         alive = st.airborne()[r, d]
@@ -99,7 +125,7 @@ def resolve_shots(
             st.pos_m[r[miss], d[miss]],
             ev.outcome("miss"),
         )
-    return t_kill, k_slot
+    return t_kill, k_eff
 
 
 def settle(
@@ -109,7 +135,7 @@ def settle(
     layout: Layout,
     t1: float,
     t_kill: FloatArray,
-    k_slot: IntArray,
+    k_eff: IntArray,
     t_arrive: FloatArray,
     t_home: FloatArray,
     t_down: FloatArray,
@@ -164,7 +190,7 @@ def settle(
     killed = ended & (code == KILLED)
     if killed.any():
         r, d = np.nonzero(killed)
-        eff = tb.slot_effector[k_slot[r, d]]
+        eff = k_eff[r, d]
         st.cause[r, d] = layout.effector_cause[eff]
         st.effector[r, d] = eff
         np.add.at(st.eff_kills, (r, eff), 1)
@@ -198,7 +224,7 @@ def settle(
     defeated = ended & (code == DEFEATED)
     if defeated.any():
         by_area = defeated & (st.cause == 0)
-        st.cause[by_area] = _CAUSE_JAMMER
+        st.cause[by_area] = layout.effector_cause[down_by[by_area]]
         st.effector[by_area] = down_by[by_area]
         r, d = np.nonzero(defeated)
         np.add.at(st.jam_defeats, (r, st.effector[r, d]), 1)

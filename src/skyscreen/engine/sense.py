@@ -12,6 +12,7 @@ import numpy as np
 from skyscreen.engine._tables import Tables
 from skyscreen.engine.events import Events
 from skyscreen.engine.kinds import Layout
+from skyscreen.engine.picture import AirPicture
 from skyscreen.engine.state import ChunkState
 
 __all__ = ["sense"]
@@ -25,8 +26,12 @@ def sense(
     t0: float,
     t1: float,
     ev: Events | None,
+    cue: AirPicture | None = None,
 ) -> None:
-    """Sensors that look in step ``step``, ``(t0, t1]``, detect airborne drones."""
+    """Sensors that look in step ``step``, ``(t0, t1]``, detect airborne drones.
+
+    ``cue`` is the latest air picture (None before the first decision cycle).
+    """
     n_d = st.status.shape[1]
     k = np.flatnonzero(st.airborne().reshape(-1))
     hit = np.zeros(len(k), dtype=bool)
@@ -34,7 +39,7 @@ def sense(
     for pl, kst in zip(layout.sensors, st.sensors, strict=True):
         if pl.n == 0:
             continue
-        found = pl.kind.sense(pl, kst, st, tb, step, t0, t1, k)
+        found = pl.kind.sense(pl, kst, st, tb, step, t0, t1, k, cue)
         if found is None:
             continue
         h, u = found

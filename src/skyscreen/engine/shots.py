@@ -44,8 +44,16 @@ def launch_shot(
     kill: BoolArray,
     pk: FloatArray,
     t1: float,
+    assigned: bool = True,
 ) -> None:
-    """Put shots of effector ``e`` at drones ``d`` of rows ``r`` in the air."""
+    """Put shots of effector ``e`` at drones ``d`` of rows ``r`` in the air.
+
+    Fire control counted an assigned shot as pending when it assigned it; a shot at a
+    drone it did not assign (a microwave pulse reaching others than its aim) is
+    counted here (``assigned=False``), so resolving it balances the count.
+    """
+    if not assigned:
+        np.add.at(st.pending, (r, d), 1)
     slot = _free_slot(st, tb, e, r)
     st.shot_active[r, slot] = True
     st.shot_drone[r, slot] = d

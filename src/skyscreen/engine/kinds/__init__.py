@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from skyscreen._typing import IntArray
-from skyscreen.engine.codes import cause_code
+from skyscreen.engine.codes import CAUSES
 from skyscreen.engine.kinds.base import DecideContext, EffectorKind, Placed, SensorKind
 from skyscreen.engine.kinds.gun import GUN
 from skyscreen.engine.kinds.jammer import JAMMER
@@ -54,6 +54,10 @@ class Layout:
         Units in all; weapons are the units of assignable effector kinds.
     effector_cause : ndarray of int (E,)
         The cause code of a hard kill by each effector (its kind's name).
+    causes : tuple of str
+        Cause names by code: :data:`~skyscreen.engine.codes.CAUSES`, then the name of
+        any placed kind not among them (a kind under test; a new kind appends its name
+        to ``CAUSES``, which the run-directory schema lists).
     """
 
     sensors: tuple[Placed, ...]
@@ -62,6 +66,7 @@ class Layout:
     n_effectors: int
     n_weapons: int
     effector_cause: IntArray
+    causes: tuple[str, ...]
 
     @property
     def assignable(self) -> tuple[Placed, ...]:
@@ -85,6 +90,7 @@ def make_layout(
     effectors = []
     index = weapon = 0
     causes: list[int] = []
+    names = list(CAUSES)
     for slot, kind in enumerate(effector_kinds):
         block = kind.params_of(p)
         effectors.append(
@@ -99,12 +105,15 @@ def make_layout(
                 p,
             )
         )
-        causes += [cause_code(kind.name)] * block.n
+        if kind.name not in names:
+            names.append(kind.name)
+        causes += [names.index(kind.name)] * block.n
         index += block.n
         if kind.assignable:
             weapon += block.n
     kinds = tuple(k for pl in effectors for k in [pl.kind.name] * pl.n)
-    if kinds != tuple(p.effector_kinds):  # pragma: no cover - compile keeps this order
+    registered = tuple(k for k in kinds if k in p.effector_kinds)
+    if registered != tuple(p.effector_kinds):  # pragma: no cover - compile's order
         raise RuntimeError(
             f"effector order {p.effector_kinds} differs from the registry's {kinds}"
         )
@@ -115,4 +124,5 @@ def make_layout(
         n_effectors=index,
         n_weapons=weapon,
         effector_cause=np.asarray(causes, dtype=np.int64),
+        causes=tuple(names),
     )

@@ -10,21 +10,27 @@ deliberately small; each method says which stage calls it:
   block); random numbers come from the counter-based streams of
   :mod:`skyscreen.engine.rng`: a stream per (the kind's purpose, unit id), counted by
   (replication, drone, step or scan), drawn where they are used;
-- a sensor kind: ``sense`` (the sense stage: which airborne drones it detects);
-- an effector kind: ``reload`` (the reload stage), ``busy`` (an engagement committed
-  and not yet fired, so a chunk may not stop early), ``accounting`` (its columns of
-  the effectors table);
+- a sensor kind: ``sense`` (the sense stage: which airborne drones it detects; it
+  is handed the latest air picture, so a sensor that points can slew to a cue);
+- an effector kind: ``columns`` (its counters in the effectors table) and
+  ``accounting`` (their values), ``cost`` (USD spent per unit), ``shot_slots`` (its
+  shots that may be in the air at once), ``magazine`` (rounds left, or None),
+  ``reload`` (the reload stage), ``busy`` (an engagement committed and not yet over,
+  so a chunk may not stop early), ``act`` (area effects of the step: soft kills, like
+  a jammer's) and ``resolve`` (hard kills of its own engagements in the step, like a
+  laser's dwell or an interceptor's closure);
 - an *assignable* effector kind (fire control gives it targets): ``free`` (units that
   may take a target this cycle), ``shot_cost``, ``evaluate`` (kill probability and an
   auxiliary time per unit × picture entry, for the decide stage), ``commit`` (the
-  decide stage's assignment) and ``fire`` (the engage stage);
-- an *area* effector kind (acts every step on every drone it reaches, like a jammer):
-  ``act`` (soft kills and their times in the step).
+  decide stage's assignment) and ``fire`` (the engage stage).
 
-Shots in the air share one table in the chunk state (:mod:`skyscreen.engine.engage`):
+Shots in the air share one table in the chunk state (:mod:`skyscreen.engine.shots`):
 a kind that fires projectiles puts them there with a resolution time and a pre-drawn
-outcome, and the resolve stage settles them. A kind whose effect lasts (a laser's dwell)
-keeps its own state and reports its kills from ``act``.
+outcome, and the resolve stage settles them; one shot that defeats several drones (a
+microwave pulse) puts one entry per drone it reaches. A kind whose effect lasts (a
+laser's dwell that the target can break, an interceptor in flight) keeps its own state
+and reports its kills from ``resolve``. tests/engine/test_contract.py runs every
+registered kind, and test-only kinds of each of these shapes, through the same checks.
 """
 
 from __future__ import annotations
@@ -37,6 +43,7 @@ from skyscreen._typing import BoolArray, FloatArray, IntArray
 if TYPE_CHECKING:
     from skyscreen.engine._tables import Tables
     from skyscreen.engine.events import Events
+    from skyscreen.engine.picture import AirPicture
     from skyscreen.engine.state import ChunkState
     from skyscreen.scenario.compile import ScenarioParams
 
@@ -133,6 +140,7 @@ class SensorKind(Protocol):
         t0: float,
         t1: float,
         k: IntArray,
+        cue: AirPicture | None,
     ) -> tuple[BoolArray, IntArray] | None:
         """Detections of the airborne drones ``k`` (flat indices) in step ``step``.
 
@@ -154,6 +162,40 @@ class EffectorKind(Protocol):
 
     def init(self, pl: Placed, tb: Tables, n_rep: int, seed: int) -> Any:
         """A new state block for ``n_rep`` replications (``seed``: the run's)."""
+
+    columns: tuple[str, ...]
+    """Effectors-table columns the kind counts (a subset of
+    :data:`skyscreen.engine.EFFECTOR_COLUMNS`)."""
+
+    def shot_slots(self, pl: Placed) -> IntArray:
+        """Shots of each unit (n,) that may be in the shared shot table at once."""
+
+    def in_envelope(self, pl: Placed, unit: IntArray, pos_m: FloatArray) -> BoolArray:
+        """Whether points (N, 3) lie where units ``unit`` (N,) may engage.
+
+        Every ``fire`` event a kind logs lies in its envelope (the contract tests).
+        """
+
+    def magazine(self, kst: Any) -> IntArray | None:
+        """Rounds left per unit (R, n), or None for a kind without a magazine."""
+
+    def cost(self, pl: Placed, kst: Any, tb: Tables) -> FloatArray:
+        """USD spent by each unit so far (R, n)."""
+
+    def resolve(
+        self,
+        pl: Placed,
+        kst: Any,
+        st: ChunkState,
+        t0: float,
+        t1: float,
+        ev: Events | None,
+    ) -> tuple[FloatArray, IntArray] | None:
+        """Hard kills of the kind's own engagements in ``(t0, t1]``.
+
+        Returns the kill time (R, D) (inf: none) and the effector index (R, D), or
+        None.
+        """
 
     def reload(self, pl: Placed, kst: Any, t1: float) -> None:
         """Complete reloads due by ``t1``."""

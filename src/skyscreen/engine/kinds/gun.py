@@ -213,6 +213,62 @@ class GunKind:
         """Whether a gun is laying on a target."""
         return bool((kst.target >= 0).any())
 
+    columns = ("engagements", "rounds_fired")
+    """The effectors-table columns this kind counts."""
+
+    def shot_slots(self, pl: Placed) -> IntArray:
+        """Bursts in the air at once: ceil(time of flight / time between bursts) + 1."""
+        g: GunParams = pl.params
+        dt = pl.scenario.dt_s
+        return np.array(
+            [
+                int(
+                    np.ceil(
+                        g.range_max_m[k]
+                        / g.muzzle_velocity_mps[k]
+                        / max(g.burst_s[k], dt)
+                    )
+                )
+                + 1
+                for k in range(g.n)
+            ],
+            dtype=np.int64,
+        )
+
+    def resolve(
+        self,
+        pl: Placed,
+        kst: GunState,
+        st: ChunkState,
+        t0: float,
+        t1: float,
+        ev: Events | None,
+    ) -> tuple[FloatArray, IntArray] | None:
+        """Bursts resolve in the shared shot table: nothing of the kind's own."""
+        return None
+
+    def in_envelope(self, pl: Placed, unit: IntArray, pos_m: FloatArray) -> BoolArray:
+        """Whether points (N, 3) lie in the envelopes of guns ``unit`` (N,)."""
+        g: GunParams = pl.params
+        rel = pos_m - g.pos_m[unit]
+        ground = np.hypot(rel[:, 0], rel[:, 1])
+        rng = np.sqrt(ground**2 + rel[:, 2] ** 2)
+        el = np.arctan2(rel[:, 2], ground)
+        return np.asarray(
+            (rng >= g.range_min_m[unit])
+            & (rng <= g.range_max_m[unit])
+            & (el >= g.elevation_min_rad[unit])
+            & (el <= g.elevation_max_rad[unit])
+        )
+
+    def magazine(self, kst: GunState) -> IntArray:
+        """Rounds left in each magazine (R, G)."""
+        return kst.rounds
+
+    def cost(self, pl: Placed, kst: GunState, tb: Tables) -> FloatArray:
+        """Rounds fired times the cost of a round (R, G) (USD)."""
+        return np.asarray(kst.rounds_fired * pl.params.cost_per_round_usd[None, :])
+
     def accounting(self, pl: Placed, kst: GunState) -> dict[str, IntArray]:
         """Engagements and rounds fired."""
         return {"engagements": kst.engagements, "rounds_fired": kst.rounds_fired}
@@ -288,6 +344,18 @@ class GunKind:
         kst.fire_s[ra, unit] = t1 + aux
         kst.busy_s[ra, unit] = np.inf
         kst.engagements[ra, unit] += 1
+
+    def act(
+        self,
+        pl: Placed,
+        kst: GunState,
+        st: ChunkState,
+        t0: float,
+        t1: float,
+        ev: Events | None,
+    ) -> tuple[FloatArray, IntArray] | None:
+        """No area effect."""
+        return None
 
     def fire(
         self,

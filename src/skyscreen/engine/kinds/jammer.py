@@ -69,6 +69,46 @@ class JammerKind:
         """Jammers hold no engagements."""
         return False
 
+    columns: tuple[str, ...] = ()
+    """The effectors-table columns this kind counts (beyond kills): none."""
+
+    def shot_slots(self, pl: Placed) -> IntArray:
+        """Jammers fire no shots."""
+        return np.zeros(pl.n, dtype=np.int64)
+
+    def resolve(
+        self,
+        pl: Placed,
+        kst: JammerState,
+        st: ChunkState,
+        t0: float,
+        t1: float,
+        ev: Events | None,
+    ) -> tuple[FloatArray, IntArray] | None:
+        """Jammers kill nothing (their soft kills come from :meth:`act`)."""
+        return None
+
+    def in_envelope(self, pl: Placed, unit: IntArray, pos_m: FloatArray) -> BoolArray:
+        """Whether points (N, 3) lie within range and sector of jammers ``unit``."""
+        j: JammerParams = pl.params
+        rel = pos_m - j.pos_m[unit]
+        bearing = np.arctan2(rel[:, 1], rel[:, 0])
+        in_sector = (
+            np.abs(kinematics.wrap_angle(bearing - j.azimuth_rad[unit]))
+            <= j.half_sector_rad[unit]
+        ) | (j.half_sector_rad[unit] >= np.pi)
+        return np.asarray(
+            in_sector & (np.linalg.norm(rel, axis=-1) <= j.range_max_m[unit])
+        )
+
+    def magazine(self, kst: JammerState) -> IntArray | None:
+        """Jammers have no magazine."""
+        return None
+
+    def cost(self, pl: Placed, kst: JammerState, tb: Tables) -> FloatArray:
+        """Jamming costs nothing per use in this version (R, J)."""
+        return np.zeros((kst.jam_s.shape[0], pl.n))
+
     def accounting(self, pl: Placed, kst: JammerState) -> dict[str, IntArray]:
         """No counters beyond the defeats every effector has."""
         return {}

@@ -175,6 +175,47 @@ class MissileKind:
         """Whether a launcher is reacting to an assignment."""
         return bool((kst.target >= 0).any())
 
+    columns = ("engagements", "missiles_fired")
+    """The effectors-table columns this kind counts."""
+
+    def shot_slots(self, pl: Placed) -> IntArray:
+        """Missiles in the air at once: the launcher's fire channels."""
+        return np.asarray(pl.params.channels, dtype=np.int64)
+
+    def resolve(
+        self,
+        pl: Placed,
+        kst: MissileState,
+        st: ChunkState,
+        t0: float,
+        t1: float,
+        ev: Events | None,
+    ) -> tuple[FloatArray, IntArray] | None:
+        """Missiles resolve in the shared shot table: nothing of the kind's own."""
+        return None
+
+    def in_envelope(self, pl: Placed, unit: IntArray, pos_m: FloatArray) -> BoolArray:
+        """Whether intercept points (N, 3) lie in the envelopes of launchers ``unit``."""
+        m: MissileParams = pl.params
+        rng = np.linalg.norm(pos_m - m.pos_m[unit], axis=-1)
+        return np.asarray(
+            missile_model.in_envelope(
+                rng,
+                pos_m[:, 2],
+                m.range_min_m[unit],
+                m.range_max_m[unit],
+                m.altitude_max_m[unit],
+            )
+        )
+
+    def magazine(self, kst: MissileState) -> IntArray:
+        """Rounds ready on each launcher (R, M)."""
+        return kst.ready
+
+    def cost(self, pl: Placed, kst: MissileState, tb: Tables) -> FloatArray:
+        """Missiles fired times the cost of a missile (R, M) (USD)."""
+        return np.asarray(kst.fired * pl.params.cost_usd[None, :])
+
     def accounting(self, pl: Placed, kst: MissileState) -> dict[str, IntArray]:
         """Engagements and missiles fired."""
         return {"engagements": kst.engagements, "missiles_fired": kst.fired}
@@ -251,6 +292,18 @@ class MissileKind:
         kst.target[ra, unit] = da
         kst.launch_s[ra, unit] = t1 + pl.params.reaction_s[unit]
         kst.engagements[ra, unit] += 1
+
+    def act(
+        self,
+        pl: Placed,
+        kst: MissileState,
+        st: ChunkState,
+        t0: float,
+        t1: float,
+        ev: Events | None,
+    ) -> tuple[FloatArray, IntArray] | None:
+        """No area effect."""
+        return None
 
     def fire(
         self,

@@ -16,6 +16,7 @@ from numba import njit
 from skyscreen._typing import BoolArray, FloatArray, IntArray
 from skyscreen.engine._tables import Tables
 from skyscreen.engine.kinds.base import Placed
+from skyscreen.engine.picture import AirPicture
 from skyscreen.engine.rng import Purpose, stream_key, uniform
 from skyscreen.engine.state import ChunkState
 from skyscreen.models import radar as radar_model
@@ -186,8 +187,12 @@ class RadarKind:
         t0: float,
         t1: float,
         k: IntArray,
+        cue: AirPicture | None,
     ) -> tuple[BoolArray, IntArray] | None:
-        """Radars scanning in step ``step``, ``(t0, t1]``, detect the drones ``k``."""
+        """Radars scanning in step ``step``, ``(t0, t1]``, detect the drones ``k``.
+
+        Radars search; they take no cue.
+        """
         rd: RadarParams = pl.params
         scan_no = kst.scan_no[step]
         if len(k) == 0 or (scan_no < 0).all():

@@ -25,8 +25,8 @@ import skyscreen
 from skyscreen.cli import _build_parser
 from skyscreen.engine import CAUSES, EVENT_KINDS, OUTCOMES, STATES
 from skyscreen.errors import ScenarioError
-from skyscreen.io.rundir import REQUIRED_COLUMNS
 from skyscreen.scenario import example_path, parse_scenario, read_scenario_data
+from skyscreen.schema import SCHEMA_VERSION, TABLES
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 Data = dict[str, Any]
@@ -277,13 +277,55 @@ def saved_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return res.save(tmp_path_factory.mktemp("run") / "demo")
 
 
+_DOC_TYPES = {
+    "int64": "int",
+    "float64": "float",
+    "bool": "bool",
+    "category": "category",
+}
+"""The Type column of outputs.md's tables, as the schema's logical types."""
+
+
+def _documented_columns(table: str) -> list[tuple[str, str]]:
+    """``(column, logical type)`` as a table's section of outputs.md lists them.
+
+    In order, from the ``| Column | Type |`` table of the ``## <table>.parquet``
+    section; a row may name several columns.
+    """
+    lines = _section("outputs.md", f"{table}.parquet").splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("| Column |"))
+    out = []
+    for line in lines[start + 2 :]:
+        if not line.startswith("|"):
+            break
+        names, kind = (cell.strip() for cell in line.strip("|").split("|")[:2])
+        for name in re.findall(r"`([^`]+)`", names):
+            out.append((name, _DOC_TYPES[kind]))
+    return out
+
+
+@pytest.mark.parametrize("table", list(TABLES))
+def test_outputs_page_lists_exactly_the_schema_columns(table: str) -> None:
+    """Each table's section lists the schema's columns, in order, with their types."""
+    want = [(c.name, c.type) for c in TABLES[table].columns]
+    assert _documented_columns(table) == want
+
+
 def test_outputs_page_documents_every_column(saved_run: Path) -> None:
-    """Every column of every table is in its section of outputs.md."""
-    for name in REQUIRED_COLUMNS:
-        columns = pd.read_parquet(saved_run / f"{name}.parquet").columns
-        section = _section("outputs.md", f"{name}.parquet")
-        for col in columns:
-            assert f"`{col}`" in section, (name, col)
+    """Every column of every table a run writes is in its section of outputs.md."""
+    for t in TABLES.values():
+        columns = pd.read_parquet(saved_run / t.file).columns
+        assert [name for name, _ in _documented_columns(t.name)] == list(columns)
+
+
+def test_outputs_page_lists_the_run_directory() -> None:
+    """The listing at the top names every table's file, and the schema version."""
+    text = (DOCS / "outputs.md").read_text(encoding="utf-8")
+    listing = text.split("```")[1]
+    files = re.findall(r"^  (\S+\.parquet) ", listing, re.MULTILINE)
+    assert files == [t.file for t in TABLES.values()]
+    run_json = _section("outputs.md", "run.json")
+    assert f"Version of the run-directory layout ({SCHEMA_VERSION})" in run_json
 
 
 def test_outputs_page_documents_run_json(saved_run: Path) -> None:
@@ -306,11 +348,11 @@ def test_outputs_page_documents_codes() -> None:
         assert f"| `{kind}` |" in events, kind
     for outcome in OUTCOMES[1:]:
         assert f"`{outcome}`" in events, outcome
-    assert "`rounds:N`" in events
+    assert "rounds:" not in events  # round counts are the rounds column
     assert "`damaged:<asset id>`" in events
-    tracks = _section("outputs.md", "tracks.parquet")
-    for state in STATES[1:]:  # a track row is never "pending"
-        assert f"`{state}`" in tracks, state
+    trajectories = _section("outputs.md", "trajectories.parquet")
+    for state in STATES[1:]:  # a trajectory row is never "pending"
+        assert f"`{state}`" in trajectories, state
     stats = _section("outputs.md", "Statistics: stats()")
     for col in ("metric", "kind", "estimate", "ci_low", "ci_high", "n"):
         assert f"`{col}`" in stats

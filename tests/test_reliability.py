@@ -25,8 +25,8 @@ import pandas as pd
 import pytest
 
 import skyscreen
-from skyscreen.analysis import export_decision_instances
 from skyscreen.cli import main
+from skyscreen.decisions import export_decision_instances
 from skyscreen.errors import RunDirectoryError, SkyscreenError
 from skyscreen.io import check_out_dir, write_run_dir
 from skyscreen.scenario import example_path

@@ -14,6 +14,7 @@ Examples
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
 from skyscreen._version import __version__
@@ -27,18 +28,29 @@ from skyscreen.errors import (
 from skyscreen.scenario import ScenarioSpec, dump_scenario, load_scenario
 
 if TYPE_CHECKING:
+    from skyscreen.decisions import (
+        decision_instances,
+        export_decision_instances,
+        to_wta_instance,
+    )
     from skyscreen.run import RunResult, load_run, simulate
 
-_LAZY = {"RunResult", "load_run", "simulate"}
+_LAZY = {
+    "RunResult": "skyscreen.run",
+    "load_run": "skyscreen.run",
+    "simulate": "skyscreen.run",
+    "decision_instances": "skyscreen.decisions",
+    "export_decision_instances": "skyscreen.decisions",
+    "to_wta_instance": "skyscreen.decisions",
+}
+"""Names of the run layer, by the module that defines them."""
 
 
 def __getattr__(name: str) -> Any:
     # The run layer pulls in pandas, pyarrow and the engine; importing it only when
     # first used keeps `skyscreen validate` and `skyscreen schema` quick to start.
     if name in _LAZY:
-        from skyscreen import run
-
-        return getattr(run, name)
+        return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'skyscreen' has no attribute {name!r}")
 
 
@@ -51,8 +63,11 @@ __all__ = [
     "ScenarioSpec",
     "SkyscreenError",
     "__version__",
+    "decision_instances",
     "dump_scenario",
+    "export_decision_instances",
     "load_run",
     "load_scenario",
     "simulate",
+    "to_wta_instance",
 ]

@@ -1,8 +1,8 @@
 """Directories that appear complete or not at all.
 
-Shared by the run directory (:mod:`skyscreen.io.rundir`) and the decision-instance
-export (:mod:`skyscreen.analysis.decisions`), which sit in layers that may not import
-each other.
+Shared, through :mod:`skyscreen._outdir`, by the run directory
+(:mod:`skyscreen.io.rundir`) and the decision-instance export
+(:mod:`skyscreen.decisions`).
 """
 
 from __future__ import annotations

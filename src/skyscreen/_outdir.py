@@ -10,8 +10,10 @@ their files. An empty directory may always be written to; the current working
 directory, its ancestors, the home directory and the filesystem root never.
 
 The run directory (:mod:`skyscreen.io.rundir`) and the decision export
-(:mod:`skyscreen.analysis.decisions`) sit in layers that may not import each other, so
-both use this one module, and the recognition of every kind lives here.
+(:mod:`skyscreen.decisions`) both write through this one module, and the recognition of
+every kind lives here. A run directory's files come from :mod:`skyscreen.schema`,
+including the tables of earlier schema versions (``tracks.parquet``), so that a run
+written by an older skyscreen is still recognised as skyscreen's.
 """
 
 from __future__ import annotations
@@ -25,9 +27,9 @@ from pathlib import Path
 from typing import Any
 
 from skyscreen._atomic import atomic_directory
-from skyscreen._columns import RUN_TABLES
 from skyscreen._version import __version__
 from skyscreen.errors import RunDirectoryError
+from skyscreen.schema import RETIRED_TABLES, TABLES
 
 __all__ = [
     "DECISIONS_INDEX_HEADER",
@@ -110,7 +112,14 @@ def _index_files(directory: Path) -> set[str] | None:
     return {row[0] for row in rows[1:] if row}
 
 
-_RUN_FILES = frozenset({"run.json", *(f"{t}.parquet" for t in RUN_TABLES)})
+_RUN_FILES = frozenset(
+    {
+        "run.json",
+        *(t.file for t in TABLES.values()),
+        *(f"{name}.parquet" for name in RETIRED_TABLES),
+    }
+)
+"""Files a run directory of this or an earlier schema version holds."""
 
 
 def _run_extras(directory: Path, entries: list[os.DirEntry[str]]) -> list[str]:

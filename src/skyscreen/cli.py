@@ -337,7 +337,7 @@ def _cmd_decisions(args: argparse.Namespace) -> int:
 
     spec = load_scenario(args.scenario)
     check_out_dir(args.out, args.overwrite)  # fail before spending the time
-    from skyscreen.analysis import export_decision_instances
+    from skyscreen.decisions import export_decision_instances
 
     paths = export_decision_instances(
         spec, args.out, args.replication, args.seed, overwrite=args.overwrite

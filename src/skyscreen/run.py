@@ -20,9 +20,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-import skyscreen
-from skyscreen._columns import SUMMARY_COLUMNS
 from skyscreen._typing import IntArray
+from skyscreen._version import __version__
 from skyscreen.analysis.stats import summary_stats
 from skyscreen.engine import (
     CAUSES,
@@ -42,6 +41,7 @@ from skyscreen.scenario.compile import (
     scenario_hash,
 )
 from skyscreen.scenario.spec import MAX_REPLICATIONS, ScenarioSpec
+from skyscreen.schema import TABLES
 
 __all__ = ["FIDELITIES", "RunResult", "build_tables", "load_run", "simulate"]
 
@@ -61,8 +61,8 @@ class RunResult:
         One row per drone / effector / asset per replication.
     events : DataFrame or None
         The event log (``events=True``).
-    tracks : DataFrame or None
-        Trajectories of the first ``record`` replications.
+    trajectories : DataFrame or None
+        True trajectories of the replications with id < ``record``.
     meta : dict
         What run.json records: seed, replications, fidelity, versions, wall time...
     scenario : ScenarioSpec
@@ -74,7 +74,7 @@ class RunResult:
     effectors: pd.DataFrame
     assets: pd.DataFrame
     events: pd.DataFrame | None
-    tracks: pd.DataFrame | None
+    trajectories: pd.DataFrame | None
     meta: dict[str, Any]
     scenario: ScenarioSpec
     path: Path | None = field(default=None)
@@ -98,14 +98,7 @@ class RunResult:
 
     def save(self, path: str | Path, overwrite: bool = False) -> Path:
         """Write the run directory (Parquet tables + run.json), atomically."""
-        tables = {
-            "summary": self.summary,
-            "drones": self.drones,
-            "effectors": self.effectors,
-            "assets": self.assets,
-            "events": self.events,
-            "tracks": self.tracks,
-        }
+        tables = {name: getattr(self, name) for name in TABLES}
         meta = {
             **self.meta,
             "scenario": self.scenario.model_dump(mode="json", by_alias=True),
@@ -290,13 +283,24 @@ def simulate(
         "chunk_size": chunk_size,
         "events": events,
         "record": record,
-        "skyscreen_version": skyscreen.__version__,
+        "skyscreen_version": __version__,
         "numpy_version": np.__version__,
         "python_version": platform.python_version(),
         "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(started)),
         "wall_time_s": round(wall, 3),
     }
     return RunResult(scenario=spec, meta=meta, **result_tables)
+
+
+def _frame(name: str, columns: dict[str, Any]) -> pd.DataFrame:
+    """The table ``name`` from its columns, which must be the schema's, in its order."""
+    want = TABLES[name].column_names
+    if tuple(columns) != want:  # a bug here, not a user's error
+        raise AssertionError(
+            f"{name} columns must be {list(want)} (skyscreen.schema); "
+            f"got {list(columns)}"
+        )
+    return pd.DataFrame(columns)
 
 
 def _cat(codes: Any, names: Sequence[str]) -> Any:
@@ -306,7 +310,15 @@ def _cat(codes: Any, names: Sequence[str]) -> Any:
 
 
 def build_tables(params: ScenarioParams, chunks: list[ChunkResult]) -> dict[str, Any]:
-    """Assemble the output tables from chunk arrays, ordered by replication."""
+    """Assemble the output tables from chunk arrays, ordered by replication.
+
+    Returns
+    -------
+    dict
+        Every table of :data:`skyscreen.schema.TABLES` by name, with the schema's
+        columns in order; the optional ``events`` and ``trajectories`` are None unless
+        the chunks recorded them.
+    """
     cat = {
         f: np.concatenate([getattr(c, f) for c in chunks])
         for f in (
@@ -344,7 +356,8 @@ def build_tables(params: ScenarioParams, chunks: list[ChunkResult]) -> dict[str,
     eff_names = [*params.effector_ids, ""]
     drone_eff = np.where(cat["drone_effector"] >= 0, cat["drone_effector"], n_e)
     terminal = ("killed", "defeated", "leaked", "expended", "airborne")
-    drones = pd.DataFrame(
+    drones = _frame(
+        "drones",
         {
             "replication": np.repeat(reps, n_d),
             "drone": np.tile(np.arange(n_d), n_rep),
@@ -365,7 +378,7 @@ def build_tables(params: ScenarioParams, chunks: list[ChunkResult]) -> dict[str,
             "x_end_m": cat["drone_end_m"][..., 0].ravel(),
             "y_end_m": cat["drone_end_m"][..., 1].ravel(),
             "z_end_m": cat["drone_end_m"][..., 2].ravel(),
-        }
+        },
     )
 
     unit_cost = np.concatenate(
@@ -380,7 +393,8 @@ def build_tables(params: ScenarioParams, chunks: list[ChunkResult]) -> dict[str,
         axis=1,
     )
     cost = spent * unit_cost[None, :]
-    effectors = pd.DataFrame(
+    effectors = _frame(
+        "effectors",
         {
             "replication": np.repeat(reps, n_e),
             "effector": _cat(np.tile(np.arange(n_e), n_rep), params.effector_ids),
@@ -393,11 +407,12 @@ def build_tables(params: ScenarioParams, chunks: list[ChunkResult]) -> dict[str,
             "missiles_fired": cat["eff_missiles"].ravel(),
             "kills": cat["eff_kills"].ravel(),
             "cost_usd": cost.ravel(),
-        }
+        },
     )
 
     value = cat["asset_damaged"] * a.value_usd[None, :]
-    assets = pd.DataFrame(
+    assets = _frame(
+        "assets",
         {
             "replication": np.repeat(reps, n_a),
             "asset": _cat(np.tile(np.arange(n_a), n_rep), a.ids),
@@ -409,13 +424,14 @@ def build_tables(params: ScenarioParams, chunks: list[ChunkResult]) -> dict[str,
             "casualties": cat["asset_casualties"].ravel(),
             "occupancy": np.tile(a.occupancy, n_rep),
             "debris": cat["asset_debris"].ravel(),
-        }
+        },
     )
 
     def count(code: int) -> Any:
         return (status == code).sum(axis=1)
 
-    summary = pd.DataFrame(
+    summary = _frame(
+        "summary",
         {
             "replication": reps,
             "n_launched": np.full(n_rep, n_d, dtype=np.int64)
@@ -432,10 +448,8 @@ def build_tables(params: ScenarioParams, chunks: list[ChunkResult]) -> dict[str,
             "rounds_fired": cat["eff_rounds"].sum(axis=1),
             "missiles_fired": cat["eff_missiles"].sum(axis=1),
             "munitions_cost_usd": cost.sum(axis=1),
-        }
+        },
     )
-
-    assert tuple(summary.columns) == SUMMARY_COLUMNS
     events = None
     if chunks and chunks[0].events is not None:
         ev = {
@@ -448,16 +462,13 @@ def build_tables(params: ScenarioParams, chunks: list[ChunkResult]) -> dict[str,
         ref = np.where(ev["ref"] >= 0, ev["ref"], len(refs) - 1)
         outcome_names = [*OUTCOMES, *(f"damaged:{x}" for x in a.ids)]
         kind = ev["kind"].astype(np.int64)
+        # The engine's outcome code of a fire event is its round count (1 for a
+        # missile): it becomes the rounds column, and the outcome is none ("").
         fired = kind == EVENT_KINDS.index("fire")
-        outcome = np.asarray(outcome_names, dtype=object)[
-            np.where(fired, 0, ev["outcome"]).astype(np.int64)
-        ]
-        outcome = np.where(
-            fired,
-            np.char.add("rounds:", ev["outcome"].astype(str)).astype(object),
-            outcome,
-        )
-        events = pd.DataFrame(
+        code = ev["outcome"].astype(np.int64)
+        outcome = np.asarray(outcome_names, dtype=object)[np.where(fired, 0, code)]
+        events = _frame(
+            "events",
             {
                 "replication": ev["replication"].astype(np.int64),
                 "t_s": ev["t_s"],
@@ -468,19 +479,23 @@ def build_tables(params: ScenarioParams, chunks: list[ChunkResult]) -> dict[str,
                 "y_m": ev["y_m"],
                 "z_m": ev["z_m"],
                 "outcome": pd.Categorical(outcome),
+                "rounds": np.where(fired, code, 0),
                 "value": ev["value"],
                 "pk": ev["pk"],
-            }
+            },
         )
-    tracks = None
-    parts = [c.tracks for c in chunks if c.tracks is not None]
+    trajectories = None
+    parts = [c.trajectories for c in chunks if c.trajectories is not None]
     if parts:
         tr = {k: np.concatenate([p_[k] for p_ in parts]) for k in parts[0]}
         o = np.lexsort((tr["drone"], tr["t_s"], tr["replication"]))
-        tracks = pd.DataFrame({k: v[o] for k, v in tr.items() if k != "status"})
-        tracks["state"] = pd.Categorical(
+        state = pd.Categorical(
             np.asarray(STATES)[tr["status"][o].astype(np.int64)],
             categories=list(STATES[1:]),  # rows exist only once a drone is launched
+        )
+        trajectories = _frame(
+            "trajectories",
+            {**{k: v[o] for k, v in tr.items() if k != "status"}, "state": state},
         )
     return {
         "summary": summary,
@@ -488,7 +503,7 @@ def build_tables(params: ScenarioParams, chunks: list[ChunkResult]) -> dict[str,
         "effectors": effectors,
         "assets": assets,
         "events": events,
-        "tracks": tracks,
+        "trajectories": trajectories,
     }
 
 
@@ -503,7 +518,9 @@ def load_run(path: str | Path) -> RunResult:
     Raises
     ------
     ResultSchemaError
-        If the directory is not a complete run of this schema version.
+        If the directory is not a complete run of this schema version
+        (:data:`skyscreen.schema.SCHEMA_VERSION`); one written by an older version must
+        be re-run.
     """
     tables, meta = read_run_dir(path)
     scenario = parse_scenario(meta.pop("scenario"), source=f"{path}/run.json")
@@ -519,7 +536,7 @@ def load_run(path: str | Path) -> RunResult:
         effectors=tables["effectors"],
         assets=tables["assets"],
         events=tables["events"],
-        tracks=tables["tracks"],
+        trajectories=tables["trajectories"],
         meta=meta,
         scenario=scenario,
         path=Path(path),

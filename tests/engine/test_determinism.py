@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 
 import skyscreen
-from skyscreen.engine import Purpose, generator
+from skyscreen.schema import TABLE_NAMES
 
 SCENARIO = Path(__file__).parents[1] / "data" / "all-states.yaml"
 N_REP = 60
@@ -35,7 +34,7 @@ def baseline(spec: skyscreen.ScenarioSpec) -> skyscreen.RunResult:
 
 
 def _same(a: skyscreen.RunResult, b: skyscreen.RunResult) -> None:
-    for name in ("summary", "drones", "effectors", "assets", "events", "tracks"):
+    for name in TABLE_NAMES:
         pd.testing.assert_frame_equal(
             getattr(a, name).reset_index(drop=True),
             getattr(b, name).reset_index(drop=True),
@@ -112,14 +111,3 @@ def test_other_seed_changes_results(
     """A different seed gives different outcomes (the seed is really used)."""
     other = skyscreen.simulate(spec, replications=N_REP, seed=SEED + 1, workers=1)
     assert not baseline.drones["t_end_s"].equals(other.drones["t_end_s"])
-
-
-def test_streams_follow_the_seed_contract() -> None:
-    """Replication i, purpose k draws from SeedSequence(seed, spawn_key=(i, k))."""
-    ss = np.random.SeedSequence(5, spawn_key=(3, int(Purpose.GUN)))
-    expected = np.random.Generator(np.random.PCG64(ss)).random(4)
-    np.testing.assert_array_equal(generator(5, 3, Purpose.GUN).random(4), expected)
-    assert (
-        generator(5, 3, Purpose.GUN).random()
-        != generator(5, 3, Purpose.MISSILE).random()
-    )

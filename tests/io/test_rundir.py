@@ -10,7 +10,9 @@ import pytest
 
 import skyscreen
 from skyscreen.errors import ResultSchemaError, RunDirectoryError
+from skyscreen.io import write_run_dir
 from skyscreen.scenario import example_path
+from skyscreen.schema import SCHEMA_VERSION, TABLE_NAMES, TABLES
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +31,7 @@ def test_save_and_load_round_trip(result: skyscreen.RunResult, tmp_path: Path) -
     """load_run gives back the same tables, metadata and scenario that were saved."""
     out = result.save(tmp_path / "run")
     back = skyscreen.load_run(out)
-    for name in ("summary", "drones", "effectors", "assets", "events", "tracks"):
+    for name in TABLE_NAMES:
         pd.testing.assert_frame_equal(
             getattr(result, name),
             getattr(back, name),
@@ -58,7 +60,7 @@ def test_run_json_records_what_ran(result: skyscreen.RunResult, tmp_path: Path) 
         "wall_time_s",
     ):
         assert key in meta, key
-    assert meta["schema_version"] == 1
+    assert meta["schema_version"] == SCHEMA_VERSION == 2
     assert (
         meta["scenario"]["raids"][0]["drone"]["speed_mps"] == 50.0
     )  # defaults expanded
@@ -70,8 +72,9 @@ def test_run_json_records_what_ran(result: skyscreen.RunResult, tmp_path: Path) 
         "events.parquet",
         "run.json",
         "summary.parquet",
-        "tracks.parquet",
+        "trajectories.parquet",
     ]
+    assert meta["files"] == sorted(t.file for t in TABLES.values())
 
 
 def test_existing_directory_needs_overwrite(
@@ -143,9 +146,64 @@ def test_load_run_checks_the_schema(
     meta = json.loads((out / "run.json").read_text())
     meta["schema_version"] = 99
     (out / "run.json").write_text(json.dumps(meta))
-    with pytest.raises(ResultSchemaError, match="schema_version must be 1; got 99"):
+    with pytest.raises(ResultSchemaError, match="schema_version must be 2; got 99: "):
         skyscreen.load_run(out)
     out = result.save(tmp_path / "run3")
     result.summary.drop(columns="casualties").to_parquet(out / "summary.parquet")
     with pytest.raises(ResultSchemaError, match="casualties"):
         skyscreen.load_run(out)
+
+
+def _as_version_1(out: Path) -> None:
+    """Turn a saved run into the layout of schema version 1 (tracks, rounds:N)."""
+    meta = json.loads((out / "run.json").read_text())
+    meta["schema_version"] = 1
+    meta["files"] = [f.replace("trajectories", "tracks") for f in meta["files"]]
+    (out / "run.json").write_text(json.dumps(meta))
+    (out / "trajectories.parquet").rename(out / "tracks.parquet")
+    ev = pd.read_parquet(out / "events.parquet")
+    fired = ev["kind"] == "fire"
+    outcome = (
+        ev["outcome"].astype(str).where(~fired, "rounds:" + ev["rounds"].astype(str))
+    )
+    ev.drop(columns="rounds").assign(outcome=outcome).to_parquet(out / "events.parquet")
+
+
+def test_load_run_refuses_an_older_schema_version(
+    result: skyscreen.RunResult, tmp_path: Path
+) -> None:
+    """A run directory of schema version 1 is refused, naming both versions and a fix."""
+    out = result.save(tmp_path / "run")
+    _as_version_1(out)
+    with pytest.raises(ResultSchemaError) as info:
+        skyscreen.load_run(out)
+    msg = str(info.value)
+    assert msg.startswith(f"{out / 'run.json'}: schema_version must be 2; got 1: ")
+    assert "older layout (schema version 1)" in msg
+    assert f"reads only schema version {SCHEMA_VERSION}" in msg
+    assert "re-run the scenario with this version" in msg
+
+
+def test_overwrite_replaces_a_run_of_an_older_schema_version(
+    result: skyscreen.RunResult, tmp_path: Path
+) -> None:
+    """A version-1 run directory (tracks.parquet), marked or not, is skyscreen's."""
+    out = result.save(tmp_path / "run")
+    _as_version_1(out)
+    with pytest.raises(RunDirectoryError, match="must be empty or new"):
+        result.save(out)
+    result.save(out, overwrite=True)
+    assert not (out / "tracks.parquet").exists()
+    assert skyscreen.load_run(out).trajectories is not None
+    _as_version_1(out)
+    (out / ".skyscreen").unlink()  # as written before the marker existed
+    result.save(out, overwrite=True)
+    assert (out / "trajectories.parquet").is_file()
+
+
+def test_write_run_dir_refuses_a_table_not_in_the_schema(tmp_path: Path) -> None:
+    """A table the schema does not name (the old ``tracks``) is refused up front."""
+    frame = pd.DataFrame({"replication": [0]})
+    with pytest.raises(ResultSchemaError, match=r"tables must be among .*'tracks'"):
+        write_run_dir(tmp_path / "run", {"summary": frame, "tracks": frame}, {})
+    assert not (tmp_path / "run").exists()

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from skyscreen._columns import SUMMARY_METRICS
+from skyscreen.schema import SUMMARY_METRICS
 
 __all__ = ["SUMMARY_METRICS", "mean_interval", "summary_stats", "wilson_interval"]
 

@@ -1,8 +1,9 @@
-"""Run directories: Parquet tables and run.json, written atomically."""
+"""Run directories: Parquet tables and run.json, written atomically.
+
+The tables and columns they hold are defined in :mod:`skyscreen.schema`.
+"""
 
 from skyscreen.io.rundir import (
-    RUN_SCHEMA_VERSION,
-    TABLES,
     check_out_dir,
     default_out_dir,
     read_run_dir,
@@ -10,8 +11,6 @@ from skyscreen.io.rundir import (
 )
 
 __all__ = [
-    "RUN_SCHEMA_VERSION",
-    "TABLES",
     "check_out_dir",
     "default_out_dir",
     "read_run_dir",

@@ -17,75 +17,17 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from skyscreen._columns import RUN_TABLES, SUMMARY_COLUMNS
 from skyscreen._outdir import check_out_dir, output_directory
+from skyscreen._version import __version__
 from skyscreen.errors import ResultSchemaError
+from skyscreen.schema import SCHEMA_VERSION, TABLES
 
 __all__ = [
-    "REQUIRED_COLUMNS",
-    "RUN_SCHEMA_VERSION",
-    "TABLES",
     "check_out_dir",
     "default_out_dir",
     "read_run_dir",
     "write_run_dir",
 ]
-
-RUN_SCHEMA_VERSION = 1
-"""Version of the run-directory layout; bumped when a column changes meaning."""
-TABLES = RUN_TABLES
-"""Tables a run directory may hold; ``events`` and ``tracks`` are optional."""
-REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
-    "summary": SUMMARY_COLUMNS,
-    "drones": (
-        "replication",
-        "drone",
-        "raid",
-        "class",
-        "target_asset",
-        "state",
-        "cause",
-        "effector",
-        "t_launch_s",
-        "t_first_detect_s",
-        "t_first_shot_s",
-        "t_end_s",
-        "x_end_m",
-        "y_end_m",
-        "z_end_m",
-    ),
-    "effectors": (
-        "replication",
-        "effector",
-        "kind",
-        "engagements",
-        "rounds_fired",
-        "missiles_fired",
-        "kills",
-        "cost_usd",
-    ),
-    "assets": (
-        "replication",
-        "asset",
-        "site",
-        "hits",
-        "damaged",
-        "value_damaged_usd",
-        "casualties",
-    ),
-    "events": (
-        "replication",
-        "t_s",
-        "kind",
-        "drone",
-        "sensor_or_effector",
-        "x_m",
-        "y_m",
-        "z_m",
-        "outcome",
-    ),
-    "tracks": ("replication", "t_s", "drone", "x_m", "y_m", "z_m", "state"),
-}
 
 
 def default_out_dir(name: str, root: str | Path = "runs") -> Path:
@@ -107,7 +49,8 @@ def write_run_dir(
     out : path
         The run directory. It must be new or empty, unless ``overwrite``.
     tables : dict
-        ``{"summary": df, ...}``; None values are skipped.
+        ``{"summary": df, ...}``, keyed by the names of :data:`skyscreen.schema.TABLES`;
+        None values are skipped.
     meta : dict
         Contents of run.json (``schema_version`` is added).
     overwrite : bool
@@ -122,25 +65,49 @@ def write_run_dir(
 
     Raises
     ------
+    skyscreen.errors.ResultSchemaError
+        If a table is not one of the schema's (checked before anything is written).
     skyscreen.errors.RunDirectoryError
         If ``out`` may not be written (checked before anything is written): a file, a
         non-empty directory without ``overwrite``, a directory skyscreen did not write
         or holding files it did not write, the working directory or an ancestor of
         it, the home directory or the filesystem root.
     """
+    unknown = [name for name in tables if name not in TABLES]
+    if unknown:
+        raise ResultSchemaError(f"tables must be among {list(TABLES)}; got {unknown}")
     out = Path(out)
+    written = [t for name, t in TABLES.items() if tables.get(name) is not None]
     with output_directory(out, "run", overwrite) as tmp:
-        for name, df in tables.items():
-            if df is None:
-                continue
-            table = pa.Table.from_pandas(df, preserve_index=False)
-            pq.write_table(table, tmp / f"{name}.parquet", compression="zstd")
-        meta = {"schema_version": RUN_SCHEMA_VERSION, **meta}
-        meta["files"] = sorted(
-            f"{k}.parquet" for k, v in tables.items() if v is not None
-        )
+        for t in written:
+            table = pa.Table.from_pandas(tables[t.name], preserve_index=False)
+            pq.write_table(table, tmp / t.file, compression="zstd")
+        meta = {"schema_version": SCHEMA_VERSION, **meta}
+        meta["files"] = sorted(t.file for t in written)
         (tmp / "run.json").write_text(json.dumps(meta, indent=2, default=str) + "\n")
     return out
+
+
+def _check_version(meta_path: Path, meta: dict[str, Any]) -> None:
+    """Raise unless run.json's ``schema_version`` is the one this version reads."""
+    version = meta.get("schema_version")
+    if version == SCHEMA_VERSION:
+        return
+    head = f"{meta_path}: schema_version must be {SCHEMA_VERSION}; got {version!r}"
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise ResultSchemaError(head)
+    reads = f"skyscreen {__version__} reads only schema version {SCHEMA_VERSION}"
+    if version < SCHEMA_VERSION:
+        raise ResultSchemaError(
+            f"{head}: the run directory was written in an older layout (schema version "
+            f"{version}) and {reads}; re-run the scenario with this version (run.json "
+            "holds the resolved scenario and the seed) to load its results"
+        )
+    raise ResultSchemaError(
+        f"{head}: the run directory was written by a newer skyscreen (schema version "
+        f"{version}) and {reads}; load it with the version that wrote it, or re-run "
+        "the scenario with this one"
+    )
 
 
 def read_run_dir(
@@ -148,11 +115,20 @@ def read_run_dir(
 ) -> tuple[dict[str, pd.DataFrame | None], dict[str, Any]]:
     """Read a run directory's tables and run.json, checking the schema.
 
+    Returns
+    -------
+    tables : dict
+        Every table of :data:`skyscreen.schema.TABLES` by name; None for an optional
+        table the run did not write.
+    meta : dict
+        run.json.
+
     Raises
     ------
     ResultSchemaError
         If run.json or a required table or column is missing, or the schema version is
-        not this version's.
+        not :data:`skyscreen.schema.SCHEMA_VERSION` (a run directory of an older
+        version must be re-run with this one).
     """
     p = Path(path)
     meta_path = p / "run.json"
@@ -162,21 +138,21 @@ def read_run_dir(
         meta = json.loads(meta_path.read_text())
     except json.JSONDecodeError as exc:
         raise ResultSchemaError(f"{meta_path}: must be valid JSON; got {exc}") from None
-    version = meta.get("schema_version")
-    if version != RUN_SCHEMA_VERSION:
+    if not isinstance(meta, dict):
         raise ResultSchemaError(
-            f"{meta_path}: schema_version must be {RUN_SCHEMA_VERSION}; got {version!r}"
+            f"{meta_path}: must hold a JSON object; got {type(meta).__name__}"
         )
+    _check_version(meta_path, meta)
     tables: dict[str, pd.DataFrame | None] = {}
-    for name in TABLES:
-        f = p / f"{name}.parquet"
+    for name, t in TABLES.items():
+        f = p / t.file
         if not f.is_file():
-            if name in ("events", "tracks"):
+            if t.optional:
                 tables[name] = None
                 continue
-            raise ResultSchemaError(f"{p}: must hold {name}.parquet; got none")
+            raise ResultSchemaError(f"{p}: must hold {t.file}; got none")
         df = pq.read_table(f).to_pandas()
-        missing = [c for c in REQUIRED_COLUMNS[name] if c not in df.columns]
+        missing = [c for c in t.column_names if c not in df.columns]
         if missing:
             raise ResultSchemaError(
                 f"{f}: must have columns {missing}; got none of them"

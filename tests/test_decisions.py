@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 import skyscreen
-from skyscreen.analysis import decision_instances, export_decision_instances
 from skyscreen.c2 import solve_wta
 from skyscreen.c2.instances import read_wta_instance
+from skyscreen.decisions import decision_instances, export_decision_instances
 from skyscreen.engine import run_chunk
 from skyscreen.errors import SkyscreenError
 from skyscreen.scenario import example_path, parse_scenario
@@ -24,6 +24,15 @@ def _spec(name: str, **doctrine: object) -> skyscreen.ScenarioSpec:
     )
     data["doctrine"].update(doctrine)
     return parse_scenario(data)
+
+
+def test_top_level_exports_the_decision_functions() -> None:
+    """The run layer's decision export is reachable from the package, lazily."""
+    from skyscreen import decisions
+
+    for name in decisions.__all__:
+        assert getattr(skyscreen, name) is getattr(decisions, name)
+        assert name in skyscreen.__all__
 
 
 def test_capturing_decisions_changes_nothing() -> None:

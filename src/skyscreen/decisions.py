@@ -5,6 +5,9 @@ Each decision cycle of each replication poses a static weapon-target assignment 
 collect them, or write them in the public benchmark format of
 :mod:`skyscreen.c2.instances`, so a planner can see exactly what C2 faced and compare
 solvers on it (:func:`skyscreen.c2.solve_wta`).
+
+This module sits in the run layer beside :mod:`skyscreen.run`: like ``simulate``, it
+compiles the scenario and runs the engine.
 """
 
 from __future__ import annotations

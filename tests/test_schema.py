@@ -1,0 +1,129 @@
+"""The results schema: build_tables, the run directory and RunResult all follow it."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import skyscreen
+from skyscreen.run import RunResult
+from skyscreen.scenario import example_names, example_path
+from skyscreen.schema import (
+    COLUMN_TYPES,
+    OPTIONAL_TABLES,
+    RETIRED_TABLES,
+    SUMMARY_COLUMNS,
+    SUMMARY_METRICS,
+    TABLE_NAMES,
+    TABLES,
+)
+
+DTYPES = {"int": "int64", "float": "float64", "bool": "bool", "category": "category"}
+"""The pandas dtype of each logical type, as build_tables makes and load_run reads it."""
+
+
+def _check_frame(name: str, df: pd.DataFrame) -> None:
+    """``df`` has exactly the schema's columns of table ``name``, in order and type."""
+    table = TABLES[name]
+    assert tuple(df.columns) == table.column_names, name
+    for col in table.columns:
+        dtype = df[col.name].dtype
+        assert str(dtype) == DTYPES[col.type], (name, col.name, str(dtype))
+        if col.type == "category":
+            cats = df[col.name].cat.categories
+            assert all(isinstance(c, str) for c in cats), (name, col.name)
+
+
+def test_schema_is_consistent() -> None:
+    """Names are unique, types known, the summary constants are the summary table."""
+    assert (
+        TABLE_NAMES
+        == tuple(TABLES)
+        == (
+            "summary",
+            "drones",
+            "effectors",
+            "assets",
+            "events",
+            "trajectories",
+        )
+    )
+    assert OPTIONAL_TABLES == ("events", "trajectories")
+    assert not set(RETIRED_TABLES) & set(TABLES)
+    for name, table in TABLES.items():
+        assert table.name == name
+        assert table.file == f"{name}.parquet"
+        assert len(set(table.column_names)) == len(table.columns), name
+        assert table.column_names[0] == "replication", name
+        assert {c.type for c in table.columns} <= set(COLUMN_TYPES)
+    assert TABLES["summary"].column_names == SUMMARY_COLUMNS
+    assert SUMMARY_COLUMNS[1:] == SUMMARY_METRICS
+
+
+def test_run_result_holds_every_table() -> None:
+    """RunResult has one attribute per table, named as the table."""
+    fields = [f.name for f in dataclasses.fields(RunResult)]
+    assert [f for f in fields if f in TABLES] == list(TABLE_NAMES)
+
+
+@pytest.fixture(scope="module", params=example_names())
+def example_run(request: pytest.FixtureRequest) -> RunResult:
+    return skyscreen.simulate(
+        example_path(request.param),
+        replications=3,
+        seed=5,
+        workers=1,
+        events=True,
+        record=2,
+        progress=False,
+    )
+
+
+def test_build_tables_follows_the_schema(example_run: RunResult) -> None:
+    """Every example's tables have exactly the schema's columns, in order and type."""
+    for name in TABLE_NAMES:
+        df = getattr(example_run, name)
+        assert df is not None, name
+        _check_frame(name, df)
+
+
+def test_saved_tables_read_back_as_the_schema(
+    example_run: RunResult, tmp_path: Path
+) -> None:
+    """The Parquet files and load_run keep the schema's columns and types."""
+    out = example_run.save(tmp_path / "run")
+    back = skyscreen.load_run(out)
+    for name, table in TABLES.items():
+        _check_frame(name, pd.read_parquet(out / table.file))
+        _check_frame(name, getattr(back, name))
+
+
+def test_optional_tables_are_none_unless_asked_for() -> None:
+    """Without events and record, the optional tables are None and not written."""
+    res = skyscreen.simulate(
+        example_path("quickstart"), replications=2, seed=1, workers=1, progress=False
+    )
+    for name in TABLE_NAMES:
+        assert (getattr(res, name) is None) == (name in OPTIONAL_TABLES), name
+
+
+def test_fire_events_carry_rounds_not_outcomes(example_run: RunResult) -> None:
+    """A fire event's rounds are the burst (1 per missile); its outcome is none."""
+    ev = example_run.events
+    assert ev is not None
+    fire = ev["kind"] == "fire"
+    assert fire.any()
+    assert (ev.loc[fire, "outcome"].astype(str) == "").all()
+    assert (ev.loc[fire, "rounds"] >= 1).all()
+    assert (ev.loc[~fire, "rounds"] == 0).all()
+    kinds = example_run.effectors.drop_duplicates("effector").set_index("effector")
+    kind = ev.loc[fire, "sensor_or_effector"].astype(str).map(kinds["kind"].astype(str))
+    assert (ev.loc[fire][kind == "missile"]["rounds"] == 1).all()
+    per = ev[fire].groupby(["replication", "sensor_or_effector"], observed=True)
+    eff = example_run.effectors.set_index(["replication", "effector"])
+    for (rep, name), n in per["rounds"].sum().items():
+        col = "rounds_fired" if kinds.loc[name, "kind"] == "gun" else "missiles_fired"
+        assert eff.loc[(rep, name), col] == n

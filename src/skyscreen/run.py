@@ -25,6 +25,7 @@ from skyscreen._version import __version__
 from skyscreen.analysis.stats import summary_stats
 from skyscreen.engine import (
     CAUSES,
+    EFFECTOR_KINDS,
     EVENT_KINDS,
     OUTCOMES,
     STATES,
@@ -336,6 +337,7 @@ def build_tables(params: ScenarioParams, chunks: list[ChunkResult]) -> dict[str,
             "eff_rounds",
             "eff_missiles",
             "eff_kills",
+            "eff_cost_usd",
             "asset_hits",
             "asset_damaged",
             "asset_casualties",
@@ -347,7 +349,7 @@ def build_tables(params: ScenarioParams, chunks: list[ChunkResult]) -> dict[str,
     reps = cat["replications"]
     n_rep, n_d = cat["drone_status"].shape
     n_e, n_a = len(params.effector_ids), params.assets.n
-    dr, a, g, m = params.drones, params.assets, params.guns, params.missiles
+    dr, a = params.drones, params.assets
 
     # Drones: "airborne" for drones still flying at the end.
     state_names = list(STATES)
@@ -381,18 +383,7 @@ def build_tables(params: ScenarioParams, chunks: list[ChunkResult]) -> dict[str,
         },
     )
 
-    unit_cost = np.concatenate(
-        [g.cost_per_round_usd, m.cost_usd, np.zeros(params.jammers.n)]
-    )
-    spent = np.concatenate(
-        [
-            cat["eff_rounds"][:, : g.n],
-            cat["eff_missiles"][:, g.n : g.n + m.n],
-            np.zeros((n_rep, params.jammers.n), dtype=np.int64),
-        ],
-        axis=1,
-    )
-    cost = spent * unit_cost[None, :]
+    cost = cat["eff_cost_usd"]
     effectors = _frame(
         "effectors",
         {
@@ -400,7 +391,7 @@ def build_tables(params: ScenarioParams, chunks: list[ChunkResult]) -> dict[str,
             "effector": _cat(np.tile(np.arange(n_e), n_rep), params.effector_ids),
             "kind": pd.Categorical(
                 np.tile(np.asarray(params.effector_kinds, dtype=object), n_rep),
-                categories=["gun", "missile", "jammer"],
+                categories=[k.name for k in EFFECTOR_KINDS],
             ),
             "engagements": cat["eff_engagements"].ravel(),
             "rounds_fired": cat["eff_rounds"].ravel(),

@@ -25,7 +25,7 @@ def test_all_names_exist(name: str) -> None:
 
 
 def test_top_level_api_matches_the_design() -> None:
-    """The Python API of DESIGN.md is reachable from the package."""
+    """The documented Python API (docs/cli.md) is reachable from the package."""
     for attr in (
         "load_scenario",
         "simulate",

@@ -2,7 +2,7 @@
 
 ``simulate`` compiles the scenario once, splits the replications into chunks, hands them
 to an executor (the local process pool), shows progress and gathers the chunks' arrays
-into the tables of DESIGN.md. ``load_run`` reads a saved run back into the same
+into the tables of docs/outputs.md. ``load_run`` reads a saved run back into the same
 ``RunResult``.
 """
 
@@ -24,7 +24,6 @@ from skyscreen._typing import IntArray
 from skyscreen._version import __version__
 from skyscreen.analysis.stats import summary_stats
 from skyscreen.engine import (
-    CAUSES,
     EFFECTOR_KINDS,
     EVENT_KINDS,
     OUTCOMES,
@@ -32,6 +31,7 @@ from skyscreen.engine import (
     ChunkResult,
     make_tables,
 )
+from skyscreen.engine.kinds import make_layout
 from skyscreen.errors import SkyscreenError
 from skyscreen.executors.local import ChunkTask, run_tasks, split
 from skyscreen.io.rundir import read_run_dir, write_run_dir
@@ -371,7 +371,7 @@ def build_tables(params: ScenarioParams, chunks: list[ChunkResult]) -> dict[str,
             "state": pd.Categorical(
                 np.asarray(state_names)[status.ravel()], categories=list(terminal)
             ),
-            "cause": _cat(cat["drone_cause"].ravel(), CAUSES),
+            "cause": _cat(cat["drone_cause"].ravel(), make_layout(params).causes),
             "effector": _cat(drone_eff.ravel(), eff_names),
             "t_launch_s": cat["drone_t_launch_s"].ravel(),
             "t_first_detect_s": cat["drone_t_first_detect_s"].ravel(),

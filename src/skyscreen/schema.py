@@ -1,7 +1,7 @@
 """The results schema: the tables of a run directory, their columns and types.
 
-This is the one place where the run directory's layout is written down (DESIGN.md, "A
-run directory holds"; docs/outputs.md documents every column). The tables the run layer
+This is the one place where the run directory's layout is written down
+(docs/architecture.md, "Results"; docs/outputs.md documents every column). The tables the run layer
 builds (:func:`skyscreen.run.build_tables`), the writer and reader of the run directory
 (:mod:`skyscreen.io.rundir`) and the overwrite rules (:mod:`skyscreen._outdir`) all read
 it from here.

@@ -196,7 +196,7 @@ def make_scenario(p: dict[str, Any]) -> skyscreen.ScenarioSpec:
 
 
 def check_invariants(spec: skyscreen.ScenarioSpec, res: skyscreen.RunResult) -> None:
-    """Every invariant of DESIGN.md's accounting and engagement contracts."""
+    """Every invariant of the accounting and engagement contracts (docs/models.md)."""
     drones, summary, ev = res.drones, res.summary, res.events
     assert ev is not None
     n_d = spec.n_drones

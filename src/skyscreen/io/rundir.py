@@ -1,4 +1,4 @@
-"""Write and read a run directory (DESIGN.md, "A run directory holds").
+"""Write and read a run directory (docs/outputs.md; docs/architecture.md, "Results").
 
 Everything is written into a temporary sibling directory first, then renamed into place
 in one step, so an interrupted write never leaves a half-written run where a result is

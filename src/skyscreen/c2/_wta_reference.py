@@ -1,8 +1,8 @@
 """Reference twins of the kernels in :mod:`skyscreen.c2._wta_numba`.
 
-Same names, signatures and results, written independently: :func:`greedy` and
-:func:`descend` evaluate whole gain vectors with NumPy at every step (with the same
-tie-breaking, so they take the same steps), and :func:`price` enumerates every column
+Same names, signatures and results, written independently: :func:`descend`
+evaluates whole gain vectors with NumPy at every step (with the same tie-breaking, so
+it takes the same steps), and :func:`price` enumerates every column
 of the box instead of searching. They are slow and exist for the tests.
 """
 
@@ -15,35 +15,7 @@ import numpy as np
 
 from skyscreen._typing import FloatArray, IntArray
 
-__all__ = ["descend", "greedy", "price"]
-
-
-def greedy(
-    values: FloatArray,
-    pk: FloatArray,
-    unit_cost: FloatArray,
-    capacity: IntArray,
-    max_per_target: IntArray,
-    x: IntArray,
-    survival: FloatArray,
-    count: IntArray,
-) -> int:
-    """Twin of :func:`skyscreen.c2._wta_numba.greedy`: full gain matrix each step."""
-    rem = capacity.copy()
-    steps = 0
-    while True:
-        gain = (values * survival)[None, :] * pk - unit_cost[:, None]
-        gain[rem <= 0, :] = -np.inf
-        gain[:, count >= max_per_target] = -np.inf
-        flat = int(np.argmax(gain))
-        i, j = divmod(flat, gain.shape[1])
-        if not gain[i, j] > 0.0:
-            return steps
-        x[i, j] += 1
-        rem[i] -= 1
-        survival[j] = survival[j] * (1.0 - pk[i, j])
-        count[j] += 1
-        steps += 1
+__all__ = ["descend", "price"]
 
 
 def _products(

@@ -43,6 +43,7 @@ import numpy as np
 from skyscreen._typing import BoolArray, FloatArray, IntArray
 from skyscreen.c2 import _wta_exact, _wta_improve
 from skyscreen.c2._wta_problem import Budget, Problem, objective
+from skyscreen.c2.greedy import greedy_mmr
 from skyscreen.errors import ModelError
 
 __all__ = [
@@ -538,6 +539,23 @@ def greedy_assign_batch(
     out = np.full((n_rep, n_weapon), -1, dtype=np.int64)
     if n_rep == 0 or n_weapon == 0 or n_target == 0:
         return out
+    # The one greedy (c2/greedy.py), a weapon per unit of capacity, row by row.
+    no_cost = np.zeros(n_weapon)
+    for r in range(n_rep):
+        x = np.zeros((n_weapon, n_target), dtype=np.int64)
+        greedy_mmr(
+            np.ascontiguousarray(values[r], dtype=np.float64),
+            np.ascontiguousarray(pk[r], dtype=np.float64),
+            no_cost,
+            weapon_free[r].astype(np.int64),
+            np.maximum(max_shooters - np.asarray(shooters[r], dtype=np.int64), 0),
+            x,
+            np.array(survival[r], dtype=np.float64),
+            np.zeros(n_target, dtype=np.int64),
+        )
+        w, t = np.nonzero(x)
+        out[r, w] = t
+    return out
     surv = survival.copy()
     free = weapon_free.copy()
     count = shooters.copy()

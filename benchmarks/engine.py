@@ -6,8 +6,10 @@ file):
 1. cold and warm end-to-end wall time of ``skyscreen run ... -n 1000`` in a fresh
    process, start-up included (cold: numba's on-disk cache emptied first, so the kernels
    are compiled; warm: cache present) — the target is under 15 s;
-2. in-process replications/s and drone-steps/s of the numba kernels and of the pure-NumPy
-   reference path on the same chunk, and their ratio;
+2. in-process replications/s and drone-steps/s of one chunk on one core (the NumPy twin
+   kernels are gone: measured 3.1x slower than the compiled ones on coastal-airbase,
+   they no longer earned their keep; speed against an earlier commit is measured by
+   benchmarks/compare_commits.py);
 3. scaling in replications (100 -> 10 000) and in drones (24 -> 480, by multiplying
    every raid's count), which should be about linear.
 
@@ -29,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 import skyscreen
-from skyscreen.engine import make_tables, run_chunk
+from skyscreen.engine import run_chunk
 from skyscreen.scenario import example_path, load_scenario, parse_scenario
 from skyscreen.scenario.compile import compile_scenario
 
@@ -65,13 +67,12 @@ def end_to_end(n: int, cold: bool) -> float:
     return wall
 
 
-def in_process(spec: skyscreen.ScenarioSpec, n: int, backend: str) -> tuple[float, int]:
+def in_process(spec: skyscreen.ScenarioSpec, n: int) -> tuple[float, int]:
     """Warm wall time of one chunk of ``n`` replications, and the steps stepped."""
     params = compile_scenario(spec)
-    tables = make_tables(params)
-    run_chunk(params, np.arange(2), 1, tables=tables, backend=backend)  # warm up
+    run_chunk(params, np.arange(2), 1)  # warm up
     t = time.perf_counter()
-    res = run_chunk(params, np.arange(n), 1, tables=tables, backend=backend)
+    res = run_chunk(params, np.arange(n), 1)
     return time.perf_counter() - t, res.n_steps_run
 
 
@@ -105,15 +106,12 @@ def main() -> None:
     print(f"   warm (kernels cached):   {warm:6.2f} s   {1000 / warm:7.1f} rep/s")
 
     print("\n2. one chunk of 500 replications in this process, one core")
-    t_nb, steps = in_process(spec, 500, "numba")
-    t_np, _ = in_process(spec, 500, "numpy")
-    for name, t in (("numba", t_nb), ("numpy reference", t_np)):
-        print(
-            f"   {name:<16} {t:6.2f} s   {500 / t:7.1f} rep/s   "
-            f"{500 * n_d * grid_steps / t / 1e6:6.2f} M drone-steps/s "
-            f"({steps} of {grid_steps} steps stepped)"
-        )
-    print(f"   ratio numpy / numba: {t_np / t_nb:.2f}x")
+    t_nb, steps = in_process(spec, 500)
+    print(
+        f"   {t_nb:6.2f} s   {500 / t_nb:7.1f} rep/s   "
+        f"{500 * n_d * grid_steps / t_nb / 1e6:6.2f} M drone-steps/s "
+        f"({steps} of {grid_steps} steps stepped)"
+    )
 
     print("\n3a. scaling in replications (simulate, 2 workers, warm)")
     reps = [100, 1000] if args.quick else [100, 1000, 10_000]
@@ -128,12 +126,12 @@ def main() -> None:
             f"cost per rep x{wall / n / base:.2f} of the first"
         )
 
-    print("\n3b. scaling in drones (one chunk of 200 replications, numba)")
+    print("\n3b. scaling in drones (one chunk of 200 replications)")
     factors = [1, 5] if args.quick else [1, 5, 10, 20]
     base = None
     for f in factors:
         s = scaled(spec, f)
-        t, _ = in_process(s, 200, "numba")
+        t, _ = in_process(s, 200)
         per = t / (200 * s.n_drones)
         base = base or per
         print(

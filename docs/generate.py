@@ -7,7 +7,7 @@ Run it after changing a scenario field, a description or a class default::
 
 Every table comes from the pydantic models in ``skyscreen.scenario.spec`` (their
 ``model_fields``: type, default, constraints and ``description``), the class tables in
-``skyscreen.scenario._classes`` (value and reason of each default) and the physics in
+``skyscreen.scenario.CLASSES`` (value and reason of each default) and the physics in
 ``skyscreen.models`` (what the defaults imply). ``tests/test_docs.py`` renders the pages
 in memory and fails when the committed files differ.
 """
@@ -31,9 +31,9 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
 from skyscreen.models import damage, gun, jammer, kinematics, missile, radar
+from skyscreen.scenario import CLASSES
 from skyscreen.scenario import load as scenario_load
 from skyscreen.scenario import spec as specs
-from skyscreen.scenario._classes import CLASSES
 from skyscreen.scenario.spec import (
     AssetSpec,
     DoctrineSpec,
@@ -97,7 +97,7 @@ MODELS_ANCHORS: dict[type[BaseModel], str] = {
     DroneSpec: "drones",
 }
 
-# Units by field-name suffix (DESIGN.md, "Units"); the longest suffix wins.
+# Units by field-name suffix (docs/architecture.md; units live in field names); the longest suffix wins.
 UNITS: list[tuple[str, str]] = [
     ("_deg_s", "°/s"),
     ("_mrad", "mrad"),

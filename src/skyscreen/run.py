@@ -29,7 +29,6 @@ from skyscreen.engine import (
     OUTCOMES,
     STATES,
     ChunkResult,
-    make_tables,
 )
 from skyscreen.engine.kinds import make_layout
 from skyscreen.errors import SkyscreenError
@@ -234,7 +233,6 @@ def simulate(
     started = time.time()
     t0 = time.perf_counter()
     params = compile_scenario(spec)
-    tables = make_tables(params)
     tasks = [ChunkTask(c, seed, events, record) for c in split(reps, chunk_size)]
     if progress:
         from rich.console import Console
@@ -260,13 +258,12 @@ def simulate(
             tid = bar.add_task(f"{spec.name}", total=len(reps))
             chunks = run_tasks(
                 params,
-                tables,
                 tasks,
                 n_workers,
                 lambda done: bar.update(tid, completed=int(done)),
             )
     else:
-        chunks = run_tasks(params, tables, tasks, n_workers)
+        chunks = run_tasks(params, tasks, n_workers)
     wall = time.perf_counter() - t0
     result_tables = build_tables(params, chunks)
     meta = {
@@ -449,7 +446,7 @@ def build_tables(params: ScenarioParams, chunks: list[ChunkResult]) -> dict[str,
         }
         o = np.lexsort((ev["drone"], ev["kind"], ev["t_s"], ev["replication"]))
         ev = {k: v[o] for k, v in ev.items()}
-        refs = [*params.radars.ids, *params.effector_ids, ""]
+        refs = [*params.sensor_ids, *params.effector_ids, ""]
         ref = np.where(ev["ref"] >= 0, ev["ref"], len(refs) - 1)
         outcome_names = [*OUTCOMES, *(f"damaged:{x}" for x in a.ids)]
         kind = ev["kind"].astype(np.int64)

@@ -68,10 +68,10 @@ class _Effector:
     def shot_slots(self, pl: Any) -> np.ndarray:
         return np.zeros(pl.n, dtype=np.int64)
 
-    def shot_cost(self, pl: Any, tb: Any) -> np.ndarray:
+    def shot_cost(self, pl: Any) -> np.ndarray:
         return np.ones(pl.n)
 
-    def cost(self, pl: Any, kst: Any, tb: Any) -> np.ndarray:
+    def cost(self, pl: Any, kst: Any) -> np.ndarray:
         return kst.engagements * 1.0
 
     def accounting(self, pl: Any, kst: Any) -> dict[str, np.ndarray]:
@@ -112,7 +112,7 @@ class MockLaser(_Effector):
 
     name = "laser"
 
-    def init(self, pl: Any, tb: Any, n_rep: int, seed: int) -> LaserState:
+    def init(self, pl: Any, n_rep: int, seed: int) -> LaserState:
         shape = (n_rep, pl.n)
         return LaserState(
             target=np.full(shape, -1, dtype=np.int64),
@@ -129,11 +129,14 @@ class MockLaser(_Effector):
     def magazine(self, kst: LaserState) -> np.ndarray:
         return kst.shots_left
 
-    def free(self, pl: Any, kst: LaserState, st: Any, tb: Any, t1: float) -> np.ndarray:
+    def free(
+        self, pl: Any, kst: LaserState, st: Any, slots: Any, t1: float
+    ) -> np.ndarray:
         return (kst.target < 0) & (kst.shots_left > 0)
 
-    def evaluate(self, pl, kst, tb, ctx, out_pk, out_aux) -> None:  # type: ignore[no-untyped-def]
+    def evaluate(self, pl, kst, ctx, out_pk, out_aux) -> None:  # type: ignore[no-untyped-def]
         self._pk_in_range(pl, ctx, out_pk, 0.8)
+        out_aux[...] = 0.0
 
     def commit(self, pl, kst, ra, unit, da, t1, aux) -> None:  # type: ignore[no-untyped-def]
         kst.target[ra, unit] = da
@@ -141,7 +144,7 @@ class MockLaser(_Effector):
         kst.shots_left[ra, unit] -= 1
         kst.engagements[ra, unit] += 1
 
-    def fire(self, pl, kst, st, tb, step, t1, ev) -> None:  # type: ignore[no-untyped-def]
+    def fire(self, pl, kst, st, slots, step, t1, ev) -> None:  # type: ignore[no-untyped-def]
         if ev is None:
             return
         started = (kst.target >= 0) & (
@@ -202,7 +205,7 @@ class MockMicrowave(_Effector):
 
     name = "microwave"
 
-    def init(self, pl: Any, tb: Any, n_rep: int, seed: int) -> PulseState:
+    def init(self, pl: Any, n_rep: int, seed: int) -> PulseState:
         shape = (n_rep, pl.n)
         return PulseState(
             target=np.full(shape, -1, dtype=np.int64),
@@ -222,19 +225,22 @@ class MockMicrowave(_Effector):
     def resolve(self, pl, kst, st, t0, t1, ev):  # type: ignore[no-untyped-def]
         return None
 
-    def free(self, pl: Any, kst: PulseState, st: Any, tb: Any, t1: float) -> np.ndarray:
-        return (kst.target < 0) & ~st.shot_active[:, tb.slot_start[pl.index] :][
-            :, : tb.slot_count[pl.index] * pl.n
+    def free(
+        self, pl: Any, kst: PulseState, st: Any, slots: Any, t1: float
+    ) -> np.ndarray:
+        return (kst.target < 0) & ~st.shot_active[:, slots.slot_start[pl.index] :][
+            :, : slots.slot_count[pl.index] * pl.n
         ].reshape(st.n_rep, pl.n, -1).any(axis=2)
 
-    def evaluate(self, pl, kst, tb, ctx, out_pk, out_aux) -> None:  # type: ignore[no-untyped-def]
+    def evaluate(self, pl, kst, ctx, out_pk, out_aux) -> None:  # type: ignore[no-untyped-def]
         self._pk_in_range(pl, ctx, out_pk, 0.5)
+        out_aux[...] = 0.0
 
     def commit(self, pl, kst, ra, unit, da, t1, aux) -> None:  # type: ignore[no-untyped-def]
         kst.target[ra, unit] = da
         kst.engagements[ra, unit] += 1
 
-    def fire(self, pl, kst, st, tb, step, t1, ev) -> None:  # type: ignore[no-untyped-def]
+    def fire(self, pl, kst, st, slots, step, t1, ev) -> None:  # type: ignore[no-untyped-def]
         alive = st.airborne()
         for k in range(pl.n):
             rows = np.flatnonzero(kst.target[:, k] >= 0)
@@ -254,7 +260,7 @@ class MockMicrowave(_Effector):
                     u = draw(kst.keys[k], st.reps[rr], st.drone_key[group], step)
                     launch_shot(
                         st,
-                        tb,
+                        slots,
                         pl.index + k,
                         rr,
                         group,
@@ -291,7 +297,7 @@ class MockInterceptor(_Effector):
 
     name = "interceptor"
 
-    def init(self, pl: Any, tb: Any, n_rep: int, seed: int) -> InterceptorState:
+    def init(self, pl: Any, n_rep: int, seed: int) -> InterceptorState:
         shape = (n_rep, pl.n)
         return InterceptorState(
             pos_m=np.broadcast_to(pl.params.pos_m, (n_rep, pl.n, 3)).copy(),
@@ -309,12 +315,13 @@ class MockInterceptor(_Effector):
         return kst.rack
 
     def free(
-        self, pl: Any, kst: InterceptorState, st: Any, tb: Any, t1: float
+        self, pl: Any, kst: InterceptorState, st: Any, slots: Any, t1: float
     ) -> np.ndarray:
         return ~kst.flying & (kst.rack > 0)
 
-    def evaluate(self, pl, kst, tb, ctx, out_pk, out_aux) -> None:  # type: ignore[no-untyped-def]
+    def evaluate(self, pl, kst, ctx, out_pk, out_aux) -> None:  # type: ignore[no-untyped-def]
         self._pk_in_range(pl, ctx, out_pk, 0.7)
+        out_aux[...] = 0.0
 
     def commit(self, pl, kst, ra, unit, da, t1, aux) -> None:  # type: ignore[no-untyped-def]
         kst.flying[ra, unit] = True
@@ -323,7 +330,7 @@ class MockInterceptor(_Effector):
         kst.rack[ra, unit] -= 1
         kst.engagements[ra, unit] += 1
 
-    def fire(self, pl, kst, st, tb, step, t1, ev) -> None:  # type: ignore[no-untyped-def]
+    def fire(self, pl, kst, st, slots, step, t1, ev) -> None:  # type: ignore[no-untyped-def]
         if ev is None:
             return
         launched = kst.flying & np.all(kst.pos_m == pl.params.pos_m[None], axis=-1)
@@ -383,13 +390,13 @@ class MockCamera:
     def params_of(self, p: Any) -> Units:
         return self.units
 
-    def init(self, pl: Any, tb: Any, n_rep: int, seed: int) -> dict[str, Any]:
+    def init(self, pl: Any, n_rep: int, seed: int) -> dict[str, Any]:
         return {
             "az": np.zeros((n_rep, pl.n)),
             "keys": [stream_key(seed, self.purpose, i) for i in pl.params.ids],
         }
 
-    def sense(self, pl, kst, st, tb, step, t0, t1, k, cue):  # type: ignore[no-untyped-def]
+    def sense(self, pl, kst, st, step, t0, t1, k, cue):  # type: ignore[no-untyped-def]
         n_d = st.status.shape[1]
         ex = pl.params.extra
         if cue is not None:

@@ -133,7 +133,7 @@ def test_compiled_scenarios_differ_only_by_the_extras() -> None:
         compile_scenario(parse_scenario(doc)),
         compile_scenario(parse_scenario(_variant(doc))),
     )
-    assert q.radars.ids[0] == "far-radar"
-    assert q.guns.ids[0] == "far-gun"
+    assert q.sensors["radar"].ids[0] == "far-radar"
+    assert q.effectors["gun"].ids[0] == "far-gun"
     assert q.drones.n == p.drones.n + 3
     assert q.assets.ids[0] == "far-asset"

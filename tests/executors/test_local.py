@@ -7,7 +7,6 @@ import itertools
 import numpy as np
 import pytest
 
-from skyscreen.engine import make_tables
 from skyscreen.executors.local import ChunkTask, run_tasks, split
 from skyscreen.scenario import example_path, load_scenario
 from skyscreen.scenario.compile import compile_scenario
@@ -19,7 +18,7 @@ def test_progress_rises_to_the_total_and_results_keep_task_order(workers: int) -
     params = compile_scenario(load_scenario(example_path("quickstart")))
     tasks = [ChunkTask(c, 1, False, 0) for c in split(np.arange(10), 3)]
     seen: list[float] = []
-    out = run_tasks(params, make_tables(params), tasks, workers, seen.append)
+    out = run_tasks(params, tasks, workers, seen.append)
     assert [r.replications.tolist() for r in out] == [
         t.replications.tolist() for t in tasks
     ]

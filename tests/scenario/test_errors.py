@@ -1,6 +1,6 @@
 """Scenario errors: each names the field path, what was expected and what was given.
 
-The messages are a contract (DESIGN.md, "Errors"), so every expected string is exact.
+The messages are a contract (docs/architecture.md; docs/scenario.md), so every expected string is exact.
 """
 
 from __future__ import annotations

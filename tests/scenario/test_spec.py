@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from skyscreen.errors import FieldError, ScenarioError
 from skyscreen.scenario import (
+    CLASSES,
     ScenarioSpec,
     dump_scenario,
     example_names,
@@ -23,7 +24,6 @@ from skyscreen.scenario import (
     read_scenario_data,
     scenario_json_schema,
 )
-from skyscreen.scenario._classes import CLASSES
 
 EXAMPLES = ["coastal-airbase", "quickstart", "two-sites"]
 

@@ -6,7 +6,6 @@ is a module named after it; sensor and effector kinds are plug-ins
 (:mod:`skyscreen.engine.picture`), never the truth.
 """
 
-from skyscreen.engine._tables import Tables, make_tables
 from skyscreen.engine.codes import CAUSES, EVENT_KINDS, OUTCOMES, STATES
 from skyscreen.engine.core import EFFECTOR_COLUMNS, ChunkResult, run_chunk, warm_up
 from skyscreen.engine.decide import DecisionInstance
@@ -35,11 +34,9 @@ __all__ = [
     "ChunkState",
     "DecisionInstance",
     "Purpose",
-    "Tables",
     "draw",
     "drone_keys",
     "drone_uniforms",
-    "make_tables",
     "run_chunk",
     "stream_key",
     "uniform",

@@ -38,7 +38,6 @@ from typing import Any
 import numpy as np
 
 from skyscreen._typing import BoolArray, FloatArray, IntArray
-from skyscreen.engine._tables import Tables, make_tables
 from skyscreen.engine.codes import FLYING, PENDING
 from skyscreen.engine.decide import DecisionInstance, decide
 from skyscreen.engine.engage import engage, reload
@@ -50,7 +49,7 @@ from skyscreen.engine.picture import AirPicture, truth_picture
 from skyscreen.engine.sense import sense
 from skyscreen.engine.setup import init_state
 from skyscreen.engine.state import ChunkState
-from skyscreen.scenario.compile import ScenarioParams
+from skyscreen.scenario.params import ScenarioParams
 
 __all__ = [
     "EFFECTOR_COLUMNS",
@@ -139,7 +138,6 @@ def run_chunk(
     *,
     events: bool = False,
     record: int = 0,
-    tables: Tables | None = None,
     on_step: Callable[[float], None] | None = None,
     on_decision: Callable[[DecisionInstance], None] | None = None,
     kinds: tuple[Sequence[Any], Sequence[Any]] | None = None,
@@ -160,9 +158,6 @@ def run_chunk(
         Record the event log.
     record : int
         Record trajectories of replications with id < ``record``.
-    tables : Tables, optional
-        Precomputed :func:`~skyscreen.engine._tables.make_tables` (saves time when many
-        chunks share a scenario).
     on_step : callable, optional
         Called every 64 steps with the fraction of the time grid stepped (progress
         reporting; it must not touch the state).
@@ -191,8 +186,7 @@ def run_chunk(
     reps = np.asarray(replications, dtype=np.int64)
     p = params
     layout = make_layout(p) if kinds is None else make_layout(p, *kinds)
-    tb = make_tables(p, layout) if tables is None else tables
-    st = init_state(p, tb, layout, reps, seed)
+    st = init_state(p, layout, reps, seed)
     ev = Events(reps) if events else None
     rec_rows = np.flatnonzero(reps < record)
     traj: dict[str, list[Any]] | None = (
@@ -218,12 +212,11 @@ def run_chunk(
             on_step(s / p.n_steps)
         t_arrive, t_home, moved_out = launch_and_move(st, p, t0, t1, ev)
         t_down, down_by = act(st, layout, t0, t1, ev)
-        t_kill, k_eff = resolve(st, p, tb, layout, t0, t1, ev)
+        t_kill, k_eff = resolve(st, p, layout, t0, t1, ev)
         maybe = moved_out or bool((k_eff >= 0).any()) or bool(np.isfinite(t_down).any())
         settle(
             st,
             p,
-            tb,
             layout,
             t1,
             t_kill,
@@ -235,12 +228,12 @@ def run_chunk(
             ev,
             maybe,
         )
-        sense(st, tb, layout, s, t0, t1, ev, pic)
+        sense(st, layout, s, t0, t1, ev, pic)
         reload(st, layout, t1)
-        if _ticks(p.decision_period_s, t0, t1):
+        if _ticks(p.doctrine.decision_period_s, t0, t1):
             pic = truth_picture(st, p, t1)
-            decide(st, p, tb, layout, pic, t1, ev, on_decision)
-        engage(st, tb, layout, s, t1, ev)
+            decide(st, p, layout, pic, t1, ev, on_decision)
+        engage(st, layout, s, t1, ev)
         if traj is not None:
             _record(st, traj, rec_rows, t0, t1)
         if check:
@@ -249,7 +242,7 @@ def run_chunk(
     finish(st, p, layout, min(p.n_steps * dt, p.duration_s), ev)
     still = st.status == PENDING  # launch after the end (validated against, defensive)
     st.status[still] = FLYING
-    return _result(st, tb, layout, ev, traj, steps_run)
+    return _result(st, layout, ev, traj, steps_run)
 
 
 def check_state(st: ChunkState, layout: Layout, t_s: float) -> None:
@@ -300,7 +293,6 @@ def _record(
 
 def _result(
     st: ChunkState,
-    tb: Tables,
     layout: Layout,
     ev: Events | None,
     traj: dict[str, list[Any]] | None,
@@ -316,7 +308,7 @@ def _result(
         sl = slice(pl.index, pl.index + pl.n)
         for name, value in pl.kind.accounting(pl, kst).items():
             columns[name][:, sl] = value
-        cost[:, sl] = pl.kind.cost(pl, kst, tb)
+        cost[:, sl] = pl.kind.cost(pl, kst)
     return ChunkResult(
         replications=st.reps,
         drone_status=st.status.astype(np.int8),

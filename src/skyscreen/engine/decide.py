@@ -23,13 +23,12 @@ from numba import njit
 from skyscreen._typing import BoolArray, FloatArray, IntArray
 from skyscreen.c2.greedy import greedy_mmr
 from skyscreen.c2.threat import threat_value
-from skyscreen.engine._tables import Tables
 from skyscreen.engine.events import Events
 from skyscreen.engine.kinds import DecideContext, Layout
 from skyscreen.engine.picture import AirPicture
 from skyscreen.engine.state import ChunkState
 from skyscreen.models import kinematics
-from skyscreen.scenario.compile import ScenarioParams
+from skyscreen.scenario.params import ScenarioParams
 
 __all__ = ["DecisionInstance", "decide"]
 
@@ -149,6 +148,7 @@ def _greedy(
 ) -> None:
     """Greedy MMR (:func:`greedy_mmr`) per row; each free weapon fires at most once."""
     n_b, n_w, n_d = pk.shape
+    # x stays all zero between rows: the entries greedy sets are cleared as read.
     x = np.zeros((n_w, n_d), dtype=np.int64)
     survival = np.empty(n_d)
     count = np.zeros(n_d, dtype=np.int64)
@@ -156,8 +156,6 @@ def _greedy(
     for b in range(n_b):
         for w in range(n_w):
             capacity[w] = 1 if free[b, w] else 0
-            for d in range(n_d):
-                x[w, d] = 0
         for d in range(n_d):
             survival[d] = surv[b, d]
             count[d] = 0
@@ -169,12 +167,16 @@ def _greedy(
             out_aux[b, w] = 0.0
             out_pk[b, w] = 0.0
             out_value[b, w] = 0.0
+            if capacity[w] == 0:
+                continue
             for d in range(n_d):
                 if x[w, d] > 0:
                     out_target[b, w] = d
                     out_aux[b, w] = aux[b, w, d]
                     out_pk[b, w] = pk[b, w, d]
                     out_value[b, w] = values[b, d]
+                    x[w, d] = 0
+                    break
         total = 0.0
         for d in range(n_d):
             total += values[b, d] * survival[d]
@@ -196,7 +198,7 @@ def _solve(
     out_value: FloatArray,
     out_surv: FloatArray,
 ) -> None:
-    """Each row's instance solved with ``p.wta_method`` (:mod:`skyscreen.c2.wta`)."""
+    """Each row's instance solved with ``doctrine.wta_method`` (:mod:`skyscreen.c2.wta`)."""
     from skyscreen.c2.assignment import solve_assignment
 
     out_target[:] = -1
@@ -207,9 +209,9 @@ def _solve(
             free[i],
             open_slots[i],
             cost,
-            p.cost_weight,
-            p.wta_method,
-            p.wta_max_iter,
+            p.doctrine.cost_weight,
+            p.doctrine.wta_method,
+            p.doctrine.wta_max_iter,
         )
         out_target[i] = target
         s = surv[i].copy()
@@ -225,7 +227,6 @@ def _solve(
 def decide(
     st: ChunkState,
     p: ScenarioParams,
-    tb: Tables,
     layout: Layout,
     pic: AirPicture,
     t1: float,
@@ -233,28 +234,29 @@ def decide(
     on_decision: Callable[[DecisionInstance], None] | None = None,
 ) -> None:
     """One decision cycle over the chunk; see the module docstring."""
+    doc = p.doctrine
     kinds = layout.assignable
     n_w = layout.n_weapons
     if n_w == 0 or not kinds:
         return
-    open_ = st.pending < p.max_shooters_per_drone
-    if p.shoot_look_shoot:
+    open_ = st.pending < doc.max_shooters_per_drone
+    if doc.shoot_look_shoot:
         open_ &= (st.pending == 0) & (st.assessed_s <= t1)
     eligible = pic.valid & open_
-    if p.weapons_control == "tight":
+    if doc.weapons_control == "tight":
         eligible &= pic.identified
     free = np.zeros((st.n_rep, n_w), dtype=bool)
     cost = np.zeros(n_w)
     for pl in kinds:
         sl = slice(pl.weapon, pl.weapon + pl.n)
-        free[:, sl] = pl.kind.free(pl, st.effectors[pl.slot], st, tb, t1)
-        cost[sl] = pl.kind.shot_cost(pl, tb)
+        free[:, sl] = pl.kind.free(pl, st.effectors[pl.slot], st, layout.slots, t1)
+        cost[sl] = pl.kind.shot_cost(pl)
     rows = np.flatnonzero(eligible.any(axis=1) & free.any(axis=1))
     if len(rows) == 0:
         return
     n_d = eligible.shape[1]
-    hold = p.self_defence_range_m if p.weapons_control == "hold" else np.inf
-    unit_cost = p.cost_weight * cost
+    hold = doc.self_defence_range_m if doc.weapons_control == "hold" else np.inf
+    unit_cost = doc.cost_weight * cost
     a, dr = p.assets, p.drones
     target = np.full((len(rows), n_w), -1, dtype=np.int64)
     aux_out = np.zeros((len(rows), n_w))
@@ -278,8 +280,8 @@ def decide(
             a.pos_m,
             a.radius_m,
             a.value_usd,
-            float(p.danger_margin_m),
-            float(p.urgency_tau_s),
+            float(doc.danger_margin_m),
+            float(doc.urgency_tau_s),
             st.shot_active,
             st.shot_drone,
             st.shot_pk,
@@ -290,27 +292,25 @@ def decide(
         ctx = DecideContext(
             rows=br,
             eligible=eligible,
+            free=free,
             pos_m=pic.pos_m,
             vel_mps=pic.vel_mps,
             values=values,
             t_go_s=t_go,
             raid_idx=dr.raid_idx,
-            min_shot_pk=float(p.min_shot_pk),
+            min_shot_pk=float(doc.min_shot_pk),
             hold_range_m=float(hold),
-            missile_min_time_to_go_s=float(p.missile_min_time_to_go_s),
-            missile_reserve_rounds=int(p.missile_reserve_rounds),
-            reserve_min_value_usd=float(p.reserve_min_value_usd),
+            missile_min_time_to_go_s=float(doc.missile_min_time_to_go_s),
+            missile_reserve_rounds=int(doc.missile_reserve_rounds),
+            reserve_min_value_usd=float(doc.reserve_min_value_usd),
         )
-        pk = np.zeros((n_b, n_w, n_d))
-        aux = np.zeros((n_b, n_w, n_d))
+        # Every assignable kind writes the whole of its block of weapons.
+        pk = np.empty((n_b, n_w, n_d))
+        aux = np.empty((n_b, n_w, n_d))
         for pl in kinds:
-            # Each kind writes its own contiguous block, then it is copied in place.
-            k_pk = np.zeros((n_b, pl.n, n_d))
-            k_aux = np.zeros((n_b, pl.n, n_d))
-            pl.kind.evaluate(pl, st.effectors[pl.slot], tb, ctx, k_pk, k_aux)
-            pk[:, pl.weapon : pl.weapon + pl.n] = k_pk
-            aux[:, pl.weapon : pl.weapon + pl.n] = k_aux
-        open_slots = np.maximum(p.max_shooters_per_drone - st.pending[br], 0)
+            sl = slice(pl.weapon, pl.weapon + pl.n)
+            pl.kind.evaluate(pl, st.effectors[pl.slot], ctx, pk[:, sl], aux[:, sl])
+        open_slots = np.maximum(doc.max_shooters_per_drone - st.pending[br], 0)
         free_b = free[br]
         if on_decision is not None:
             # Observed only: the cycle is solved below exactly as without the hook.
@@ -324,7 +324,7 @@ def decide(
                         free=free_b[i],
                         max_per_target=open_slots[i],
                         cost=cost,
-                        cost_weight=float(p.cost_weight),
+                        cost_weight=float(doc.cost_weight),
                     )
                 )
         args = (
@@ -334,7 +334,7 @@ def decide(
             value_out[sel],
             surv_out[sel],
         )
-        if p.wta_method == "greedy":
+        if doc.wta_method == "greedy":
             _greedy(values, surv, pk, aux, free_b, open_slots, unit_cost, *args)
         else:
             _solve(p, values, surv, pk, aux, free_b, open_slots, cost, *args)

@@ -6,7 +6,6 @@ a missile after its reaction time), drawing from its own streams.
 
 from __future__ import annotations
 
-from skyscreen.engine._tables import Tables
 from skyscreen.engine.events import Events
 from skyscreen.engine.kinds import Layout
 from skyscreen.engine.state import ChunkState
@@ -23,7 +22,6 @@ def reload(st: ChunkState, layout: Layout, t1: float) -> None:
 
 def engage(
     st: ChunkState,
-    tb: Tables,
     layout: Layout,
     step: int,
     t1: float,
@@ -33,4 +31,4 @@ def engage(
     for pl in layout.effectors:
         if pl.n == 0 or not pl.kind.assignable:
             continue
-        pl.kind.fire(pl, st.effectors[pl.slot], st, tb, step, t1, ev)
+        pl.kind.fire(pl, st.effectors[pl.slot], st, layout.slots, step, t1, ev)

@@ -20,7 +20,7 @@ from skyscreen.engine.codes import FLYING, NEUTRALISED, PENDING
 from skyscreen.engine.events import Events
 from skyscreen.engine.state import ChunkState
 from skyscreen.models import kinematics
-from skyscreen.scenario.compile import LINK_LOSS, ScenarioParams
+from skyscreen.scenario.params import LINK_LOSS, ScenarioParams
 
 __all__ = ["launch_and_move"]
 

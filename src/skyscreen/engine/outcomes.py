@@ -10,7 +10,6 @@ from __future__ import annotations
 import numpy as np
 
 from skyscreen._typing import BoolArray, FloatArray, IntArray
-from skyscreen.engine._tables import Tables
 from skyscreen.engine.codes import (
     CAUSE_ARRIVAL,
     CAUSE_ENDURANCE,
@@ -25,7 +24,7 @@ from skyscreen.engine.events import Events
 from skyscreen.engine.kinds import Layout
 from skyscreen.engine.state import ChunkState
 from skyscreen.models import damage as damage_model
-from skyscreen.scenario.compile import ScenarioParams
+from skyscreen.scenario.params import ScenarioParams
 
 __all__ = ["act", "finish", "resolve", "settle"]
 
@@ -52,7 +51,6 @@ def act(
 def resolve(
     st: ChunkState,
     p: ScenarioParams,
-    tb: Tables,
     layout: Layout,
     t0: float,
     t1: float,
@@ -64,7 +62,7 @@ def resolve(
     then each kind reports the kills of its own engagements (a laser's dwell, an
     interceptor's closure); the earliest wins, the shot table on ties.
     """
-    t_kill, k_eff = _resolve_shots(st, p, tb, layout, t1, ev)
+    t_kill, k_eff = _resolve_shots(st, p, layout, t1, ev)
     for pl in layout.effectors:
         if pl.n == 0:
             continue
@@ -81,7 +79,6 @@ def resolve(
 def _resolve_shots(
     st: ChunkState,
     p: ScenarioParams,
-    tb: Tables,
     layout: Layout,
     t1: float,
     ev: Events | None,
@@ -99,7 +96,7 @@ def _resolve_shots(
     kill = st.shot_kill[r, s]
     st.shot_active[r, s] = False
     np.subtract.at(st.pending, (r, d), 1)
-    np.maximum.at(st.assessed_s, (r, d), t + p.assess_time_s)
+    np.maximum.at(st.assessed_s, (r, d), t + p.doctrine.assess_time_s)
     # Earliest killing shot per drone (ties: lowest slot, i.e. scenario order).
     order = np.lexsort((s, t))
     r, s, d, t, kill = r[order], s[order], d[order], t[order], kill[order]
@@ -111,9 +108,9 @@ def _resolve_shots(
         first[:] = False
         first[idx] = True
     t_kill[kr[first], kd[first]] = kt[first]
-    k_eff[kr[first], kd[first]] = tb.slot_effector[ks[first]]
+    k_eff[kr[first], kd[first]] = layout.slots.slot_effector[ks[first]]
     if ev is not None:
-        eff = tb.slot_effector[s]
+        eff = layout.slots.slot_effector[s]
         alive = st.airborne()[r, d]
         miss = ~kill & alive
         ev.add(
@@ -131,7 +128,6 @@ def _resolve_shots(
 def settle(
     st: ChunkState,
     p: ScenarioParams,
-    tb: Tables,
     layout: Layout,
     t1: float,
     t_kill: FloatArray,

@@ -17,7 +17,7 @@ import numpy as np
 
 from skyscreen._typing import BoolArray, FloatArray, IntArray
 from skyscreen.engine.state import ChunkState
-from skyscreen.scenario.compile import ScenarioParams
+from skyscreen.scenario.params import ScenarioParams
 
 __all__ = ["AirPicture", "truth_picture"]
 
@@ -65,7 +65,7 @@ def truth_picture(st: ChunkState, p: ScenarioParams, t_s: float) -> AirPicture:
     doctrine's ``identify_time_s`` since its first detection.
     """
     age = t_s - st.t_last_detect_s
-    valid = st.airborne() & (age <= p.track_memory_s)
+    valid = st.airborne() & (age <= p.doctrine.track_memory_s)
     n_rep, n_d = st.status.shape
     return AirPicture(
         valid=np.asarray(valid),
@@ -74,6 +74,6 @@ def truth_picture(st: ChunkState, p: ScenarioParams, t_s: float) -> AirPicture:
         cov=np.broadcast_to(np.zeros((1, 1, 6, 6)), (n_rep, n_d, 6, 6)),
         age_s=np.asarray(age),
         quality=np.broadcast_to(np.ones((1, 1)), (n_rep, n_d)),
-        identified=np.asarray(t_s - st.t_first_detect_s >= p.identify_time_s),
+        identified=np.asarray(t_s - st.t_first_detect_s >= p.doctrine.identify_time_s),
         drone=np.broadcast_to(np.arange(n_d)[None, :], (n_rep, n_d)),
     )

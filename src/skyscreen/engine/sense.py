@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from skyscreen.engine._tables import Tables
 from skyscreen.engine.events import Events
 from skyscreen.engine.kinds import Layout
 from skyscreen.engine.picture import AirPicture
@@ -20,7 +19,6 @@ __all__ = ["sense"]
 
 def sense(
     st: ChunkState,
-    tb: Tables,
     layout: Layout,
     step: int,
     t0: float,
@@ -39,7 +37,7 @@ def sense(
     for pl, kst in zip(layout.sensors, st.sensors, strict=True):
         if pl.n == 0:
             continue
-        found = pl.kind.sense(pl, kst, st, tb, step, t0, t1, k, cue)
+        found = pl.kind.sense(pl, kst, st, step, t0, t1, k, cue)
         if found is None:
             continue
         h, u = found

@@ -6,18 +6,17 @@ import numpy as np
 from scipy import special
 
 from skyscreen._typing import IntArray
-from skyscreen.engine._tables import Tables
 from skyscreen.engine.codes import PENDING
 from skyscreen.engine.kinds import Layout
 from skyscreen.engine.rng import Purpose, drone_keys, drone_uniforms, stream_key
 from skyscreen.engine.state import ChunkState, full
-from skyscreen.scenario.compile import ScenarioParams
+from skyscreen.scenario.params import ScenarioParams
 
 __all__ = ["init_state"]
 
 
 def init_state(
-    p: ScenarioParams, tb: Tables, layout: Layout, reps: IntArray, seed: int
+    p: ScenarioParams, layout: Layout, reps: IntArray, seed: int
 ) -> ChunkState:
     """Draw per-replication launch and damage randomness and build the state."""
     dr, a_ = p.drones, p.assets
@@ -77,7 +76,7 @@ def init_state(
     heading0 = np.arctan2(
         route[:, :, 0, 1] - home[..., 1], route[:, :, 0, 0] - home[..., 0]
     )
-    n_s = len(tb.slot_effector)
+    n_s = layout.slots.n
     n_e = layout.n_effectors
     return ChunkState(
         reps=reps,
@@ -118,6 +117,6 @@ def init_state(
         asset_damaged=np.zeros((n_rep, n_a), dtype=bool),
         asset_casualties=np.zeros((n_rep, n_a), dtype=np.int64),
         asset_debris=np.zeros((n_rep, n_a), dtype=np.int64),
-        sensors=tuple(pl.kind.init(pl, tb, n_rep, seed) for pl in layout.sensors),
-        effectors=tuple(pl.kind.init(pl, tb, n_rep, seed) for pl in layout.effectors),
+        sensors=tuple(pl.kind.init(pl, n_rep, seed) for pl in layout.sensors),
+        effectors=tuple(pl.kind.init(pl, n_rep, seed) for pl in layout.effectors),
     )

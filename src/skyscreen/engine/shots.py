@@ -1,7 +1,7 @@
 """The table of shots in the air, shared by every kind that fires projectiles.
 
-Each effector owns a fixed range of slots (:class:`~skyscreen.engine._tables.Tables`);
-a shot holds the drone it was fired at, the time it resolves, its outcome (drawn when
+Each effector owns a fixed range of slots (:class:`ShotSlots`, from its kind's
+``shot_slots``); a shot holds the drone it was fired at, the time it resolves, its outcome (drawn when
 fired) and its predicted kill probability. The resolve stage settles shots due in a
 step (:mod:`skyscreen.engine.outcomes`); fire control counts the kill probability of
 shots still in the air when it values a drone.
@@ -9,24 +9,63 @@ shots still in the air when it values a drone.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 import numpy as np
 
 from skyscreen._typing import BoolArray, FloatArray, IntArray
-from skyscreen.engine._tables import Tables
 from skyscreen.engine.events import Events
 from skyscreen.engine.state import ChunkState
 
-__all__ = ["cancel", "in_air", "launch_shot"]
+__all__ = ["ShotSlots", "cancel", "in_air", "launch_shot", "make_slots"]
 
 
-def in_air(st: ChunkState, tb: Tables, e: int) -> IntArray:
+@dataclass(frozen=True, slots=True, eq=False)
+class ShotSlots:
+    """Where each effector's shots sit in the shared shot table.
+
+    Attributes
+    ----------
+    slot_effector : ndarray of int (n_slot,)
+        Effector index owning each slot.
+    slot_start, slot_count : ndarray of int (n_effector,)
+        Each effector's slots ``[start, start + count)``.
+    """
+
+    slot_effector: IntArray
+    slot_start: IntArray
+    slot_count: IntArray
+
+    @property
+    def n(self) -> int:
+        """Slots in all."""
+        return len(self.slot_effector)
+
+
+def make_slots(counts: Sequence[IntArray]) -> ShotSlots:
+    """The slot table of effector kinds whose units hold ``counts`` slots each.
+
+    ``counts`` has one array per effector kind, in the effector index's order (each
+    kind's ``shot_slots``).
+    """
+    count = np.concatenate(
+        [np.asarray(c, dtype=np.int64).reshape(-1) for c in counts]
+        or [np.zeros(0, dtype=np.int64)]
+    )
+    start = np.concatenate([[0], np.cumsum(count)[:-1]]).astype(np.int64)
+    owner = np.repeat(np.arange(len(count)), count).astype(np.int64)
+    return ShotSlots(slot_effector=owner, slot_start=start, slot_count=count)
+
+
+def in_air(st: ChunkState, slots: ShotSlots, e: int) -> IntArray:
     """Shots of effector ``e`` in the air, per replication (R,)."""
-    s0, n = tb.slot_start[e], tb.slot_count[e]
+    s0, n = slots.slot_start[e], slots.slot_count[e]
     return np.asarray(st.shot_active[:, s0 : s0 + n].sum(axis=1))
 
 
-def _free_slot(st: ChunkState, tb: Tables, e: int, r: IntArray) -> IntArray:
-    s0, n = tb.slot_start[e], tb.slot_count[e]
+def _free_slot(st: ChunkState, slots: ShotSlots, e: int, r: IntArray) -> IntArray:
+    s0, n = slots.slot_start[e], slots.slot_count[e]
     block = st.shot_active[r, s0 : s0 + n]
     slot = np.argmin(block, axis=1)
     if block[np.arange(len(r)), slot].any():  # pragma: no cover - sized to never happen
@@ -36,7 +75,7 @@ def _free_slot(st: ChunkState, tb: Tables, e: int, r: IntArray) -> IntArray:
 
 def launch_shot(
     st: ChunkState,
-    tb: Tables,
+    slots: ShotSlots,
     e: int,
     r: IntArray,
     d: IntArray,
@@ -54,7 +93,7 @@ def launch_shot(
     """
     if not assigned:
         np.add.at(st.pending, (r, d), 1)
-    slot = _free_slot(st, tb, e, r)
+    slot = _free_slot(st, slots, e, r)
     st.shot_active[r, slot] = True
     st.shot_drone[r, slot] = d
     st.shot_t_s[r, slot] = t_res

@@ -61,7 +61,7 @@ class ChunkState:
     shot_active, shot_drone, shot_t_s, shot_kill, shot_pk : (R, S)
         Shots in the air: the drone shot at, the time the shot resolves, its pre-drawn
         outcome and its predicted kill probability (slots per effector in
-        :class:`~skyscreen.engine._tables.Tables`).
+        :class:`~skyscreen.engine.shots.ShotSlots`).
     eff_kills, jam_defeats : int (R, E)
         Hard kills and soft kills (defeats) per effector.
     asset_hits, asset_casualties, asset_debris : int (R, A); asset_damaged : bool (R, A)

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from skyscreen._typing import IntArray
-from skyscreen.engine import ChunkResult, Tables, run_chunk
+from skyscreen.engine import ChunkResult, run_chunk
 from skyscreen.errors import SkyscreenError
 from skyscreen.scenario.compile import ScenarioParams
 
@@ -49,7 +49,6 @@ def _share(progress: Any) -> None:
 
 def _run(
     params: ScenarioParams,
-    tables: Tables,
     task: ChunkTask,
     slot: int = -1,
     on_step: Callable[[float], None] | None = None,
@@ -66,7 +65,6 @@ def _run(
         task.seed,
         events=task.events,
         record=task.record,
-        tables=tables,
         on_step=on_step,
     )
 
@@ -81,7 +79,6 @@ def _context() -> mp.context.BaseContext:
 
 def run_tasks(
     params: ScenarioParams,
-    tables: Tables,
     tasks: Sequence[ChunkTask],
     workers: int,
     on_progress: Callable[[float], None] | None = None,
@@ -90,7 +87,8 @@ def run_tasks(
 
     Parameters
     ----------
-    params, tables : the compiled scenario and its derived tables
+    params : ScenarioParams
+        The compiled scenario (derived tables included).
     tasks : sequence of ChunkTask
     workers : int
         Processes; 1 runs in this process.
@@ -115,7 +113,7 @@ def run_tasks(
                 if on_progress:
                     on_progress(base + fraction * n)
 
-            results[i] = _run(params, tables, task, on_step=step)
+            results[i] = _run(params, task, on_step=step)
             done_reps += sizes[i]
             if on_progress:
                 on_progress(done_reps)
@@ -127,8 +125,7 @@ def run_tasks(
         max_workers=n, mp_context=ctx, initializer=_share, initargs=(shared,)
     ) as pool:
         futures: dict[Future[ChunkResult], int] = {
-            pool.submit(_run, params, tables, task, i): i
-            for i, task in enumerate(tasks)
+            pool.submit(_run, params, task, i): i for i, task in enumerate(tasks)
         }
         try:
             pending = set(futures)

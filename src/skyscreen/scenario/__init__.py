@@ -10,6 +10,7 @@ from importlib import resources
 from pathlib import Path
 
 from skyscreen.errors import ScenarioError
+from skyscreen.scenario._classes import CLASSES, ClassDefault
 from skyscreen.scenario.load import (
     dump_scenario,
     load_scenario,
@@ -37,7 +38,9 @@ from skyscreen.scenario.spec import (
 )
 
 __all__ = [
+    "CLASSES",
     "AssetSpec",
+    "ClassDefault",
     "DoctrineSpec",
     "DroneSpec",
     "EnvironmentSpec",

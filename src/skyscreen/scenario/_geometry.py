@@ -1,14 +1,81 @@
-"""Geodetic input to the local East-North-Up plane (pymap3d at the boundary)."""
+"""Positions in a scenario and the local East-North-Up plane they map to.
+
+:class:`OriginSpec` and :class:`PositionSpec` (re-exported by
+:mod:`skyscreen.scenario.spec`) and :func:`to_enu`, which converts geodetic input at the
+boundary (pymap3d). Every spec that holds a position and the compile step build on this
+module; it imports none of them.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import pymap3d
+from pydantic import Field, model_validator
 
 from skyscreen._typing import FloatArray
-from skyscreen.scenario.spec import OriginSpec, PositionSpec
+from skyscreen.scenario._base import Spec
 
-__all__ = ["to_enu"]
+__all__ = ["OriginSpec", "PositionSpec", "to_enu"]
+
+
+class OriginSpec(Spec):
+    """Geodetic origin of the local East-North-Up plane."""
+
+    lat_deg: float = Field(ge=-89.0, le=89.0, description="Latitude (degrees north).")
+    lon_deg: float = Field(ge=-180.0, le=180.0, description="Longitude (degrees east).")
+    alt_m: float = Field(
+        default=0.0,
+        ge=-500.0,
+        le=9000.0,
+        description="Ground altitude above WGS84 (m).",
+    )
+
+
+class PositionSpec(Spec):
+    """A point: local ``east_m``/``north_m`` or geodetic ``lat_deg``/``lon_deg``.
+
+    Local coordinates of things on a site are offsets from the site's position; those of
+    sites and launch points are from the scenario origin. ``height_m`` is above the
+    ground or sea.
+    """
+
+    east_m: float | None = Field(default=None, description="East offset (m).")
+    north_m: float | None = Field(default=None, description="North offset (m).")
+    lat_deg: float | None = Field(
+        default=None, ge=-89.0, le=89.0, description="Latitude (degrees north)."
+    )
+    lon_deg: float | None = Field(
+        default=None, ge=-180.0, le=180.0, description="Longitude (degrees east)."
+    )
+    height_m: float = Field(
+        default=0.0, ge=0.0, le=20000.0, description="Height above ground or sea (m)."
+    )
+
+    @model_validator(mode="after")
+    def _one_form(self) -> PositionSpec:
+        local = (self.east_m is not None, self.north_m is not None)
+        geo = (self.lat_deg is not None, self.lon_deg is not None)
+        if any(local) and any(geo):
+            raise ValueError(
+                "give either east_m/north_m or lat_deg/lon_deg, not both; got "
+                f"{self._given()}"
+            )
+        if any(local) and not all(local):
+            raise ValueError(f"needs both east_m and north_m; got {self._given()}")
+        if any(geo) and not all(geo):
+            raise ValueError(f"needs both lat_deg and lon_deg; got {self._given()}")
+        if not any(local) and not any(geo):
+            raise ValueError("needs east_m/north_m or lat_deg/lon_deg; got neither")
+        return self
+
+    def _given(self) -> str:
+        names = ("east_m", "north_m", "lat_deg", "lon_deg")
+        return ", ".join(n for n in names if getattr(self, n) is not None)
+
+    @property
+    def is_geodetic(self) -> bool:
+        """Whether the point is given in latitude and longitude."""
+        return self.lat_deg is not None
 
 
 def to_enu(

@@ -1,316 +1,66 @@
-"""Compile a validated :class:`ScenarioSpec` into read-only ``*Params`` arrays.
+"""Compile a validated :class:`ScenarioSpec` into one read-only :class:`ScenarioParams`.
 
 Everything downstream of this module works in SI units on arrays and never re-validates:
-degrees become radians, dB become linear ratios, milliradians radians. Quantities derived
-through the physics models (a radar's reference SNR, a gun's tabulated burst kill
-probability) are computed by the engine, which sits above ``models`` in the layers; this
-module sits below it. Entity order is the scenario's order (sites, then their assets, sensors and
-effectors; raids, then their drones), which fixes every index in the engine and outputs.
+degrees become radians, dB become linear ratios, milliradians radians, rounds per
+minute rounds per second. This is the one place where a scenario becomes numbers,
+derived tables included: each registered kind's compile step
+(:mod:`skyscreen.scenario.kinds`) may call the physics in :mod:`skyscreen.models` (a
+radar's reference SNR, a gun's tabulated burst kill probability), once per scenario.
+Entity order is the scenario's order (sites, then their assets, sensors and effectors;
+raids, then their drones), kind by kind in registry order for sensors and effectors,
+which fixes every index in the engine and outputs.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, fields
+from collections.abc import Mapping
+from dataclasses import fields
 from typing import Any
 
 import numpy as np
 
-from skyscreen._typing import BoolArray, FloatArray, IntArray
+from skyscreen._typing import FloatArray
 from skyscreen.scenario._geometry import to_enu
-from skyscreen.scenario.spec import (
-    GunSpec,
-    JammerSpec,
-    MissileSpec,
-    RadarSpec,
-    ScenarioSpec,
+from skyscreen.scenario.kinds import (
+    EFFECTOR_SPECS,
+    SENSOR_SPECS,
+    GunParams,
+    JammerParams,
+    MissileParams,
+    RadarParams,
+    SpecKind,
+    UnitSpec,
 )
+from skyscreen.scenario.params import (
+    GUIDANCE,
+    LINK_LOSS,
+    AssetParams,
+    CompileContext,
+    DoctrineParams,
+    DroneParams,
+    KindBlocks,
+    ScenarioParams,
+    arr,
+)
+from skyscreen.scenario.spec import ScenarioSpec
 
 __all__ = [
     "GUIDANCE",
     "LINK_LOSS",
     "AssetParams",
+    "DoctrineParams",
     "DroneParams",
     "GunParams",
     "JammerParams",
+    "KindBlocks",
     "MissileParams",
     "RadarParams",
     "ScenarioParams",
     "compile_scenario",
     "scenario_hash",
 ]
-
-GUIDANCE = ("gnss", "rf_link", "autonomous")
-LINK_LOSS = ("continue", "hover", "return", "land", "crash")
-
-
-def _frozen(*arrays: Any) -> None:
-    for a in arrays:
-        if isinstance(a, np.ndarray):
-            a.setflags(write=False)
-
-
-class _Params:
-    """Mixin: make every ndarray field read-only after construction."""
-
-    def __post_init__(self) -> None:
-        _frozen(*(getattr(self, f.name) for f in fields(self)))  # type: ignore[arg-type]
-
-    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
-        # Rebuild through the constructor, so arrays are read-only again after pickling
-        # (unpickled arrays come back writeable, and numba would compile another
-        # specialisation of every kernel for them in each worker process).
-        return type(self), tuple(
-            getattr(self, f.name)
-            for f in fields(self)  # type: ignore[arg-type]
-        )
-
-
-@dataclass(frozen=True, slots=True, eq=False)
-class AssetParams(_Params):
-    """Assets of all sites, in scenario order.
-
-    Attributes
-    ----------
-    ids, types : tuple of str, length n_asset
-    site_idx : IntArray of shape (n_asset,)
-    pos_m : FloatArray of shape (n_asset, 3)
-        ENU position (m).
-    radius_m, value_usd, vulnerability, lethality : FloatArray of shape (n_asset,)
-    occupancy : IntArray of shape (n_asset,)
-    """
-
-    ids: tuple[str, ...]
-    types: tuple[str, ...]
-    site_ids: tuple[str, ...]
-    site_idx: IntArray
-    pos_m: FloatArray
-    radius_m: FloatArray
-    value_usd: FloatArray
-    occupancy: IntArray
-    vulnerability: FloatArray
-    lethality: FloatArray
-
-    @property
-    def n(self) -> int:
-        """Number of assets."""
-        return len(self.ids)
-
-
-@dataclass(frozen=True, slots=True, eq=False)
-class RadarParams(_Params):
-    """Radars, in scenario order; every array has shape (n_radar,) unless noted.
-
-    ``pd_ref`` against a Swerling 1 target of ``rcs_ref_m2`` at ``range_ref_m`` is the
-    reference detection; elevations are in radians.
-    """
-
-    ids: tuple[str, ...]
-    pos_m: FloatArray  # (n_radar, 3)
-    pd_ref: FloatArray
-    rcs_ref_m2: FloatArray
-    range_ref_m: FloatArray
-    pfa: FloatArray
-    scan_period_s: FloatArray
-    range_min_m: FloatArray
-    range_max_m: FloatArray
-    elevation_min_rad: FloatArray
-    elevation_max_rad: FloatArray
-
-    @property
-    def n(self) -> int:
-        """Number of radars."""
-        return len(self.ids)
-
-
-@dataclass(frozen=True, slots=True, eq=False)
-class GunParams(_Params):
-    """Guns; arrays of shape (n_gun,) unless noted.
-
-    ``airburst`` guns hit a drone when a round falls within ``lethal_radius_m`` of it;
-    others within the drone's presented radius.
-    """
-
-    ids: tuple[str, ...]
-    pos_m: FloatArray
-    rate_rpm: FloatArray
-    burst_s: FloatArray
-    dispersion_rad: FloatArray
-    bias_rad: FloatArray
-    muzzle_velocity_mps: FloatArray
-    range_min_m: FloatArray
-    range_max_m: FloatArray
-    elevation_min_rad: FloatArray
-    elevation_max_rad: FloatArray
-    slew_rate_rad_s: FloatArray
-    settle_s: FloatArray
-    magazine_rounds: IntArray
-    reload_s: FloatArray
-    reloads: IntArray
-    cost_per_round_usd: FloatArray
-    pk_hit: FloatArray
-    airburst: BoolArray
-    lethal_radius_m: FloatArray
-
-    @property
-    def n(self) -> int:
-        """Number of guns."""
-        return len(self.ids)
-
-
-@dataclass(frozen=True, slots=True, eq=False)
-class MissileParams(_Params):
-    """Missile launchers; arrays of shape (n_missile,)."""
-
-    ids: tuple[str, ...]
-    pos_m: FloatArray
-    range_min_m: FloatArray
-    range_max_m: FloatArray
-    altitude_max_m: FloatArray
-    speed_mps: FloatArray
-    pk: FloatArray
-    pk_edge: FloatArray
-    falloff_start: FloatArray
-    reaction_s: FloatArray
-    channels: IntArray
-    ready_rounds: IntArray
-    reload_s: FloatArray
-    reloads: IntArray
-    cost_usd: FloatArray
-
-    @property
-    def n(self) -> int:
-        """Number of missile launchers."""
-        return len(self.ids)
-
-
-@dataclass(frozen=True, slots=True, eq=False)
-class JammerParams(_Params):
-    """RF jammers; arrays of shape (n_jammer,). Angles in radians, math convention."""
-
-    ids: tuple[str, ...]
-    pos_m: FloatArray
-    eirp_w: FloatArray
-    azimuth_rad: FloatArray
-    half_sector_rad: FloatArray
-    range_max_m: FloatArray
-
-    @property
-    def n(self) -> int:
-        """Number of jammers."""
-        return len(self.ids)
-
-
-@dataclass(frozen=True, slots=True, eq=False)
-class DroneParams(_Params):
-    """Every drone of every raid, flattened in raid order; arrays of shape (n_drone,).
-
-    Per-replication randomness (launch jitter and point, speed, route offset, target) is
-    drawn by the engine from these nominal values.
-
-    Attributes
-    ----------
-    raid_idx : IntArray
-        Index of the drone's raid.
-    t_launch_s : FloatArray
-        Nominal launch time (s), before jitter.
-    launch_pos_m : FloatArray of shape (n_drone, 3)
-        Centre of the launch area (height 0).
-    route_m : FloatArray of shape (n_drone, max_waypoints, 3)
-        Waypoints, padded with NaN; heights already resolved (cruise height if unset).
-    n_waypoints : IntArray
-        Waypoints used in ``route_m``.
-    target_asset : IntArray
-        Fixed target asset, or -1 when drawn per replication from ``target_weight``.
-    target_weight : FloatArray of shape (n_drone, n_asset)
-        Value weights of the drawable targets (rows sum to 1 when drawn).
-    guidance, on_link_loss : IntArray
-        Codes into :data:`GUIDANCE` and :data:`LINK_LOSS`.
-    is_multirotor : BoolArray
-    """
-
-    raid_idx: IntArray
-    index_in_raid: IntArray
-    class_names: tuple[str, ...]
-    is_multirotor: BoolArray
-    speed_mps: FloatArray
-    cruise_height_m: FloatArray
-    climb_rate_mps: FloatArray
-    rcs_m2: FloatArray
-    swerling: IntArray
-    presented_area_m2: FloatArray
-    bank_max_rad: FloatArray
-    dive_range_m: FloatArray
-    dive_speed_mps: FloatArray
-    endurance_s: FloatArray
-    lethal_radius_m: FloatArray
-    cep_m: FloatArray
-    guidance: IntArray
-    on_link_loss: IntArray
-    link_eirp_w: FloatArray
-    link_js_threshold: FloatArray
-    link_loss_delay_s: FloatArray
-    speed_jitter: FloatArray
-    route_offset_m: FloatArray
-    cost_usd: FloatArray
-    t_launch_s: FloatArray
-    launch_jitter_s: FloatArray
-    launch_pos_m: FloatArray
-    launch_radius_m: FloatArray
-    route_m: FloatArray
-    n_waypoints: IntArray
-    target_asset: IntArray
-    target_weight: FloatArray
-
-    @property
-    def n(self) -> int:
-        """Number of drones per replication."""
-        return len(self.raid_idx)
-
-
-@dataclass(frozen=True, slots=True, eq=False)
-class ScenarioParams:
-    """Everything the engine needs, as arrays, plus names for the outputs.
-
-    ``effector_ids`` and ``effector_kinds`` list guns, then missile launchers, then
-    jammers, in scenario order within each kind: the effector index of the outputs.
-    """
-
-    name: str
-    raid_ids: tuple[str, ...]
-    assets: AssetParams
-    radars: RadarParams
-    guns: GunParams
-    missiles: MissileParams
-    jammers: JammerParams
-    drones: DroneParams
-    dt_s: float
-    duration_s: float
-    n_steps: int
-    decision_period_s: float
-    track_memory_s: float
-    shoot_look_shoot: bool
-    assess_time_s: float
-    max_shooters_per_drone: int
-    urgency_tau_s: float
-    danger_margin_m: float
-    wta_method: str
-    wta_max_iter: int
-    weapons_control: str
-    identify_time_s: float
-    self_defence_range_m: float
-    cost_weight: float
-    min_shot_pk: float
-    missile_min_time_to_go_s: float
-    missile_reserve_rounds: int
-    reserve_min_value_usd: float
-    effector_ids: tuple[str, ...]
-    effector_kinds: tuple[str, ...]
-
-
-def _arr(values: list[Any], dtype: Any = np.float64) -> Any:
-    return np.asarray(values, dtype=dtype)
 
 
 def compile_scenario(spec: ScenarioSpec, dt_s: float | None = None) -> ScenarioParams:
@@ -332,7 +82,7 @@ def compile_scenario(spec: ScenarioSpec, dt_s: float | None = None) -> ScenarioP
     --------
     >>> from skyscreen.scenario import example_path, load_scenario
     >>> params = compile_scenario(load_scenario(example_path("quickstart")))
-    >>> params.drones.n, params.guns.n, params.effector_kinds
+    >>> params.drones.n, params.effectors["gun"].n, params.effector_kinds
     (4, 1, ('gun', 'missile'))
     """
     dt = spec.run.dt_s if dt_s is None else float(dt_s)
@@ -340,10 +90,12 @@ def compile_scenario(spec: ScenarioSpec, dt_s: float | None = None) -> ScenarioP
 
     a_ids, a_types, a_site, a_pos = [], [], [], []
     a_r, a_v, a_occ, a_vul, a_let = [], [], [], [], []
-    radars: list[tuple[RadarSpec, FloatArray]] = []
-    guns: list[tuple[GunSpec, FloatArray]] = []
-    missiles: list[tuple[MissileSpec, FloatArray]] = []
-    jammers: list[tuple[JammerSpec, FloatArray]] = []
+    sensors: dict[str, list[tuple[UnitSpec, FloatArray]]] = {
+        k: [] for k in SENSOR_SPECS
+    }
+    effectors: dict[str, list[tuple[UnitSpec, FloatArray]]] = {
+        k: [] for k in EFFECTOR_SPECS
+    }
     site_ids = tuple(s.id for s in spec.sites)
     for si, site in enumerate(spec.sites):
         centre = to_enu(site.position, origin)
@@ -358,139 +110,50 @@ def compile_scenario(spec: ScenarioSpec, dt_s: float | None = None) -> ScenarioP
             a_vul.append(a.vulnerability)
             a_let.append(a.lethality)
         for s in site.sensors:
-            radars.append((s, to_enu(s.position, origin, centre)))
+            sensors[s.kind].append((s, to_enu(s.position, origin, centre)))
         for e in site.effectors:
-            pos = to_enu(e.position, origin, centre)
-            if isinstance(e, GunSpec):
-                guns.append((e, pos))
-            elif isinstance(e, MissileSpec):
-                missiles.append((e, pos))
-            else:
-                jammers.append((e, pos))
+            effectors[e.kind].append((e, to_enu(e.position, origin, centre)))
 
     assets = AssetParams(
         ids=tuple(a_ids),
         types=tuple(a_types),
         site_ids=site_ids,
-        site_idx=_arr(a_site, np.int64),
-        pos_m=np.reshape(_arr(a_pos), (-1, 3)),
-        radius_m=_arr(a_r),
-        value_usd=_arr(a_v),
-        occupancy=_arr(a_occ, np.int64),
-        vulnerability=_arr(a_vul),
-        lethality=_arr(a_let),
+        site_idx=arr(a_site, np.int64),
+        pos_m=np.reshape(arr(a_pos), (-1, 3)),
+        radius_m=arr(a_r),
+        value_usd=arr(a_v),
+        occupancy=arr(a_occ, np.int64),
+        vulnerability=arr(a_vul),
+        lethality=arr(a_let),
     )
     drones = _compile_drones(spec, assets)
+    raid_ids = tuple(r.id for r in spec.raids)
+    ctx = CompileContext(dt_s=dt, raid_ids=raid_ids, drones=drones, assets=assets)
     return ScenarioParams(
         name=spec.name,
-        raid_ids=tuple(r.id for r in spec.raids),
-        assets=assets,
-        radars=_compile_radars(radars),
-        guns=_compile_guns(guns),
-        missiles=_compile_missiles(missiles),
-        jammers=_compile_jammers(jammers),
+        raid_ids=raid_ids,
         drones=drones,
+        assets=assets,
+        sensors=_compile_kinds(SENSOR_SPECS, sensors, ctx),
+        effectors=_compile_kinds(EFFECTOR_SPECS, effectors, ctx),
+        # The doctrine's fields are already SI and named alike in spec and params.
+        doctrine=DoctrineParams(
+            **{f.name: getattr(spec.doctrine, f.name) for f in fields(DoctrineParams)}
+        ),
         dt_s=dt,
         duration_s=spec.run.duration_s,
         n_steps=int(np.ceil(spec.run.duration_s / dt - 1e-9)),
-        decision_period_s=spec.doctrine.decision_period_s,
-        track_memory_s=spec.doctrine.track_memory_s,
-        shoot_look_shoot=spec.doctrine.shoot_look_shoot,
-        assess_time_s=spec.doctrine.assess_time_s,
-        max_shooters_per_drone=spec.doctrine.max_shooters_per_drone,
-        urgency_tau_s=spec.doctrine.urgency_tau_s,
-        danger_margin_m=spec.doctrine.danger_margin_m,
-        wta_method=spec.doctrine.wta_method,
-        wta_max_iter=spec.doctrine.wta_max_iter,
-        weapons_control=spec.doctrine.weapons_control,
-        identify_time_s=spec.doctrine.identify_time_s,
-        self_defence_range_m=spec.doctrine.self_defence_range_m,
-        cost_weight=spec.doctrine.cost_weight,
-        min_shot_pk=spec.doctrine.min_shot_pk,
-        missile_min_time_to_go_s=spec.doctrine.missile_min_time_to_go_s,
-        missile_reserve_rounds=spec.doctrine.missile_reserve_rounds,
-        reserve_min_value_usd=spec.doctrine.reserve_min_value_usd,
-        effector_ids=tuple(e.id for e, _ in guns)
-        + tuple(e.id for e, _ in missiles)
-        + tuple(e.id for e, _ in jammers),
-        effector_kinds=("gun",) * len(guns)
-        + ("missile",) * len(missiles)
-        + ("jammer",) * len(jammers),
     )
 
 
-def _compile_radars(items: list[tuple[RadarSpec, FloatArray]]) -> RadarParams:
-    return RadarParams(
-        ids=tuple(s.id for s, _ in items),
-        pos_m=np.reshape(_arr([p for _, p in items]), (-1, 3)),
-        pd_ref=_arr([s.pd_ref for s, _ in items]),
-        rcs_ref_m2=_arr([s.rcs_ref_m2 for s, _ in items]),
-        range_ref_m=_arr([s.range_ref_m for s, _ in items]),
-        pfa=_arr([s.pfa for s, _ in items]),
-        scan_period_s=_arr([s.scan_period_s for s, _ in items]),
-        range_min_m=_arr([s.range_min_m for s, _ in items]),
-        range_max_m=_arr([s.range_max_m for s, _ in items]),
-        elevation_min_rad=np.deg2rad(_arr([s.elevation_min_deg for s, _ in items])),
-        elevation_max_rad=np.deg2rad(_arr([s.elevation_max_deg for s, _ in items])),
-    )
-
-
-def _compile_guns(items: list[tuple[GunSpec, FloatArray]]) -> GunParams:
-    return GunParams(
-        ids=tuple(g.id for g, _ in items),
-        pos_m=np.reshape(_arr([p for _, p in items]), (-1, 3)),
-        rate_rpm=_arr([g.rate_rpm for g, _ in items]),
-        burst_s=_arr([g.burst_s for g, _ in items]),
-        dispersion_rad=_arr([g.dispersion_mrad * 1e-3 for g, _ in items]),
-        bias_rad=_arr([g.bias_mrad * 1e-3 for g, _ in items]),
-        muzzle_velocity_mps=_arr([g.muzzle_velocity_mps for g, _ in items]),
-        range_min_m=_arr([g.range_min_m for g, _ in items]),
-        range_max_m=_arr([g.range_max_m for g, _ in items]),
-        elevation_min_rad=np.deg2rad(_arr([g.elevation_min_deg for g, _ in items])),
-        elevation_max_rad=np.deg2rad(_arr([g.elevation_max_deg for g, _ in items])),
-        slew_rate_rad_s=np.deg2rad(_arr([g.slew_rate_deg_s for g, _ in items])),
-        settle_s=_arr([g.settle_s for g, _ in items]),
-        magazine_rounds=_arr([g.magazine_rounds for g, _ in items], np.int64),
-        reload_s=_arr([g.reload_s for g, _ in items]),
-        reloads=_arr([g.reloads for g, _ in items], np.int64),
-        cost_per_round_usd=_arr([g.cost_per_round_usd for g, _ in items]),
-        pk_hit=_arr([g.pk_given_hit for g, _ in items]),
-        airburst=_arr([g.airburst for g, _ in items], np.bool_),
-        lethal_radius_m=_arr([g.lethal_radius_m for g, _ in items]),
-    )
-
-
-def _compile_missiles(items: list[tuple[MissileSpec, FloatArray]]) -> MissileParams:
-    return MissileParams(
-        ids=tuple(m.id for m, _ in items),
-        pos_m=np.reshape(_arr([p for _, p in items]), (-1, 3)),
-        range_min_m=_arr([m.range_min_m for m, _ in items]),
-        range_max_m=_arr([m.range_max_m for m, _ in items]),
-        altitude_max_m=_arr([m.altitude_max_m for m, _ in items]),
-        speed_mps=_arr([m.speed_mps for m, _ in items]),
-        pk=_arr([m.pk for m, _ in items]),
-        pk_edge=_arr([m.pk_edge for m, _ in items]),
-        falloff_start=_arr([m.falloff_start for m, _ in items]),
-        reaction_s=_arr([m.reaction_s for m, _ in items]),
-        channels=_arr([m.channels for m, _ in items], np.int64),
-        ready_rounds=_arr([m.ready_rounds for m, _ in items], np.int64),
-        reload_s=_arr([m.reload_s for m, _ in items]),
-        reloads=_arr([m.reloads for m, _ in items], np.int64),
-        cost_usd=_arr([m.cost_usd for m, _ in items]),
-    )
-
-
-def _compile_jammers(items: list[tuple[JammerSpec, FloatArray]]) -> JammerParams:
-    # Scenario azimuths are compass bearings (clockwise from north); the engine uses
-    # math angles (counter-clockwise from east).
-    bearing = np.deg2rad(_arr([j.azimuth_deg for j, _ in items]))
-    return JammerParams(
-        ids=tuple(j.id for j, _ in items),
-        pos_m=np.reshape(_arr([p for _, p in items]), (-1, 3)),
-        eirp_w=_arr([j.eirp_w for j, _ in items]),
-        azimuth_rad=np.pi / 2.0 - bearing,
-        half_sector_rad=np.deg2rad(_arr([j.sector_deg for j, _ in items])) / 2.0,
-        range_max_m=_arr([j.range_max_m for j, _ in items]),
+def _compile_kinds(
+    registry: Mapping[str, SpecKind],
+    units: Mapping[str, list[tuple[UnitSpec, FloatArray]]],
+    ctx: CompileContext,
+) -> KindBlocks:
+    """Each registered kind's units to its parameter block, in registry order."""
+    return KindBlocks(
+        (name, kind.compile(units[name], ctx)) for name, kind in registry.items()
     )
 
 
@@ -570,14 +233,14 @@ def _compile_drones(spec: ScenarioSpec, assets: AssetParams) -> DroneParams:
         if key == "class_name":
             continue
         if key == "is_multirotor":
-            arrays[key] = _arr(values, np.bool_)
+            arrays[key] = arr(values, np.bool_)
         else:
-            arrays[key] = _arr(values, np.int64 if key in ints else np.float64)
+            arrays[key] = arr(values, np.int64 if key in ints else np.float64)
     return DroneParams(
         class_names=tuple(rows["class_name"]),
         route_m=np.stack(routes),
-        n_waypoints=_arr(n_wp, np.int64),
-        target_asset=_arr(targets, np.int64),
+        n_waypoints=arr(n_wp, np.int64),
+        target_asset=arr(targets, np.int64),
         target_weight=np.stack(weights),
         **arrays,
     )

@@ -18,6 +18,8 @@ import yaml
 from pydantic import ValidationError
 
 from skyscreen.errors import FieldError, ScenarioError
+from skyscreen.scenario import spec as specs
+from skyscreen.scenario.kinds import EFFECTOR_SPECS, SENSOR_SPECS
 from skyscreen.scenario.spec import ScenarioSpec
 
 __all__ = [
@@ -43,8 +45,9 @@ MAX_DEPTH = 32
 """Deepest nesting of mappings and lists."""
 
 _SUFFIXES = {".yaml": "yaml", ".yml": "yaml", ".toml": "toml", ".json": "yaml"}
-# Tags of discriminated unions that pydantic inserts into error locations.
-_UNION_TAGS = frozenset({"radar", "gun", "missile", "jammer"})
+# Tags of discriminated unions that pydantic inserts into error locations: the names
+# of the registered kinds.
+_UNION_TAGS = frozenset(SENSOR_SPECS) | frozenset(EFFECTOR_SPECS)
 
 
 # --------------------------------------------------------------------------- YAML
@@ -387,10 +390,9 @@ def _path(loc: tuple[int | str, ...]) -> str:
 
 
 def _field_names() -> list[str]:
-    from skyscreen.scenario import spec as specs
-
     names: set[str] = set()
-    for obj in vars(specs).values():
+    kinds = [k.spec for k in (*SENSOR_SPECS.values(), *EFFECTOR_SPECS.values())]
+    for obj in [*vars(specs).values(), *kinds]:
         fields = getattr(obj, "model_fields", None)
         if isinstance(fields, dict):
             names.update(f.alias or n for n, f in fields.items())

@@ -8,11 +8,10 @@ model holds every value, so ``run.json`` records exactly what ran.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
+import numpy as np
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     ValidationError,
     ValidationInfo,
@@ -21,7 +20,18 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from skyscreen.scenario._classes import CLASSES, ClassDefault
+from skyscreen.scenario._base import ClassedSpec, Id, Probability, Spec, fail_at
+from skyscreen.scenario._geometry import OriginSpec, PositionSpec, to_enu
+from skyscreen.scenario.kinds import (
+    EFFECTOR_SPECS,
+    SENSOR_SPECS,
+    GunSpec,
+    JammerSpec,
+    MissileSpec,
+    RadarSpec,
+    UnitSpec,
+    spec_union,
+)
 
 __all__ = [
     "MAX_ASSETS",
@@ -60,156 +70,6 @@ MAX_SENSORS_EFFECTORS = 500
 MAX_WAYPOINTS = 100
 MAX_DISTANCE_M = 500_000.0
 """Positions must lie within this distance of the scenario origin (flat-earth limit)."""
-
-Id = Annotated[
-    str,
-    Field(
-        min_length=1,
-        max_length=64,
-        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$",
-        description="Identifier: letters, digits, '_', '-', '.'; unique in the scenario.",
-    ),
-]
-Probability = Annotated[float, Field(ge=0.0, le=1.0)]
-
-
-def _fail_at(field: str, message: str, value: Any) -> None:
-    """Raise a validation error located at ``field`` of the model being validated."""
-    text = message.replace("{", "{{").replace("}", "}}")
-    raise ValidationError.from_exception_data(
-        "Spec",
-        [
-            InitErrorDetails(
-                type=PydanticCustomError("cross_check", text), loc=(field,), input=value
-            )
-        ],
-    )
-
-
-def _check_order(spec: Any, low: str, high: str) -> None:
-    lo, hi = getattr(spec, low), getattr(spec, high)
-    if lo >= hi:
-        _fail_at(high, f"must be > {low} ({lo}); got {hi}", hi)
-
-
-class Spec(BaseModel):
-    """Base of every scenario model: frozen, unknown fields rejected.
-
-    Collections are tuples, so a validated scenario cannot be changed in place (it is
-    checked once, then trusted by everything downstream) and specs hash.
-    """
-
-    model_config = ConfigDict(
-        frozen=True,
-        extra="forbid",
-        populate_by_name=True,
-        validate_default=True,
-        allow_inf_nan=False,
-    )
-
-
-def _relax_required(schema: dict[str, Any], cls: type[Any]) -> None:
-    """Fields filled from a class table are optional in files; say so in the schema."""
-    kind = getattr(cls, "CLASS_KIND", None)
-    if kind is None:
-        return
-    table: dict[str, dict[str, ClassDefault]] = CLASSES[kind]
-    classed = set().union(*(set(t) for t in table.values()))
-    schema["required"] = [f for f in schema.get("required", []) if f not in classed]
-    props = schema.get("properties", {})
-    for name in classed:
-        if name in props:
-            per_class = ", ".join(f"{c}: {t[name].value!r}" for c, t in table.items())
-            desc = props[name].get("description", "")
-            props[name]["description"] = f"{desc} Class default ({per_class}).".strip()
-
-
-class ClassedSpec(Spec):
-    """A Spec whose unset fields come from a notional class table (``CLASSES[kind]``)."""
-
-    model_config = ConfigDict(json_schema_extra=_relax_required)
-
-    CLASS_KIND: ClassVar[str]
-    DEFAULT_CLASS: ClassVar[str | None] = None
-
-    @model_validator(mode="before")
-    @classmethod
-    def _fill_class_defaults(cls, data: Any) -> Any:
-        if not isinstance(data, dict):
-            return data
-        table = CLASSES[cls.CLASS_KIND]
-        name = data.get("class", data.get("class_", cls.DEFAULT_CLASS))
-        # An unknown class is reported by the Literal on `class`; fill from the first
-        # class meanwhile so the user sees that one error, not a missing-field flood.
-        defaults = table.get(name) if isinstance(name, str) else None
-        if defaults is None:
-            defaults = next(iter(table.values()))
-        merged = {k: d.value for k, d in defaults.items()}
-        merged.update(data)
-        return merged
-
-
-# --------------------------------------------------------------------------- geometry
-
-
-class OriginSpec(Spec):
-    """Geodetic origin of the local East-North-Up plane."""
-
-    lat_deg: float = Field(ge=-89.0, le=89.0, description="Latitude (degrees north).")
-    lon_deg: float = Field(ge=-180.0, le=180.0, description="Longitude (degrees east).")
-    alt_m: float = Field(
-        default=0.0,
-        ge=-500.0,
-        le=9000.0,
-        description="Ground altitude above WGS84 (m).",
-    )
-
-
-class PositionSpec(Spec):
-    """A point: local ``east_m``/``north_m`` or geodetic ``lat_deg``/``lon_deg``.
-
-    Local coordinates of things on a site are offsets from the site's position; those of
-    sites and launch points are from the scenario origin. ``height_m`` is above the
-    ground or sea.
-    """
-
-    east_m: float | None = Field(default=None, description="East offset (m).")
-    north_m: float | None = Field(default=None, description="North offset (m).")
-    lat_deg: float | None = Field(
-        default=None, ge=-89.0, le=89.0, description="Latitude (degrees north)."
-    )
-    lon_deg: float | None = Field(
-        default=None, ge=-180.0, le=180.0, description="Longitude (degrees east)."
-    )
-    height_m: float = Field(
-        default=0.0, ge=0.0, le=20000.0, description="Height above ground or sea (m)."
-    )
-
-    @model_validator(mode="after")
-    def _one_form(self) -> PositionSpec:
-        local = (self.east_m is not None, self.north_m is not None)
-        geo = (self.lat_deg is not None, self.lon_deg is not None)
-        if any(local) and any(geo):
-            raise ValueError(
-                "give either east_m/north_m or lat_deg/lon_deg, not both; got "
-                f"{self._given()}"
-            )
-        if any(local) and not all(local):
-            raise ValueError(f"needs both east_m and north_m; got {self._given()}")
-        if any(geo) and not all(geo):
-            raise ValueError(f"needs both lat_deg and lon_deg; got {self._given()}")
-        if not any(local) and not any(geo):
-            raise ValueError("needs east_m/north_m or lat_deg/lon_deg; got neither")
-        return self
-
-    def _given(self) -> str:
-        names = ("east_m", "north_m", "lat_deg", "lon_deg")
-        return ", ".join(n for n in names if getattr(self, n) is not None)
-
-    @property
-    def is_geodetic(self) -> bool:
-        """Whether the point is given in latitude and longitude."""
-        return self.lat_deg is not None
 
 
 def _origin_position() -> PositionSpec:
@@ -252,216 +112,15 @@ class AssetSpec(Spec):
     )
 
 
-class RadarSpec(ClassedSpec):
-    r"""Surveillance radar specified by a reference detection (MODELS.md, Sensors).
-
-    Per-scan Pd ``pd_ref`` against a Swerling 1 target of ``rcs_ref_m2`` at
-    ``range_ref_m`` fixes the reference SNR; the radar equation scales it.
-    """
-
-    CLASS_KIND: ClassVar[str] = "radar"
-    DEFAULT_CLASS: ClassVar[str | None] = "short_range_radar"
-
-    kind: Literal["radar"] = Field(description="Sensor kind.")
-    id: Id
-    class_: Literal["short_range_radar"] = Field(
-        default="short_range_radar", alias="class", description="Notional class."
-    )
-    position: PositionSpec = Field(
-        description="Antenna position; height_m is the mast."
-    )
-    pd_ref: float = Field(
-        gt=0.0,
-        lt=1.0,
-        description="Per-scan Pd of the reference target (Swerling 1) at range_ref_m.",
-    )
-    rcs_ref_m2: float = Field(
-        gt=0.0, le=1e4, description="RCS of the reference target (m²)."
-    )
-    range_ref_m: float = Field(
-        gt=0.0,
-        le=5e5,
-        description="Range at which the reference target is detected with pd_ref (m).",
-    )
-    pfa: float = Field(gt=0.0, lt=0.1, description="False-alarm probability per cell.")
-    scan_period_s: float = Field(gt=0.0, le=60.0, description="Time per scan (s).")
-    range_min_m: float = Field(ge=0.0, description="Minimum (blind) range (m).")
-    range_max_m: float = Field(gt=0.0, le=5e5, description="Instrumented range (m).")
-    elevation_min_deg: float = Field(ge=-90.0, le=90.0, description="Lowest beam (°).")
-    elevation_max_deg: float = Field(ge=-90.0, le=90.0, description="Highest beam (°).")
-    range_sigma_m: float = Field(
-        ge=0.0,
-        description="Range measurement noise, 1σ (m); tracked fidelity only, "
-        "not used yet.",
-    )
-    azimuth_sigma_mrad: float = Field(
-        ge=0.0,
-        description="Azimuth measurement noise, 1σ (mrad); tracked fidelity only, "
-        "not used yet.",
-    )
-    elevation_sigma_mrad: float = Field(
-        ge=0.0,
-        description="Elevation measurement noise, 1σ (mrad); tracked fidelity only, "
-        "not used yet.",
-    )
-    false_alarms_per_scan: float = Field(
-        ge=0.0,
-        le=1e4,
-        description="Mean false alarms per scan; tracked fidelity only, not used yet.",
-    )
-
-    @model_validator(mode="after")
-    def _ordered(self) -> RadarSpec:
-        _check_order(self, "range_min_m", "range_max_m")
-        _check_order(self, "elevation_min_deg", "elevation_max_deg")
-        _check_order(self, "pfa", "pd_ref")
-        return self
-
-
-# One sensor kind today; EO/IR and RF detectors join this union (discriminator "kind").
-SensorSpec = RadarSpec
-
-
-class GunSpec(ClassedSpec):
-    """Anti-aircraft gun with the two-component error model (MODELS.md, Effectors)."""
-
-    CLASS_KIND: ClassVar[str] = "gun"
-    DEFAULT_CLASS: ClassVar[str | None] = "small_calibre_gun"
-
-    kind: Literal["gun"] = Field(description="Effector kind.")
-    id: Id
-    class_: Literal["small_calibre_gun"] = Field(
-        default="small_calibre_gun", alias="class", description="Notional class."
-    )
-    position: PositionSpec = Field(description="Mount position.")
-    rate_rpm: float = Field(
-        gt=0.0, le=10000.0, description="Rate of fire (rounds/min)."
-    )
-    burst_s: float = Field(gt=0.0, le=30.0, description="Burst length (s).")
-    dispersion_mrad: float = Field(
-        gt=0.0, le=100.0, description="Round-to-round dispersion per axis, 1σ (mrad)."
-    )
-    bias_mrad: float = Field(
-        ge=0.0, le=100.0, description="Aim bias shared by a burst, per axis, 1σ (mrad)."
-    )
-    muzzle_velocity_mps: float = Field(
-        gt=0.0,
-        le=3000.0,
-        description="Muzzle velocity; time of flight is slant range / this, "
-        "without drag (m/s).",
-    )
-    range_min_m: float = Field(ge=0.0, description="Minimum slant range (m).")
-    range_max_m: float = Field(
-        gt=0.0, le=20000.0, description="Maximum slant range (m)."
-    )
-    elevation_min_deg: float = Field(
-        ge=-90.0, le=90.0, description="Lowest elevation the gun can lay (°)."
-    )
-    elevation_max_deg: float = Field(
-        ge=-90.0, le=90.0, description="Highest elevation the gun can lay (°)."
-    )
-    slew_rate_deg_s: float = Field(gt=0.0, le=1000.0, description="Slew rate (°/s).")
-    settle_s: float = Field(
-        ge=0.0,
-        le=60.0,
-        description="Settle time after a slew, added to every lay (s).",
-    )
-    magazine_rounds: int = Field(ge=0, le=100000, description="Rounds per magazine.")
-    reload_s: float = Field(ge=0.0, description="Time to reload an empty magazine (s).")
-    reloads: int = Field(ge=0, le=1000, description="Full magazines held in reserve.")
-    cost_per_round_usd: float = Field(ge=0.0, description="Cost of one round (USD).")
-    airburst: bool = Field(description="Airburst ammunition: lethal radius, not area.")
-    lethal_radius_m: float = Field(
-        gt=0.0,
-        le=100.0,
-        description="Lethal radius of an airburst round (m); used only if airburst.",
-    )
-    pk_given_hit: Probability = Field(description="Kill probability given a hit.")
-
-    @model_validator(mode="after")
-    def _ordered(self) -> GunSpec:
-        _check_order(self, "range_min_m", "range_max_m")
-        _check_order(self, "elevation_min_deg", "elevation_max_deg")
-        return self
-
-
-class MissileSpec(ClassedSpec):
-    """Short-range surface-to-air missile launcher (MODELS.md, Effectors)."""
-
-    CLASS_KIND: ClassVar[str] = "missile"
-    DEFAULT_CLASS: ClassVar[str | None] = "short_range_missile"
-
-    kind: Literal["missile"] = Field(description="Effector kind.")
-    id: Id
-    class_: Literal["short_range_missile"] = Field(
-        default="short_range_missile", alias="class", description="Notional class."
-    )
-    position: PositionSpec = Field(description="Launcher position.")
-    range_min_m: float = Field(ge=0.0, description="Minimum intercept range (m).")
-    range_max_m: float = Field(gt=0.0, le=100000.0, description="Maximum range (m).")
-    altitude_max_m: float = Field(gt=0.0, le=30000.0, description="Ceiling (m).")
-    speed_mps: float = Field(
-        gt=0.0,
-        le=5000.0,
-        description="Average speed; sets the time of flight to the intercept (m/s).",
-    )
-    pk: Probability = Field(
-        description="Single-shot kill probability up to falloff_start × range_max_m."
-    )
-    pk_edge: Probability = Field(description="Single-shot Pk at maximum range.")
-    falloff_start: float = Field(
-        gt=0.0, le=1.0, description="Fraction of maximum range where Pk starts to fall."
-    )
-    reaction_s: float = Field(
-        ge=0.0, le=600.0, description="Delay from assignment to launch (s)."
-    )
-    channels: int = Field(
-        ge=1, le=64, description="Missiles in flight at once (guidance channels)."
-    )
-    ready_rounds: int = Field(ge=0, le=1000, description="Rounds ready to fire.")
-    reload_s: float = Field(ge=0.0, description="Time to reload the launcher (s).")
-    reloads: int = Field(ge=0, le=1000, description="Full reloads held in reserve.")
-    cost_usd: float = Field(ge=0.0, description="Cost of one missile (USD).")
-
-    @model_validator(mode="after")
-    def _ordered(self) -> MissileSpec:
-        _check_order(self, "range_min_m", "range_max_m")
-        return self
-
-
-class JammerSpec(ClassedSpec):
-    """Radio-frequency jammer against drones' command links (MODELS.md, Jammer).
-
-    It radiates throughout the run (barrage) into its sector; GNSS jamming is not
-    modelled yet.
-    """
-
-    CLASS_KIND: ClassVar[str] = "jammer"
-    DEFAULT_CLASS: ClassVar[str | None] = "rf_jammer"
-
-    kind: Literal["jammer"] = Field(description="Effector kind.")
-    id: Id
-    class_: Literal["rf_jammer"] = Field(
-        default="rf_jammer", alias="class", description="Notional class."
-    )
-    position: PositionSpec = Field(description="Antenna position.")
-    eirp_w: float = Field(gt=0.0, le=1e7, description="Effective radiated power (W).")
-    azimuth_deg: float = Field(
-        ge=-360.0,
-        le=360.0,
-        description="Sector centre, compass bearing clockwise from north (°).",
-    )
-    sector_deg: float = Field(gt=0.0, le=360.0, description="Sector width (°).")
-    range_max_m: float = Field(
-        gt=0.0,
-        le=100000.0,
-        description="No effect on drones beyond this slant range (m).",
-    )
-
-
-EffectorSpec = Annotated[
-    GunSpec | MissileSpec | JammerSpec, Field(discriminator="kind")
-]
+# The kinds a site's lists hold come from the registry (skyscreen.scenario.kinds): a
+# union discriminated by "kind" (one kind: its spec alone). The type checker sees
+# what every kind has.
+if TYPE_CHECKING:
+    SensorSpec = UnitSpec
+    EffectorSpec = UnitSpec
+else:
+    SensorSpec = spec_union(SENSOR_SPECS)
+    EffectorSpec = spec_union(EFFECTOR_SPECS)
 
 
 class SiteSpec(Spec):
@@ -582,7 +241,7 @@ class DroneSpec(ClassedSpec):
     @model_validator(mode="after")
     def _can_hover(self) -> DroneSpec:
         if self.airframe == "fixed_wing" and self.on_link_loss == "hover":
-            _fail_at(
+            fail_at(
                 "on_link_loss",
                 "must not be 'hover' for a fixed_wing airframe; got 'hover'",
                 "hover",
@@ -619,7 +278,7 @@ class TargetSpec(Spec):
     @model_validator(mode="after")
     def _not_both(self) -> TargetSpec:
         if self.asset is not None and self.site is not None:
-            _fail_at(
+            fail_at(
                 "site",
                 f"must be unset when asset is given; got asset={self.asset!r}, "
                 f"site={self.site!r}",
@@ -847,12 +506,171 @@ class ScenarioSpec(Spec):
 
     @model_validator(mode="after")
     def _cross_checks(self) -> ScenarioSpec:
-        from skyscreen.scenario._checks import cross_check
-
-        cross_check(self)
+        _cross_check(self)
         return self
 
     @property
     def n_drones(self) -> int:
         """Drones launched per replication, all raids together."""
         return sum(r.count for r in self.raids)
+
+
+# --------------------------------------------------------------------------- checks
+
+# Cross-field checks of a structurally valid scenario, all errors at once.
+
+Loc = tuple[str | int, ...]
+
+
+def _err(loc: Loc, message: str, value: Any) -> InitErrorDetails:
+    # The message is a complete "must ...; got ..." sentence; braces are escaped because
+    # PydanticCustomError formats its template.
+    text = message.replace("{", "{{").replace("}", "}}")
+    return InitErrorDetails(
+        type=PydanticCustomError("cross_check", text), loc=loc, input=value
+    )
+
+
+def _fmt(loc: Loc) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
+    return out
+
+
+def _cross_check(spec: ScenarioSpec) -> None:
+    """Check ids, references, distances, sizes and times; raise every problem at once.
+
+    Raises
+    ------
+    pydantic.ValidationError
+        With one line error per problem, each at its field path.
+    """
+    errors: list[InitErrorDetails] = []
+    seen: dict[str, Loc] = {}
+
+    def unique(loc: Loc, ident: str) -> None:
+        if ident in seen:
+            errors.append(
+                _err(
+                    loc,
+                    f"must be unique; got {ident!r}, already used at {_fmt(seen[ident])}",
+                    ident,
+                )
+            )
+        else:
+            seen[ident] = loc
+
+    def near(loc: Loc, pos: PositionSpec, base: Any = None) -> Any:
+        enu = to_enu(pos, spec.origin, base)
+        dist = float(np.hypot(enu[0], enu[1]))
+        if dist > MAX_DISTANCE_M:
+            errors.append(
+                _err(
+                    loc,
+                    f"must lie within {MAX_DISTANCE_M / 1000:.0f} km of the origin; got "
+                    f"{dist / 1000:.1f} km",
+                    pos.model_dump(exclude_none=True),
+                )
+            )
+        return enu
+
+    assets: dict[str, float] = {}
+    site_ids: set[str] = set()
+    for si, site in enumerate(spec.sites):
+        unique(("sites", si, "id"), site.id)
+        site_ids.add(site.id)
+        centre = near(("sites", si, "position"), site.position)
+        for ai, asset in enumerate(site.assets):
+            unique(("sites", si, "assets", ai, "id"), asset.id)
+            near(("sites", si, "assets", ai, "position"), asset.position, centre)
+            assets[asset.id] = asset.value_usd
+        for group, units, kinds in (
+            ("sensors", site.sensors, SENSOR_SPECS),
+            ("effectors", site.effectors, EFFECTOR_SPECS),
+        ):
+            for ui, unit in enumerate(units):
+                unique(("sites", si, group, ui, "id"), unit.id)
+                near(("sites", si, group, ui, "position"), unit.position, centre)
+                check = kinds[unit.kind].check
+                if check is None:
+                    continue
+                for field, message, value in check(unit, spec.run.dt_s):
+                    errors.append(_err(("sites", si, group, ui, field), message, value))
+
+    if not assets:
+        errors.append(
+            _err(("sites",), "must hold at least one asset to defend; got none", [])
+        )
+
+    n_drones = 0
+    for ri, raid in enumerate(spec.raids):
+        unique(("raids", ri, "id"), raid.id)
+        n_drones += raid.count
+        near(("raids", ri, "launch", "position"), raid.launch.position)
+        for wi, wp in enumerate(raid.route):
+            near(("raids", ri, "route", wi), wp)
+        tgt = raid.target
+        if tgt.asset is not None and assets and tgt.asset not in assets:
+            errors.append(
+                _err(
+                    ("raids", ri, "target", "asset"),
+                    f"must name an asset; got unknown asset {tgt.asset!r}; known: "
+                    f"{sorted(assets)}",
+                    tgt.asset,
+                )
+            )
+        if tgt.site is not None and tgt.site not in site_ids:
+            errors.append(
+                _err(
+                    ("raids", ri, "target", "site"),
+                    f"must name a site; got unknown site {tgt.site!r}; known: "
+                    f"{sorted(site_ids)}",
+                    tgt.site,
+                )
+            )
+        elif tgt.site is not None:
+            site = next(s for s in spec.sites if s.id == tgt.site)
+            if not site.assets:
+                errors.append(
+                    _err(
+                        ("raids", ri, "target", "site"),
+                        f"must name a site with assets; got {tgt.site!r}, which has none",
+                        tgt.site,
+                    )
+                )
+        last = (
+            raid.launch_time_s
+            + (raid.count - 1) * raid.launch_interval_s
+            + raid.launch_jitter_s
+        )
+        if last >= spec.run.duration_s:
+            errors.append(
+                _err(
+                    ("raids", ri, "launch_time_s"),
+                    f"must launch the last drone (with its jitter) before "
+                    f"run.duration_s ({spec.run.duration_s}); got last launch at "
+                    f"{last}",
+                    raid.launch_time_s,
+                )
+            )
+
+    if n_drones > MAX_DRONES:
+        errors.append(
+            _err(
+                ("raids",),
+                f"must launch at most {MAX_DRONES} drones in all; got {n_drones}",
+                n_drones,
+            )
+        )
+    if spec.doctrine.decision_period_s < spec.run.dt_s:
+        errors.append(
+            _err(
+                ("doctrine", "decision_period_s"),
+                f"must be >= run.dt_s ({spec.run.dt_s}); got "
+                f"{spec.doctrine.decision_period_s}",
+                spec.doctrine.decision_period_s,
+            )
+        )
+    if errors:
+        raise ValidationError.from_exception_data("ScenarioSpec", errors)

@@ -1,11 +1,15 @@
 """Sensor and effector kinds as plug-ins: the registry and a scenario's layout.
 
 A kind is one module here (its state block and behaviour) plus its equations in
-:mod:`skyscreen.models` and its spec and compile step in :mod:`skyscreen.scenario`.
+:mod:`skyscreen.models` and its spec, parameter block and compile step in
+:mod:`skyscreen.scenario.kinds`.
 The engine's stages loop over :data:`SENSOR_KINDS` and :data:`EFFECTOR_KINDS` and name
 no kind; :func:`make_layout` places each kind's units in a scenario (index ranges among
-sensors, effectors and assignable weapons), so no stage does index arithmetic across
-kinds. The protocol is in :mod:`skyscreen.engine.kinds.base`.
+sensors, effectors and assignable weapons, and the effectors' slots in the shared shot
+table), so no stage does index arithmetic across kinds. Each kind's parameter block is
+``params.sensors[name]`` or ``params.effectors[name]``, compiled through the scenario
+layer's registry, which lists the same kinds in the same order. The protocol is in
+:mod:`skyscreen.engine.kinds.base`.
 """
 
 from __future__ import annotations
@@ -23,7 +27,8 @@ from skyscreen.engine.kinds.gun import GUN
 from skyscreen.engine.kinds.jammer import JAMMER
 from skyscreen.engine.kinds.missile import MISSILE
 from skyscreen.engine.kinds.radar import RADAR
-from skyscreen.scenario.compile import ScenarioParams
+from skyscreen.engine.shots import ShotSlots, make_slots
+from skyscreen.scenario.params import ScenarioParams
 
 __all__ = [
     "EFFECTOR_KINDS",
@@ -58,6 +63,8 @@ class Layout:
         Cause names by code: :data:`~skyscreen.engine.codes.CAUSES`, then the name of
         any placed kind not among them (a kind under test; a new kind appends its name
         to ``CAUSES``, which the run-directory schema lists).
+    slots : ShotSlots
+        Each effector's slots in the shared shot table (its kind's ``shot_slots``).
     """
 
     sensors: tuple[Placed, ...]
@@ -67,6 +74,7 @@ class Layout:
     n_weapons: int
     effector_cause: IntArray
     causes: tuple[str, ...]
+    slots: ShotSlots
 
     @property
     def assignable(self) -> tuple[Placed, ...]:
@@ -125,4 +133,10 @@ def make_layout(
         n_weapons=weapon,
         effector_cause=np.asarray(causes, dtype=np.int64),
         causes=tuple(names),
+        slots=make_slots(
+            [
+                np.asarray(pl.kind.shot_slots(pl), dtype=np.int64).reshape(pl.n)
+                for pl in effectors
+            ]
+        ),
     )

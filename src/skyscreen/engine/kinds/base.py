@@ -6,9 +6,10 @@ parameter block (compiled from the scenario), its own state block (arrays over
 replications × units of the kind) and the shared chunk state. The protocol is
 deliberately small; each method says which stage calls it:
 
-- every kind: ``params_of`` (its block of :class:`ScenarioParams`), ``init`` (its state
-  block); random numbers come from the counter-based streams of
-  :mod:`skyscreen.engine.rng`: a stream per (the kind's purpose, unit id), counted by
+- every kind: ``params_of`` (its block of :class:`ScenarioParams`,
+  ``p.sensors[name]`` or ``p.effectors[name]``, compiled by the scenario layer with
+  any tables it derives), ``init`` (its state block); random numbers come from the
+  counter-based streams of :mod:`skyscreen.engine.rng`: a stream per (the kind's purpose, unit id), counted by
   (replication, drone, step or scan), drawn where they are used;
 - a sensor kind: ``sense`` (the sense stage: which airborne drones it detects; it
   is handed the latest air picture, so a sensor that points can slew to a cue);
@@ -24,9 +25,10 @@ deliberately small; each method says which stage calls it:
   auxiliary time per unit × picture entry, for the decide stage), ``commit`` (the
   decide stage's assignment) and ``fire`` (the engage stage).
 
-Shots in the air share one table in the chunk state (:mod:`skyscreen.engine.shots`):
-a kind that fires projectiles puts them there with a resolution time and a pre-drawn
-outcome, and the resolve stage settles them; one shot that defeats several drones (a
+Shots in the air share one table in the chunk state (:mod:`skyscreen.engine.shots`),
+whose layout (:class:`~skyscreen.engine.shots.ShotSlots`) ``free`` and ``fire`` are
+handed: a kind that fires projectiles puts them there with a resolution time and a
+pre-drawn outcome, and the resolve stage settles them; one shot that defeats several drones (a
 microwave pulse) puts one entry per drone it reaches. A kind whose effect lasts (a
 laser's dwell that the target can break, an interceptor in flight) keeps its own state
 and reports its kills from ``resolve``. tests/engine/test_contract.py runs every
@@ -41,11 +43,11 @@ from typing import TYPE_CHECKING, Any, Protocol
 from skyscreen._typing import BoolArray, FloatArray, IntArray
 
 if TYPE_CHECKING:
-    from skyscreen.engine._tables import Tables
     from skyscreen.engine.events import Events
     from skyscreen.engine.picture import AirPicture
+    from skyscreen.engine.shots import ShotSlots
     from skyscreen.engine.state import ChunkState
-    from skyscreen.scenario.compile import ScenarioParams
+    from skyscreen.scenario.params import ScenarioParams
 
 __all__ = ["DecideContext", "EffectorKind", "Placed", "SensorKind"]
 
@@ -93,6 +95,10 @@ class DecideContext:
         Chunk rows deciding in this block.
     eligible : bool (R, E)
         Picture entries fire control may engage.
+    free : bool (R, W)
+        Weapons free to take a target this cycle (columns: every assignable kind's
+        units, by their ``weapon`` index); a kind may leave the Pk of a unit that is
+        not free at 0.
     pos_m, vel_mps : float (R, E, 3)
         The air picture's positions and velocities.
     values, t_go_s : float (B, E)
@@ -106,6 +112,7 @@ class DecideContext:
 
     rows: IntArray
     eligible: BoolArray
+    free: BoolArray
     pos_m: FloatArray
     vel_mps: FloatArray
     values: FloatArray
@@ -127,7 +134,7 @@ class SensorKind(Protocol):
     def params_of(self, p: ScenarioParams) -> Any:
         """The kind's parameter block."""
 
-    def init(self, pl: Placed, tb: Tables, n_rep: int, seed: int) -> Any:
+    def init(self, pl: Placed, n_rep: int, seed: int) -> Any:
         """A new state block for ``n_rep`` replications (``seed``: the run's)."""
 
     def sense(
@@ -135,7 +142,6 @@ class SensorKind(Protocol):
         pl: Placed,
         kst: Any,
         st: ChunkState,
-        tb: Tables,
         step: int,
         t0: float,
         t1: float,
@@ -160,7 +166,7 @@ class EffectorKind(Protocol):
     def params_of(self, p: ScenarioParams) -> Any:
         """The kind's parameter block."""
 
-    def init(self, pl: Placed, tb: Tables, n_rep: int, seed: int) -> Any:
+    def init(self, pl: Placed, n_rep: int, seed: int) -> Any:
         """A new state block for ``n_rep`` replications (``seed``: the run's)."""
 
     columns: tuple[str, ...]
@@ -179,7 +185,7 @@ class EffectorKind(Protocol):
     def magazine(self, kst: Any) -> IntArray | None:
         """Rounds left per unit (R, n), or None for a kind without a magazine."""
 
-    def cost(self, pl: Placed, kst: Any, tb: Tables) -> FloatArray:
+    def cost(self, pl: Placed, kst: Any) -> FloatArray:
         """USD spent by each unit so far (R, n)."""
 
     def resolve(
@@ -208,18 +214,17 @@ class EffectorKind(Protocol):
 
     # Assignable kinds.
     def free(
-        self, pl: Placed, kst: Any, st: ChunkState, tb: Tables, t1: float
+        self, pl: Placed, kst: Any, st: ChunkState, slots: ShotSlots, t1: float
     ) -> BoolArray:
         """Units (R, n) that may take a target this decision cycle."""
 
-    def shot_cost(self, pl: Placed, tb: Tables) -> FloatArray:
+    def shot_cost(self, pl: Placed) -> FloatArray:
         """Cost of one shot of each unit (n,) (USD)."""
 
     def evaluate(
         self,
         pl: Placed,
         kst: Any,
-        tb: Tables,
         ctx: DecideContext,
         out_pk: FloatArray,
         out_aux: FloatArray,
@@ -247,7 +252,7 @@ class EffectorKind(Protocol):
         pl: Placed,
         kst: Any,
         st: ChunkState,
-        tb: Tables,
+        slots: ShotSlots,
         step: int,
         t1: float,
         ev: Events | None,

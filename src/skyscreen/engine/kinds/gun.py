@@ -15,14 +15,14 @@ from numba import njit
 from scipy import special
 
 from skyscreen._typing import BoolArray, FloatArray, IntArray
-from skyscreen.engine._tables import Tables
 from skyscreen.engine.events import Events
 from skyscreen.engine.kinds.base import DecideContext, Placed
 from skyscreen.engine.rng import Purpose, draw, stream_key
-from skyscreen.engine.shots import cancel, launch_shot
+from skyscreen.engine.shots import ShotSlots, cancel, launch_shot
 from skyscreen.engine.state import ChunkState, full
 from skyscreen.models import gun as gun_model
-from skyscreen.scenario.compile import GunParams, ScenarioParams
+from skyscreen.scenario.kinds import GunParams
+from skyscreen.scenario.params import ScenarioParams
 
 __all__ = ["GUN", "GunKind", "GunState"]
 
@@ -81,6 +81,7 @@ class GunKernelParams(NamedTuple):
 def _evaluate(
     rows: IntArray,
     eligible: BoolArray,
+    free: BoolArray,
     pos: FloatArray,
     vel: FloatArray,
     raid_idx: IntArray,
@@ -92,7 +93,10 @@ def _evaluate(
     out_pk: FloatArray,
     out_slew: FloatArray,
 ) -> None:
-    """Predicted burst Pk and slew time of every (row, gun, drone) (B, G, D)."""
+    """Predicted burst Pk and slew time of every (row, gun, drone) (B, G, D).
+
+    0 for guns not free in the row (``free``: (R, G)), which cannot be assigned.
+    """
     n_d = eligible.shape[1]
     n_g = g.pos_m.shape[0]
     for b in range(rows.shape[0]):
@@ -107,6 +111,8 @@ def _evaluate(
             vx, vy, vz = vel[r, d, 0], vel[r, d, 1], vel[r, d, 2]
             speed = math.sqrt(vx * vx + vy * vy + vz * vz)
             for k in range(n_g):
+                if not free[r, k]:
+                    continue
                 gx, gy, gz = g.pos_m[k, 0], g.pos_m[k, 1], g.pos_m[k, 2]
                 rx, ry, rz = px - gx, py - gy, pz - gz
                 # Cheap exit: out of reach even after the longest slew (the drone
@@ -179,9 +185,10 @@ class GunKind:
 
     def params_of(self, p: ScenarioParams) -> GunParams:
         """The scenario's guns."""
-        return p.guns
+        guns: GunParams = p.effectors[self.name]
+        return guns
 
-    def init(self, pl: Placed, tb: Tables, n_rep: int, seed: int) -> GunState:
+    def init(self, pl: Placed, n_rep: int, seed: int) -> GunState:
         """Full magazines, pointing east, nothing engaged."""
         g: GunParams = pl.params
         shape = (n_rep, g.n)
@@ -265,7 +272,7 @@ class GunKind:
         """Rounds left in each magazine (R, G)."""
         return kst.rounds
 
-    def cost(self, pl: Placed, kst: GunState, tb: Tables) -> FloatArray:
+    def cost(self, pl: Placed, kst: GunState) -> FloatArray:
         """Rounds fired times the cost of a round (R, G) (USD)."""
         return np.asarray(kst.rounds_fired * pl.params.cost_per_round_usd[None, :])
 
@@ -274,7 +281,7 @@ class GunKind:
         return {"engagements": kst.engagements, "rounds_fired": kst.rounds_fired}
 
     def free(
-        self, pl: Placed, kst: GunState, st: ChunkState, tb: Tables, t1: float
+        self, pl: Placed, kst: GunState, st: ChunkState, slots: ShotSlots, t1: float
     ) -> BoolArray:
         """Guns idle, loaded and not reloading."""
         return np.asarray(
@@ -284,12 +291,12 @@ class GunKind:
             & ~np.isfinite(kst.reload_done_s)
         )
 
-    def shot_cost(self, pl: Placed, tb: Tables) -> FloatArray:
+    def shot_cost(self, pl: Placed) -> FloatArray:
         """A burst's rounds times the cost of a round."""
         g: GunParams = pl.params
-        return np.asarray(tb.n_rounds * g.cost_per_round_usd, dtype=np.float64)
+        return np.asarray(g.n_rounds * g.cost_per_round_usd, dtype=np.float64)
 
-    def kernel_params(self, pl: Placed, tb: Tables) -> GunKernelParams:
+    def kernel_params(self, pl: Placed) -> GunKernelParams:
         """The typed bundle the compiled kernels read."""
         g: GunParams = pl.params
         return GunKernelParams(
@@ -300,15 +307,14 @@ class GunKind:
             g.range_max_m,
             g.elevation_min_rad,
             g.elevation_max_rad,
-            tb.pk_table,
-            tb.pk_step_m,
+            g.pk_table,
+            g.pk_step_m,
         )
 
     def evaluate(
         self,
         pl: Placed,
         kst: GunState,
-        tb: Tables,
         ctx: DecideContext,
         out_pk: FloatArray,
         out_aux: FloatArray,
@@ -317,12 +323,13 @@ class GunKind:
         _evaluate(
             ctx.rows,
             ctx.eligible,
+            np.ascontiguousarray(ctx.free[:, pl.weapon : pl.weapon + pl.n]),
             ctx.pos_m,
             ctx.vel_mps,
             ctx.raid_idx,
             kst.az_rad,
             kst.el_rad,
-            self.kernel_params(pl, tb),
+            self.kernel_params(pl),
             float(ctx.min_shot_pk),
             float(ctx.hold_range_m),
             out_pk,
@@ -362,7 +369,7 @@ class GunKind:
         pl: Placed,
         kst: GunState,
         st: ChunkState,
-        tb: Tables,
+        slots: ShotSlots,
         step: int,
         t1: float,
         ev: Events | None,
@@ -409,7 +416,7 @@ class GunKind:
             r, d, rng = r[ok], d[ok], rng[ok]
             if len(r) == 0:
                 continue
-            n = np.minimum(tb.n_rounds[k], kst.rounds[r, k])
+            n = np.minimum(g.n_rounds[k], kst.rounds[r, k])
             kst.rounds[r, k] -= n
             kst.rounds_fired[r, k] += n
             kst.busy_s[r, k] = t1 + g.burst_s[k]
@@ -417,7 +424,7 @@ class GunKind:
             zb = special.ndtri(np.clip(u[:, :2], 1e-12, 1.0 - 1e-12))
             bias = g.bias_rad[k] * rng * np.hypot(zb[:, 0], zb[:, 1])
             p_kill = gun_model.burst_kill_given_bias(
-                tb.hit_radius_m[k, raid_idx[d]],
+                g.hit_radius_m[k, raid_idx[d]],
                 g.dispersion_rad[k] * rng,
                 bias,
                 n,
@@ -429,9 +436,9 @@ class GunKind:
             kst.reload_done_s[r[reload], k] = t1 + g.reload_s[k]
             tof = gun_model.time_of_flight_s(rng, g.muzzle_velocity_mps[k])
             pk_pred = np.empty(len(r))
-            _pk_at(tb.pk_table, tb.pk_step_m, k, raid_idx[d], rng, pk_pred)
+            _pk_at(g.pk_table, g.pk_step_m, k, raid_idx[d], rng, pk_pred)
             launch_shot(
-                st, tb, pl.index + k, r, d, t1 + tof, u[:, 2] < p_kill, pk_pred, t1
+                st, slots, pl.index + k, r, d, t1 + tof, u[:, 2] < p_kill, pk_pred, t1
             )
             if ev is not None:
                 ev.add("fire", r, t1, d, pl.unit + k, st.pos_m[r, d], n)

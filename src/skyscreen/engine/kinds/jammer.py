@@ -10,20 +10,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from skyscreen._typing import BoolArray, FloatArray, IntArray
-from skyscreen.engine._tables import Tables
 from skyscreen.engine.codes import FLYING, NEUTRALISED, cause_code
 from skyscreen.engine.events import Events
 from skyscreen.engine.kinds.base import DecideContext, Placed
 from skyscreen.engine.rng import Purpose
+from skyscreen.engine.shots import ShotSlots
 from skyscreen.engine.state import ChunkState
 from skyscreen.models import jammer as jammer_model
 from skyscreen.models import kinematics
-from skyscreen.scenario.compile import (
-    GUIDANCE,
-    LINK_LOSS,
-    JammerParams,
-    ScenarioParams,
-)
+from skyscreen.scenario.kinds import JammerParams
+from skyscreen.scenario.params import GUIDANCE, LINK_LOSS, ScenarioParams
 
 __all__ = ["JAMMER", "JammerKind", "JammerState"]
 
@@ -56,9 +52,10 @@ class JammerKind:
 
     def params_of(self, p: ScenarioParams) -> JammerParams:
         """The scenario's jammers."""
-        return p.jammers
+        jammers: JammerParams = p.effectors[self.name]
+        return jammers
 
-    def init(self, pl: Placed, tb: Tables, n_rep: int, seed: int) -> JammerState:
+    def init(self, pl: Placed, n_rep: int, seed: int) -> JammerState:
         """No drone jammed yet."""
         return JammerState(jam_s=np.zeros((n_rep, pl.scenario.drones.n)))
 
@@ -105,7 +102,7 @@ class JammerKind:
         """Jammers have no magazine."""
         return None
 
-    def cost(self, pl: Placed, kst: JammerState, tb: Tables) -> FloatArray:
+    def cost(self, pl: Placed, kst: JammerState) -> FloatArray:
         """Jamming costs nothing per use in this version (R, J)."""
         return np.zeros((kst.jam_s.shape[0], pl.n))
 
@@ -114,12 +111,17 @@ class JammerKind:
         return {}
 
     def free(
-        self, pl: Placed, kst: JammerState, st: ChunkState, tb: Tables, t1: float
+        self,
+        pl: Placed,
+        kst: JammerState,
+        st: ChunkState,
+        slots: ShotSlots,
+        t1: float,
     ) -> BoolArray:
         """Not assignable."""
         return np.zeros((st.n_rep, pl.n), dtype=bool)
 
-    def shot_cost(self, pl: Placed, tb: Tables) -> FloatArray:
+    def shot_cost(self, pl: Placed) -> FloatArray:
         """Not assignable."""
         return np.zeros(pl.n)
 
@@ -127,7 +129,6 @@ class JammerKind:
         self,
         pl: Placed,
         kst: JammerState,
-        tb: Tables,
         ctx: DecideContext,
         out_pk: FloatArray,
         out_aux: FloatArray,
@@ -151,7 +152,7 @@ class JammerKind:
         pl: Placed,
         kst: JammerState,
         st: ChunkState,
-        tb: Tables,
+        slots: ShotSlots,
         step: int,
         t1: float,
         ev: Events | None,

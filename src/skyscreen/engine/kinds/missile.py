@@ -13,14 +13,14 @@ import numpy as np
 from numba import njit
 
 from skyscreen._typing import BoolArray, FloatArray, IntArray
-from skyscreen.engine._tables import Tables
 from skyscreen.engine.events import Events
 from skyscreen.engine.kinds.base import DecideContext, Placed
 from skyscreen.engine.rng import Purpose, draw, stream_key
-from skyscreen.engine.shots import cancel, in_air, launch_shot
+from skyscreen.engine.shots import ShotSlots, cancel, in_air, launch_shot
 from skyscreen.engine.state import ChunkState, full
 from skyscreen.models import missile as missile_model
-from skyscreen.scenario.compile import MissileParams, ScenarioParams
+from skyscreen.scenario.kinds import MissileParams
+from skyscreen.scenario.params import ScenarioParams
 
 __all__ = ["MISSILE", "MissileKind", "MissileState"]
 
@@ -74,6 +74,7 @@ class MissileKernelParams(NamedTuple):
 def _evaluate(
     rows: IntArray,
     eligible: BoolArray,
+    free: BoolArray,
     pos: FloatArray,
     vel: FloatArray,
     values: FloatArray,
@@ -100,6 +101,8 @@ def _evaluate(
             vx, vy, vz = vel[r, d, 0], vel[r, d, 1], vel[r, d, 2]
             speed = math.sqrt(vx * vx + vy * vy + vz * vz)
             for k in range(n_m):
+                if not free[r, k]:
+                    continue
                 mx, my, mz = m.pos_m[k, 0], m.pos_m[k, 1], m.pos_m[k, 2]
                 # Cheap exit: the intercept is beyond maximum range unless the drone
                 # is within it plus its flight during reaction and fly-out.
@@ -144,9 +147,10 @@ class MissileKind:
 
     def params_of(self, p: ScenarioParams) -> MissileParams:
         """The scenario's launchers."""
-        return p.missiles
+        missiles: MissileParams = p.effectors[self.name]
+        return missiles
 
-    def init(self, pl: Placed, tb: Tables, n_rep: int, seed: int) -> MissileState:
+    def init(self, pl: Placed, n_rep: int, seed: int) -> MissileState:
         """Ready rounds loaded, nothing engaged."""
         m: MissileParams = pl.params
         shape = (n_rep, m.n)
@@ -212,7 +216,7 @@ class MissileKind:
         """Rounds ready on each launcher (R, M)."""
         return kst.ready
 
-    def cost(self, pl: Placed, kst: MissileState, tb: Tables) -> FloatArray:
+    def cost(self, pl: Placed, kst: MissileState) -> FloatArray:
         """Missiles fired times the cost of a missile (R, M) (USD)."""
         return np.asarray(kst.fired * pl.params.cost_usd[None, :])
 
@@ -221,18 +225,23 @@ class MissileKind:
         return {"engagements": kst.engagements, "missiles_fired": kst.fired}
 
     def free(
-        self, pl: Placed, kst: MissileState, st: ChunkState, tb: Tables, t1: float
+        self,
+        pl: Placed,
+        kst: MissileState,
+        st: ChunkState,
+        slots: ShotSlots,
+        t1: float,
     ) -> BoolArray:
         """Launchers idle, with a round ready and a free fire channel."""
         m: MissileParams = pl.params
         flying = np.zeros((st.n_rep, m.n), dtype=np.int64)
         for k in range(m.n):
-            flying[:, k] = in_air(st, tb, pl.index + k)
+            flying[:, k] = in_air(st, slots, pl.index + k)
         return np.asarray(
             (kst.target < 0) & (kst.ready > 0) & (flying < m.channels[None, :])
         )
 
-    def shot_cost(self, pl: Placed, tb: Tables) -> FloatArray:
+    def shot_cost(self, pl: Placed) -> FloatArray:
         """A missile's cost."""
         return np.asarray(pl.params.cost_usd, dtype=np.float64)
 
@@ -255,7 +264,6 @@ class MissileKind:
         self,
         pl: Placed,
         kst: MissileState,
-        tb: Tables,
         ctx: DecideContext,
         out_pk: FloatArray,
         out_aux: FloatArray,
@@ -265,6 +273,7 @@ class MissileKind:
         _evaluate(
             ctx.rows,
             ctx.eligible,
+            np.ascontiguousarray(ctx.free[:, pl.weapon : pl.weapon + pl.n]),
             ctx.pos_m,
             ctx.vel_mps,
             ctx.values,
@@ -310,7 +319,7 @@ class MissileKind:
         pl: Placed,
         kst: MissileState,
         st: ChunkState,
-        tb: Tables,
+        slots: ShotSlots,
         step: int,
         t1: float,
         ev: Events | None,
@@ -327,8 +336,8 @@ class MissileKind:
                 continue
             d = kst.target[r, k]
             e = pl.index + k
-            flying = in_air(st, tb, e)[r]
-            n_ch = tb.slot_count[e]
+            flying = in_air(st, slots, e)[r]
+            n_ch = slots.slot_count[e]
             q = st.pos_m[r, d] - m.pos_m[k][None, :]
             v = st.vel_mps[r, d]
             tau = missile_model.intercept_time_s(q, v, m.speed_mps[k])
@@ -371,7 +380,7 @@ class MissileKind:
             kst.reloads_left[r[reload], k] -= 1
             kst.reload_done_s[r[reload], k] = t1 + m.reload_s[k]
             u = draw(kst.keys[k], st.reps[r], st.drone_key[d], step)
-            launch_shot(st, tb, e, r, d, t1 + tau, u < pk, pk, t1)
+            launch_shot(st, slots, e, r, d, t1 + tau, u < pk, pk, t1)
             if ev is not None:
                 # A missile's fire event is placed at its predicted intercept point.
                 ev.add("fire", r, t1, d, pl.unit + k, ip, 1)

@@ -14,13 +14,13 @@ import numpy as np
 from numba import njit
 
 from skyscreen._typing import BoolArray, FloatArray, IntArray
-from skyscreen.engine._tables import Tables
 from skyscreen.engine.kinds.base import Placed
 from skyscreen.engine.picture import AirPicture
 from skyscreen.engine.rng import Purpose, stream_key, uniform
 from skyscreen.engine.state import ChunkState
 from skyscreen.models import radar as radar_model
-from skyscreen.scenario.compile import RadarParams, ScenarioParams
+from skyscreen.scenario.kinds import RadarParams
+from skyscreen.scenario.params import ScenarioParams
 
 __all__ = ["RADAR", "RadarKind"]
 
@@ -147,9 +147,10 @@ class RadarKind:
 
     def params_of(self, p: ScenarioParams) -> RadarParams:
         """The scenario's radars."""
-        return p.radars
+        radars: RadarParams = p.sensors[self.name]
+        return radars
 
-    def init(self, pl: Placed, tb: Tables, n_rep: int, seed: int) -> RadarState:
+    def init(self, pl: Placed, n_rep: int, seed: int) -> RadarState:
         """Scan numbers and stream keys; radars keep no state between scans."""
         p = pl.scenario
         scans = np.full((p.n_steps, pl.n), -1, dtype=np.int64)
@@ -162,7 +163,7 @@ class RadarKind:
         ).reshape(-1, 2)
         return RadarState(scan_no=scans, keys=keys)
 
-    def kernel_params(self, pl: Placed, tb: Tables) -> RadarKernelParams:
+    def kernel_params(self, pl: Placed) -> RadarKernelParams:
         """The typed bundle the compiled kernel reads."""
         rd: RadarParams = pl.params
         return RadarKernelParams(
@@ -171,7 +172,7 @@ class RadarKind:
             rd.range_max_m,
             rd.elevation_min_rad,
             rd.elevation_max_rad,
-            tb.snr_ref,
+            rd.snr_ref,
             rd.rcs_ref_m2,
             rd.range_ref_m,
             rd.pfa,
@@ -182,7 +183,6 @@ class RadarKind:
         pl: Placed,
         kst: RadarState,
         st: ChunkState,
-        tb: Tables,
         step: int,
         t0: float,
         t1: float,
@@ -209,7 +209,7 @@ class RadarKind:
             st.pos_m.reshape(-1, 3),
             dr.rcs_m2,
             dr.swerling,
-            self.kernel_params(pl, tb),
+            self.kernel_params(pl),
             scan_no,
             kst.keys,
             st.reps,

@@ -1,0 +1,85 @@
+"""The jammer effector kind in the scenario layer: its spec, parameters and compile step.
+
+The engine's side of the kind is :mod:`skyscreen.engine.kinds.jammer`; the equations are
+in :mod:`skyscreen.models.jammer`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import ClassVar, Literal
+
+import numpy as np
+from pydantic import Field
+
+from skyscreen._typing import FloatArray
+from skyscreen.scenario._base import ClassedSpec, Id
+from skyscreen.scenario._geometry import PositionSpec
+from skyscreen.scenario.params import CompileContext, FrozenParams, arr
+
+__all__ = ["JammerParams", "JammerSpec", "compile_jammers"]
+
+
+class JammerSpec(ClassedSpec):
+    """Radio-frequency jammer against drones' command links (MODELS.md, Jammer).
+
+    It radiates throughout the run (barrage) into its sector; GNSS jamming is not
+    modelled yet.
+    """
+
+    CLASS_KIND: ClassVar[str] = "jammer"
+    DEFAULT_CLASS: ClassVar[str | None] = "rf_jammer"
+
+    kind: Literal["jammer"] = Field(description="Effector kind.")
+    id: Id
+    class_: Literal["rf_jammer"] = Field(
+        default="rf_jammer", alias="class", description="Notional class."
+    )
+    position: PositionSpec = Field(description="Antenna position.")
+    eirp_w: float = Field(gt=0.0, le=1e7, description="Effective radiated power (W).")
+    azimuth_deg: float = Field(
+        ge=-360.0,
+        le=360.0,
+        description="Sector centre, compass bearing clockwise from north (°).",
+    )
+    sector_deg: float = Field(gt=0.0, le=360.0, description="Sector width (°).")
+    range_max_m: float = Field(
+        gt=0.0,
+        le=100000.0,
+        description="No effect on drones beyond this slant range (m).",
+    )
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class JammerParams(FrozenParams):
+    """RF jammers; arrays of shape (n_jammer,). Angles in radians, math convention."""
+
+    ids: tuple[str, ...]
+    pos_m: FloatArray
+    eirp_w: FloatArray
+    azimuth_rad: FloatArray
+    half_sector_rad: FloatArray
+    range_max_m: FloatArray
+
+    @property
+    def n(self) -> int:
+        """Number of jammers."""
+        return len(self.ids)
+
+
+def compile_jammers(
+    items: Sequence[tuple[JammerSpec, FloatArray]], ctx: CompileContext
+) -> JammerParams:
+    """Jammers (with their ENU positions) to :class:`JammerParams`."""
+    # Scenario azimuths are compass bearings (clockwise from north); the engine uses
+    # math angles (counter-clockwise from east).
+    bearing = np.deg2rad(arr([j.azimuth_deg for j, _ in items]))
+    return JammerParams(
+        ids=tuple(j.id for j, _ in items),
+        pos_m=np.reshape(arr([p for _, p in items]), (-1, 3)),
+        eirp_w=arr([j.eirp_w for j, _ in items]),
+        azimuth_rad=np.pi / 2.0 - bearing,
+        half_sector_rad=np.deg2rad(arr([j.sector_deg for j, _ in items])) / 2.0,
+        range_max_m=arr([j.range_max_m for j, _ in items]),
+    )

@@ -7,7 +7,16 @@ that holds nothing else: one with a valid marker and only the files of its kind,
 written before the marker existed, a run directory (run.json with ``schema_version``
 and ``files``) or a decision export (index.csv with skyscreen's header) holding only
 their files. An empty directory may always be written to; the current working
-directory, its ancestors, the home directory and the filesystem root never.
+directory, its ancestors, the home directory and the filesystem root never. A
+directory still marked incomplete (:data:`skyscreen._atomic.INCOMPLETE`) is
+skyscreen's if its writer is dead, and never replaced while its writer may still be
+running.
+
+:func:`check_out_dir` also checks, before anything runs, that the directory can be
+written: no parent is a file, and the nearest existing parent takes a probe (a
+temporary directory and file, removed at once). A write that fails all the same (a
+full disk, the file size limit) is reported as :class:`RunDirectoryError` naming the
+directory; nothing is left of it, and a directory it would have replaced is kept.
 
 The run directory (:mod:`skyscreen.io.rundir`) and the decision export
 (:mod:`skyscreen.decisions`) both write through this one module, and the recognition of
@@ -19,14 +28,22 @@ written by an older skyscreen is still recognised as skyscreen's.
 from __future__ import annotations
 
 import csv
+import errno
 import json
 import os
+import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from skyscreen._atomic import atomic_directory
+from skyscreen._atomic import (
+    INCOMPLETE,
+    atomic_directory,
+    ignore_file_size_signal,
+    read_writer_record,
+    temporary_path,
+)
 from skyscreen._version import __version__
 from skyscreen.errors import RunDirectoryError
 from skyscreen.schema import RETIRED_TABLES, TABLES
@@ -36,6 +53,7 @@ __all__ = [
     "KINDS",
     "MARKER",
     "check_out_dir",
+    "check_writable",
     "output_directory",
     "replace_refusal",
 ]
@@ -50,6 +68,34 @@ _MAX_LISTED = 5
 """Names listed in a refusal before "and N more"."""
 _MAX_META_BYTES = 50_000_000
 """run.json or index.csv larger than this is not read (and not recognised)."""
+
+
+# --------------------------------------------------------------------------- messages
+
+
+def _error(text: str) -> RunDirectoryError:
+    """The error with ``text``, its ``{overwrite}`` said as Python and as the CLI."""
+    return RunDirectoryError(
+        text.replace("{overwrite}", "overwrite=True"),
+        cli_message=text.replace("{overwrite}", "--overwrite"),
+    )
+
+
+_REASONS = {
+    errno.ENOSPC: "no space left on the device",
+    errno.EFBIG: "a file would pass the file size limit, ulimit -f or the filesystem's",
+    errno.EDQUOT: "disk quota exceeded",
+    errno.EROFS: "read-only filesystem",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "operation not permitted",
+}
+
+
+def _reason(exc: OSError) -> str:
+    """Why a write failed, in words."""
+    if exc.errno in _REASONS:
+        return _REASONS[exc.errno]
+    return exc.strerror or str(exc) or type(exc).__name__
 
 
 # --------------------------------------------------------------------------- layouts
@@ -172,12 +218,16 @@ _LAYOUTS: dict[str, Callable[[Path, list[os.DirEntry[str]]], list[str]]] = {
 
 
 def _old_run(directory: Path) -> bool:
-    """A run directory written before the marker: run.json as write_run_dir writes it."""
+    """A run directory written before the marker: run.json as write_run_dir writes it.
+
+    Its ``files`` is a list of names before the checksums, a mapping from each name to
+    its rows and checksum since.
+    """
     meta = _json_object(directory / "run.json")
     return (
         meta is not None
         and isinstance(meta.get("schema_version"), int)
-        and isinstance(meta.get("files"), list)
+        and isinstance(meta.get("files"), list | dict)
     )
 
 
@@ -230,6 +280,18 @@ def replace_refusal(directory: Path) -> str | None:
         entries = _entries(directory)
     except OSError as exc:
         return f"a directory skyscreen cannot list ({exc.strerror or exc})"
+    incomplete = [e for e in entries if e.name == INCOMPLETE and _plain_file(e)]
+    record = read_writer_record(directory / INCOMPLETE) if incomplete else None
+    if record is not None:
+        alive = record.alive()
+        if alive:
+            return f"a directory skyscreen is still writing ({record.describe()})"
+        if alive is None:
+            return (
+                f"a directory skyscreen may still be writing ({record.describe()}; "
+                "delete it yourself once that writer is gone)"
+            )
+        entries = [e for e in entries if e.name != INCOMPLETE]  # an interrupted write
     if not entries:
         return None
     kind, marked = _kind(directory)
@@ -275,7 +337,9 @@ def check_out_dir(out: str | Path, overwrite: bool = False) -> None:
     ``out`` may be new or an empty directory; with ``overwrite`` it may also be a
     directory skyscreen wrote (see :func:`replace_refusal`). Never the current working
     directory or an ancestor of it, the home directory or the filesystem root, and
-    never a file or a symbolic link.
+    never a file or a symbolic link. It must also be writable: no parent of it may be
+    a file, and its nearest existing parent must take a probe (a temporary directory
+    and file, removed at once).
 
     Parameters
     ----------
@@ -290,12 +354,23 @@ def check_out_dir(out: str | Path, overwrite: bool = False) -> None:
         If ``out`` may not be written; the message names ``out`` and says why.
     """
     out = Path(out)
+    _check_target(out, overwrite)
+    check_writable(out)
+
+
+def _check_target(out: Path, overwrite: bool) -> None:
+    """Raise unless ``out`` is new, empty, or (with ``overwrite``) replaceable."""
     if out.is_symlink():
         raise RunDirectoryError(
             f"{out}: refusing to overwrite a symbolic link (to {os.readlink(out)}); "
             "give the directory itself"
         )
     if not out.exists():
+        if out.name in ("", ".."):
+            raise RunDirectoryError(
+                f"{out}: must name a directory to create; got a path ending in "
+                f"{out.name or '.'!r} that does not exist"
+            )
         return
     if not out.is_dir():
         raise RunDirectoryError(f"{out}: must be a directory; got a file")
@@ -314,14 +389,46 @@ def check_out_dir(out: str | Path, overwrite: bool = False) -> None:
     if empty:
         return
     if reason is None:
-        raise RunDirectoryError(
+        raise _error(
             f"{out}: must be empty or new; got an existing non-empty directory "
-            "(use --overwrite to replace it)"
+            "(use {overwrite} to replace it)"
         )
-    raise RunDirectoryError(
-        f"{out}: must be empty or new; got {reason}, which --overwrite will not "
+    raise _error(
+        f"{out}: must be empty or new; got {reason}, which {{overwrite}} will not "
         "replace either"
     )
+
+
+def check_writable(out: Path) -> None:
+    """Raise unless the directory that will hold ``out``'s temporary takes a probe.
+
+    No parent of ``out`` may be a file, and the nearest existing one must take a new
+    directory and file (removed at once; nothing else is created).
+
+    Raises
+    ------
+    skyscreen.errors.RunDirectoryError
+        Naming ``out`` and the parent that does not take a new file.
+    """
+    parent = Path(os.path.abspath(out)).parent
+    child = Path(os.path.abspath(out))
+    while not os.path.lexists(parent):
+        parent, child = parent.parent, parent
+    if not parent.is_dir():
+        what = "a file, not a directory" if parent.is_file() else "not a directory"
+        raise RunDirectoryError(f"{out}: cannot be created: {parent} is {what}")
+    probe = temporary_path(child)
+    try:
+        with ignore_file_size_signal():
+            probe.mkdir()
+            (probe / "probe").write_bytes(b"\0")
+    except OSError as exc:
+        raise RunDirectoryError(
+            f"{out}: cannot be written: {parent} does not take a new file "
+            f"({_reason(exc)})"
+        ) from None
+    finally:
+        shutil.rmtree(probe, ignore_errors=True)
 
 
 @contextmanager
@@ -329,8 +436,9 @@ def output_directory(out: Path, kind: str, overwrite: bool = False) -> Iterator[
     """Check ``out``, then yield a temporary directory that replaces it on success.
 
     The yielded directory already holds the marker of ``kind``. ``out`` is checked
-    with :func:`check_out_dir` before the caller writes and again just before it is
-    replaced; see :func:`skyscreen._atomic.atomic_directory` for the rest.
+    with :func:`check_out_dir` before the caller writes and again (but for the probe)
+    just before it is replaced, under a lock that other skyscreen writers respect; see
+    :func:`skyscreen._atomic.atomic_directory` for the rest.
 
     Parameters
     ----------
@@ -340,11 +448,48 @@ def output_directory(out: Path, kind: str, overwrite: bool = False) -> Iterator[
         One of :data:`KINDS`.
     overwrite : bool
         Whether a non-empty directory that skyscreen wrote may be replaced.
+
+    Raises
+    ------
+    skyscreen.errors.RunDirectoryError
+        If ``out`` may not be written (before the caller writes); if another process
+        wrote there meanwhile and ``out`` may not be replaced now (the caller's
+        results are discarded); or if writing fails (a full disk, the file size
+        limit): nothing is left of the new directory, and an existing ``out`` is kept.
     """
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {list(KINDS)}; got {kind!r}")
+    out = Path(out)
     check_out_dir(out, overwrite)
-    with atomic_directory(out, check=lambda: check_out_dir(out, overwrite)) as tmp:
-        marker = {"kind": kind, "skyscreen_version": __version__}
-        (tmp / MARKER).write_text(json.dumps(marker) + "\n", encoding="utf-8")
-        yield tmp
+    was_there = out.is_dir() and any(out.iterdir())
+
+    def recheck() -> None:
+        try:
+            _check_target(out, overwrite)
+        except RunDirectoryError as exc:
+            if was_there:
+                raise
+            why = (
+                str(exc).removeprefix(f"{out}: ")
+                if overwrite
+                else "use {overwrite} to replace a directory skyscreen wrote"
+            )
+            raise _error(
+                f"{out}: another process wrote there while these results were being "
+                f"written; what it wrote was kept and these results were discarded "
+                f"({why})"
+            ) from None
+
+    try:
+        with atomic_directory(out, check=recheck) as tmp:
+            marker = {"kind": kind, "skyscreen_version": __version__}
+            (tmp / MARKER).write_text(json.dumps(marker) + "\n", encoding="utf-8")
+            yield tmp
+    except RunDirectoryError:
+        raise
+    except OSError as exc:
+        kept = "; the directory that was there is as it was" if was_there else ""
+        raise RunDirectoryError(
+            f"{out}: could not be written ({_reason(exc)}); nothing was left "
+            f"behind{kept}"
+        ) from exc

@@ -6,10 +6,12 @@ Every error a user can cause prints one clear message (no traceback) and exits 2
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
 import shutil
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -298,6 +300,12 @@ def _check_assignment_target(out: Path, instance: Path, overwrite: bool) -> None
     if out.is_dir():
         raise SkyscreenError(f"--out {out}: must be a file path; got a directory")
     if not (out.exists() or out.is_symlink()):
+        from skyscreen._outdir import check_writable
+
+        try:
+            check_writable(out)
+        except SkyscreenError as exc:
+            raise SkyscreenError(f"--out {exc}") from None
         return
     same = os.path.realpath(out) == os.path.realpath(instance)
     if not same and out.exists():
@@ -318,17 +326,19 @@ def _check_assignment_target(out: Path, instance: Path, overwrite: bool) -> None
 
 def _write_assignment(out: Path, x: Any) -> None:
     """CSV of the non-zero counts, written under a temporary name and renamed."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
+    from skyscreen._atomic import atomic_file
+    from skyscreen.errors import SkyscreenError
+
     try:
-        with tmp.open("w", encoding="utf-8") as fh:
+        with atomic_file(out) as tmp, tmp.open("w", encoding="utf-8") as fh:
             fh.write("i,j,count\n")
             for i, j in zip(*x.nonzero(), strict=True):
                 fh.write(f"{i},{j},{x[i, j]}\n")
-        os.replace(tmp, out)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    except OSError as exc:
+        raise SkyscreenError(
+            f"--out {out}: could not be written ({exc.strerror or exc}); the "
+            "assignment was not saved and a file that was there is as it was"
+        ) from None
 
 
 def _cmd_decisions(args: argparse.Namespace) -> int:
@@ -391,8 +401,22 @@ _COMMANDS = {
 }
 
 
+def _ignore_file_size_signal() -> None:
+    """Make a write past ``ulimit -f`` fail with an error, not kill the process.
+
+    The kernel sends SIGXFSZ, which by default ends the process at once, leaving its
+    temporaries behind; ignored, the write raises OSError(EFBIG), reported as an error
+    naming the output (exit 2).
+    """
+    sig = getattr(signal, "SIGXFSZ", None)
+    if sig is not None:
+        with contextlib.suppress(ValueError):  # not the main thread
+            signal.signal(sig, signal.SIG_IGN)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``skyscreen`` command; returns the exit status."""
+    _ignore_file_size_signal()
     parser = _build_parser()
     args = parser.parse_args(argv)
     if args.version:
@@ -408,7 +432,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _COMMANDS[args.command](args)
     except SkyscreenError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {exc.cli_message or exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

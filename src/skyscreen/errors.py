@@ -17,7 +17,17 @@ __all__ = [
 
 
 class SkyscreenError(Exception):
-    """Root of every error that skyscreen raises on purpose."""
+    """Root of every error that skyscreen raises on purpose.
+
+    Attributes
+    ----------
+    cli_message : str or None
+        The message as the command line prints it, where it differs from ``str(exc)``
+        (it names ``--overwrite`` where the Python message names ``overwrite=True``);
+        None if it does not.
+    """
+
+    cli_message: str | None = None
 
 
 class FieldError:
@@ -90,7 +100,13 @@ class ModelError(SkyscreenError, ValueError):
 
 
 class ResultSchemaError(SkyscreenError, ValueError):
-    """A run directory is missing a file or column, or has the wrong schema version."""
+    """A run directory is not a complete, unaltered run of this schema version.
+
+    A file is missing, unreadable, or not the one the run wrote (its row count or
+    SHA-256 checksum differs from what run.json records), a table's columns or types
+    are not the schema's, run.json is not valid, the schema version is another, or the
+    directory is still marked incomplete (its writer was interrupted).
+    """
 
 
 class RunDirectoryError(SkyscreenError, OSError):
@@ -98,5 +114,19 @@ class RunDirectoryError(SkyscreenError, OSError):
 
     It is a file, or not empty (without ``overwrite``), or not one skyscreen wrote or
     holding files it did not write (with ``overwrite``), or the working directory, an
-    ancestor of it, the home directory or the filesystem root.
+    ancestor of it, the home directory or the filesystem root; or it cannot be written
+    (a parent is a file or not writable, the disk is full, a file would pass the file
+    size limit), or another process wrote there while the results were being written.
+
+    Parameters
+    ----------
+    message : str
+        The message, naming the directory.
+    cli_message : str, optional
+        The message as the command line says it, if it differs (see
+        :attr:`SkyscreenError.cli_message`).
     """
+
+    def __init__(self, message: str, cli_message: str | None = None) -> None:
+        super().__init__(message)
+        self.cli_message = cli_message

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -74,7 +75,12 @@ def test_run_json_records_what_ran(result: skyscreen.RunResult, tmp_path: Path) 
         "summary.parquet",
         "trajectories.parquet",
     ]
-    assert meta["files"] == sorted(t.file for t in TABLES.values())
+    assert list(meta["files"]) == sorted(t.file for t in TABLES.values())
+    for name, entry in meta["files"].items():
+        table = name.removesuffix(".parquet")
+        assert entry["rows"] == len(getattr(result, table)), name
+        digest = hashlib.sha256((out / name).read_bytes()).hexdigest()
+        assert entry["sha256"] == digest, name
 
 
 def test_existing_directory_needs_overwrite(
@@ -150,15 +156,27 @@ def test_load_run_checks_the_schema(
         skyscreen.load_run(out)
     out = result.save(tmp_path / "run3")
     result.summary.drop(columns="casualties").to_parquet(out / "summary.parquet")
+    with pytest.raises(ResultSchemaError, match=r"summary\.parquet: SHA-256"):
+        skyscreen.load_run(out)
+    _record(out, "summary.parquet")  # as if run.json were written with it
     with pytest.raises(ResultSchemaError, match="casualties"):
         skyscreen.load_run(out)
+
+
+def _record(out: Path, name: str) -> None:
+    """Record ``name``'s current rows and checksum in run.json."""
+    meta = json.loads((out / "run.json").read_text())
+    data = (out / name).read_bytes()
+    rows = pd.read_parquet(out / name).shape[0]
+    meta["files"][name] = {"rows": rows, "sha256": hashlib.sha256(data).hexdigest()}
+    (out / "run.json").write_text(json.dumps(meta))
 
 
 def _as_version_1(out: Path) -> None:
     """Turn a saved run into the layout of schema version 1 (tracks, rounds:N)."""
     meta = json.loads((out / "run.json").read_text())
     meta["schema_version"] = 1
-    meta["files"] = [f.replace("trajectories", "tracks") for f in meta["files"]]
+    meta["files"] = sorted(f.replace("trajectories", "tracks") for f in meta["files"])
     (out / "run.json").write_text(json.dumps(meta))
     (out / "trajectories.parquet").rename(out / "tracks.parquet")
     ev = pd.read_parquet(out / "events.parquet")

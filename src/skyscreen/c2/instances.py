@@ -88,9 +88,10 @@ def read_wta_instance(path: str | os.PathLike[str]) -> WTAInstance:
     Examples
     --------
     >>> import tempfile, pathlib
-    >>> p = pathlib.Path(tempfile.mkdtemp()) / "tiny.txt"
-    >>> _ = p.write_text("1 2 3\n10\n5\n0 0 0.5\n0 1 0.25\n")
-    >>> inst = read_wta_instance(p)
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     p = pathlib.Path(d) / "tiny.txt"
+    ...     _ = p.write_text("1 2 3\n10\n5\n0 0 0.5\n0 1 0.25\n")
+    ...     inst = read_wta_instance(p)
     >>> inst.name, inst.values.tolist(), inst.pk.tolist(), inst.capacity.tolist()
     ('tiny', [10.0, 5.0], [[0.5, 0.25]], [3])
     """
@@ -192,15 +193,16 @@ def write_wta_instance(instance: WTAInstance, path: str | os.PathLike[str]) -> N
     >>> import tempfile, pathlib
     >>> inst = WTAInstance(np.array([10.0, 5.5]), np.array([[0.5, 0.1]]),
     ...                    np.array([2]), "demo")
-    >>> p = pathlib.Path(tempfile.mkdtemp()) / "demo.txt"
-    >>> write_wta_instance(inst, p)
-    >>> print(p.read_text(), end="")
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     p = pathlib.Path(d) / "demo.txt"
+    ...     write_wta_instance(inst, p)
+    ...     print(p.read_text(), end="")
+    ...     read_wta_instance(p).pk.tolist()
     1 2 2
     10
     5.5
     0 0 0.5
     0 1 0.1
-    >>> read_wta_instance(p).pk.tolist()
     [[0.5, 0.1]]
     """
     values = np.asarray(instance.values, float)

@@ -39,6 +39,7 @@ __all__ = [
     "burst_kill_given_bias",
     "burst_kill_probability",
     "hit_probability_given_bias",
+    "in_envelope",
     "independent_rounds_kill_probability",
     "pk_from_table",
     "presented_radius_m",
@@ -198,6 +199,34 @@ def independent_rounds_kill_probability(
 def time_of_flight_s(range_m: Any, muzzle_velocity_mps: float) -> FloatArray:
     """Time of flight of a round at constant muzzle velocity, ``R / v0`` (no drag)."""
     return np.asarray(np.asarray(range_m, dtype=np.float64) / muzzle_velocity_mps)
+
+
+@ufunc(6, out="boolean")
+def in_envelope(
+    slant_range_m: float,
+    elevation_rad: float,
+    range_min_m: float,
+    range_max_m: float,
+    elevation_min_rad: float,
+    elevation_max_rad: float,
+) -> bool:
+    """Whether a line of sight lies in the gun's envelope (slant range, elevation).
+
+    A ufunc.
+
+    Examples
+    --------
+    >>> bool(in_envelope(1000.0, 0.3, 50.0, 3000.0, -0.1, 1.4))
+    True
+    >>> bool(in_envelope(3500.0, 0.3, 50.0, 3000.0, -0.1, 1.4))
+    False
+    """
+    return (
+        slant_range_m >= range_min_m
+        and slant_range_m <= range_max_m
+        and elevation_rad >= elevation_min_rad
+        and elevation_rad <= elevation_max_rad
+    )
 
 
 @ufunc(4)

@@ -139,11 +139,13 @@ def _evaluate(
                 ground = math.hypot(ax, ay)
                 rng = math.sqrt(ground * ground + az * az)
                 el = math.atan2(az, ground)
-                if (
-                    rng < g.range_min_m[k]
-                    or rng > g.range_max_m[k]
-                    or el < g.elevation_min_rad[k]
-                    or el > g.elevation_max_rad[k]
+                if not gun_model.in_envelope(
+                    rng,
+                    el,
+                    g.range_min_m[k],
+                    g.range_max_m[k],
+                    g.elevation_min_rad[k],
+                    g.elevation_max_rad[k],
                 ):
                     continue
                 pk = gun_model.pk_from_table(
@@ -169,8 +171,8 @@ def _pk_at(
 def _geometry(
     pos_gun: FloatArray, pos: FloatArray
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Slant range, azimuth and elevation from one gun to points (N,) each."""
-    rel = pos - pos_gun[None, :]
+    """Slant range, azimuth and elevation from guns to points (N,) each."""
+    rel = pos - pos_gun  # pos_gun: (3,) for one gun or (N, 3), one per point
     ground = np.hypot(rel[:, 0], rel[:, 1])
     rng = np.sqrt(ground**2 + rel[:, 2] ** 2)
     return rng, np.arctan2(rel[:, 1], rel[:, 0]), np.arctan2(rel[:, 2], ground)
@@ -257,15 +259,16 @@ class GunKind:
     def in_envelope(self, pl: Placed, unit: IntArray, pos_m: FloatArray) -> BoolArray:
         """Whether points (N, 3) lie in the envelopes of guns ``unit`` (N,)."""
         g: GunParams = pl.params
-        rel = pos_m - g.pos_m[unit]
-        ground = np.hypot(rel[:, 0], rel[:, 1])
-        rng = np.sqrt(ground**2 + rel[:, 2] ** 2)
-        el = np.arctan2(rel[:, 2], ground)
+        rng, _, el = _geometry(g.pos_m[unit], pos_m)
         return np.asarray(
-            (rng >= g.range_min_m[unit])
-            & (rng <= g.range_max_m[unit])
-            & (el >= g.elevation_min_rad[unit])
-            & (el <= g.elevation_max_rad[unit])
+            gun_model.in_envelope(
+                rng,
+                el,
+                g.range_min_m[unit],
+                g.range_max_m[unit],
+                g.elevation_min_rad[unit],
+                g.elevation_max_rad[unit],
+            )
         )
 
     def magazine(self, kst: GunState) -> IntArray:
@@ -388,11 +391,13 @@ class GunKind:
                 continue
             d = kst.target[r, k]
             rng, az, el = _geometry(g.pos_m[k], st.pos_m[r, d])
-            ok_env = (
-                (rng >= g.range_min_m[k])
-                & (rng <= g.range_max_m[k])
-                & (el >= g.elevation_min_rad[k])
-                & (el <= g.elevation_max_rad[k])
+            ok_env = gun_model.in_envelope(
+                rng,
+                el,
+                g.range_min_m[k],
+                g.range_max_m[k],
+                g.elevation_min_rad[k],
+                g.elevation_max_rad[k],
             )
             ok = alive[r, d] & ok_env & (kst.rounds[r, k] > 0)
             kst.target[r, k] = -1

@@ -130,8 +130,10 @@ CROSS_RULES: list[tuple[str, str]] = [
         "position",
         (
             "Every position (sites, assets, sensors, effectors, launch points, "
-            "waypoints) must lie within {max_km:.0f} km of `origin` (horizontal "
-            "distance in the local plane)."
+            "waypoints) must lie within {max_km:.0f} km of `origin`: a local "
+            "position by its horizontal distance on the local plane, a geodetic one "
+            "by its distance along the earth (the geodesic on the WGS84 ellipsoid), "
+            "so that a point far around the globe is not folded onto the plane."
         ),
     ),
     (
@@ -197,8 +199,10 @@ How to read the tables:
 - **Constraints** are checked when the file is read; a value outside them is an error,
   never clipped. Rules that span several fields are under
   [Rules across fields](#rules-across-fields).
-- Unknown fields are errors (a misspelt `rate_rpn` is reported with the closest known
-  name), so a typo never falls back to a default unnoticed.
+- Unknown fields are errors, so a typo never falls back to a default unnoticed: a
+  misspelt `rate_rpn` is reported with the closest known name, and a field put in the
+  wrong place (`speed_mps` directly under a raid instead of under its `drone`) with
+  the place it belongs.
 - Fields whose meaning says *not used yet* are accepted and recorded in `run.json` but
   change no result in this version.
 
@@ -213,8 +217,13 @@ radar horizon, an effector's height enters its range and elevation, and an asset
 `height_m` is the height of the drones' aim point. A launch point's height is
 ignored: drones start on the ground.
 
-Numbers may be written `20.0e6`, `1e6` or `20000000`. A file without `name` is named
-after its file name.
+Numbers may be written `20.0e6`, `1e6` or `20000000`; an integer is accepted wherever
+a number is. Types are strict, never converted: a quoted number (`count: "4"`), a
+boolean for a number (`seed = true`) or a fraction for an integer (`count: 4.0`) is an
+error, and booleans are `true` and `false`. YAML files are read as YAML 1.2 reads them:
+`yes`, `no`, `on`, `off` and clock times such as `1:30` are strings (YAML 1.1 made them
+booleans and numbers), and `010` is ten. A file without `name` is named after its file
+name.
 """
 
 CLASSES_INTRO = """\
@@ -241,6 +250,24 @@ same model functions the engine uses.
 RULES_NOTE = """\
 These rules are checked once every field is valid on its own: when `validate` reports
 field errors, fix them and run it again to see any rule errors.
+"""
+
+WARNINGS_TEXT = """\
+A scenario that is valid but cannot run meaningfully loads with a warning (a
+`ScenarioWarning`, one per problem, its message starting with the file), never an
+error:
+
+- no site has effectors: no drone can be engaged;
+- no site has sensors: no drone can be detected or fired at;
+- a raid cannot reach its target before the run ends: its first launch
+  (`launch_time_s`) plus the shortest flight from the edge of its launch disc through
+  its waypoints to the nearest asset it may target, at the drone's `speed_mps` (the
+  last `dive_range_m` at `dive_speed_mps`), comes after `run.duration_s`;
+- a raid cannot reach its target within its drone's `endurance_s` (that shortest
+  flight takes longer).
+
+The flight time is a lower bound: per-drone speed spread (`speed_jitter`) is not
+counted.
 """
 
 # Points in the implied-performance tables of classes.md.
@@ -273,8 +300,8 @@ def _value(value: Any) -> str:
         return f"`{_num(value)}`"
     if isinstance(value, str):
         return f"`{value}`" if value else '`""` (empty)'
-    if isinstance(value, list):
-        return "`[]` (none)" if not value else f"`{value}`"
+    if isinstance(value, list | tuple):  # tuples in the specs are lists in a file
+        return "`[]` (none)" if not value else f"`{list(value)}`"
     if isinstance(value, BaseModel):
         given = value.model_dump(exclude_defaults=True, exclude_none=True)
         if not given:
@@ -345,7 +372,8 @@ def _unit(name: str) -> str:
 
 def _constraints(info: FieldInfo) -> str:
     out: list[str] = []
-    is_list = typing.get_origin(info.annotation) is list
+    # Lists in a file are tuples in the specs: both have items, strings characters.
+    is_list = typing.get_origin(info.annotation) in (list, tuple)
     for meta in info.metadata:
         if isinstance(meta, annotated_types.Ge):
             out.append(f"≥ {_num(meta.ge)}")  # type: ignore[arg-type]
@@ -486,6 +514,7 @@ def render_scenario() -> str:
         anchor = title.lower().replace(" ", "-")
         out.append(f"- [{title}](#{anchor}) — {_doc(model).split(chr(10))[0]}")
     out.append("- [Rules across fields](#rules-across-fields)")
+    out.append("- [Warnings](#warnings)")
     out.append("- [Limits](#limits)")
     out.append("")
     for title, model, where in SECTIONS:
@@ -505,6 +534,9 @@ def render_scenario() -> str:
     out += [
         "",
         RULES_NOTE,
+        "## Warnings",
+        "",
+        WARNINGS_TEXT,
         "## Limits",
         "",
         "| Limit | Value |",

@@ -29,7 +29,7 @@ from skyscreen.engine import (
     run_chunk,
 )
 from skyscreen.engine.kinds import make_layout
-from skyscreen.scenario import load_scenario
+from skyscreen.scenario import ScenarioWarning, load_scenario
 from skyscreen.scenario.compile import compile_scenario
 
 SCENARIO = Path(__file__).parents[1] / "data" / "all-states.yaml"
@@ -41,7 +41,9 @@ TERMINAL = {STATES.index(s) for s in ("killed", "defeated", "leaked", "expended"
 
 @pytest.fixture(scope="module")
 def params() -> Any:
-    return compile_scenario(load_scenario(SCENARIO))
+    # A late raid and short-endurance drones, on purpose: loading warns of both.
+    with pytest.warns(ScenarioWarning):
+        return compile_scenario(load_scenario(SCENARIO))
 
 
 def _kinds(extra_effector: Any = None, extra_sensor: Any = None) -> Any:

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 import skyscreen
+from skyscreen.scenario import ScenarioWarning
 from skyscreen.schema import TABLE_NAMES
 
 SCENARIO = Path(__file__).parents[1] / "data" / "all-states.yaml"
@@ -17,7 +18,9 @@ SEED = 11
 
 @pytest.fixture(scope="module")
 def spec() -> skyscreen.ScenarioSpec:
-    return skyscreen.load_scenario(SCENARIO)
+    # A late raid and short-endurance drones, on purpose: loading warns of both.
+    with pytest.warns(ScenarioWarning):
+        return skyscreen.load_scenario(SCENARIO)
 
 
 @pytest.fixture(scope="module")

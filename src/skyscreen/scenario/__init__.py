@@ -12,6 +12,7 @@ from pathlib import Path
 from skyscreen.errors import ScenarioError
 from skyscreen.scenario._classes import CLASSES, ClassDefault
 from skyscreen.scenario.load import (
+    ScenarioWarning,
     dump_scenario,
     load_scenario,
     parse_scenario,
@@ -35,6 +36,7 @@ from skyscreen.scenario.spec import (
     ScenarioSpec,
     SiteSpec,
     TargetSpec,
+    scenario_warnings,
 )
 
 __all__ = [
@@ -54,6 +56,7 @@ __all__ = [
     "RaidSpec",
     "RunSpec",
     "ScenarioSpec",
+    "ScenarioWarning",
     "SiteSpec",
     "TargetSpec",
     "dump_scenario",
@@ -64,6 +67,7 @@ __all__ = [
     "parse_scenario",
     "read_scenario_data",
     "scenario_json_schema",
+    "scenario_warnings",
 ]
 
 

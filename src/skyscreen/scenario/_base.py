@@ -7,6 +7,7 @@ kinds' specs in :mod:`skyscreen.scenario.kinds`, the geometry in
 
 from __future__ import annotations
 
+import typing
 from typing import Annotated, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -49,10 +50,17 @@ def check_order(spec: Any, low: str, high: str) -> None:
 
 
 class Spec(BaseModel):
-    """Base of every scenario model: frozen, unknown fields rejected.
+    """Base of every scenario model: frozen, strict, unknown fields rejected.
 
     Collections are tuples, so a validated scenario cannot be changed in place (it is
     checked once, then trusted by everything downstream) and specs hash.
+
+    Validation is strict: a number is a number and a boolean a boolean, never a string
+    (``count: "4"``), a boolean (``count: true``, ``seed = true``) or, for an integer,
+    a float (``count: 4.0``); only an integer is accepted where a number is expected.
+    Before pydantic's checks, a list in a file becomes the tuple a field holds (strict
+    mode accepts only tuples), and an integer choice (``swerling: 1``) refuses
+    ``true`` and ``1.0``, which Python's equality would let through.
     """
 
     model_config = ConfigDict(
@@ -61,6 +69,50 @@ class Spec(BaseModel):
         populate_by_name=True,
         validate_default=True,
         allow_inf_nan=False,
+        strict=True,
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _file_shapes(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        out = data
+        for name, info in cls.model_fields.items():
+            key = name if name in data else info.alias
+            if key is None or key not in data:
+                continue
+            value = data[key]
+            origin = typing.get_origin(info.annotation)
+            if origin is tuple and isinstance(value, list):
+                out = dict(out) if out is data else out
+                out[key] = tuple(value)
+            elif origin is typing.Literal and isinstance(value, bool | float):
+                choices = typing.get_args(info.annotation)
+                if not any(type(c) is type(value) for c in choices):
+                    _wrong_literal(key, choices, value)
+        return out
+
+
+def _wrong_literal(field: str, choices: tuple[Any, ...], value: Any) -> None:
+    """Fail at ``field`` as pydantic's own Literal check would (``literal_error``)."""
+    shown = [repr(c) for c in choices]
+    expected = (
+        shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} or {shown[-1]}"
+    )
+    raise ValidationError.from_exception_data(
+        "Spec",
+        [
+            InitErrorDetails(
+                type=PydanticCustomError(
+                    "literal_error",
+                    "Input should be {expected}",
+                    {"expected": expected},
+                ),
+                loc=(field,),
+                input=value,
+            )
+        ],
     )
 
 

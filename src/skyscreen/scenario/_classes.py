@@ -132,7 +132,7 @@ GUN_CLASSES: dict[str, dict[str, ClassDefault]] = {
         "elevation_max_deg": D(85.0, "almost overhead"),
         "slew_rate_deg_s": D(60.0, "a powered mount"),
         "settle_s": D(0.5, "to steady after slewing"),
-        "magazine_rounds": D(250.0, "ready rounds on the mount"),
+        "magazine_rounds": D(250, "ready rounds on the mount"),
         "reload_s": D(300.0, "a crew reloads in five minutes"),
         "reloads": D(2, "two more magazines on site"),
         "cost_per_round_usd": D(60.0, "inside the $10-100 class range"),

@@ -3,30 +3,37 @@
 Scenario files are data, never code: YAML is read with a safe loader that also bounds the
 file size, the number of aliases, the size a document expands to and its nesting depth;
 TOML with :mod:`tomllib`. Every problem becomes a :class:`~skyscreen.errors.FieldError`
-naming the field path, what was expected and what was given.
+naming the field path, what was expected and what was given. A valid scenario that
+cannot run meaningfully (no effectors, a raid that cannot arrive in time) loads with a
+:class:`ScenarioWarning`.
 """
 
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import tomllib
+import types
+import typing
+import warnings
+from collections import deque
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from skyscreen.errors import FieldError, ScenarioError
-from skyscreen.scenario import spec as specs
 from skyscreen.scenario.kinds import EFFECTOR_SPECS, SENSOR_SPECS
-from skyscreen.scenario.spec import ScenarioSpec
+from skyscreen.scenario.spec import ScenarioSpec, scenario_warnings
 
 __all__ = [
     "MAX_ALIASES",
     "MAX_DEPTH",
     "MAX_FILE_BYTES",
     "MAX_NODES",
+    "ScenarioWarning",
     "dump_scenario",
     "format_validation_error",
     "load_scenario",
@@ -45,6 +52,19 @@ MAX_DEPTH = 32
 """Deepest nesting of mappings and lists."""
 
 _SUFFIXES = {".yaml": "yaml", ".yml": "yaml", ".toml": "toml", ".json": "yaml"}
+_TOO_DEEP = f"must nest at most {MAX_DEPTH} levels; got deeper"
+
+
+class ScenarioWarning(UserWarning):
+    """A valid scenario that cannot run meaningfully.
+
+    :func:`load_scenario` warns, once per problem, when no site has effectors or
+    sensors, or a raid's drones cannot reach their target before the run ends or
+    their endurance runs out (:func:`~skyscreen.scenario.spec.scenario_warnings`).
+    The scenario still loads and runs.
+    """
+
+
 # Tags of discriminated unions that pydantic inserts into error locations: the names
 # of the registered kinds.
 _UNION_TAGS = frozenset(SENSOR_SPECS) | frozenset(EFFECTOR_SPECS)
@@ -59,6 +79,7 @@ class _BoundedSafeLoader(yaml.SafeLoader):
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
         self._aliases = 0
+        self._depth = 0
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
@@ -69,7 +90,18 @@ class _BoundedSafeLoader(yaml.SafeLoader):
                     f"line {mark.line + 1}: must use at most {MAX_ALIASES} YAML aliases; "
                     f"got more"
                 )
-        return super().compose_node(parent, index)
+            return super().compose_node(parent, index)
+        # PyYAML composes recursively: stop at MAX_DEPTH, long before the interpreter's
+        # recursion limit (levels counted as _expanded_size counts them: the document
+        # is level 1, a mapping's keys and values one below it).
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+                raise ScenarioError(f"line {mark.line + 1}: {_TOO_DEEP}")
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
     def construct_mapping(self, node: Any, deep: bool = False) -> Any:
         if isinstance(node, yaml.MappingNode):
@@ -91,18 +123,62 @@ class _SafeDumper(yaml.SafeDumper):
     """SafeDumper that quotes strings the loader would read as numbers."""
 
 
-# PyYAML follows YAML 1.1, where an exponent needs a sign and a dot: it reads `20.0e6` and
-# `1e6` as strings, which pydantic then coerces (showing `got '-20.0e6'` in errors) and
-# JSON Schema rejects. YAML 1.2, JSON and editors read them as numbers; so do we, and the
-# dumper quotes a string such as '1e5' so that it stays a string.
-for _cls in (_BoundedSafeLoader, _SafeDumper):
-    _cls.add_implicit_resolver(
+# PyYAML follows YAML 1.1, whose plain scalars turn into other types than YAML 1.2,
+# JSON, JSON Schema and editors expect. In YAML 1.1 `yes`, `no`, `on` and `off` are
+# booleans (so `count: yes` was one drone), `1:30` is 90 (base 60), `010` is 8 (octal)
+# and `0b11` is 3; and an exponent needs a sign and a dot, so `20.0e6` and `1e6` are
+# strings. The loader reads plain scalars as YAML 1.2's core schema does: booleans are
+# `true` and `false` (any case as YAML allows), integers decimal (`_` separators
+# allowed) or hexadecimal, floats need a dot or an exponent; everything else is a
+# string, which strict validation then rejects where a number is expected. The dumper
+# keeps YAML 1.1's resolvers as well as these, so a string either would read as
+# something else (such as '1e5', 'yes' or '010') is quoted.
+_YAML12_RESOLVERS = [
+    (
+        "tag:yaml.org,2002:bool",
+        re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+        list("tTfF"),
+    ),
+    (
+        "tag:yaml.org,2002:int",
+        re.compile(r"^(?:[-+]?[0-9][0-9_]*|0x[0-9a-fA-F_]+)$"),
+        list("-+0123456789"),
+    ),
+    (
         "tag:yaml.org,2002:float",
         re.compile(
-            r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9][0-9_]*)[eE][-+]?[0-9]+$"
+            r"""^(?:[-+]?[0-9][0-9_]*\.[0-9_]*(?:[eE][-+]?[0-9]+)?
+            |[-+]?\.[0-9][0-9_]*(?:[eE][-+]?[0-9]+)?
+            |[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+
+            |[-+]?\.(?:inf|Inf|INF)
+            |\.(?:nan|NaN|NAN))$""",
+            re.VERBOSE,
         ),
         list("-+0123456789."),
-    )
+    ),
+]
+_BoundedSafeLoader.yaml_implicit_resolvers = {
+    first: [
+        (tag, rx)
+        for tag, rx in resolvers
+        if tag not in {t for t, _, _ in _YAML12_RESOLVERS}
+    ]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+for _cls in (_BoundedSafeLoader, _SafeDumper):
+    for _tag, _regexp, _first in _YAML12_RESOLVERS:
+        _cls.add_implicit_resolver(_tag, _regexp, _first)
+
+
+def _construct_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
+    """A YAML 1.2 integer: decimal (a leading zero is not octal) or hexadecimal."""
+    text = str(loader.construct_scalar(node)).replace("_", "")
+    if text[:2] in {"0x", "0X"}:
+        return int(text, 16)
+    return int(text, 10)
+
+
+_BoundedSafeLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 
 
 def _expanded_size(node: yaml.Node) -> tuple[int, int]:
@@ -157,7 +233,10 @@ def _expanded_size(node: yaml.Node) -> tuple[int, int]:
 
 
 def _load_yaml(text: str) -> Any:
-    loader = _BoundedSafeLoader(text)
+    try:
+        loader = _BoundedSafeLoader(text)
+    except yaml.reader.ReaderError as exc:
+        raise ScenarioError(_unprintable(text, exc)) from None
     try:
         try:
             node = loader.get_single_node()
@@ -184,6 +263,18 @@ def _load_yaml(text: str) -> Any:
         loader.dispose()
 
 
+def _unprintable(text: str, exc: yaml.reader.ReaderError) -> str:
+    """Where the character YAML refuses is, and which it is."""
+    pos = exc.position
+    line = text.count("\n", 0, pos) + 1
+    column = pos - (text.rfind("\n", 0, pos) + 1) + 1
+    code = exc.character if isinstance(exc.character, int) else ord(exc.character)
+    return (
+        f"line {line}, column {column}: must be valid YAML; got character "
+        f"U+{code:04X}, which YAML does not allow"
+    )
+
+
 def _yaml_problem(exc: yaml.YAMLError) -> str:
     mark = getattr(exc, "problem_mark", None)
     problem = getattr(exc, "problem", None) or str(exc)
@@ -193,7 +284,7 @@ def _yaml_problem(exc: yaml.YAMLError) -> str:
 
 def _check_depth(data: Any, depth: int = 1) -> None:
     if depth > MAX_DEPTH:
-        raise ScenarioError(f"must nest at most {MAX_DEPTH} levels; got deeper")
+        raise ScenarioError(_TOO_DEEP)
     if isinstance(data, dict):
         for v in data.values():
             _check_depth(v, depth + 1)
@@ -248,16 +339,22 @@ def read_scenario_data(path: str | Path) -> dict[str, Any]:
             raise ScenarioError(
                 f"must be UTF-8 text; got an undecodable byte at offset {exc.start}"
             ) from None
-        if kind == "toml":
-            try:
-                data: Any = tomllib.loads(text)
-            except tomllib.TOMLDecodeError as exc:
-                raise ScenarioError(f"must be valid TOML; got {exc}") from None
-            _check_depth(data)
-            if not data:
-                data = None
-        else:
-            data = _load_yaml(text)
+        try:
+            if kind == "toml":
+                try:
+                    data: Any = tomllib.loads(text)
+                except tomllib.TOMLDecodeError as exc:
+                    raise ScenarioError(f"must be valid TOML; got {exc}") from None
+                _check_depth(data)
+                if not data:
+                    data = None
+            else:
+                data = _load_yaml(text)
+        except RecursionError:
+            # tomllib parses nested arrays and tables recursively, so thousands of
+            # levels exhaust the stack before _check_depth can count them. (YAML stops
+            # at MAX_DEPTH while composing; this is the net under it.)
+            raise ScenarioError(_TOO_DEEP) from None
         if data is None:
             raise ScenarioError("is empty; expected a scenario mapping")
         if not isinstance(data, dict):
@@ -307,6 +404,14 @@ def load_scenario(path: str | Path) -> ScenarioSpec:
     ScenarioError
         Naming the file and every problem in it.
 
+    Warns
+    -----
+    ScenarioWarning
+        Once per problem that makes a valid scenario pointless to run, the message
+        starting with the file (see
+        :func:`~skyscreen.scenario.spec.scenario_warnings`). Only loading a file
+        warns: :func:`parse_scenario` does not.
+
     Examples
     --------
     >>> from skyscreen.scenario import example_path
@@ -321,7 +426,10 @@ def load_scenario(path: str | Path) -> ScenarioSpec:
             or "scenario"
         )
         data = {"name": stem, **data}
-    return parse_scenario(data, source=str(path))
+    spec = parse_scenario(data, source=str(path))
+    for message in scenario_warnings(spec):
+        warnings.warn(f"{path}: {message}", ScenarioWarning, stacklevel=2)
+    return spec
 
 
 def dump_scenario(spec: ScenarioSpec, path: str | Path | None = None) -> str:
@@ -389,14 +497,186 @@ def _path(loc: tuple[int | str, ...]) -> str:
     return out
 
 
-def _field_names() -> list[str]:
+def _unwrap(annotation: Any) -> Any:
+    """A field's type without Annotated metadata and without ``| None``."""
+    while typing.get_origin(annotation) is typing.Annotated:
+        annotation = typing.get_args(annotation)[0]
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        members = [a for a in typing.get_args(annotation) if a is not type(None)]
+        if len(members) == 1:
+            return _unwrap(members[0])
+    return annotation
+
+
+def _is_model(annotation: Any) -> bool:
+    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
+
+
+def _children(model: type[BaseModel]) -> list[tuple[str, bool, type[BaseModel]]]:
+    """The models a model's fields hold: (field name as written, is a list, model)."""
+    out = []
+    for name, info in model.model_fields.items():
+        annotation = _unwrap(info.annotation)
+        is_list = typing.get_origin(annotation) is tuple
+        if is_list:
+            annotation = _unwrap(typing.get_args(annotation)[0])
+        members = (
+            typing.get_args(annotation)
+            if typing.get_origin(annotation) in (typing.Union, types.UnionType)
+            else (annotation,)
+        )
+        for m in members:
+            if _is_model(m):
+                out.append((info.alias or name, is_list, m))
+    return out
+
+
+def _field(model: type[BaseModel], name: Any) -> Any:
+    for fname, info in model.model_fields.items():
+        if name in (fname, info.alias):
+            return info
+    return None
+
+
+def _has_field(model: type[BaseModel], name: str) -> bool:
+    return _field(model, name) is not None
+
+
+def _kind_of(model: type[BaseModel]) -> str | None:
+    """The registry kind a sensor or effector spec is tagged with, if it is one."""
+    info = model.model_fields.get("kind")
+    if info is None:
+        return None
+    choices = typing.get_args(info.annotation)
+    return str(choices[0]) if choices else None
+
+
+@functools.cache
+def _all_models() -> tuple[type[BaseModel], ...]:
+    """Every model reachable from ScenarioSpec, nearest first."""
+    seen: list[type[BaseModel]] = [ScenarioSpec]
+    for model in seen:
+        for _, _, child in _children(model):
+            if child not in seen:
+                seen.append(child)
+    return tuple(seen)
+
+
+@functools.cache
+def _field_names() -> tuple[str, ...]:
     names: set[str] = set()
-    kinds = [k.spec for k in (*SENSOR_SPECS.values(), *EFFECTOR_SPECS.values())]
-    for obj in [*vars(specs).values(), *kinds]:
-        fields = getattr(obj, "model_fields", None)
-        if isinstance(fields, dict):
-            names.update(f.alias or n for n, f in fields.items())
-    return sorted(names)
+    for model in _all_models():
+        names.update(f.alias or n for n, f in model.model_fields.items())
+    return tuple(sorted(names))
+
+
+def _model_chain(loc: tuple[int | str, ...]) -> list[tuple[str, type[BaseModel]]]:
+    """The models along an error location with their paths, the top level first.
+
+    Stops early where the location leaves the schema; the last entry is the model at
+    ``loc`` only if the whole location could be followed.
+    """
+    chain: list[tuple[str, type[BaseModel]]] = [("", ScenarioSpec)]
+    state: Any = ScenarioSpec
+    for j, part in enumerate(loc):
+        if _is_model(state):
+            info = _field(state, part)
+            if info is None:
+                break
+            state = _unwrap(info.annotation)
+        elif typing.get_origin(state) is tuple and isinstance(part, int):
+            state = _unwrap(typing.get_args(state)[0])
+        elif typing.get_origin(state) in (typing.Union, types.UnionType):
+            tagged = [m for m in typing.get_args(state) if _is_model(m)]
+            state = next((m for m in tagged if _kind_of(m) == part), None)
+            if state is None:
+                break
+        else:
+            break
+        # A discriminated union is followed by its tag: the model comes one step on.
+        if _is_model(state):
+            chain.append((_path(loc[: j + 1]), state))
+    return chain
+
+
+def _where(start: str, model: type[BaseModel], name: str) -> str | None:
+    """Path of the nearest model at or below ``model`` (at ``start``) with a field.
+
+    Lists are written ``[]``, and a sensor or effector kind is named after its list.
+    """
+    # (path, model, path as shown): the kind is named after the path, not inside it.
+    queue: deque[tuple[str, type[BaseModel], str]] = deque([(start, model, start)])
+    seen: set[type[BaseModel]] = set()
+    while queue:
+        path, m, shown = queue.popleft()
+        if m in seen:
+            continue
+        seen.add(m)
+        if _has_field(m, name):
+            return shown
+        for field, is_list, child in _children(m):
+            sub = f"{path}.{field}" if path else field
+            if is_list:
+                sub += "[]"
+            kind = _kind_of(child)
+            queue.append((sub, child, f"{sub} (kind: {kind})" if kind else sub))
+    return None
+
+
+def _belongs(loc: tuple[int | str, ...], name: str) -> str | None:
+    """Where a field put at ``loc``, which is not its place, belongs.
+
+    The nearest model that has it: searched below the enclosing model, then below each
+    model above that, up to the top level.
+    """
+    chain = _model_chain(loc[:-1])
+    if chain[-1][0] != _path(loc[:-1]):
+        return None
+    for path, model in reversed(chain):
+        found = _where(path, model, name)
+        if found is not None:
+            return found or "the top level"
+    return None
+
+
+def _unknown_field(loc: tuple[int | str, ...], got: str) -> str:
+    name = str(loc[-1])
+    parent = _path(loc[:-1]) or "the top level"
+    home = _belongs(loc, name) if name in _field_names() else None
+    if home is not None:
+        return (
+            f"is misplaced: {name!r} is a field of {home}, not of {parent}; got {got}"
+        )
+    chain = _model_chain(loc[:-1])
+    local: list[str] = []
+    if chain[-1][0] == _path(loc[:-1]):
+        local = [f.alias or n for n, f in chain[-1][1].model_fields.items()]
+    close = difflib.get_close_matches(name, local, n=1)
+    if close:
+        return f"is not a known field (did you mean {close[0]!r}?); got {got}"
+    close = difflib.get_close_matches(name, _field_names(), n=1)
+    if not close or close[0] == name:  # (a field whose place cannot be told)
+        return f"is not a known field; got {got}"
+    home = _belongs((*loc[:-1], close[0]), close[0])
+    where = f", a field of {home}" if home is not None else ""
+    return f"is not a known field (did you mean {close[0]!r}{where}?); got {got}"
+
+
+_INT_TEXT = re.compile(r"\s*[-+]?[0-9][0-9_]*\s*")
+_FLOAT_TEXT = re.compile(
+    r"\s*[-+]?(?:[0-9][0-9_]*\.?[0-9_]*|\.[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)?\s*"
+)
+
+
+def _quoted(value: Any, pattern: re.Pattern[str] | None) -> str:
+    """``, not a string`` when a string holds what was expected (``'4'``, ``'true'``)."""
+    if not isinstance(value, str):
+        return ""
+    if pattern is None:
+        match = value.strip().lower() in {"true", "false"}
+    else:
+        match = pattern.fullmatch(value) is not None
+    return ", not a string" if match else ""
 
 
 _CHOICE = re.compile(r"'((?:[^'\\]|\\.)*)'|(-?\d+(?:\.\d+)?)")
@@ -425,9 +705,7 @@ def _message(err: Any) -> tuple[str, str]:
     if kind == "missing":
         return "", "is required; got nothing"
     if kind == "extra_forbidden":
-        close = difflib.get_close_matches(str(loc[-1]), _field_names(), n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        return "", f"is not a known field{hint}; got {got}"
+        return "", _unknown_field(loc, got)
     bounds = {
         "greater_than": ("gt", ">"),
         "greater_than_equal": ("ge", ">="),
@@ -437,12 +715,13 @@ def _message(err: Any) -> tuple[str, str]:
     if kind in bounds:
         key, op = bounds[kind]
         return "", f"must be {op} {ctx.get(key)}; got {got}"
+    value = err.get("input")
     if kind in {"float_parsing", "float_type"}:
-        return "", f"must be a number; got {got}"
+        return "", f"must be a number{_quoted(value, _FLOAT_TEXT)}; got {got}"
     if kind in {"int_parsing", "int_type", "int_from_float"}:
-        return "", f"must be an integer; got {got}"
+        return "", f"must be an integer{_quoted(value, _INT_TEXT)}; got {got}"
     if kind in {"bool_parsing", "bool_type"}:
-        return "", f"must be true or false; got {got}"
+        return "", f"must be true or false{_quoted(value, None)}; got {got}"
     if kind in {"string_type", "string_sub_type"}:
         return "", f"must be a string; got {got}"
     if kind == "finite_number":

@@ -8,6 +8,7 @@ model holds every value, so ``run.json`` records exactly what ran.
 
 from __future__ import annotations
 
+import itertools
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
@@ -21,7 +22,7 @@ from pydantic import (
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from skyscreen.scenario._base import ClassedSpec, Id, Probability, Spec, fail_at
-from skyscreen.scenario._geometry import OriginSpec, PositionSpec, to_enu
+from skyscreen.scenario._geometry import OriginSpec, PositionSpec, geodesic_m, to_enu
 from skyscreen.scenario.kinds import (
     EFFECTOR_SPECS,
     SENSOR_SPECS,
@@ -58,6 +59,7 @@ __all__ = [
     "SensorSpec",
     "SiteSpec",
     "TargetSpec",
+    "scenario_warnings",
 ]
 
 MAX_DRONES = 10_000
@@ -69,7 +71,12 @@ MAX_ASSETS = 1_000
 MAX_SENSORS_EFFECTORS = 500
 MAX_WAYPOINTS = 100
 MAX_DISTANCE_M = 500_000.0
-"""Positions must lie within this distance of the scenario origin (flat-earth limit)."""
+"""Positions must lie within this distance of the scenario origin (flat-earth limit).
+
+Local positions are measured on the local plane, geodetic ones along the earth
+(:func:`~skyscreen.scenario._geometry.geodesic_m`): projected onto the plane, a point
+near the antipode would land close to the origin.
+"""
 
 
 def _origin_position() -> PositionSpec:
@@ -538,6 +545,13 @@ def _fmt(loc: Loc) -> str:
     return out
 
 
+def _distance_from_origin_m(pos: PositionSpec, enu: Any, origin: OriginSpec) -> float:
+    """Horizontal distance from the origin: on the plane if local, else along the earth."""
+    if pos.lat_deg is not None and pos.lon_deg is not None:
+        return geodesic_m(origin.lat_deg, origin.lon_deg, pos.lat_deg, pos.lon_deg)
+    return float(np.hypot(enu[0], enu[1]))
+
+
 def _cross_check(spec: ScenarioSpec) -> None:
     """Check ids, references, distances, sizes and times; raise every problem at once.
 
@@ -563,7 +577,7 @@ def _cross_check(spec: ScenarioSpec) -> None:
 
     def near(loc: Loc, pos: PositionSpec, base: Any = None) -> Any:
         enu = to_enu(pos, spec.origin, base)
-        dist = float(np.hypot(enu[0], enu[1]))
+        dist = _distance_from_origin_m(pos, enu, spec.origin)
         if dist > MAX_DISTANCE_M:
             errors.append(
                 _err(
@@ -674,3 +688,78 @@ def _cross_check(spec: ScenarioSpec) -> None:
         )
     if errors:
         raise ValidationError.from_exception_data("ScenarioSpec", errors)
+
+
+# --------------------------------------------------------------------------- warnings
+
+
+def scenario_warnings(spec: ScenarioSpec) -> list[str]:
+    """What makes a valid scenario pointless to run, one sentence per problem.
+
+    A scenario with no effectors cannot engage a drone, one with no sensors cannot fire
+    at one (guns and missiles fire at detected drones; jammers radiate regardless); a
+    raid whose drones cannot reach their target before the run ends (or before their
+    endurance runs out) cannot do harm. The flight time is a lower bound: the shortest
+    straight-line path from the edge of the launch disc through the route's waypoints
+    to the nearest asset the raid may target, flown at cruise speed and the last
+    ``dive_range_m`` at dive speed, from the raid's first launch (``launch_time_s``);
+    per-drone speed spread is not counted.
+
+    Returns
+    -------
+    list of str
+        Empty for a scenario that can be run meaningfully;
+        :func:`~skyscreen.scenario.load_scenario` turns each into a
+        :class:`~skyscreen.scenario.ScenarioWarning`.
+
+    Examples
+    --------
+    >>> from skyscreen.scenario import example_path, load_scenario
+    >>> scenario_warnings(load_scenario(example_path("quickstart")))
+    []
+    """
+    out: list[str] = []
+    if not any(site.effectors for site in spec.sites):
+        out.append("no site has effectors: no drone can be engaged")
+    if not any(site.sensors for site in spec.sites):
+        out.append("no site has sensors: no drone can be detected or fired at")
+    origin = spec.origin
+    assets: dict[str, tuple[str, Any]] = {}
+    for site in spec.sites:
+        centre = to_enu(site.position, origin)
+        for asset in site.assets:
+            assets[asset.id] = (site.id, to_enu(asset.position, origin, centre)[:2])
+    duration = spec.run.duration_s
+    for ri, raid in enumerate(spec.raids):
+        tgt = raid.target
+        aims = [
+            pos
+            for aid, (sid, pos) in assets.items()
+            if (tgt.asset is None or aid == tgt.asset)
+            and (tgt.site is None or sid == tgt.site)
+        ]
+        if not aims:
+            continue
+        path = [to_enu(raid.launch.position, origin)[:2]]
+        path += [to_enu(wp, origin)[:2] for wp in raid.route]
+        legs = sum(float(np.hypot(*(b - a))) for a, b in itertools.pairwise(path))
+        last = min(float(np.hypot(*(aim - path[-1]))) for aim in aims)
+        dist = max(0.0, legs + last - raid.launch.radius_m)
+        drone = raid.drone
+        dive = min(dist, drone.dive_range_m)
+        flight = (dist - dive) / drone.speed_mps + dive / max(
+            drone.speed_mps, drone.dive_speed_mps
+        )
+        flown = f"needs at least {flight:.0f} s to fly the {dist / 1000:.1f} km"
+        if raid.launch_time_s + flight > duration:
+            out.append(
+                f"raids[{ri}] cannot reach its target before the run ends: its first "
+                f"drone launches at {raid.launch_time_s:.0f} s and {flown}; "
+                f"run.duration_s is {duration:g}"
+            )
+        elif flight > drone.endurance_s:
+            out.append(
+                f"raids[{ri}] cannot reach its target within drone.endurance_s "
+                f"({drone.endurance_s:g}): it {flown}"
+            )
+    return out

@@ -25,7 +25,13 @@ from skyscreen.errors import (
     ScenarioError,
     SkyscreenError,
 )
-from skyscreen.scenario import ScenarioSpec, dump_scenario, load_scenario
+from skyscreen.scenario import (
+    ScenarioSpec,
+    ScenarioWarning,
+    dump_scenario,
+    load_scenario,
+    scenario_warnings,
+)
 
 if TYPE_CHECKING:
     from skyscreen.decisions import (
@@ -61,6 +67,7 @@ __all__ = [
     "RunResult",
     "ScenarioError",
     "ScenarioSpec",
+    "ScenarioWarning",
     "SkyscreenError",
     "__version__",
     "decision_instances",
@@ -68,6 +75,7 @@ __all__ = [
     "export_decision_instances",
     "load_run",
     "load_scenario",
+    "scenario_warnings",
     "simulate",
     "to_wta_instance",
 ]

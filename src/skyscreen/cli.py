@@ -207,10 +207,25 @@ def _print_summary(result: Any, out_dir: Path) -> None:
     console.print(f"wall time {result.meta['wall_time_s']:.1f} s; results in {out_dir}")
 
 
-def _cmd_validate(args: argparse.Namespace) -> int:
-    from skyscreen.scenario import load_scenario
+def _load(path: str) -> Any:
+    """Load a scenario, printing each of its warnings as a ``warning: ...`` line."""
+    import warnings
 
-    load_scenario(args.scenario)
+    from skyscreen.scenario import ScenarioWarning, load_scenario
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ScenarioWarning)
+        spec = load_scenario(path)
+    for w in caught:
+        if issubclass(w.category, ScenarioWarning):
+            print(f"warning: {w.message}", file=sys.stderr)
+        else:  # pragma: no cover - anything else goes on as Python would show it
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return spec
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    _load(args.scenario)
     print("ok")
     return 0
 
@@ -218,7 +233,6 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 def _cmd_run(args: argparse.Namespace) -> int:
     from skyscreen.errors import SkyscreenError
     from skyscreen.io import check_out_dir, default_out_dir
-    from skyscreen.scenario import load_scenario
 
     if args.executor == "dask":
         raise SkyscreenError("executor 'dask' is not available yet")
@@ -228,7 +242,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         )
     if args.fidelity == "tracked":
         raise SkyscreenError("fidelity 'tracked' is not available yet")
-    spec = load_scenario(args.scenario)
+    spec = _load(args.scenario)
     out = Path(args.out) if args.out else default_out_dir(spec.name)
     check_out_dir(out, args.overwrite)  # fail before spending the time
     from skyscreen.run import simulate  # (its imports alone take seconds)
@@ -343,9 +357,8 @@ def _write_assignment(out: Path, x: Any) -> None:
 
 def _cmd_decisions(args: argparse.Namespace) -> int:
     from skyscreen.io import check_out_dir
-    from skyscreen.scenario import load_scenario
 
-    spec = load_scenario(args.scenario)
+    spec = _load(args.scenario)
     check_out_dir(args.out, args.overwrite)  # fail before spending the time
     from skyscreen.decisions import export_decision_instances
 

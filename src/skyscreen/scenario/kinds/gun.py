@@ -15,7 +15,6 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from skyscreen._typing import BoolArray, FloatArray, IntArray
-from skyscreen.models import gun as gun_model
 from skyscreen.scenario._base import ClassedSpec, Id, Probability, check_order
 from skyscreen.scenario._geometry import PositionSpec
 from skyscreen.scenario.params import CompileContext, FrozenParams, arr
@@ -146,6 +145,10 @@ def compile_guns(
     items: Sequence[tuple[GunSpec, FloatArray]], ctx: CompileContext
 ) -> GunParams:
     """Guns (with their ENU positions) to :class:`GunParams`, with derived tables."""
+    # models is imported here, not at the top, so loading a scenario (validate)
+    # does not load the compiled equations.
+    from skyscreen.models import gun as gun_model
+
     guns = [g for g, _ in items]
     range_max_m = arr([g.range_max_m for g in guns])
     n_rounds = np.array(
@@ -193,6 +196,10 @@ def _pk_tables(
     The Pk table has shape (G, n_raid, PK_TABLE_POINTS); a raid's drones all present
     the area of its drone type.
     """
+    # models is imported here, not at the top, so loading a scenario (validate)
+    # does not load the compiled equations.
+    from skyscreen.models import gun as gun_model
+
     n_raid = len(ctx.raid_ids)
     radius = np.zeros((len(guns), n_raid))
     table = np.zeros((len(guns), n_raid, PK_TABLE_POINTS))

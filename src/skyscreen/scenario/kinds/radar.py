@@ -14,7 +14,6 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from skyscreen._typing import FloatArray
-from skyscreen.models import radar as radar_model
 from skyscreen.scenario._base import ClassedSpec, Id, check_order
 from skyscreen.scenario._geometry import PositionSpec
 from skyscreen.scenario.params import CompileContext, FrozenParams, arr
@@ -133,6 +132,10 @@ def compile_radars(
     items: Sequence[tuple[RadarSpec, FloatArray]], ctx: CompileContext
 ) -> RadarParams:
     """Radars (with their ENU positions) to :class:`RadarParams`."""
+    # models is imported here, not at the top, so loading a scenario (validate)
+    # does not load the compiled equations.
+    from skyscreen.models import radar as radar_model
+
     pd_ref = arr([s.pd_ref for s, _ in items])
     pfa = arr([s.pfa for s, _ in items])
     snr_ref = np.array(

@@ -9,41 +9,75 @@ into the tables of docs/outputs.md. ``load_run`` reads a saved run back into the
 from __future__ import annotations
 
 import math
-import os
 import platform
+import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import pandas as pd
-
-from skyscreen._typing import IntArray
-from skyscreen._version import __version__
-from skyscreen.analysis.stats import summary_stats
-from skyscreen.engine import (
-    EFFECTOR_KINDS,
-    EVENT_KINDS,
-    OUTCOMES,
-    STATES,
-    ChunkResult,
-)
-from skyscreen.engine.kinds import make_layout
 from skyscreen.errors import SkyscreenError
-from skyscreen.executors.local import ChunkTask, run_tasks, split
-from skyscreen.io.rundir import read_run_dir, write_run_dir
-from skyscreen.scenario import load_scenario, parse_scenario
-from skyscreen.scenario.compile import (
-    ScenarioParams,
-    compile_scenario,
-    scenario_hash,
+from skyscreen.executors._memory import (
+    InsufficientMemoryError,
+    available_memory,
+    format_bytes,
+    is_out_of_memory,
 )
-from skyscreen.scenario.spec import MAX_REPLICATIONS, ScenarioSpec
-from skyscreen.schema import TABLES
 
-__all__ = ["FIDELITIES", "RunResult", "build_tables", "load_run", "simulate"]
+try:
+    # NumPy, pandas, pyarrow and numba (llvmlite's library is large) are loaded here;
+    # under a tight ``ulimit -v`` that is what fails, as an ImportError or OSError
+    # about a shared object that "could not be found".
+    import numpy as np
+    import pandas as pd
+
+    from skyscreen._typing import IntArray
+    from skyscreen._version import __version__
+    from skyscreen.analysis.stats import summary_stats
+    from skyscreen.engine import (
+        EFFECTOR_KINDS,
+        EVENT_KINDS,
+        OUTCOMES,
+        STATES,
+        ChunkResult,
+        run_chunk,
+    )
+    from skyscreen.engine.kinds import make_layout
+    from skyscreen.executors.local import (
+        ChunkTask,
+        available_cpus,
+        exit_on_sigterm,
+        run_tasks,
+        split,
+    )
+    from skyscreen.io.rundir import read_run_dir, write_run_dir
+    from skyscreen.scenario import load_scenario, parse_scenario
+    from skyscreen.scenario.compile import (
+        ScenarioParams,
+        compile_scenario,
+        scenario_hash,
+    )
+    from skyscreen.scenario.spec import MAX_REPLICATIONS, ScenarioSpec
+    from skyscreen.schema import TABLES
+except (ImportError, OSError, MemoryError) as _exc:
+    if is_out_of_memory(_exc):
+        raise InsufficientMemoryError(
+            "not enough memory to load the simulation's libraries (NumPy, pandas, "
+            f"numba): {_exc}; raise the memory limit (ulimit -v) or free memory"
+        ) from _exc
+    raise
+
+__all__ = [
+    "FIDELITIES",
+    "InsufficientMemoryError",
+    "MemoryEstimate",
+    "RunResult",
+    "build_tables",
+    "estimate_memory",
+    "load_run",
+    "simulate",
+]
 
 FIDELITIES = ("truth", "tracked")
 _AVAILABLE_FIDELITIES = ("truth",)
@@ -103,7 +137,18 @@ class RunResult:
             **self.meta,
             "scenario": self.scenario.model_dump(mode="json", by_alias=True),
         }
-        self.path = write_run_dir(path, tables, meta, overwrite=overwrite)
+        try:
+            self.path = write_run_dir(path, tables, meta, overwrite=overwrite)
+        except InsufficientMemoryError:
+            raise
+        except MemoryError as exc:  # pyarrow's ArrowMemoryError is one
+            why = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+            head = f"{path}: out of memory while writing the results ({why}); "
+            raise InsufficientMemoryError(
+                head + "free memory, or run fewer replications or with events=False",
+                cli_message=head + "free memory, or run fewer replications (-n) "
+                "or without --events",
+            ) from exc
         return self.path
 
     def __repr__(self) -> str:
@@ -168,7 +213,8 @@ def simulate(
     fidelity : {"truth", "tracked"}
         Air picture; only ``truth`` is available in this version.
     workers : int, optional
-        Processes; default the CPU count.
+        Processes; default the CPUs this process may use, and at most those (more
+        would only take turns), and one per chunk; run.json records the number used.
     chunk_size : int, optional
         Replications per chunk; default one chunk per worker, at most 1000.
     events : bool
@@ -185,6 +231,24 @@ def simulate(
     RunResult
         Identical, for the same seed and replication ids, whatever ``workers`` and
         ``chunk_size``.
+
+    Raises
+    ------
+    InsufficientMemoryError
+        Before running, if the results would not fit in the memory available
+        (:func:`estimate_memory`; the message says how much they need and what to
+        change), or if memory ran out all the same. A large run's estimate is shown
+        on stderr with the progress bar.
+    SkyscreenError
+        For invalid arguments, or if the worker processes died.
+
+    Notes
+    -----
+    The worker processes do not import the calling script again, so a script needs
+    no ``if __name__ == "__main__":`` guard. They end with the run: at once when it
+    stops early (Ctrl-C: KeyboardInterrupt; SIGTERM: SystemExit with status 143, where
+    SIGTERM has its default action), and by themselves when the calling process is
+    killed outright.
 
     Examples
     --------
@@ -219,53 +283,25 @@ def simulate(
     data = spec.model_dump(mode="json", by_alias=True)
     data["run"].update(run_over)
     spec = parse_scenario(data, source="the scenario with its overrides")
-    n_workers = workers if workers is not None else (os.cpu_count() or 1)
-    if n_workers < 1:
-        raise SkyscreenError(f"workers must be >= 1; got {n_workers}")
-    if chunk_size is None:
-        # One chunk per worker, up to 1000 replications: the engine's per-step cost is
-        # shared by a chunk's replications, so big chunks run fastest (measured on
-        # coastal-airbase: 37 ms/replication in chunks of 50, 17 ms in chunks of 500).
-        chunk_size = min(1000, max(1, math.ceil(len(reps) / n_workers)))
-    if chunk_size < 1:
-        raise SkyscreenError(f"chunk_size must be >= 1; got {chunk_size}")
+    n_workers, chunk_size = _plan_chunks(len(reps), workers, chunk_size)
 
     started = time.time()
     t0 = time.perf_counter()
-    params = compile_scenario(spec)
-    tasks = [ChunkTask(c, seed, events, record) for c in split(reps, chunk_size)]
-    if progress:
-        from rich.console import Console
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeElapsedColumn,
-            TimeRemainingColumn,
+    with exit_on_sigterm():
+        params = compile_scenario(spec)
+        need = _check_memory(
+            params, reps, seed, events, record, n_workers, chunk_size, progress
         )
-
-        with Progress(
-            TextColumn("[bold]{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            TimeRemainingColumn(),
-            console=Console(stderr=True),
-            transient=False,
-            refresh_per_second=4,
-        ) as bar:
-            tid = bar.add_task(f"{spec.name}", total=len(reps))
-            chunks = run_tasks(
-                params,
-                tasks,
-                n_workers,
-                lambda done: bar.update(tid, completed=int(done)),
-            )
-    else:
-        chunks = run_tasks(params, tasks, n_workers)
-    wall = time.perf_counter() - t0
-    result_tables = build_tables(params, chunks)
+        tasks = [ChunkTask(c, seed, events, record) for c in split(reps, chunk_size)]
+        try:
+            chunks = _run_tasks(params, tasks, n_workers, spec.name, progress)
+            wall = time.perf_counter() - t0
+            result_tables = build_tables(params, chunks)
+        except InsufficientMemoryError:
+            raise
+        except MemoryError as exc:
+            raise _ran_out(need, len(reps), events, record, exc) from exc
+        del chunks
     meta = {
         "scenario_name": spec.name,
         "scenario_hash": scenario_hash(spec),
@@ -288,6 +324,293 @@ def simulate(
         "wall_time_s": round(wall, 3),
     }
     return RunResult(scenario=spec, meta=meta, **result_tables)
+
+
+def _plan_chunks(
+    n_replications: int,
+    workers: int | None,
+    chunk_size: int | None,
+    cpus: int | None = None,
+) -> tuple[int, int]:
+    """Worker processes and replications per chunk: ``(workers, chunk_size)``.
+
+    ``workers`` (default: every CPU available) is capped at the CPUs this process may
+    run on (:func:`~skyscreen.executors.local.available_cpus`, or ``cpus``), and at one
+    per chunk: more processes than CPUs only take turns, and chunks sized for them are
+    too small to run fast (``--workers 1000`` ran 400 replications in chunks of one,
+    ten times slower than in two chunks of 200). The default chunk is one per worker,
+    up to 1000 replications: the engine's per-step cost is shared by a chunk's
+    replications, so big chunks run fastest (measured on coastal-airbase: 37 ms per
+    replication in chunks of 50, 17 ms in chunks of 500).
+    """
+    if workers is not None and workers < 1:
+        raise SkyscreenError(f"workers must be >= 1; got {workers}")
+    if chunk_size is not None and chunk_size < 1:
+        raise SkyscreenError(f"chunk_size must be >= 1; got {chunk_size}")
+    cpus = available_cpus() if cpus is None else cpus
+    n_workers = cpus if workers is None else min(workers, cpus)
+    if chunk_size is None:
+        chunk_size = min(1000, max(1, math.ceil(n_replications / n_workers)))
+    n_workers = max(1, min(n_workers, math.ceil(n_replications / chunk_size)))
+    return n_workers, chunk_size
+
+
+def _run_tasks(
+    params: ScenarioParams,
+    tasks: list[ChunkTask],
+    n_workers: int,
+    name: str,
+    progress: bool,
+) -> list[ChunkResult]:
+    if not progress:
+        return run_tasks(params, tasks, n_workers)
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=False,
+        refresh_per_second=4,
+    ) as bar:
+        total = sum(len(t.replications) for t in tasks)
+        tid = bar.add_task(name, total=total)
+        return run_tasks(
+            params,
+            tasks,
+            n_workers,
+            lambda done: bar.update(tid, completed=int(done)),
+        )
+
+
+@dataclass(frozen=True)
+class MemoryEstimate:
+    """Memory a run needs, in bytes, by :func:`estimate_memory`.
+
+    Attributes
+    ----------
+    tables : int
+        The main process's peak for the summary, drones, effectors and assets tables
+        (the chunks' arrays, gathered, sorted and turned into tables).
+    events : int
+        The same for the event log (``events=True``).
+    trajectories : int
+        The same for the trajectories (``record > 0``).
+    workers : int
+        The worker processes' chunks in flight.
+    """
+
+    tables: int
+    events: int
+    trajectories: int
+    workers: int
+
+    @property
+    def total(self) -> int:
+        """Everything: what :func:`simulate` compares with the memory available."""
+        return self.tables + self.events + self.trajectories + self.workers
+
+
+_PEAK_FACTOR = 4.5
+"""Peak bytes in the main process per byte of result table: the chunks' arrays as they
+arrive, their concatenation and its sorted copy, the tables, and pyarrow's copy while
+saving. Measured on coastal-airbase with two workers, from the growth of the peak
+resident size between 4000 and 8000 replications: 4.2 with events, 3 without.
+"""
+_WORKER_FACTOR = 3.0
+"""A worker's bytes per byte of its chunk's results (state, results, pickled copy)."""
+_CATEGORY_BYTES = 2  # category codes: int8, int16 past 127 categories
+_PILOT_REPLICATIONS = 8
+_PILOT_MIN_DRONE_REPLICATIONS = 20_000
+_GUESSED_EVENTS_PER_DRONE = 64.0
+_SAFETY = 1.25  # on the pilot's event count: replications differ
+_SHOW_ESTIMATE_BYTES = 1 << 30
+
+
+def _row_bytes(table: str) -> int:
+    sizes = {"int": 8, "float": 8, "bool": 1, "category": _CATEGORY_BYTES}
+    return sum(sizes[c.type] for c in TABLES[table].columns)
+
+
+def estimate_memory(
+    params: ScenarioParams,
+    replications: int,
+    *,
+    events_per_replication: float = 0.0,
+    recorded: int = 0,
+    workers: int = 1,
+    chunk_size: int | None = None,
+) -> MemoryEstimate:
+    """Memory a run of ``replications`` replications needs, estimated from its tables.
+
+    Rows: a summary row per replication; a drones, effectors and assets row per drone,
+    effector and asset per replication; ``events_per_replication`` events per
+    replication; for each of the ``recorded`` replications with trajectories, at most
+    a row per drone per time step. Bytes per row from the schema's column types (8
+    for numbers, 1 for a flag, 2 for a category code), times the main process's peak
+    over the tables it builds (:data:`_PEAK_FACTOR`).
+
+    Parameters
+    ----------
+    params : ScenarioParams
+        The compiled scenario.
+    replications : int
+    events_per_replication : float
+        Expected event-log rows per replication; 0 without events.
+    recorded : int
+        Replications whose trajectories are recorded.
+    workers, chunk_size : int
+        Worker processes and replications per chunk (default: all in one chunk).
+
+    Returns
+    -------
+    MemoryEstimate
+
+    Examples
+    --------
+    >>> from skyscreen.scenario import example_path, load_scenario
+    >>> from skyscreen.scenario.compile import compile_scenario
+    >>> p = compile_scenario(load_scenario(example_path("coastal-airbase")))
+    >>> est = estimate_memory(p, 1_000_000, events_per_replication=758.0)
+    >>> round(est.total / 2**30)  # GiB: a million replications with events
+    260
+    >>> round(est.events / est.total, 2)  # almost all of it the event log
+    0.95
+    """
+    n_d = params.drones.n
+    n_e = len(params.effector_ids)
+    n_a = params.assets.n
+    per_rep = (
+        _row_bytes("summary")
+        + n_d * _row_bytes("drones")
+        + n_e * _row_bytes("effectors")
+        + n_a * _row_bytes("assets")
+    )
+    ev_per_rep = events_per_replication * _row_bytes("events")
+    traj_per_rep = params.n_steps * n_d * _row_bytes("trajectories")
+    chunk = replications if chunk_size is None else min(chunk_size, replications)
+    return MemoryEstimate(
+        tables=int(_PEAK_FACTOR * replications * per_rep),
+        events=int(_PEAK_FACTOR * replications * ev_per_rep),
+        trajectories=int(_PEAK_FACTOR * recorded * traj_per_rep),
+        workers=int(
+            _WORKER_FACTOR
+            * workers
+            * chunk
+            * (per_rep + ev_per_rep + traj_per_rep * min(1.0, recorded / chunk))
+        )
+        if workers > 1
+        else 0,
+    )
+
+
+def _events_per_replication(
+    params: ScenarioParams, reps: IntArray, seed: int, events: bool
+) -> float:
+    """Event-log rows per replication: counted on a pilot of a few, for a big run."""
+    if not events:
+        return 0.0
+    if len(reps) * params.drones.n < _PILOT_MIN_DRONE_REPLICATIONS:
+        return _GUESSED_EVENTS_PER_DRONE * params.drones.n
+    pilot = reps[:_PILOT_REPLICATIONS]
+    res = run_chunk(params, pilot, seed, events=True)
+    n = len(res.events["replication"]) if res.events is not None else 0
+    return _SAFETY * n / len(pilot)
+
+
+def _check_memory(
+    params: ScenarioParams,
+    reps: IntArray,
+    seed: int,
+    events: bool,
+    record: int,
+    workers: int,
+    chunk_size: int,
+    progress: bool,
+) -> MemoryEstimate:
+    """Refuse a run that cannot fit in memory; show the estimate of a large one."""
+    recorded = int((reps < record).sum())
+    need = estimate_memory(
+        params,
+        len(reps),
+        events_per_replication=_events_per_replication(params, reps, seed, events),
+        recorded=recorded,
+        workers=workers,
+        chunk_size=chunk_size,
+    )
+    have = available_memory()
+    if have is not None and need.total > have:
+        raise _too_big(need, have, len(reps), events, record)
+    if progress and (
+        need.total >= _SHOW_ESTIMATE_BYTES
+        or (have is not None and need.total > have / 2)
+    ):
+        of = f" ({format_bytes(have)} available)" if have is not None else ""
+        print(
+            f"estimated memory for the results: {format_bytes(need.total)}{of}",
+            file=sys.stderr,
+        )
+    return need
+
+
+def _advice(
+    need: MemoryEstimate, have: int | None, n_reps: int, events: bool, record: int
+) -> tuple[str, str]:
+    """What to change, in the Python API's words and the command line's."""
+    py: list[str] = []
+    cli: list[str] = []
+    per_rep = (need.tables + need.events) / n_reps
+    if have is not None and per_rep > 0:
+        fit = max(0, int((have - need.trajectories - need.workers) / per_rep * 0.9))
+        py.append(f"fewer replications (about {fit:,} fit)")
+        cli.append(f"fewer replications (-n; about {fit:,} fit)")
+    else:
+        py.append("fewer replications")
+        cli.append("fewer replications (-n)")
+    if events and need.events > 0:
+        py.append(f"events=False (the event log is {format_bytes(need.events)})")
+        cli.append(f"no --events (the event log is {format_bytes(need.events)})")
+    if record > 0 and need.trajectories > 0:
+        traj = format_bytes(need.trajectories)
+        py.append(f"a smaller record (trajectories: {traj})")
+        cli.append(f"a smaller --record (trajectories: {traj})")
+    return "; or ".join(py), "; or ".join(cli)
+
+
+def _too_big(
+    need: MemoryEstimate, have: int, n_reps: int, events: bool, record: int
+) -> InsufficientMemoryError:
+    head = (
+        f"this run needs about {format_bytes(need.total)} of memory for its results "
+        f"({n_reps:,} replications), more than the {format_bytes(have)} available; "
+        "run "
+    )
+    py, cli = _advice(need, have, n_reps, events, record)
+    return InsufficientMemoryError(head + py, cli_message=head + cli)
+
+
+def _ran_out(
+    need: MemoryEstimate, n_reps: int, events: bool, record: int, exc: BaseException
+) -> InsufficientMemoryError:
+    have = available_memory()
+    of = f"; {format_bytes(have)} available now" if have is not None else ""
+    head = (
+        f"out of memory ({type(exc).__name__}{': ' + str(exc) if str(exc) else ''}); "
+        f"this run needs about {format_bytes(need.total)} by the estimate{of}; run "
+    )
+    py, cli = _advice(need, have, n_reps, events, record)
+    return InsufficientMemoryError(head + py, cli_message=head + cli)
 
 
 def _frame(name: str, columns: dict[str, Any]) -> pd.DataFrame:

@@ -453,6 +453,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # a bug: say so briefly, full traceback on request
         if os.environ.get("SKYSCREEN_DEBUG"):
             raise
+        from skyscreen.executors import is_out_of_memory
+
+        if is_out_of_memory(exc):  # the environment, not a bug: exit 2
+            print(
+                f"error: not enough memory ({type(exc).__name__}: {exc}); free memory "
+                "or raise the limit (ulimit -v)",
+                file=sys.stderr,
+            )
+            return 2
         print(
             f"internal error: {type(exc).__name__}: {exc}\n"
             "(this is a bug in skyscreen; set SKYSCREEN_DEBUG=1 for the traceback)",

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from skyscreen.errors import SkyscreenError
-from skyscreen.executors._memory import (
+from skyscreen.executors import (
     InsufficientMemoryError,
     available_memory,
     format_bytes,

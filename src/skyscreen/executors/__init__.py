@@ -5,15 +5,29 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from skyscreen.executors._memory import (
+    InsufficientMemoryError,
+    available_memory,
+    format_bytes,
+    is_out_of_memory,
+)
+
 if TYPE_CHECKING:
     from skyscreen.executors.local import ChunkTask, run_tasks
 
-__all__ = ["ChunkTask", "run_tasks"]
+__all__ = [
+    "ChunkTask",
+    "InsufficientMemoryError",
+    "available_memory",
+    "format_bytes",
+    "is_out_of_memory",
+    "run_tasks",
+]
 
 
 def __getattr__(name: str) -> Any:
     # Imported when first used, so that skyscreen.executors._memory (standard library
     # only) can be imported before NumPy and the engine.
-    if name in __all__:
+    if name in ("ChunkTask", "run_tasks"):
         return getattr(importlib.import_module("skyscreen.executors.local"), name)
     raise AttributeError(f"module 'skyscreen.executors' has no attribute {name!r}")

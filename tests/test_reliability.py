@@ -1131,3 +1131,36 @@ def test_two_writers_overwriting_one_directory(
         _, meta = read_run_dir(out)
         assert meta["writer"] in (0, 1)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
+
+
+# ------------------------------------------------------------ item 11: WTA sizes
+
+
+@pytest.mark.parametrize("head", ["2 2 1000000000", "2 2 100000"])
+def test_wta_refuses_a_huge_weapon_count_at_once(tmp_path: Path, head: str) -> None:
+    """A tiny file naming a huge per-weapon count is refused in moments, exit 2."""
+    inst = tmp_path / "huge.txt"
+    inst.write_text(f"{head}\n1\n1\n0 0 0.5\n1 1 0.5\n", encoding="utf-8")
+    t0 = time.monotonic()
+    proc = subprocess.run(
+        [sys.executable, "-m", "skyscreen.cli", "wta", str(inst)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert "exceeds 100000" in proc.stderr
+    assert str(inst) in proc.stderr
+    assert time.monotonic() - t0 < 30
+
+
+def test_solve_wta_bounds_the_number_of_weapons() -> None:
+    """solve_wta refuses capacities summing past MAX_WEAPONS with a ModelError."""
+    from skyscreen.c2 import solve_wta
+    from skyscreen.c2.wta import MAX_WEAPONS
+    from skyscreen.errors import ModelError
+
+    with pytest.raises(ModelError, match=f"at most {MAX_WEAPONS} weapons; got"):
+        solve_wta([1.0, 1.0], [[0.5, 0.5], [0.5, 0.5]], [MAX_WEAPONS, 1])

@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from skyscreen._typing import FloatArray, IntArray
+from skyscreen.c2.wta import MAX_WEAPONS
 from skyscreen.errors import ModelError
 
 __all__ = ["WTAInstance", "best_known", "read_wta_instance", "write_wta_instance"]
@@ -127,6 +128,11 @@ def read_wta_instance(path: str | os.PathLike[str]) -> WTAInstance:
         raise fail(1, "'W T mu' >= 0")
     if n_w * n_t > MAX_PAIRS:
         raise ModelError(f"{p}: W·T = {n_w}·{n_t} = {n_w * n_t} exceeds {MAX_PAIRS}")
+    if n_w * mu > MAX_WEAPONS:
+        raise ModelError(
+            f"{p}: W·mu = {n_w}·{mu} = {n_w * mu} weapons exceeds {MAX_WEAPONS} "
+            "(the solvers' work and memory grow with the number of weapons)"
+        )
     values = np.empty(n_t)
     for j in range(n_t):
         lineno = 2 + j

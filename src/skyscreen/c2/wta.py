@@ -47,12 +47,18 @@ from skyscreen.c2.greedy import greedy_mmr
 from skyscreen.errors import ModelError
 
 __all__ = [
+    "MAX_WEAPONS",
     "WTA_METHODS",
     "WTAResult",
     "greedy_assign_batch",
     "solve_wta",
     "wta_objective",
 ]
+
+MAX_WEAPONS = 100_000
+"""Most weapons (the sum of the capacities) a solver accepts. The public instances
+have at most 900 and an engine decision cycle a few hundred; beyond this the greedy's
+steps and the improvement search's unit arrays grow past seconds and gigabytes."""
 
 WTA_METHODS = ("greedy", "improve", "exact", "brute")
 """Names accepted by :func:`solve_wta` (and by ``doctrine.wta_method``)."""
@@ -185,6 +191,12 @@ def _problem(
         raise ModelError(f"capacity must have shape (W,); got {cap_arr.shape}")
     n_w, n_t = cap_arr.shape[0], v.shape[0]
     cap = _int_array("capacity", cap_arr, (n_w,), "")
+    units = int(cap.sum())
+    if units > MAX_WEAPONS:
+        raise ModelError(
+            f"capacity must sum to at most {MAX_WEAPONS} weapons; got {units} "
+            "(the solvers' work and memory grow with the number of weapons)"
+        )
     p = _float_array("pk", pk)
     _check_shape("pk", p, (n_w, n_t), "(W, T)")
     bad = ~np.isfinite(p) | (p < 0) | (p > 1)

@@ -1164,3 +1164,43 @@ def test_solve_wta_bounds_the_number_of_weapons() -> None:
 
     with pytest.raises(ModelError, match=f"at most {MAX_WEAPONS} weapons; got"):
         solve_wta([1.0, 1.0], [[0.5, 0.5], [0.5, 0.5]], [MAX_WEAPONS, 1])
+
+
+# ------------------------------------------------ item 10 (ids) and 20 (small ones)
+
+
+def test_decisions_refuses_a_replication_id_beyond_the_streams(tmp_path: Path) -> None:
+    """An id past 2**32 - 1 (or past int64) is a usage error naming the limit."""
+    for big in ("99999999999999999999", str(2**32)):
+        proc = subprocess.run(
+            [sys.executable, "-m", "skyscreen.cli", "decisions",
+             QUICKSTART, "--out", str(tmp_path / "d"),
+             "--replication", big],
+            capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+        assert proc.returncode == 2, proc.stderr
+        assert "Traceback" not in proc.stderr
+        assert "4294967295" in proc.stderr
+
+
+def test_simulate_refuses_replication_ids_beyond_the_streams() -> None:
+    """Ids that would repeat another id's random numbers are refused, not aliased."""
+    import skyscreen
+
+    spec = skyscreen.load_scenario(QUICKSTART)
+    for bad in ([2**32], [10**20], [True]):
+        with pytest.raises(skyscreen.SkyscreenError, match="replication ids must be"):
+            skyscreen.simulate(spec, replications=bad, workers=1, progress=False)
+
+
+def test_mean_intervals_of_counts_stay_in_their_support() -> None:
+    """At small n the t interval of a count is clipped at 0, not negative."""
+    import pandas as pd
+
+    from skyscreen.analysis.stats import summary_stats
+    from skyscreen.schema import SUMMARY_COLUMNS
+
+    summary = pd.DataFrame({c: [0, 0, 5] for c in SUMMARY_COLUMNS})
+    out = summary_stats(summary, pd.DataFrame())
+    assert (out["ci_low"] >= 0.0).all()
+    assert out.loc[out["metric"] == "n_leaked", "ci_high"].item() > 5 / 3

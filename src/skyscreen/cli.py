@@ -50,6 +50,14 @@ def _non_negative_int(text: str) -> int:
     return value
 
 
+def _replication_id(text: str) -> int:
+    value = _non_negative_int(text)
+    limit = 2**32 - 1  # skyscreen.scenario.spec.MAX_REPLICATION_ID (kept lazy)
+    if value > limit:
+        raise argparse.ArgumentTypeError(f"must be <= {limit}; got {value}")
+    return value
+
+
 def _positive_float(text: str) -> float:
     try:
         value = float(text)
@@ -154,7 +162,7 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="DIR", required=True, help="directory to create")
     p.add_argument(
         "--replication",
-        type=_non_negative_int,
+        type=_replication_id,
         default=0,
         metavar="I",
         help="replication id (default 0)",
@@ -287,7 +295,8 @@ def _cmd_wta(args: argparse.Namespace) -> int:
         f"{int(inst.capacity.sum())} weapons"
     )
     print(
-        f"method       {res.method} ({res.iterations} iterations, {res.time_s:.3f} s)"
+        f"method       {res.method} ({res.iterations} "
+        f"iteration{'' if res.iterations == 1 else 's'}, {res.time_s:.3f} s)"
     )
     print(f"objective    {res.objective:.6f}")
     print(f"lower bound  {res.lower_bound:.6f}")

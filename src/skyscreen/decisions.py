@@ -24,6 +24,7 @@ from skyscreen.engine import DecisionInstance, run_chunk
 from skyscreen.errors import SkyscreenError
 from skyscreen.scenario import ScenarioSpec
 from skyscreen.scenario.compile import compile_scenario
+from skyscreen.scenario.spec import MAX_REPLICATION_ID
 
 __all__ = ["decision_instances", "export_decision_instances", "to_wta_instance"]
 
@@ -48,6 +49,11 @@ def decision_instances(
         seed = scenario.run.seed
     if seed is None:
         raise SkyscreenError("seed must be given when the scenario has none; got None")
+    if not 0 <= int(replication) <= MAX_REPLICATION_ID:
+        raise SkyscreenError(
+            f"replication must be between 0 and {MAX_REPLICATION_ID:,}; "
+            f"got {replication}"
+        )
     out: list[DecisionInstance] = []
     run_chunk(
         compile_scenario(scenario),

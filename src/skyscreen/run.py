@@ -58,7 +58,11 @@ try:
         compile_scenario,
         scenario_hash,
     )
-    from skyscreen.scenario.spec import MAX_REPLICATIONS, ScenarioSpec
+    from skyscreen.scenario.spec import (
+        MAX_REPLICATION_ID,
+        MAX_REPLICATIONS,
+        ScenarioSpec,
+    )
     from skyscreen.schema import TABLES
 except (ImportError, OSError, MemoryError) as _exc:
     if is_out_of_memory(_exc):
@@ -171,7 +175,15 @@ def _replication_ids(
                 f"replications must be between 1 and {MAX_REPLICATIONS:,}; got {n}"
             )
         return np.arange(n, dtype=np.int64)
-    ids = np.asarray(list(replications), dtype=np.int64)
+    given = list(replications)
+    for r in given:
+        if isinstance(r, bool) or not isinstance(r, int | np.integer):
+            raise SkyscreenError(f"replication ids must be integers; got {r!r}")
+        if not 0 <= int(r) <= MAX_REPLICATION_ID:
+            raise SkyscreenError(
+                f"replication ids must be between 0 and {MAX_REPLICATION_ID:,}; got {r}"
+            )
+    ids = np.asarray([int(r) for r in given], dtype=np.int64)
     if ids.ndim != 1 or ids.size == 0 or ids.size > MAX_REPLICATIONS:
         raise SkyscreenError(
             f"replications must be a non-empty list of at most {MAX_REPLICATIONS:,} ids; "

@@ -87,7 +87,9 @@ def summary_stats(
     n = len(summary)
     for col in SUMMARY_METRICS:
         m, lo, hi = mean_interval(summary[col].to_numpy(), level)
-        rows.append((col, "mean", m, lo, hi, n))
+        # Every summary metric is a count or an amount, never negative: the t
+        # interval is clipped to the support (at small n it would reach below 0).
+        rows.append((col, "mean", m, max(lo, 0.0), hi, n))
     k = int((summary["n_leaked"] > 0).sum())
     lo, hi = wilson_interval(k, n, level)
     rows.append(

@@ -38,6 +38,7 @@ __all__ = [
     "MAX_ASSETS",
     "MAX_DRONES",
     "MAX_REPLICATIONS",
+    "MAX_REPLICATION_ID",
     "MAX_SENSORS_EFFECTORS",
     "MAX_SITES",
     "MAX_WAYPOINTS",
@@ -66,6 +67,9 @@ MAX_DRONES = 10_000
 """Most drones a scenario may launch (all raids together)."""
 MAX_REPLICATIONS = 1_000_000
 """Most replications one run may ask for."""
+MAX_REPLICATION_ID = 2**32 - 1
+"""Largest replication id: an id is one 32-bit word of every random stream's counter
+(skyscreen.engine.rng), so larger ids would repeat smaller ones' numbers."""
 MAX_SITES = 50
 MAX_ASSETS = 1_000
 MAX_SENSORS_EFFECTORS = 500

@@ -33,19 +33,24 @@ def act(
     st: ChunkState, layout: Layout, t0: float, t1: float, ev: Events | None
 ) -> tuple[FloatArray, IntArray]:
     """Area effects of the step (jamming): each drone's soft-kill time and effector."""
-    t_down = np.full(st.status.shape, np.inf)
-    by = np.full(st.status.shape, -1, dtype=np.int64)
+    t_down: FloatArray = np.full(st.status.shape, np.inf)
+    by: IntArray = np.full(st.status.shape, -1, dtype=np.int64)
     for pl in layout.effectors:
-        if pl.n == 0:
-            continue
-        got = pl.kind.act(pl, st.effectors[pl.slot], st, t0, t1, ev)
-        if got is None:
-            continue
-        t, who = got
-        earlier = t < t_down
-        t_down = np.where(earlier, t, t_down)
-        by = np.where(earlier | (by < 0), who, by)
+        if pl.n:
+            got = pl.kind.act(pl, st.effectors[pl.slot], st, t0, t1, ev)
+            t_down, by = _earliest(t_down, by, got)
     return t_down, by
+
+
+def _earliest(
+    t_best: FloatArray, by: IntArray, got: tuple[FloatArray, IntArray] | None
+) -> tuple[FloatArray, IntArray]:
+    """Each drone's earlier of two outcomes (time, effector); the first on ties."""
+    if got is None:
+        return t_best, by
+    t, who = got
+    earlier = t < t_best
+    return np.where(earlier, t, t_best), np.where(earlier, who, by)
 
 
 def resolve(
@@ -64,15 +69,9 @@ def resolve(
     """
     t_kill, k_eff = _resolve_shots(st, p, layout, t1, ev)
     for pl in layout.effectors:
-        if pl.n == 0:
-            continue
-        got = pl.kind.resolve(pl, st.effectors[pl.slot], st, t0, t1, ev)
-        if got is None:
-            continue
-        t, eff = got
-        earlier = t < t_kill
-        t_kill = np.where(earlier, t, t_kill)
-        k_eff = np.where(earlier, eff, k_eff)
+        if pl.n:
+            got = pl.kind.resolve(pl, st.effectors[pl.slot], st, t0, t1, ev)
+            t_kill, k_eff = _earliest(t_kill, k_eff, got)
     return t_kill, k_eff
 
 

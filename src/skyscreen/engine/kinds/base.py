@@ -40,6 +40,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
+import numpy as np
+
 from skyscreen._typing import BoolArray, FloatArray, IntArray
 
 if TYPE_CHECKING:
@@ -49,7 +51,15 @@ if TYPE_CHECKING:
     from skyscreen.engine.state import ChunkState
     from skyscreen.scenario.params import ScenarioParams
 
-__all__ = ["DecideContext", "EffectorKind", "Placed", "SensorKind"]
+__all__ = [
+    "DecideContext",
+    "EffectorBase",
+    "EffectorKind",
+    "Placed",
+    "SensorKind",
+    "complete_reloads",
+    "start_reloads",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,3 +280,149 @@ class EffectorKind(Protocol):
         ev: Events | None,
     ) -> tuple[FloatArray, IntArray] | None:
         """Soft kills in the step: time (R, D) (inf: none) and effector index."""
+
+
+class EffectorBase:
+    """What an effector kind does by default: nothing beyond its own methods.
+
+    A kind subclasses this and overrides what it has: an area kind (a jammer) its
+    ``act``; an assignable kind ``free``, ``shot_cost``, ``evaluate``, ``commit`` and
+    ``fire``; a kind with a magazine ``reload`` and ``magazine``; a kind whose
+    engagements last ``busy`` and ``resolve``. The defaults are the neutral ones: no
+    counters, no shots in the air, no reloads, never busy, no area effect, no kills of
+    its own, no magazine, no unit free, no cost.
+    """
+
+    name: str
+    assignable = False
+    columns: tuple[str, ...] = ()
+    """Effectors-table columns the kind counts."""
+
+    def params_of(self, p: ScenarioParams) -> Any:
+        """The kind's block of the scenario's effectors (by the kind's name)."""
+        return p.effectors[self.name]
+
+    def shot_slots(self, pl: Placed) -> IntArray:
+        """No shots in the shared table."""
+        return np.zeros(pl.n, dtype=np.int64)
+
+    def magazine(self, kst: Any) -> IntArray | None:
+        """No magazine."""
+        return None
+
+    def reload(self, pl: Placed, kst: Any, t1: float) -> None:
+        """No reloads."""
+
+    def busy(self, kst: Any) -> bool:
+        """No engagement that outlasts a step."""
+        return False
+
+    def accounting(self, pl: Placed, kst: Any) -> dict[str, IntArray]:
+        """No counters beyond the kills every effector has."""
+        return {}
+
+    def act(
+        self,
+        pl: Placed,
+        kst: Any,
+        st: ChunkState,
+        t0: float,
+        t1: float,
+        ev: Events | None,
+    ) -> tuple[FloatArray, IntArray] | None:
+        """No area effect."""
+        return None
+
+    def resolve(
+        self,
+        pl: Placed,
+        kst: Any,
+        st: ChunkState,
+        t0: float,
+        t1: float,
+        ev: Events | None,
+    ) -> tuple[FloatArray, IntArray] | None:
+        """No kills of the kind's own (shots in the shared table resolve there)."""
+        return None
+
+    def free(
+        self, pl: Placed, kst: Any, st: ChunkState, slots: ShotSlots, t1: float
+    ) -> BoolArray:
+        """No unit takes targets (not assignable)."""
+        return np.zeros((st.n_rep, pl.n), dtype=bool)
+
+    def shot_cost(self, pl: Placed) -> FloatArray:
+        """No shot to price (not assignable)."""
+        return np.zeros(pl.n)
+
+    def evaluate(
+        self,
+        pl: Placed,
+        kst: Any,
+        ctx: DecideContext,
+        out_pk: FloatArray,
+        out_aux: FloatArray,
+    ) -> None:
+        """Not called for a kind that is not assignable."""
+
+    def commit(
+        self,
+        pl: Placed,
+        kst: Any,
+        ra: IntArray,
+        unit: int,
+        da: IntArray,
+        t1: float,
+        aux: FloatArray,
+    ) -> None:
+        """Not called for a kind that is not assignable."""
+
+    def fire(
+        self,
+        pl: Placed,
+        kst: Any,
+        st: ChunkState,
+        slots: ShotSlots,
+        step: int,
+        t1: float,
+        ev: Events | None,
+    ) -> None:
+        """Nothing to fire (not assignable)."""
+
+
+def complete_reloads(
+    loaded: IntArray,
+    capacity: IntArray,
+    reload_done_s: FloatArray,
+    reloads_done: IntArray,
+    t1: float,
+) -> None:
+    """Refill to ``capacity`` (per unit) every magazine whose reload ends by ``t1``.
+
+    ``loaded``, ``reload_done_s`` (inf: no reload in progress) and ``reloads_done`` are
+    (R, n) arrays of a kind's state, updated in place.
+    """
+    done = reload_done_s <= t1
+    if done.any():
+        r, k = np.nonzero(done)
+        loaded[r, k] = capacity[k]
+        reload_done_s[r, k] = np.inf
+        reloads_done[r, k] += 1
+
+
+def start_reloads(
+    loaded: IntArray,
+    reloads_left: IntArray,
+    reload_done_s: FloatArray,
+    r: IntArray,
+    k: int,
+    t_done_s: float,
+) -> None:
+    """Start a reload, ending at ``t_done_s``, on unit ``k`` of rows ``r`` left empty.
+
+    Only where a reload is left; ``loaded``, ``reloads_left`` and ``reload_done_s``
+    are (R, n) arrays of a kind's state, updated in place.
+    """
+    start = (loaded[r, k] == 0) & (reloads_left[r, k] > 0)
+    reloads_left[r[start], k] -= 1
+    reload_done_s[r[start], k] = t_done_s

@@ -16,13 +16,18 @@ from scipy import special
 
 from skyscreen._typing import BoolArray, FloatArray, IntArray
 from skyscreen.engine.events import Events
-from skyscreen.engine.kinds.base import DecideContext, Placed
+from skyscreen.engine.kinds.base import (
+    DecideContext,
+    EffectorBase,
+    Placed,
+    complete_reloads,
+    start_reloads,
+)
 from skyscreen.engine.rng import Purpose, draw, stream_key
 from skyscreen.engine.shots import ShotSlots, cancel, launch_shot
 from skyscreen.engine.state import ChunkState, full
 from skyscreen.models import gun as gun_model
 from skyscreen.scenario.kinds import GunParams
-from skyscreen.scenario.params import ScenarioParams
 
 __all__ = ["GUN", "GunKind", "GunState"]
 
@@ -178,17 +183,12 @@ def _geometry(
     return rng, np.arctan2(rel[:, 1], rel[:, 0]), np.arctan2(rel[:, 2], ground)
 
 
-class GunKind:
+class GunKind(EffectorBase):
     """The gun effector kind (assignable; shots in the shared shot table)."""
 
     name = "gun"
     purpose = int(Purpose.GUN)
     assignable = True
-
-    def params_of(self, p: ScenarioParams) -> GunParams:
-        """The scenario's guns."""
-        guns: GunParams = p.effectors[self.name]
-        return guns
 
     def init(self, pl: Placed, n_rep: int, seed: int) -> GunState:
         """Full magazines, pointing east, nothing engaged."""
@@ -211,12 +211,13 @@ class GunKind:
 
     def reload(self, pl: Placed, kst: GunState, t1: float) -> None:
         """Refill magazines whose reload ends by ``t1``."""
-        done = kst.reload_done_s <= t1
-        if done.any():
-            r, k = np.nonzero(done)
-            kst.rounds[r, k] = pl.params.magazine_rounds[k]
-            kst.reload_done_s[r, k] = np.inf
-            kst.reloads_done[r, k] += 1
+        complete_reloads(
+            kst.rounds,
+            pl.params.magazine_rounds,
+            kst.reload_done_s,
+            kst.reloads_done,
+            t1,
+        )
 
     def busy(self, kst: GunState) -> bool:
         """Whether a gun is laying on a target."""
@@ -243,18 +244,6 @@ class GunKind:
             ],
             dtype=np.int64,
         )
-
-    def resolve(
-        self,
-        pl: Placed,
-        kst: GunState,
-        st: ChunkState,
-        t0: float,
-        t1: float,
-        ev: Events | None,
-    ) -> tuple[FloatArray, IntArray] | None:
-        """Bursts resolve in the shared shot table: nothing of the kind's own."""
-        return None
 
     def in_envelope(self, pl: Placed, unit: IntArray, pos_m: FloatArray) -> BoolArray:
         """Whether points (N, 3) lie in the envelopes of guns ``unit`` (N,)."""
@@ -355,18 +344,6 @@ class GunKind:
         kst.busy_s[ra, unit] = np.inf
         kst.engagements[ra, unit] += 1
 
-    def act(
-        self,
-        pl: Placed,
-        kst: GunState,
-        st: ChunkState,
-        t0: float,
-        t1: float,
-        ev: Events | None,
-    ) -> tuple[FloatArray, IntArray] | None:
-        """No area effect."""
-        return None
-
     def fire(
         self,
         pl: Placed,
@@ -435,10 +412,14 @@ class GunKind:
                 n,
                 g.pk_hit[k],
             )
-            empty = kst.rounds[r, k] == 0
-            reload = empty & (kst.reloads_left[r, k] > 0)
-            kst.reloads_left[r[reload], k] -= 1
-            kst.reload_done_s[r[reload], k] = t1 + g.reload_s[k]
+            start_reloads(
+                kst.rounds,
+                kst.reloads_left,
+                kst.reload_done_s,
+                r,
+                k,
+                t1 + g.reload_s[k],
+            )
             tof = gun_model.time_of_flight_s(rng, g.muzzle_velocity_mps[k])
             pk_pred = np.empty(len(r))
             _pk_at(g.pk_table, g.pk_step_m, k, raid_idx[d], rng, pk_pred)

@@ -12,14 +12,16 @@ import numpy as np
 from skyscreen._typing import BoolArray, FloatArray, IntArray
 from skyscreen.engine.codes import FLYING, NEUTRALISED, cause_code
 from skyscreen.engine.events import Events
-from skyscreen.engine.kinds.base import DecideContext, Placed
+from skyscreen.engine.kinds.base import (
+    EffectorBase,
+    Placed,
+)
 from skyscreen.engine.rng import Purpose
-from skyscreen.engine.shots import ShotSlots
 from skyscreen.engine.state import ChunkState
 from skyscreen.models import jammer as jammer_model
 from skyscreen.models import kinematics
 from skyscreen.scenario.kinds import JammerParams
-from skyscreen.scenario.params import GUIDANCE, LINK_LOSS, ScenarioParams
+from skyscreen.scenario.params import GUIDANCE, LINK_LOSS
 
 __all__ = ["JAMMER", "JammerKind", "JammerState"]
 
@@ -43,47 +45,15 @@ class JammerState:
     jam_s: FloatArray
 
 
-class JammerKind:
+class JammerKind(EffectorBase):
     """The RF-link jammer effector kind (an area effect, not assigned)."""
 
     name = "jammer"
     purpose = int(Purpose.JAMMER)
-    assignable = False
-
-    def params_of(self, p: ScenarioParams) -> JammerParams:
-        """The scenario's jammers."""
-        jammers: JammerParams = p.effectors[self.name]
-        return jammers
 
     def init(self, pl: Placed, n_rep: int, seed: int) -> JammerState:
         """No drone jammed yet."""
         return JammerState(jam_s=np.zeros((n_rep, pl.scenario.drones.n)))
-
-    def reload(self, pl: Placed, kst: JammerState, t1: float) -> None:
-        """Jammers need no reloads."""
-
-    def busy(self, kst: JammerState) -> bool:
-        """Jammers hold no engagements."""
-        return False
-
-    columns: tuple[str, ...] = ()
-    """The effectors-table columns this kind counts (beyond kills): none."""
-
-    def shot_slots(self, pl: Placed) -> IntArray:
-        """Jammers fire no shots."""
-        return np.zeros(pl.n, dtype=np.int64)
-
-    def resolve(
-        self,
-        pl: Placed,
-        kst: JammerState,
-        st: ChunkState,
-        t0: float,
-        t1: float,
-        ev: Events | None,
-    ) -> tuple[FloatArray, IntArray] | None:
-        """Jammers kill nothing (their soft kills come from :meth:`act`)."""
-        return None
 
     def in_envelope(self, pl: Placed, unit: IntArray, pos_m: FloatArray) -> BoolArray:
         """Whether points (N, 3) lie within range and sector of jammers ``unit``."""
@@ -98,66 +68,9 @@ class JammerKind:
             in_sector & (np.linalg.norm(rel, axis=-1) <= j.range_max_m[unit])
         )
 
-    def magazine(self, kst: JammerState) -> IntArray | None:
-        """Jammers have no magazine."""
-        return None
-
     def cost(self, pl: Placed, kst: JammerState) -> FloatArray:
         """Jamming costs nothing per use in this version (R, J)."""
         return np.zeros((kst.jam_s.shape[0], pl.n))
-
-    def accounting(self, pl: Placed, kst: JammerState) -> dict[str, IntArray]:
-        """No counters beyond the defeats every effector has."""
-        return {}
-
-    def free(
-        self,
-        pl: Placed,
-        kst: JammerState,
-        st: ChunkState,
-        slots: ShotSlots,
-        t1: float,
-    ) -> BoolArray:
-        """Not assignable."""
-        return np.zeros((st.n_rep, pl.n), dtype=bool)
-
-    def shot_cost(self, pl: Placed) -> FloatArray:
-        """Not assignable."""
-        return np.zeros(pl.n)
-
-    def evaluate(
-        self,
-        pl: Placed,
-        kst: JammerState,
-        ctx: DecideContext,
-        out_pk: FloatArray,
-        out_aux: FloatArray,
-    ) -> None:
-        """Not assignable."""
-
-    def commit(
-        self,
-        pl: Placed,
-        kst: JammerState,
-        ra: IntArray,
-        unit: int,
-        da: IntArray,
-        t1: float,
-        aux: FloatArray,
-    ) -> None:
-        """Not assignable."""
-
-    def fire(
-        self,
-        pl: Placed,
-        kst: JammerState,
-        st: ChunkState,
-        slots: ShotSlots,
-        step: int,
-        t1: float,
-        ev: Events | None,
-    ) -> None:
-        """Jammers act in :meth:`act`."""
 
     def act(
         self,

@@ -14,13 +14,18 @@ from numba import njit
 
 from skyscreen._typing import BoolArray, FloatArray, IntArray
 from skyscreen.engine.events import Events
-from skyscreen.engine.kinds.base import DecideContext, Placed
+from skyscreen.engine.kinds.base import (
+    DecideContext,
+    EffectorBase,
+    Placed,
+    complete_reloads,
+    start_reloads,
+)
 from skyscreen.engine.rng import Purpose, draw, stream_key
 from skyscreen.engine.shots import ShotSlots, cancel, in_air, launch_shot
 from skyscreen.engine.state import ChunkState, full
 from skyscreen.models import missile as missile_model
 from skyscreen.scenario.kinds import MissileParams
-from skyscreen.scenario.params import ScenarioParams
 
 __all__ = ["MISSILE", "MissileKind", "MissileState"]
 
@@ -138,17 +143,12 @@ def _evaluate(
                 out_pk[b, k, d] = pk if pk >= min_pk else 0.0
 
 
-class MissileKind:
+class MissileKind(EffectorBase):
     """The missile-launcher effector kind (assignable; shots in the shot table)."""
 
     name = "missile"
     purpose = int(Purpose.MISSILE)
     assignable = True
-
-    def params_of(self, p: ScenarioParams) -> MissileParams:
-        """The scenario's launchers."""
-        missiles: MissileParams = p.effectors[self.name]
-        return missiles
 
     def init(self, pl: Placed, n_rep: int, seed: int) -> MissileState:
         """Ready rounds loaded, nothing engaged."""
@@ -168,12 +168,9 @@ class MissileKind:
 
     def reload(self, pl: Placed, kst: MissileState, t1: float) -> None:
         """Reload launchers whose reload ends by ``t1``."""
-        done = kst.reload_done_s <= t1
-        if done.any():
-            r, k = np.nonzero(done)
-            kst.ready[r, k] = pl.params.ready_rounds[k]
-            kst.reload_done_s[r, k] = np.inf
-            kst.reloads_done[r, k] += 1
+        complete_reloads(
+            kst.ready, pl.params.ready_rounds, kst.reload_done_s, kst.reloads_done, t1
+        )
 
     def busy(self, kst: MissileState) -> bool:
         """Whether a launcher is reacting to an assignment."""
@@ -185,18 +182,6 @@ class MissileKind:
     def shot_slots(self, pl: Placed) -> IntArray:
         """Missiles in the air at once: the launcher's fire channels."""
         return np.asarray(pl.params.channels, dtype=np.int64)
-
-    def resolve(
-        self,
-        pl: Placed,
-        kst: MissileState,
-        st: ChunkState,
-        t0: float,
-        t1: float,
-        ev: Events | None,
-    ) -> tuple[FloatArray, IntArray] | None:
-        """Missiles resolve in the shared shot table: nothing of the kind's own."""
-        return None
 
     def in_envelope(self, pl: Placed, unit: IntArray, pos_m: FloatArray) -> BoolArray:
         """Whether intercept points (N, 3) lie in the envelopes of launchers ``unit``."""
@@ -302,18 +287,6 @@ class MissileKind:
         kst.launch_s[ra, unit] = t1 + pl.params.reaction_s[unit]
         kst.engagements[ra, unit] += 1
 
-    def act(
-        self,
-        pl: Placed,
-        kst: MissileState,
-        st: ChunkState,
-        t0: float,
-        t1: float,
-        ev: Events | None,
-    ) -> tuple[FloatArray, IntArray] | None:
-        """No area effect."""
-        return None
-
     def fire(
         self,
         pl: Placed,
@@ -375,10 +348,9 @@ class MissileKind:
             pk = missile_model.kill_probability(
                 rng, m.pk[k], m.range_max_m[k], m.pk_edge[k], m.falloff_start[k]
             )
-            empty = kst.ready[r, k] == 0
-            reload = empty & (kst.reloads_left[r, k] > 0)
-            kst.reloads_left[r[reload], k] -= 1
-            kst.reload_done_s[r[reload], k] = t1 + m.reload_s[k]
+            start_reloads(
+                kst.ready, kst.reloads_left, kst.reload_done_s, r, k, t1 + m.reload_s[k]
+            )
             u = draw(kst.keys[k], st.reps[r], st.drone_key[d], step)
             launch_shot(st, slots, e, r, d, t1 + tau, u < pk, pk, t1)
             if ev is not None:

@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 
 from skyscreen._typing import BoolArray, FloatArray, IntArray
+from skyscreen.engine.clock import tick_numbers
 from skyscreen.engine.codes import FLYING, PENDING
 from skyscreen.engine.decide import DecisionInstance, decide
 from skyscreen.engine.engage import engage, reload
@@ -114,11 +115,6 @@ class ChunkResult:
     n_steps_run: int
 
 
-def _ticks(period: float, t0: float, t1: float) -> bool:
-    """Whether a periodic event at k·period (k >= 1) falls in (t0, t1]."""
-    return int(np.floor(t1 / period + 1e-9)) > int(np.floor(t0 / period + 1e-9))
-
-
 def _quiet(st: ChunkState, layout: Layout) -> bool:
     """Nothing airborne, nothing in the air and no engagement committed."""
     return not (
@@ -193,6 +189,12 @@ def run_chunk(
         {k: [] for k in TRAJECTORY_COLUMNS} if len(rec_rows) else None
     )
     dt = p.dt_s
+    deciding = (
+        tick_numbers(
+            np.array([p.doctrine.decision_period_s]), p.n_steps, dt, p.duration_s
+        )[:, 0]
+        >= 0
+    )
     steps_run = 0
     pic: AirPicture | None = None
     for s in range(p.n_steps):
@@ -230,7 +232,7 @@ def run_chunk(
         )
         sense(st, layout, s, t0, t1, ev, pic)
         reload(st, layout, t1)
-        if _ticks(p.doctrine.decision_period_s, t0, t1):
+        if deciding[s]:
             pic = truth_picture(st, p, t1)
             decide(st, p, layout, pic, t1, ev, on_decision)
         engage(st, layout, s, t1, ev)

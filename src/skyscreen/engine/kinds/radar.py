@@ -14,6 +14,7 @@ import numpy as np
 from numba import njit
 
 from skyscreen._typing import BoolArray, FloatArray, IntArray
+from skyscreen.engine.clock import tick_numbers
 from skyscreen.engine.kinds.base import Placed
 from skyscreen.engine.picture import AirPicture
 from skyscreen.engine.rng import Purpose, stream_key, uniform
@@ -133,12 +134,6 @@ def _detect(
     return n_sw0
 
 
-def _scan(period: float, t0: float, t1: float) -> int:
-    """The number k >= 1 of the scan at k·period in (t0, t1], or -1 if none."""
-    k = int(np.floor(t1 / period + 1e-9))
-    return k if k > int(np.floor(t0 / period + 1e-9)) else -1
-
-
 class RadarKind:
     """The radar sensor kind."""
 
@@ -153,11 +148,7 @@ class RadarKind:
     def init(self, pl: Placed, n_rep: int, seed: int) -> RadarState:
         """Scan numbers and stream keys; radars keep no state between scans."""
         p = pl.scenario
-        scans = np.full((p.n_steps, pl.n), -1, dtype=np.int64)
-        for s in range(p.n_steps):
-            t0, t1 = s * p.dt_s, min((s + 1) * p.dt_s, p.duration_s)
-            for q, period in enumerate(pl.params.scan_period_s):
-                scans[s, q] = _scan(float(period), t0, t1)
+        scans = tick_numbers(pl.params.scan_period_s, p.n_steps, p.dt_s, p.duration_s)
         keys = np.array(
             [stream_key(seed, _PURPOSE, i) for i in pl.params.ids], dtype=np.int64
         ).reshape(-1, 2)

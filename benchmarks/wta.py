@@ -1,7 +1,8 @@
 """Static weapon-target assignment solvers on the published instances, run by hand.
 
-For every instance in ``shared/data/wta`` (Andersen, Pavlikov & Toffolo 2022; 50×100
-to 300×600, one to three weapons per type) this runs
+For every instance in ``shared/data/wta`` beside this repository, or in ``--data DIR``
+(Andersen, Pavlikov & Toffolo 2022, doi:10.1007/s10479-022-04525-6; 50×100 and up,
+one to three weapons per type) this runs
 
 - ``greedy`` (no budget),
 - ``improve`` without a budget (row ``improve.``: it stops at the first round that
@@ -23,7 +24,15 @@ warm runs; the first, cold call compiles or loads the numba kernels).
 Timings are wall-clock on whatever machine runs this (the targets in issue 3 are for
 the 2-core development machine). Usage::
 
-    .venv/bin/python benchmarks/wta.py [--quick] [--exact-time 60] [--only 50x100]
+    .venv/bin/python benchmarks/wta.py [--data DIR] [--quick] [--exact-time 60]
+                                       [--only 50x100]
+
+The instance files are not part of this repository (they are GPL-3.0): get them from
+the authors' repository, https://github.com/tuliotoffolo/wta, and put the
+``wta_<W>x<T>x<mu>.txt`` files in ``shared/data/wta`` beside this repository or pass
+their directory with ``--data``. Without them the script exits 1 saying so. For
+instances that need no download, see ``examples/wta`` (``--data examples/wta`` runs
+on them) and ``skyscreen.c2.generate_wta_instance``.
 """
 
 from __future__ import annotations
@@ -39,6 +48,19 @@ import numpy as np
 from skyscreen.c2 import WTAResult, best_known, read_wta_instance, solve_wta
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "wta"
+SOURCE = "https://github.com/tuliotoffolo/wta"
+
+
+def _missing_data_message(data: Path) -> str:
+    where = "does not exist" if not data.is_dir() else "holds no wta_<W>x<T>x<mu>.txt"
+    return (
+        f"no published WTA instances: {data} {where}.\n"
+        "The instance files (wta_<W>x<T>x<mu>.txt, GPL-3.0, not part of this "
+        f"repository) are in the authors' repository, {SOURCE} (Andersen, Pavlikov & "
+        f"Toffolo 2022). Put them in {data}, or pass their directory with --data DIR "
+        f"(default {DATA}). best_known.csv beside them is optional (without it the "
+        "gap columns read n/a)."
+    )
 
 
 def _instances(data: Path, only: str | None) -> list[Path]:
@@ -91,7 +113,13 @@ def greedy_timing(data: Path, repeats: int = 200) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=DATA, help="instance directory")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=DATA,
+        metavar="DIR",
+        help=f"directory of the wta_*.txt instances (default {DATA}; from {SOURCE})",
+    )
     parser.add_argument("--quick", action="store_true", help="exact on 50x100 only")
     parser.add_argument("--exact-time", type=float, default=60.0, help="s per instance")
     parser.add_argument(
@@ -99,9 +127,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--only", help="run the instances whose name contains this")
     args = parser.parse_args(argv)
+    if not _instances(args.data, None):
+        print(_missing_data_message(args.data), file=sys.stderr)
+        return 1
     files = _instances(args.data, args.only)
     if not files:
-        print(f"no instances in {args.data}", file=sys.stderr)
+        print(
+            f"no instance in {args.data} has {args.only!r} in its name", file=sys.stderr
+        )
         return 1
     # Compile (or load) the kernels outside the timings.
     solve_wta([1.0, 2.0], [[0.5, 0.4], [0.3, 0.6]], [1, 2], "exact")

@@ -49,9 +49,10 @@ def test_schema_is_consistent() -> None:
             "assets",
             "events",
             "trajectories",
+            "ground_stations",
         )
     )
-    assert OPTIONAL_TABLES == ("events", "trajectories")
+    assert OPTIONAL_TABLES == ("events", "trajectories", "ground_stations")
     assert not set(RETIRED_TABLES) & set(TABLES)
     for name, table in TABLES.items():
         assert table.name == name

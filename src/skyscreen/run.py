@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from skyscreen._typing import FloatArray
 from skyscreen.errors import SkyscreenError
 from skyscreen.executors import (
     InsufficientMemoryError,
@@ -101,6 +102,9 @@ class RunResult:
         The event log (``events=True``).
     trajectories : DataFrame or None
         True trajectories of the replications with id < ``record``.
+    ground_stations : DataFrame or None
+        With RF detectors: each rf_link drone's ground station as located from the
+        detectors' bearings, one row per drone per replication.
     meta : dict
         What run.json records: seed, replications, fidelity, versions, wall time...
     scenario : ScenarioSpec
@@ -116,6 +120,7 @@ class RunResult:
     meta: dict[str, Any]
     scenario: ScenarioSpec
     path: Path | None = field(default=None)
+    ground_stations: pd.DataFrame | None = field(default=None)
 
     @property
     def seed(self) -> int:
@@ -642,6 +647,15 @@ def _cat(codes: Any, names: Sequence[str]) -> Any:
     )
 
 
+def _mean_or_nan(x: FloatArray) -> FloatArray:
+    """Mean over drones (axis 1) of the finite values; NaN where there are none."""
+    ok = np.isfinite(x)
+    n = ok.sum(axis=1)
+    total = np.where(ok, x, 0.0).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(n > 0, total / np.maximum(n, 1), np.nan)
+
+
 def build_tables(params: ScenarioParams, chunks: list[ChunkResult]) -> dict[str, Any]:
     """Assemble the output tables from chunk arrays, ordered by replication.
 
@@ -663,6 +677,8 @@ def build_tables(params: ScenarioParams, chunks: list[ChunkResult]) -> dict[str,
             "drone_t_launch_s",
             "drone_t_first_detect_s",
             "drone_t_first_shot_s",
+            "drone_t_identified_s",
+            "drone_id_sensor",
             "drone_t_end_s",
             "drone_end_m",
             "eff_engagements",
@@ -690,6 +706,13 @@ def build_tables(params: ScenarioParams, chunks: list[ChunkResult]) -> dict[str,
     eff_names = [*params.effector_ids, ""]
     drone_eff = np.where(cat["drone_effector"] >= 0, cat["drone_effector"], n_e)
     terminal = ("killed", "defeated", "leaked", "expended", "airborne")
+    sensor_names = [*params.sensor_ids, ""]
+    n_sens = len(params.sensor_ids)
+    id_sensor = np.where(cat["drone_id_sensor"] >= 0, cat["drone_id_sensor"], n_sens)
+    detect = cat["drone_t_first_detect_s"]
+    with np.errstate(invalid="ignore"):
+        to_identify = _mean_or_nan(cat["drone_t_identified_s"] - detect)
+        to_shot = _mean_or_nan(cat["drone_t_first_shot_s"] - detect)
     drones = _frame(
         "drones",
         {
@@ -707,6 +730,8 @@ def build_tables(params: ScenarioParams, chunks: list[ChunkResult]) -> dict[str,
             "effector": _cat(drone_eff.ravel(), eff_names),
             "t_launch_s": cat["drone_t_launch_s"].ravel(),
             "t_first_detect_s": cat["drone_t_first_detect_s"].ravel(),
+            "t_identified_s": cat["drone_t_identified_s"].ravel(),
+            "id_sensor": _cat(id_sensor.ravel(), sensor_names),
             "t_first_shot_s": cat["drone_t_first_shot_s"].ravel(),
             "t_end_s": cat["drone_t_end_s"].ravel(),
             "x_end_m": cat["drone_end_m"][..., 0].ravel(),
@@ -771,6 +796,9 @@ def build_tables(params: ScenarioParams, chunks: list[ChunkResult]) -> dict[str,
             "rounds_fired": cat["eff_rounds"].sum(axis=1),
             "missiles_fired": cat["eff_missiles"].sum(axis=1),
             "munitions_cost_usd": cost.sum(axis=1),
+            "n_identified": np.isfinite(cat["drone_t_identified_s"]).sum(axis=1),
+            "detect_to_identify_s": to_identify,
+            "detect_to_shot_s": to_shot,
         },
     )
     events = None
@@ -820,6 +848,20 @@ def build_tables(params: ScenarioParams, chunks: list[ChunkResult]) -> dict[str,
             "trajectories",
             {**{k: v[o] for k, v in tr.items() if k != "status"}, "state": state},
         )
+    ground_stations = None
+    parts = [c.tables["ground_stations"] for c in chunks if c.tables]
+    if parts:
+        gs = {k: np.concatenate([p_[k] for p_ in parts]) for k in parts[0]}
+        o = np.lexsort((gs["drone"], gs["replication"]))
+        gs = {k: v[o] for k, v in gs.items()}
+        ground_stations = _frame(
+            "ground_stations",
+            {
+                "replication": gs["replication"],
+                "raid": _cat(dr.raid_idx[gs["drone"]], params.raid_ids),
+                **{k: v for k, v in gs.items() if k != "replication"},
+            },
+        )
     return {
         "summary": summary,
         "drones": drones,
@@ -827,6 +869,7 @@ def build_tables(params: ScenarioParams, chunks: list[ChunkResult]) -> dict[str,
         "assets": assets,
         "events": events,
         "trajectories": trajectories,
+        "ground_stations": ground_stations,
     }
 
 
@@ -860,6 +903,7 @@ def load_run(path: str | Path) -> RunResult:
         assets=tables["assets"],
         events=tables["events"],
         trajectories=tables["trajectories"],
+        ground_stations=tables["ground_stations"],
         meta=meta,
         scenario=scenario,
         path=Path(path),

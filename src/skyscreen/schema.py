@@ -40,7 +40,7 @@ __all__ = [
     "Table",
 ]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """Version of the run-directory layout, recorded in run.json as ``schema_version``.
 
 Bumped whenever a table or column is added, removed, renamed or changes meaning;
@@ -114,7 +114,8 @@ _SUMMARY = Table(
         "replication:int n_launched:int n_detected:int n_engaged:int n_killed:int "
         "n_defeated:int n_leaked:int n_expended:int n_airborne:int "
         "value_damaged_usd:float casualties:int rounds_fired:int missiles_fired:int "
-        "munitions_cost_usd:float"
+        "munitions_cost_usd:float n_identified:int detect_to_identify_s:float "
+        "detect_to_shot_s:float"
     ),
 )
 _DRONES = Table(
@@ -122,7 +123,8 @@ _DRONES = Table(
     _cols(
         "replication:int drone:int raid:category class:category "
         "target_asset:category state:category cause:category effector:category "
-        "t_launch_s:float t_first_detect_s:float t_first_shot_s:float t_end_s:float "
+        "t_launch_s:float t_first_detect_s:float t_identified_s:float "
+        "id_sensor:category t_first_shot_s:float t_end_s:float "
         "x_end_m:float y_end_m:float z_end_m:float"
     ),
 )
@@ -149,6 +151,15 @@ _EVENTS = Table(
     ),
     optional=True,
 )
+_GROUND_STATIONS = Table(
+    "ground_stations",
+    _cols(
+        "replication:int raid:category drone:int detectors:int bearings:int "
+        "located:bool x_est_m:float y_est_m:float var_x_m2:float cov_xy_m2:float "
+        "var_y_m2:float x_true_m:float y_true_m:float"
+    ),
+    optional=True,
+)
 _TRAJECTORIES = Table(
     "trajectories",
     _cols(
@@ -161,7 +172,15 @@ _TRAJECTORIES = Table(
 TABLES: Mapping[str, Table] = MappingProxyType(
     {
         t.name: t
-        for t in (_SUMMARY, _DRONES, _EFFECTORS, _ASSETS, _EVENTS, _TRAJECTORIES)
+        for t in (
+            _SUMMARY,
+            _DRONES,
+            _EFFECTORS,
+            _ASSETS,
+            _EVENTS,
+            _TRAJECTORIES,
+            _GROUND_STATIONS,
+        )
     }
 )
 """The tables a run directory may hold, by name, in order."""

@@ -17,6 +17,7 @@ from skyscreen.c2 import (
     WTAResult,
     _wta_numba,
     _wta_reference,
+    generate_wta_instance,
     read_wta_instance,
     solve_wta,
     wta_objective,
@@ -24,7 +25,7 @@ from skyscreen.c2 import (
 from skyscreen.c2.greedy import greedy_mmr
 from skyscreen.errors import ModelError
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "wta"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "wta"
 BIG = 10**9
 
 
@@ -465,15 +466,29 @@ def test_empty_and_degenerate_instances() -> None:
         assert r.status == "optimal"
 
 
-@pytest.mark.skipif(not (DATA / "wta_50x100x1.txt").is_file(), reason="no shared data")
-def test_exact_proves_a_public_subinstance() -> None:
-    """The first 8 weapon types × 10 targets of wta_50x100x1 are solved to gap 1e-6."""
-    inst = read_wta_instance(DATA / "wta_50x100x1.txt")
-    res = solve_wta(inst.values[:10], inst.pk[:8, :10], inst.capacity[:8], "exact")
+def test_exact_proves_a_generated_instance() -> None:
+    """A generated 8 weapon types × 10 targets instance is solved to gap 1e-6."""
+    inst = generate_wta_instance(8, 10, 1, seed=50)
+    res = solve_wta(inst.values, inst.pk, inst.capacity, "exact")
     assert res.status == "optimal"
     assert res.gap <= 1e-6
-    greedy = solve_wta(inst.values[:10], inst.pk[:8, :10], inst.capacity[:8])
+    greedy = solve_wta(inst.values, inst.pk, inst.capacity)
     assert res.objective <= greedy.objective
+
+
+@pytest.mark.parametrize(
+    ("file", "optimum"), [("wta_8x10x1.txt", 84.413718), ("wta_20x40x2.txt", 103.83942)]
+)
+def test_exact_proves_the_bundled_examples(file: str, optimum: float) -> None:
+    """The exact method proves the optima that examples/wta/README.md states."""
+    inst = read_wta_instance(EXAMPLES / file)
+    res = solve_wta(inst.values, inst.pk, inst.capacity, "exact")
+    assert res.status == "optimal"
+    assert res.gap <= 1e-6
+    assert res.objective == pytest.approx(optimum, abs=5e-7)
+    readme = (EXAMPLES / "README.md").read_text(encoding="utf-8")
+    assert f"| `{file}` |" in readme
+    assert f"| {optimum:.6f} |" in readme
 
 
 # ------------------------------------------------------------------------- errors

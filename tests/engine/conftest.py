@@ -396,7 +396,7 @@ class MockCamera:
             "keys": [stream_key(seed, self.purpose, i) for i in pl.params.ids],
         }
 
-    def sense(self, pl, kst, st, step, t0, t1, k, cue):  # type: ignore[no-untyped-def]
+    def sense(self, pl, kst, st, step, t0, t1, k, cue, ev=None):  # type: ignore[no-untyped-def]
         n_d = st.status.shape[1]
         ex = pl.params.extra
         if cue is not None:

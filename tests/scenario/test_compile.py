@@ -36,8 +36,8 @@ def test_site_unions_come_from_the_registry() -> None:
     schema = SiteSpec.model_json_schema(by_alias=True)
     items = schema["properties"]["effectors"]["items"]
     assert sorted(items["discriminator"]["mapping"]) == sorted(EFFECTOR_SPECS)
-    # One sensor kind: its spec alone, no one-member union.
-    assert schema["properties"]["sensors"]["items"] == {"$ref": "#/$defs/RadarSpec"}
+    sensors = schema["properties"]["sensors"]["items"]
+    assert sorted(sensors["discriminator"]["mapping"]) == sorted(SENSOR_SPECS)
 
 
 def test_params_are_grouped_by_kind_in_registry_order(spec: ScenarioSpec) -> None:
@@ -50,7 +50,7 @@ def test_params_are_grouped_by_kind_in_registry_order(spec: ScenarioSpec) -> Non
     assert p.effector_kinds == tuple(
         name for name, b in p.effectors.items() for _ in range(b.n)
     )
-    assert p.sensor_ids == p.sensors["radar"].ids
+    assert p.sensor_ids == tuple(i for b in p.sensors.values() for i in b.ids)
     units = [u for s in spec.sites for u in s.effectors]
     for name, block in p.effectors.items():
         assert block.ids == tuple(u.id for u in units if u.kind == name)

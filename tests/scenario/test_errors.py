@@ -137,7 +137,10 @@ ONE_ERROR = [
     ),
     pytest.param(
         [((*RADAR, "kind"), "eoir")],
-        E("sites[0].sensors[0].kind", "must be 'radar'; got 'eoir'"),
+        E(
+            "sites[0].sensors[0].kind",
+            "must be one of ['radar', 'camera', 'rf_detector']; got 'eoir'",
+        ),
         id="unknown-sensor-kind",
     ),
     pytest.param(

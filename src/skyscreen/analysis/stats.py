@@ -86,10 +86,15 @@ def summary_stats(
     rows = []
     n = len(summary)
     for col in SUMMARY_METRICS:
-        m, lo, hi = mean_interval(summary[col].to_numpy(), level)
-        # Every summary metric is a count or an amount, never negative: the t
-        # interval is clipped to the support (at small n it would reach below 0).
-        rows.append((col, "mean", m, max(lo, 0.0), hi, n))
+        # Times between events are NaN in replications where the events did not
+        # happen (no drone identified): those replications do not count for them.
+        x = summary[col].to_numpy(dtype=np.float64)
+        x = x[~np.isnan(x)]
+        m, lo, hi = mean_interval(x, level)
+        # Every summary metric is a count, an amount or a duration, never negative:
+        # the t interval is clipped to the support (at small n it would reach
+        # below 0).
+        rows.append((col, "mean", m, lo if np.isnan(lo) else max(lo, 0.0), hi, len(x)))
     k = int((summary["n_leaked"] > 0).sum())
     lo, hi = wilson_interval(k, n, level)
     rows.append(

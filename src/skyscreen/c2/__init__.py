@@ -3,6 +3,7 @@
 from skyscreen.c2.instances import (
     WTAInstance,
     best_known,
+    generate_wta_instance,
     read_wta_instance,
     write_wta_instance,
 )
@@ -20,6 +21,7 @@ __all__ = [
     "WTAInstance",
     "WTAResult",
     "best_known",
+    "generate_wta_instance",
     "greedy_assign_batch",
     "read_wta_instance",
     "solve_wta",

@@ -2,8 +2,11 @@
 
 The format is the one of the benchmark instances of Andersen, Pavlikov & Toffolo
 (2022), "Weapon-target assignment problem: exact and approximate solution
-algorithms", Annals of Operations Research 312:581–606 (repository
-tuliotoffolo/wta), kept in ``shared/data/wta`` beside this repository::
+algorithms", Annals of Operations Research 312:581–606, doi:10.1007/s10479-022-04525-6.
+Their instances are published in the authors' repository tuliotoffolo/wta on GitHub
+(GPL-3.0, not part of this repository; :func:`best_known` looks for them in
+``shared/data/wta`` beside it). :func:`generate_wta_instance` draws new instances
+from the same distributions, and ``examples/wta`` holds two small ones::
 
     W T mu          weapon types, targets, weapons of each type
     V_0             T lines: the value of each target
@@ -30,7 +33,13 @@ from skyscreen._typing import FloatArray, IntArray
 from skyscreen.c2.wta import MAX_WEAPONS
 from skyscreen.errors import ModelError
 
-__all__ = ["WTAInstance", "best_known", "read_wta_instance", "write_wta_instance"]
+__all__ = [
+    "WTAInstance",
+    "best_known",
+    "generate_wta_instance",
+    "read_wta_instance",
+    "write_wta_instance",
+]
 
 #: Largest file :func:`read_wta_instance` reads (bytes).
 MAX_FILE_BYTES = 50 * 1024 * 1024
@@ -168,6 +177,120 @@ def read_wta_instance(path: str | os.PathLike[str]) -> WTAInstance:
         capacity=np.full(n_w, mu, np.int64),
         name=p.name.removesuffix(".txt"),
     )
+
+
+def _check_int(name: str, value: object, least: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise ModelError(f"{name} must be an int >= {least}; got {value!r}")
+    if value < least:
+        raise ModelError(f"{name} must be an int >= {least}; got {int(value)}")
+    return int(value)
+
+
+#: Significant digits of the kill probabilities in the published files (``%.12g``).
+_PK_DIGITS = 12
+
+
+def generate_wta_instance(
+    n_weapon_types: int,
+    n_targets: int,
+    weapons_per_type: int,
+    seed: int,
+    name: str | None = None,
+) -> WTAInstance:
+    """Draw a random instance like the published ones.
+
+    The draws follow the distributions of the published instances of Andersen,
+    Pavlikov & Toffolo (2022), measured on their files: target values are integers
+    uniform on 1..100, and every kill probability p_ij is uniform on (0, 1) (none is
+    zero), rounded to the 12 significant digits the files print, so writing the
+    instance with :func:`write_wta_instance` and reading it back is exact. They do
+    not follow the authors' random stream: an instance generated here does not
+    reproduce their file of the same name. Get the published files from the
+    authors' repository (tuliotoffolo/wta on GitHub, GPL-3.0).
+
+    Parameters
+    ----------
+    n_weapon_types : int
+        W, the number of weapon types (>= 1).
+    n_targets : int
+        T, the number of targets (>= 1); W·T may not exceed ``MAX_PAIRS`` (1e7).
+    weapons_per_type : int
+        mu, the weapons of each type (>= 1); W·mu may not exceed
+        :data:`skyscreen.c2.wta.MAX_WEAPONS`.
+    seed : int
+        Seed (>= 0) of :func:`numpy.random.default_rng`; the same arguments give
+        the same instance. The values are drawn first, then the kill probabilities
+        row by row.
+    name : str, optional
+        Instance name; by default ``wta_<W>x<T>x<mu>`` as the published files.
+
+    Returns
+    -------
+    WTAInstance
+        Values (T,), kill probabilities (W, T) and capacities (W,) all ``mu``.
+
+    Raises
+    ------
+    skyscreen.errors.ModelError
+        For a count that is not an int >= 1, W·T or W·mu over the limits, a seed
+        that is not an int >= 0 or a name that is not a string.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> inst = generate_wta_instance(2, 3, 1, seed=7)
+    >>> inst.name, inst.pk.shape, inst.capacity.tolist()
+    ('wta_2x3x1', (2, 3), [1, 1])
+    >>> all(v.is_integer() and 1 <= v <= 100 for v in inst.values)
+    True
+    >>> bool(((inst.pk > 0) & (inst.pk < 1)).all())
+    True
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     p = pathlib.Path(d) / f"{inst.name}.txt"
+    ...     write_wta_instance(inst, p)
+    ...     back = read_wta_instance(p)
+    >>> bool((back.values == inst.values).all() and (back.pk == inst.pk).all())
+    True
+    """
+    n_w = _check_int("n_weapon_types", n_weapon_types, 1)
+    n_t = _check_int("n_targets", n_targets, 1)
+    mu = _check_int("weapons_per_type", weapons_per_type, 1)
+    if n_w * n_t > MAX_PAIRS:
+        raise ModelError(
+            f"n_weapon_types·n_targets must be <= {MAX_PAIRS}; "
+            f"got {n_w}·{n_t} = {n_w * n_t}"
+        )
+    if n_w * mu > MAX_WEAPONS:
+        raise ModelError(
+            f"n_weapon_types·weapons_per_type must be <= {MAX_WEAPONS}; "
+            f"got {n_w}·{mu} = {n_w * mu}"
+        )
+    seed = _check_int("seed", seed, 0)
+    if name is not None and not isinstance(name, str):
+        raise ModelError(f"name must be a str or None; got {name!r}")
+    rng = np.random.default_rng(seed)
+    values = rng.integers(1, 100, size=n_t, endpoint=True).astype(float)
+    pk = _round_pk(rng.random((n_w, n_t)))
+    # Rounding can give 0 or 1 (a draw within 5e-13 of either end); draw those again.
+    while True:
+        bad = (pk <= 0.0) | (pk >= 1.0)
+        if not bad.any():
+            break
+        pk[bad] = _round_pk(rng.random(int(bad.sum())))
+    return WTAInstance(
+        values=values,
+        pk=pk,
+        capacity=np.full(n_w, mu, np.int64),
+        name=f"wta_{n_w}x{n_t}x{mu}" if name is None else name,
+    )
+
+
+def _round_pk(p: FloatArray) -> FloatArray:
+    # The published files print p_ij with %.12g; rounding through that text keeps
+    # write-then-read exact and the files' look (repr prints the same digits).
+    rounded = [float(f"{v:.{_PK_DIGITS}g}") for v in p.ravel().tolist()]
+    return np.array(rounded, dtype=float).reshape(p.shape)
 
 
 def _fmt(v: float) -> str:

@@ -62,6 +62,7 @@ EVENT_KINDS = (
     "expended",
     "defeated",
     "decision",
+    "identify",
 )
 """Event kinds recorded with ``events=True`` (codes are indices)."""
 

@@ -77,6 +77,10 @@ class ChunkResult:
         Final state code (terminal, or FLYING for airborne), cause, effector, target.
     drone_t_launch_s, drone_t_first_detect_s, drone_t_first_shot_s, drone_t_end_s :
         float (R, D)
+    drone_t_identified_s : float (R, D)
+        When each drone was identified (NaN: never).
+    drone_id_sensor : int (R, D)
+        The sensor (sensor index) that identified it (-1: none).
     drone_end_m : float (R, D, 3)
     eff_engagements, eff_rounds, eff_missiles, eff_kills : int (R, E)
     eff_cost_usd : float (R, E)
@@ -87,6 +91,9 @@ class ChunkResult:
         ``replication, t_s, kind, drone, ref, x_m, y_m, z_m, outcome`` (codes).
     trajectories : dict of arrays or None
         ``replication, t_s, drone, x_m, y_m, z_m, status`` for recorded replications.
+    tables : dict
+        Tables that sensor kinds add (``ground_stations``), by name: columns as
+        arrays, one row per replication and item.
     n_steps_run : int
         Steps actually stepped (the rest were provably quiet).
     """
@@ -99,6 +106,8 @@ class ChunkResult:
     drone_t_launch_s: FloatArray
     drone_t_first_detect_s: FloatArray
     drone_t_first_shot_s: FloatArray
+    drone_t_identified_s: FloatArray
+    drone_id_sensor: IntArray
     drone_t_end_s: FloatArray
     drone_end_m: FloatArray
     eff_engagements: IntArray
@@ -112,6 +121,7 @@ class ChunkResult:
     asset_debris: IntArray
     events: dict[str, Any] | None
     trajectories: dict[str, Any] | None
+    tables: dict[str, dict[str, Any]]
     n_steps_run: int
 
 
@@ -320,6 +330,8 @@ def _result(
         drone_t_launch_s=st.t_launch_s,
         drone_t_first_detect_s=st.t_first_detect_s,
         drone_t_first_shot_s=st.t_first_shot_s,
+        drone_t_identified_s=st.t_identified_s,
+        drone_id_sensor=st.id_sensor,
         drone_t_end_s=st.t_end_s,
         drone_end_m=st.pos_m,
         eff_engagements=columns["engagements"],
@@ -337,6 +349,12 @@ def _result(
             if traj is not None and traj["t_s"]
             else None
         ),
+        tables={
+            name: table
+            for pl, kst in zip(layout.sensors, st.sensors, strict=True)
+            if pl.n and hasattr(pl.kind, "tables")
+            for name, table in pl.kind.tables(pl, kst, st).items()
+        },
         n_steps_run=steps_run,
     )
 

@@ -243,7 +243,15 @@ def decide(
     if doc.shoot_look_shoot:
         open_ &= (st.pending == 0) & (st.assessed_s <= t1)
     eligible = pic.valid & open_
-    if doc.weapons_control == "tight":
+    # Weapons tight: the kinds that require identification get no Pk on an
+    # unidentified entry (below); other kinds may engage it.
+    tight = [
+        pl
+        for pl in kinds
+        if doc.weapons_control == "tight"
+        and pl.kind.name in doc.identification_required
+    ]
+    if tight and len(tight) == len(kinds):
         eligible &= pic.identified
     free = np.zeros((st.n_rep, n_w), dtype=bool)
     cost = np.zeros(n_w)
@@ -310,6 +318,8 @@ def decide(
         for pl in kinds:
             sl = slice(pl.weapon, pl.weapon + pl.n)
             pl.kind.evaluate(pl, st.effectors[pl.slot], ctx, pk[:, sl], aux[:, sl])
+            if pl in tight:
+                pk[:, sl] *= pic.identified[br][:, None, :]
         open_slots = np.maximum(doc.max_shooters_per_drone - st.pending[br], 0)
         free_b = free[br]
         if on_decision is not None:

@@ -4,9 +4,10 @@ The decide stage (threat evaluation, doctrine, assignment) reads only the pictur
 the move, sense, engage and resolve stages read the truth, as physics does. In the
 ``truth`` fidelity the picture is fed by the truth: it holds one entry per drone,
 valid while the drone is airborne and was detected within the doctrine's
-``track_memory_s``, at the drone's true position and velocity with zero covariance.
-A tracker (the ``tracked`` fidelity) will fill the same arrays from noisy
-measurements instead; an identification rule, the ``identified`` flags.
+``track_memory_s``, at the drone's true position and velocity with zero covariance,
+identified once a camera or an RF detector has identified the drone
+(``t_identified_s``). A tracker (the ``tracked`` fidelity) will fill the same arrays
+from noisy measurements instead.
 """
 
 from __future__ import annotations
@@ -60,9 +61,8 @@ class AirPicture:
 def truth_picture(st: ChunkState, p: ScenarioParams, t_s: float) -> AirPicture:
     """The truth-fed picture at ``t_s``.
 
-    A drone is held while airborne and detected within ``track_memory_s``. Until
-    cameras exist, a drone counts as identified once it has been held for the
-    doctrine's ``identify_time_s`` since its first detection.
+    A drone is held while airborne and detected within ``track_memory_s``; it is
+    identified once a camera or an RF detector has identified it.
     """
     age = t_s - st.t_last_detect_s
     valid = st.airborne() & (age <= p.doctrine.track_memory_s)
@@ -74,6 +74,6 @@ def truth_picture(st: ChunkState, p: ScenarioParams, t_s: float) -> AirPicture:
         cov=np.broadcast_to(np.zeros((1, 1, 6, 6)), (n_rep, n_d, 6, 6)),
         age_s=np.asarray(age),
         quality=np.broadcast_to(np.ones((1, 1)), (n_rep, n_d)),
-        identified=np.asarray(t_s - st.t_first_detect_s >= p.doctrine.identify_time_s),
+        identified=np.asarray(st.t_identified_s <= t_s),
         drone=np.broadcast_to(np.arange(n_d)[None, :], (n_rep, n_d)),
     )

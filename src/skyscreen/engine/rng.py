@@ -70,6 +70,10 @@ class Purpose(IntEnum):
     """Reserved for jamming models."""
     DAMAGE = 5
     """Impact scatter (unit ``impact``) and, per asset, damage and casualties."""
+    CAMERA = 6
+    """EO/IR detection (per camera; counter: drone, the camera's look number)."""
+    RF_DETECTOR = 7
+    """RF detection and bearing noise (per detector; counter: drone, look number)."""
 
 
 def stream_key(seed: int, purpose: int, name: str = "") -> tuple[int, int]:

@@ -28,7 +28,9 @@ def sense(
 ) -> None:
     """Sensors that look in step ``step``, ``(t0, t1]``, detect airborne drones.
 
-    ``cue`` is the latest air picture (None before the first decision cycle).
+    ``cue`` is the latest air picture (None before the first decision cycle). Sensors
+    that identify (cameras, RF detectors) write ``t_identified_s`` and ``id_sensor``
+    and log ``identify`` events.
     """
     n_d = st.status.shape[1]
     k = np.flatnonzero(st.airborne().reshape(-1))
@@ -37,7 +39,7 @@ def sense(
     for pl, kst in zip(layout.sensors, st.sensors, strict=True):
         if pl.n == 0:
             continue
-        found = pl.kind.sense(pl, kst, st, step, t0, t1, k, cue)
+        found = pl.kind.sense(pl, kst, st, step, t0, t1, k, cue, ev)
         if found is None:
             continue
         h, u = found

@@ -96,6 +96,8 @@ def init_state(
         t_first_detect_s=full((n_rep, n_d), np.nan),
         t_last_detect_s=full((n_rep, n_d), -np.inf),
         t_first_shot_s=full((n_rep, n_d), np.nan),
+        t_identified_s=full((n_rep, n_d), np.nan),
+        id_sensor=full((n_rep, n_d), -1, np.int64),
         cause=np.zeros((n_rep, n_d), dtype=np.int8),
         effector=full((n_rep, n_d), -1, np.int64),
         target=target.astype(np.int64),

@@ -47,6 +47,10 @@ class ChunkState:
         Launch point, also the ground control station of rf_link drones.
     t_launch_s, t_end_s, t_first_detect_s, t_last_detect_s, t_first_shot_s : float (R, D)
         Times (s); NaN (or -inf for last detection) until they happen.
+    t_identified_s : float (R, D)
+        When the drone was identified as hostile (NaN: not yet).
+    id_sensor : int (R, D)
+        The sensor (sensor index) that identified it (-1: none).
     cause, effector, target : int (R, D)
         Cause code, effector index that ended the flight (-1 if none), target asset.
     jam_s : float (R, D)
@@ -87,6 +91,8 @@ class ChunkState:
     t_first_detect_s: FloatArray
     t_last_detect_s: FloatArray
     t_first_shot_s: FloatArray
+    t_identified_s: FloatArray
+    id_sensor: IntArray
     cause: IntArray
     effector: IntArray
     target: IntArray

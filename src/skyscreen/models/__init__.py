@@ -2,13 +2,34 @@
 
 One module per thing (:mod:`~skyscreen.models.kinematics`, :mod:`~skyscreen.models.radar`,
 :mod:`~skyscreen.models.gun`, :mod:`~skyscreen.models.missile`,
-:mod:`~skyscreen.models.jammer`, :mod:`~skyscreen.models.damage`). Each function carries
+:mod:`~skyscreen.models.jammer`, :mod:`~skyscreen.models.damage`,
+:mod:`~skyscreen.models.eoir`, :mod:`~skyscreen.models.rf`). Each function carries
 its equation and source in its docstring; ``docs/models.md`` has the same in the users'
 words. No function here does I/O, logging or keeps state. The equations the engine's
 kernels need are compiled once (:mod:`~skyscreen.models.jit`): the kernels and NumPy
 code call the same functions, never a copy.
 """
 
-from skyscreen.models import damage, gun, jammer, jit, kinematics, missile, radar
+from skyscreen.models import (
+    damage,
+    eoir,
+    gun,
+    jammer,
+    jit,
+    kinematics,
+    missile,
+    radar,
+    rf,
+)
 
-__all__ = ["damage", "gun", "jammer", "jit", "kinematics", "missile", "radar"]
+__all__ = [
+    "damage",
+    "eoir",
+    "gun",
+    "jammer",
+    "jit",
+    "kinematics",
+    "missile",
+    "radar",
+    "rf",
+]

@@ -40,6 +40,7 @@ __all__ = [
     "EARTH_RADIUS_M",
     "K_FACTOR",
     "TWO_K_RE_M",
+    "clutter_factor",
     "detection_probability",
     "horizon_range_m",
     "pd_swerling0",
@@ -243,3 +244,54 @@ def horizon_range_m(h_radar_m: float, h_target_m: float) -> float:
     return math.sqrt(TWO_K_RE_M * max(h_radar_m, 0.0)) + math.sqrt(
         TWO_K_RE_M * max(h_target_m, 0.0)
     )
+
+
+@ufunc(5)
+def clutter_factor(
+    height_m: float,
+    ground_range_m: float,
+    clutter_height_m: float,
+    clutter_range_m: float,
+    clutter_loss_db: float,
+) -> float:
+    r"""Fraction of its SNR a low target keeps against clutter (notional).
+
+    A target below the clutter height :math:`h_c` within the clutter's ground range
+    :math:`R_c` competes with ground and sea returns; what Doppler and clutter-map
+    processing do not recover is modelled as an SNR loss that falls linearly in dB
+    from :math:`L_c` at the surface to 0 at :math:`h_c`:
+
+    .. math:: f = 10^{-L_c\,(1 - h/h_c)/10} \quad (0 \le h < h_c,\ r \le R_c),
+              \qquad f = 1 \text{ otherwise},
+
+    and the radar sees :math:`f\cdot\mathrm{SNR}`. A notional model of the
+    "clutter-limited floor" (Skolnik, *Introduction to Radar Systems*, 3rd ed., ch.
+    7, on low-altitude detection); the parameters are the user's. A ufunc.
+
+    Parameters
+    ----------
+    height_m : array_like
+        Target height above the surface (m); negative counts as 0.
+    ground_range_m : array_like
+        Horizontal distance from the radar (m).
+    clutter_height_m, clutter_range_m, clutter_loss_db : array_like
+        :math:`h_c` (0: no clutter), :math:`R_c` and :math:`L_c` (dB).
+
+    Returns
+    -------
+    ndarray
+        The factor f in (0, 1].
+
+    Examples
+    --------
+    >>> float(clutter_factor(0.0, 1000.0, 30.0, 10000.0, 10.0))
+    0.1
+    >>> round(float(clutter_factor(15.0, 1000.0, 30.0, 10000.0, 10.0)), 4)
+    0.3162
+    >>> float(clutter_factor(15.0, 20000.0, 30.0, 10000.0, 10.0))
+    1.0
+    """
+    h = max(height_m, 0.0)
+    if h >= clutter_height_m or ground_range_m > clutter_range_m:
+        return 1.0
+    return math.pow(10.0, -clutter_loss_db * (1.0 - h / clutter_height_m) / 10.0)

@@ -56,6 +56,10 @@ DRONE_CLASSES: dict[str, dict[str, ClassDefault]] = {
         "link_eirp_w": D(10.0, "a directional ground-station antenna; unused for gnss"),
         "link_js_threshold_db": D(10.0, "link lost at J/S above 10 dB"),
         "link_loss_delay_s": D(2.0, "a few seconds of lost frames before failsafe"),
+        "downlink_eirp_w": D(
+            1.0, "a telemetry radio; heard only when the drone flies rf_link"
+        ),
+        "link_frequency_hz": D(2.4e9, "the 2.4 GHz band of common drone links"),
         "speed_jitter": D(0.05, "5% spread in cruise speed between airframes"),
         "route_offset_m": D(
             300.0, "each drone's lateral offset from the planned route"
@@ -90,6 +94,8 @@ DRONE_CLASSES: dict[str, dict[str, ClassDefault]] = {
         "link_eirp_w": D(10.0, "a directional ground-station antenna"),
         "link_js_threshold_db": D(10.0, "link lost at J/S above 10 dB"),
         "link_loss_delay_s": D(2.0, "a few seconds of lost frames before failsafe"),
+        "downlink_eirp_w": D(0.5, "a video downlink of a few hundred milliwatts"),
+        "link_frequency_hz": D(2.4e9, "the 2.4 GHz band of common drone links"),
         "speed_jitter": D(0.1, "10% spread in cruise speed between pilots"),
         "route_offset_m": D(
             100.0, "each drone's lateral offset from the planned route"
@@ -116,6 +122,64 @@ RADAR_CLASSES: dict[str, dict[str, ClassDefault]] = {
         "azimuth_sigma_mrad": D(5.0, "a ~1° beam, split"),
         "elevation_sigma_mrad": D(10.0, "coarser in elevation"),
         "false_alarms_per_scan": D(1.0, "after clutter processing (tracked fidelity)"),
+        "azimuth_deg": D(0.0, "centre of the sector (north)"),
+        "sector_deg": D(360.0, "a rotating antenna covers the full circle"),
+        "clutter_height_m": D(
+            30.0, "below ~30 m a small target competes with ground and sea clutter"
+        ),
+        "clutter_range_m": D(10000.0, "clutter returns fade beyond ~10 km"),
+        "clutter_loss_db": D(
+            10.0, "Doppler processing recovers most, not all, of the low cover"
+        ),
+    },
+}
+
+CAMERA_CLASSES: dict[str, dict[str, ClassDefault]] = {
+    "day_night_camera": {
+        "r50_day_m": D(3000.0, "visible channel: a few km by day (class range)"),
+        "r50_night_m": D(1000.0, "low-light channel: ~1 km at night (class range)"),
+        "pd_exponent": D(
+            2.0,
+            "the target transfer function's exponent (1.5-2.5 near R50, "
+            "Vollmerhausen & Jacobs)",
+        ),
+        "look_period_s": D(1.0, "one detection decision per second of video"),
+        "range_max_m": D(8000.0, "beyond ~8 km a small drone is a few pixels"),
+        "fov_deg": D(6.0, "a narrow field of view for detail at range"),
+        "slew_rate_deg_s": D(60.0, "a powered pan-tilt mount"),
+        "azimuth_deg": D(0.0, "starts looking north"),
+        "identify_range_m": D(1500.0, "identification within ~1-2 km (class range)"),
+        "bearing_sigma_mrad": D(1.0, "a pixel or two of a narrow field of view"),
+    },
+    "thermal_camera": {
+        "r50_day_m": D(3000.0, "thermal: 1-5 km (class range), day and night alike"),
+        "r50_night_m": D(3000.0, "thermal keeps its range at night"),
+        "pd_exponent": D(
+            2.0,
+            "the target transfer function's exponent (1.5-2.5 near R50, "
+            "Vollmerhausen & Jacobs)",
+        ),
+        "look_period_s": D(1.0, "one detection decision per second of video"),
+        "range_max_m": D(8000.0, "beyond ~8 km a small drone is a few pixels"),
+        "fov_deg": D(6.0, "a narrow field of view for detail at range"),
+        "slew_rate_deg_s": D(60.0, "a powered pan-tilt mount"),
+        "azimuth_deg": D(0.0, "starts looking north"),
+        "identify_range_m": D(1500.0, "identification within ~1-2 km (class range)"),
+        "bearing_sigma_mrad": D(1.0, "a pixel or two of a narrow field of view"),
+    },
+}
+
+RF_DETECTOR_CLASSES: dict[str, dict[str, ClassDefault]] = {
+    "rf_detector": {
+        "sensitivity_dbm": D(
+            -85.0, "hears a 0.5 W downlink at ~4 km in free space at 2.4 GHz"
+        ),
+        "gain_dbi": D(0.0, "an omnidirectional antenna array"),
+        "look_period_s": D(1.0, "sweeps the drone bands about once a second"),
+        "pd_per_look": D(0.9, "links transmit almost continuously in flight"),
+        "range_max_m": D(10000.0, "line of sight limits a mast antenna"),
+        "bearing_sigma_deg": D(3.0, "direction finding of a few degrees"),
+        "classify_time_s": D(2.0, "a protocol signature takes a few seconds"),
     },
 }
 
@@ -174,6 +238,8 @@ JAMMER_CLASSES: dict[str, dict[str, ClassDefault]] = {
 CLASSES: dict[str, dict[str, dict[str, ClassDefault]]] = {
     "drone": DRONE_CLASSES,
     "radar": RADAR_CLASSES,
+    "camera": CAMERA_CLASSES,
+    "rf_detector": RF_DETECTOR_CLASSES,
     "gun": GUN_CLASSES,
     "missile": MISSILE_CLASSES,
     "jammer": JAMMER_CLASSES,

@@ -128,7 +128,14 @@ def compile_scenario(spec: ScenarioSpec, dt_s: float | None = None) -> ScenarioP
     )
     drones = _compile_drones(spec, assets)
     raid_ids = tuple(r.id for r in spec.raids)
-    ctx = CompileContext(dt_s=dt, raid_ids=raid_ids, drones=drones, assets=assets)
+    ctx = CompileContext(
+        dt_s=dt,
+        raid_ids=raid_ids,
+        drones=drones,
+        assets=assets,
+        time_of_day=spec.environment.time_of_day,
+        visibility_m=spec.environment.visibility_m,
+    )
     return ScenarioParams(
         name=spec.name,
         raid_ids=raid_ids,
@@ -212,6 +219,8 @@ def _compile_drones(spec: ScenarioSpec, assets: AssetParams) -> DroneParams:
                 "link_eirp_w": d.link_eirp_w,
                 "link_js_threshold": 10.0 ** (d.link_js_threshold_db / 10.0),
                 "link_loss_delay_s": d.link_loss_delay_s,
+                "downlink_eirp_w": d.downlink_eirp_w,
+                "link_frequency_hz": d.link_frequency_hz,
                 "speed_jitter": d.speed_jitter,
                 "route_offset_m": d.route_offset_m,
                 "cost_usd": d.cost_usd,

@@ -143,6 +143,8 @@ class DroneParams(FrozenParams):
     link_eirp_w: FloatArray
     link_js_threshold: FloatArray
     link_loss_delay_s: FloatArray
+    downlink_eirp_w: FloatArray
+    link_frequency_hz: FloatArray
     speed_jitter: FloatArray
     route_offset_m: FloatArray
     cost_usd: FloatArray
@@ -176,6 +178,8 @@ class DoctrineParams:
         ``greedy``, ``improve`` or ``exact``.
     weapons_control : str
         ``free``, ``tight`` or ``hold``.
+    identification_required : tuple of str
+        Effector kinds that under ``tight`` fire only at identified entries.
     """
 
     decision_period_s: float
@@ -189,6 +193,7 @@ class DoctrineParams:
     wta_max_iter: int
     weapons_control: str
     identify_time_s: float
+    identification_required: tuple[str, ...]
     self_defence_range_m: float
     cost_weight: float
     min_shot_pk: float
@@ -248,12 +253,18 @@ class CompileContext:
     raid_ids : tuple of str
     drones : DroneParams
     assets : AssetParams
+    time_of_day : str
+        ``day`` or ``night`` (the scenario's environment).
+    visibility_m : float
+        Meteorological visibility (m).
     """
 
     dt_s: float
     raid_ids: tuple[str, ...]
     drones: DroneParams
     assets: AssetParams
+    time_of_day: str = "day"
+    visibility_m: float = float("inf")
 
 
 @dataclass(frozen=True, slots=True, eq=False)

@@ -151,7 +151,7 @@ class SiteSpec(Spec):
     sensors: tuple[SensorSpec, ...] = Field(
         default_factory=tuple,
         max_length=MAX_SENSORS_EFFECTORS,
-        description="Sensors (radars).",
+        description="Sensors (radars, EO/IR cameras, RF detectors).",
     )
     effectors: tuple[EffectorSpec, ...] = Field(
         default_factory=tuple,
@@ -230,6 +230,15 @@ class DroneSpec(ClassedSpec):
     )
     link_js_threshold_db: float = Field(
         ge=-30.0, le=60.0, description="J/S above which the link fails (dB)."
+    )
+    downlink_eirp_w: float = Field(
+        gt=0.0,
+        le=1e4,
+        description="The drone's own transmitter (video and telemetry) EIRP, heard by "
+        "RF detectors; rf_link drones only (W).",
+    )
+    link_frequency_hz: float = Field(
+        ge=1e6, le=1e11, description="Carrier frequency of the command link (Hz)."
     )
     link_loss_delay_s: float = Field(
         ge=0.0, le=600.0, description="J/S must stay above threshold this long (s)."
@@ -384,17 +393,23 @@ class DoctrineSpec(Spec):
     )
     weapons_control: Literal["free", "tight", "hold"] = Field(
         default="free",
-        description="free: engage any tracked drone; tight: only drones identified "
-        "as hostile (tracked for identify_time_s since first detection, until EO/IR "
-        "identification exists); hold: only in self-defence, drones within "
+        description="free: engage any tracked drone; tight: the kinds in "
+        "identification_required engage only drones identified as hostile (by a "
+        "camera or an RF detector); hold: only in self-defence, drones within "
         "self_defence_range_m of the weapon.",
     )
     identify_time_s: float = Field(
-        default=10.0,
+        default=5.0,
         ge=0.0,
         le=3600.0,
-        description="Under weapons tight, time from first detection to identification "
-        "(s).",
+        description="A camera identifies the drone it holds within its "
+        "identify_range_m after this long (s).",
+    )
+    identification_required: tuple[Literal["gun", "missile"], ...] = Field(
+        default=("gun", "missile"),
+        max_length=10,
+        description="Effector kinds that, under weapons tight, fire only at identified "
+        "drones (jammers radiate whatever is identified).",
     )
     self_defence_range_m: float = Field(
         default=1000.0,
@@ -446,13 +461,14 @@ class EnvironmentSpec(Spec):
     """Light and weather."""
 
     time_of_day: Literal["day", "night"] = Field(
-        default="day", description="Light; not used by any model yet."
+        default="day",
+        description="Light: cameras use their night R50 at night, their day R50 by day.",
     )
     visibility_m: float = Field(
         default=20000.0,
         gt=0.0,
         le=200000.0,
-        description="Meteorological visibility (m); not used by any model yet.",
+        description="Meteorological visibility (m): caps every camera's R50.",
     )
 
 

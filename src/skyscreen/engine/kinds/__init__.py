@@ -23,10 +23,12 @@ import numpy as np
 from skyscreen._typing import IntArray
 from skyscreen.engine.codes import CAUSES
 from skyscreen.engine.kinds.base import DecideContext, EffectorKind, Placed, SensorKind
+from skyscreen.engine.kinds.camera import CAMERA
 from skyscreen.engine.kinds.gun import GUN
 from skyscreen.engine.kinds.jammer import JAMMER
 from skyscreen.engine.kinds.missile import MISSILE
 from skyscreen.engine.kinds.radar import RADAR
+from skyscreen.engine.kinds.rf_detector import RF_DETECTOR
 from skyscreen.engine.shots import ShotSlots, make_slots
 from skyscreen.scenario.params import ScenarioParams
 
@@ -41,7 +43,7 @@ __all__ = [
     "make_layout",
 ]
 
-SENSOR_KINDS: tuple[Any, ...] = (RADAR,)
+SENSOR_KINDS: tuple[Any, ...] = (RADAR, CAMERA, RF_DETECTOR)
 """Registered sensor kinds, in the order of the scenario's sensor index."""
 EFFECTOR_KINDS: tuple[Any, ...] = (GUN, MISSILE, JAMMER)
 """Registered effector kinds, in the order of the scenario's effector index."""

@@ -12,7 +12,9 @@ deliberately small; each method says which stage calls it:
   counter-based streams of :mod:`skyscreen.engine.rng`: a stream per (the kind's purpose, unit id), counted by
   (replication, drone, step or scan), drawn where they are used;
 - a sensor kind: ``sense`` (the sense stage: which airborne drones it detects; it
-  is handed the latest air picture, so a sensor that points can slew to a cue);
+  is handed the latest air picture, so a sensor that points can slew to a cue), and
+  optionally ``tables`` (tables of its own at the end of a chunk, like the RF
+  detectors' ``ground_stations``);
 - an effector kind: ``columns`` (its counters in the effectors table) and
   ``accounting`` (their values), ``cost`` (USD spent per unit), ``shot_slots`` (its
   shots that may be in the air at once), ``magazine`` (rounds left, or None),
@@ -157,10 +159,12 @@ class SensorKind(Protocol):
         t1: float,
         k: IntArray,
         cue: AirPicture | None,
+        ev: Events | None,
     ) -> tuple[BoolArray, IntArray] | None:
         """Detections of the airborne drones ``k`` (flat indices) in step ``step``.
 
-        The step covers ``(t0, t1]``.
+        The step covers ``(t0, t1]``. A kind that identifies drones writes
+        ``st.t_identified_s`` and ``st.id_sensor`` and logs ``identify`` events.
         Returns ``(hit, unit)`` per drone in ``k`` (unit: the kind's detecting unit,
         -1 if none), or None when no unit of the kind looked in the step.
         """

@@ -1,7 +1,8 @@
 """Radars: one detection draw per (radar, drone) per scan.
 
-Swerling 0 or 1 against the radar equation scaled from the reference detection, within
-the horizon and the radar's range and elevation limits (models/radar.py).
+Swerling 0 or 1 against the radar equation scaled from the reference detection, less
+the clutter loss of a low target, within the horizon and the radar's range, elevation
+and azimuth-sector limits (models/radar.py).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from numba import njit
 
 from skyscreen._typing import BoolArray, FloatArray, IntArray
 from skyscreen.engine.clock import tick_numbers
+from skyscreen.engine.events import Events
 from skyscreen.engine.kinds.base import Placed
 from skyscreen.engine.picture import AirPicture
 from skyscreen.engine.rng import Purpose, stream_key, uniform
@@ -57,6 +59,11 @@ class RadarKernelParams(NamedTuple):
     rcs_ref_m2: FloatArray
     range_ref_m: FloatArray
     pfa: FloatArray
+    azimuth_rad: FloatArray
+    half_sector_rad: FloatArray
+    clutter_height_m: FloatArray
+    clutter_range_m: FloatArray
+    clutter_loss_db: FloatArray
 
 
 @njit(cache=True)
@@ -111,8 +118,19 @@ def _detect(
                 continue
             if rng > hor:
                 continue
+            if s.half_sector_rad[q] < math.pi:
+                off = math.atan2(ry, rx) - s.azimuth_rad[q]
+                off = math.atan2(math.sin(off), math.cos(off))
+                if abs(off) > s.half_sector_rad[q]:
+                    continue
             snr = radar_model.snr(
                 rng, rcs[d], s.snr_ref[q], s.rcs_ref_m2[q], s.range_ref_m[q]
+            ) * radar_model.clutter_factor(
+                pos[j, 2],
+                ground,
+                s.clutter_height_m[q],
+                s.clutter_range_m[q],
+                s.clutter_loss_db[q],
             )
             out_snr[i, q] = snr
             out_u[i, q] = uniform(
@@ -167,6 +185,11 @@ class RadarKind:
             rd.rcs_ref_m2,
             rd.range_ref_m,
             rd.pfa,
+            rd.azimuth_rad,
+            rd.half_sector_rad,
+            rd.clutter_height_m,
+            rd.clutter_range_m,
+            rd.clutter_loss_db,
         )
 
     def sense(
@@ -179,6 +202,7 @@ class RadarKind:
         t1: float,
         k: IntArray,
         cue: AirPicture | None,
+        ev: Events | None = None,
     ) -> tuple[BoolArray, IntArray] | None:
         """Radars scanning in step ``step``, ``(t0, t1]``, detect the drones ``k``.
 

@@ -23,6 +23,12 @@ from pydantic import Field
 from skyscreen._typing import FloatArray
 from skyscreen.scenario._base import ClassedSpec
 from skyscreen.scenario._geometry import PositionSpec
+from skyscreen.scenario.kinds.camera import (
+    CameraParams,
+    CameraSpec,
+    check_camera,
+    compile_cameras,
+)
 from skyscreen.scenario.kinds.gun import GunParams, GunSpec, compile_guns
 from skyscreen.scenario.kinds.jammer import JammerParams, JammerSpec, compile_jammers
 from skyscreen.scenario.kinds.missile import (
@@ -36,17 +42,27 @@ from skyscreen.scenario.kinds.radar import (
     check_radar,
     compile_radars,
 )
+from skyscreen.scenario.kinds.rf_detector import (
+    RFDetectorParams,
+    RFDetectorSpec,
+    check_rf_detector,
+    compile_rf_detectors,
+)
 from skyscreen.scenario.params import CompileContext
 
 __all__ = [
     "EFFECTOR_SPECS",
     "SENSOR_SPECS",
+    "CameraParams",
+    "CameraSpec",
     "GunParams",
     "GunSpec",
     "JammerParams",
     "JammerSpec",
     "MissileParams",
     "MissileSpec",
+    "RFDetectorParams",
+    "RFDetectorSpec",
     "RadarParams",
     "RadarSpec",
     "SpecKind",
@@ -95,6 +111,10 @@ class SpecKind(NamedTuple):
 SENSOR_SPECS: Mapping[str, SpecKind] = MappingProxyType(
     {
         "radar": SpecKind(RadarSpec, compile_radars, check_radar),
+        "camera": SpecKind(CameraSpec, compile_cameras, check_camera),
+        "rf_detector": SpecKind(
+            RFDetectorSpec, compile_rf_detectors, check_rf_detector
+        ),
     }
 )
 """Registered sensor kinds by name, in the order of the scenario's sensor index."""

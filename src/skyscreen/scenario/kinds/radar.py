@@ -79,6 +79,30 @@ class RadarSpec(ClassedSpec):
         description="Mean false alarms per scan; tracked fidelity only, not used yet.",
     )
 
+    azimuth_deg: float = Field(
+        ge=-360.0,
+        le=360.0,
+        description="Centre of the azimuth sector, compass bearing clockwise from "
+        "north (°).",
+    )
+    sector_deg: float = Field(
+        gt=0.0, le=360.0, description="Width of the azimuth sector it covers (°)."
+    )
+    clutter_height_m: float = Field(
+        ge=0.0,
+        le=5000.0,
+        description="Targets below this height lose SNR to clutter (m); 0: no clutter.",
+    )
+    clutter_range_m: float = Field(
+        ge=0.0, le=5e5, description="Clutter reaches out to this ground range (m)."
+    )
+    clutter_loss_db: float = Field(
+        ge=0.0,
+        le=60.0,
+        description="SNR lost by a target at ground level within clutter_range_m; "
+        "the loss falls linearly in dB to 0 at clutter_height_m (dB).",
+    )
+
     @model_validator(mode="after")
     def _ordered(self) -> RadarSpec:
         check_order(self, "range_min_m", "range_max_m")
@@ -93,7 +117,9 @@ class RadarParams(FrozenParams):
 
     ``pd_ref`` against a Swerling 1 target of ``rcs_ref_m2`` at ``range_ref_m`` is the
     reference detection; elevations are in radians. ``snr_ref`` is derived at compile
-    time: the linear SNR of the reference detection (Swerling 1).
+    time: the linear SNR of the reference detection (Swerling 1). ``azimuth_rad`` is
+    the sector's centre as a math angle (counter-clockwise from east);
+    ``clutter_loss_db`` the SNR loss at ground level within ``clutter_range_m``.
     """
 
     ids: tuple[str, ...]
@@ -108,6 +134,11 @@ class RadarParams(FrozenParams):
     elevation_min_rad: FloatArray
     elevation_max_rad: FloatArray
     snr_ref: FloatArray
+    azimuth_rad: FloatArray
+    half_sector_rad: FloatArray
+    clutter_height_m: FloatArray
+    clutter_range_m: FloatArray
+    clutter_loss_db: FloatArray
 
     @property
     def n(self) -> int:
@@ -157,4 +188,9 @@ def compile_radars(
         elevation_min_rad=np.deg2rad(arr([s.elevation_min_deg for s, _ in items])),
         elevation_max_rad=np.deg2rad(arr([s.elevation_max_deg for s, _ in items])),
         snr_ref=snr_ref,
+        azimuth_rad=np.pi / 2.0 - np.deg2rad(arr([s.azimuth_deg for s, _ in items])),
+        half_sector_rad=np.deg2rad(arr([s.sector_deg for s, _ in items])) / 2.0,
+        clutter_height_m=arr([s.clutter_height_m for s, _ in items]),
+        clutter_range_m=arr([s.clutter_range_m for s, _ in items]),
+        clutter_loss_db=arr([s.clutter_loss_db for s, _ in items]),
     )

@@ -30,12 +30,13 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
-from skyscreen.models import damage, gun, jammer, kinematics, missile, radar
+from skyscreen.models import damage, eoir, gun, jammer, kinematics, missile, radar, rf
 from skyscreen.scenario import CLASSES
 from skyscreen.scenario import load as scenario_load
 from skyscreen.scenario import spec as specs
 from skyscreen.scenario.spec import (
     AssetSpec,
+    CameraSpec,
     DoctrineSpec,
     DroneSpec,
     EnvironmentSpec,
@@ -47,6 +48,7 @@ from skyscreen.scenario.spec import (
     PositionSpec,
     RadarSpec,
     RaidSpec,
+    RFDetectorSpec,
     RunSpec,
     ScenarioSpec,
     SiteSpec,
@@ -72,7 +74,13 @@ SECTIONS: list[tuple[str, type[BaseModel], str]] = [
     ("doctrine", DoctrineSpec, "`doctrine`"),
     ("sites", SiteSpec, "each item of `sites`"),
     ("assets", AssetSpec, "each item of `sites[].assets`"),
-    ("radar", RadarSpec, "each item of `sites[].sensors` (`kind: radar`)"),
+    ("radar", RadarSpec, "each item of `sites[].sensors` with `kind: radar`"),
+    ("camera", CameraSpec, "each item of `sites[].sensors` with `kind: camera`"),
+    (
+        "rf_detector",
+        RFDetectorSpec,
+        "each item of `sites[].sensors` with `kind: rf_detector`",
+    ),
     ("gun", GunSpec, "each item of `sites[].effectors` with `kind: gun`"),
     ("missile", MissileSpec, "each item of `sites[].effectors` with `kind: missile`"),
     ("jammer", JammerSpec, "each item of `sites[].effectors` with `kind: jammer`"),
@@ -91,6 +99,8 @@ SECTIONS: list[tuple[str, type[BaseModel], str]] = [
 MODELS_ANCHORS: dict[type[BaseModel], str] = {
     DoctrineSpec: "command-and-control",
     RadarSpec: "radar",
+    CameraSpec: "eoir-camera",
+    RFDetectorSpec: "passive-rf-detector",
     GunSpec: "gun",
     MissileSpec: "missile",
     JammerSpec: "jammer",
@@ -564,6 +574,8 @@ def render_scenario() -> str:
 _KIND_MODEL: dict[str, type[BaseModel]] = {
     "drone": DroneSpec,
     "radar": RadarSpec,
+    "camera": CameraSpec,
+    "rf_detector": RFDetectorSpec,
     "gun": GunSpec,
     "missile": MissileSpec,
     "jammer": JammerSpec,
@@ -619,6 +631,63 @@ def _implied_radar(out: list[str]) -> None:
                 f"| `{dc}` | {_num(rcs)} | {sw} | {_km(r90)} | {_km(r50)} | {_km(hor)} |"
             )
         out.append("")
+
+
+def _implied_camera(out: list[str]) -> None:
+    out += [
+        "### What the camera defaults imply",
+        "",
+        (
+            "Per-look detection range at Pd 0.9, 0.5 and 0.1 from "
+            "1/(1 + (R/R50)^k) ([models.md](models.md#eoir-camera)), by day and at "
+            "night in clear air, and the identification range (by day in clear air; "
+            "it shrinks with R50 at night or in haze), before the field-of-view, "
+            "instrumented-range and horizon limits."
+        ),
+        "",
+        "| Class | Light | R50 | Pd 0.9 | Pd 0.5 | Pd 0.1 | Identification |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for cc, ct in CLASSES["camera"].items():
+        k = float(ct["pd_exponent"].value)
+        day = float(ct["r50_day_m"].value)
+        for light in ("day", "night"):
+            r50 = float(ct[f"r50_{light}_m"].value)
+            r = [float(eoir.eoir_range_for_pd_m(pd, r50, k)) for pd in (0.9, 0.5, 0.1)]
+            ident = float(ct["identify_range_m"].value) * r50 / day
+            out.append(
+                f"| `{cc}` | {light} | {_km(r50)} | {_km(r[0])} | {_km(r[1])} "
+                f"| {_km(r[2])} | {_km(ident)} |"
+            )
+    out.append("")
+
+
+def _implied_rf_detector(out: list[str]) -> None:
+    drones = CLASSES["drone"]
+    out += [
+        "### What the RF detector defaults imply",
+        "",
+        (
+            "Free-space (Friis) detection range of each drone class's downlink and "
+            "of its ground station's uplink ([models.md](models.md#passive-rf-detector)), "
+            "before the instrumented-range and horizon limits. Drones that fly by GNSS "
+            "or autonomously emit nothing the detector hears."
+        ),
+        "",
+        "| Detector class | Drone class | Downlink | Ground station |",
+        "|---|---|---|---|",
+    ]
+    for rc, rt in CLASSES["rf_detector"].items():
+        sens = 10.0 ** ((float(rt["sensitivity_dbm"].value) - 30.0) / 10.0)
+        gain = 10.0 ** (float(rt["gain_dbi"].value) / 10.0)
+        for dc, dt in drones.items():
+            f = float(dt["link_frequency_hz"].value)
+            down, up = (
+                float(rf.rf_detection_range_m(float(dt[e].value), gain, sens, f))
+                for e in ("downlink_eirp_w", "link_eirp_w")
+            )
+            out.append(f"| `{rc}` | `{dc}` | {_km(down)} | {_km(up)} |")
+    out.append("")
 
 
 def _implied_gun(out: list[str]) -> None:
@@ -754,6 +823,8 @@ def _implied_drone(out: list[str]) -> None:
 _IMPLIED: dict[str, Callable[[list[str]], None]] = {
     "drone": _implied_drone,
     "radar": _implied_radar,
+    "camera": _implied_camera,
+    "rf_detector": _implied_rf_detector,
     "gun": _implied_gun,
     "missile": _implied_missile,
     "jammer": _implied_jammer,

@@ -55,15 +55,20 @@ def test_weapons_hold_fires_only_in_self_defence() -> None:
 
 
 def test_weapons_tight_waits_for_identification() -> None:
-    """Under weapons tight a drone is engaged only identify_time_s after first detection."""
-    res = _run("coastal-airbase", weapons_control="tight", identify_time_s=40.0)
+    """Under weapons tight a drone is engaged only once a sensor has identified it."""
+    res = _run("coastal-airbase", weapons_control="tight", identify_time_s=3.0)
     ev = res.events
     assert ev is not None
     assign = ev[ev["kind"] == "assign"]
-    first = res.drones.set_index(["replication", "drone"])["t_first_detect_s"]
-    detected = first.loc[list(zip(assign["replication"], assign["drone"], strict=True))]
-    assert (assign["t_s"].to_numpy() - detected.to_numpy() >= 40.0 - 1e-9).all()
+    ident = res.drones.set_index(["replication", "drone"])["t_identified_s"]
+    at = ident.loc[list(zip(assign["replication"], assign["drone"], strict=True))]
+    assert (assign["t_s"].to_numpy() >= at.to_numpy()).all()  # NaN fails
     assert len(assign) > 0
+    # A camera identifies only after holding the drone for identify_time_s.
+    by = res.drones["id_sensor"].astype(str)
+    cam = res.drones[by.str.startswith("eo-")]
+    assert len(cam) > 0
+    assert (cam["t_identified_s"] - cam["t_first_detect_s"] >= 3.0 - 1e-9).all()
 
 
 def test_min_shot_pk_is_respected_and_logged() -> None:
@@ -114,6 +119,6 @@ def test_shoot_look_shoot_spends_fewer_missiles_per_kill() -> None:
         kills = ((d["state"] == "killed") & (d["cause"] == "missile")).sum()
         return float(res.summary["missiles_fired"].sum() / kills)
 
-    sls = _run("coastal-airbase", n=200)
-    ssl = _run("coastal-airbase", n=200, shoot_look_shoot=False)
+    sls = _run("coastal-airbase", n=200, weapons_control="free")
+    ssl = _run("coastal-airbase", n=200, weapons_control="free", shoot_look_shoot=False)
     assert per_kill(sls) < per_kill(ssl)

@@ -26,10 +26,12 @@ from skyscreen.scenario._geometry import OriginSpec, PositionSpec, geodesic_m, t
 from skyscreen.scenario.kinds import (
     EFFECTOR_SPECS,
     SENSOR_SPECS,
+    CameraSpec,
     GunSpec,
     JammerSpec,
     MissileSpec,
     RadarSpec,
+    RFDetectorSpec,
     UnitSpec,
     spec_union,
 )
@@ -43,6 +45,7 @@ __all__ = [
     "MAX_SITES",
     "MAX_WAYPOINTS",
     "AssetSpec",
+    "CameraSpec",
     "DoctrineSpec",
     "DroneSpec",
     "EffectorSpec",
@@ -53,6 +56,7 @@ __all__ = [
     "MissileSpec",
     "OriginSpec",
     "PositionSpec",
+    "RFDetectorSpec",
     "RadarSpec",
     "RaidSpec",
     "RunSpec",
@@ -743,6 +747,22 @@ def scenario_warnings(spec: ScenarioSpec) -> list[str]:
         out.append("no site has effectors: no drone can be engaged")
     if not any(site.sensors for site in spec.sites):
         out.append("no site has sensors: no drone can be detected or fired at")
+    identifiers = ("camera", "rf_detector")
+    doc = spec.doctrine
+    waiting = sorted(
+        {e.kind for s in spec.sites for e in s.effectors}
+        & set(doc.identification_required)
+    )
+    if (
+        doc.weapons_control == "tight"
+        and waiting
+        and not any(u.kind in identifiers for s in spec.sites for u in s.sensors)
+    ):
+        out.append(
+            "doctrine.weapons_control is 'tight' but no site has a camera or an RF "
+            f"detector to identify drones: the {' and '.join(waiting)} units will "
+            "never fire"
+        )
     origin = spec.origin
     assets: dict[str, tuple[str, Any]] = {}
     for site in spec.sites:

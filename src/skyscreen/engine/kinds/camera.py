@@ -216,16 +216,17 @@ class CameraKind:
         if need.any():
             r = rows[need]
             p = pl.scenario
-            value = threat_values(
-                cue.pos_m[r],
-                cue.vel_mps[r],
-                p.drones.lethal_radius_m[cue.drone[r]],
-                p.assets.pos_m,
-                p.assets.radius_m,
-                p.assets.value_usd,
-                p.doctrine.danger_margin_m,
-                p.doctrine.urgency_tau_s,
-            )
+            with np.errstate(invalid="ignore", divide="ignore"):
+                value = threat_values(
+                    cue.pos_m[r],
+                    cue.vel_mps[r],
+                    p.drones.lethal_radius_m[cue.drone[r]],
+                    p.assets.pos_m,
+                    p.assets.radius_m,
+                    p.assets.value_usd,
+                    p.doctrine.danger_margin_m,
+                    p.doctrine.urgency_tau_s,
+                )
             value = np.where(cand[r], value, -np.inf)
             new[r] = np.argmax(value, axis=1)
         changed = new != task

@@ -11,7 +11,10 @@ file):
    they no longer earned their keep; speed against an earlier commit is measured by
    benchmarks/compare_commits.py);
 3. scaling in replications (100 -> 10 000) and in drones (24 -> 480, by multiplying
-   every raid's count), which should be about linear.
+   every raid's count), which should be about linear;
+4. the share of one chunk's time in each stage of the step (sensing, moving,
+   deciding...), and within sensing each sensor kind's (radars, cameras, RF
+   detectors).
 
 Timings are wall-clock on whatever machine runs this; compare ratios, not seconds,
 across machines. Use ``--quick`` to skip the 10 000-replication and 480-drone points.
@@ -27,6 +30,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -74,6 +78,63 @@ def in_process(spec: skyscreen.ScenarioSpec, n: int) -> tuple[float, int]:
     t = time.perf_counter()
     res = run_chunk(params, np.arange(n), 1)
     return time.perf_counter() - t, res.n_steps_run
+
+
+STAGES = (
+    "launch_and_move",
+    "act",
+    "resolve",
+    "settle",
+    "sense",
+    "reload",
+    "truth_picture",
+    "decide",
+    "engage",
+)
+"""The stage functions ``run_chunk`` calls (names in skyscreen.engine.core)."""
+
+
+def stage_shares(
+    spec: skyscreen.ScenarioSpec, n: int
+) -> tuple[float, dict[str, float]]:
+    """Wall time of one chunk and the seconds spent in each stage and sensor kind.
+
+    Each stage function that ``run_chunk`` calls, and each sensor kind's ``sense``, is
+    wrapped in a timer for the one run (a few microseconds per call of overhead).
+    """
+    from skyscreen.engine import core
+    from skyscreen.engine.kinds import SENSOR_KINDS
+
+    params = compile_scenario(spec)
+    run_chunk(params, np.arange(2), 1)  # warm up
+    spent: dict[str, float] = {}
+
+    def timed(name: str, fn: Any) -> Any:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            t = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                spent[name] = spent.get(name, 0.0) + time.perf_counter() - t
+
+        return wrapper
+
+    saved = {name: getattr(core, name) for name in STAGES}
+    kinds = {kind: kind.sense for kind in SENSOR_KINDS}
+    try:
+        for name, fn in saved.items():
+            setattr(core, name, timed(name, fn))
+        for kind, fn in kinds.items():
+            kind.sense = timed(f"sense: {kind.name}", fn)
+        t = time.perf_counter()
+        run_chunk(params, np.arange(n), 1)
+        wall = time.perf_counter() - t
+    finally:
+        for name, fn in saved.items():
+            setattr(core, name, fn)
+        for kind in kinds:
+            del kind.sense  # back to the class's method
+    return wall, spent
 
 
 def scaled(spec: skyscreen.ScenarioSpec, factor: int) -> skyscreen.ScenarioSpec:
@@ -139,6 +200,18 @@ def main() -> None:
             f"{200 * s.n_drones * grid_steps / t / 1e6:6.2f} M drone-steps/s   "
             f"cost per drone x{per / base:.2f} of the first"
         )
+
+    print("\n4. share of one chunk's time (500 replications) by stage")
+    wall, spent = stage_shares(spec, 500)
+    for name, sec in sorted(spent.items(), key=lambda kv: -kv[1]):
+        if name.startswith("sense: "):
+            continue
+        print(f"   {name:<16} {sec:6.2f} s  {100 * sec / wall:5.1f} %")
+        if name == "sense":
+            for sub, s2 in spent.items():
+                if sub.startswith("sense: "):
+                    print(f"     {sub[7:]:<14} {s2:6.2f} s  {100 * s2 / wall:5.1f} %")
+    print(f"   {'(whole chunk)':<16} {wall:6.2f} s")
 
 
 if __name__ == "__main__":

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import subprocess
+import sys
 
 import pytest
 
@@ -37,6 +39,23 @@ def test_top_level_api_matches_the_design() -> None:
     ):
         assert attr in skyscreen.__all__
         assert getattr(skyscreen, attr) is not None
+
+
+@pytest.mark.parametrize(
+    "name", ["detection_range_m", "eoir_detection_range_m", "rf_detection_range_m"]
+)
+def test_coverage_functions_are_exported_lazily(name: str) -> None:
+    """The sensor range functions are top-level names, loaded on first use."""
+    code = (
+        "import sys, skyscreen; "
+        "assert 'skyscreen.coverage' not in sys.modules; "
+        f"f = skyscreen.{name}; "
+        "import skyscreen.coverage as c; "
+        f"assert f is c.{name}; "
+        "assert callable(skyscreen.coverage.coverage)"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+    assert name in skyscreen.__all__
 
 
 def test_scenario_error_is_a_value_error() -> None:

@@ -34,6 +34,11 @@ from skyscreen.scenario import (
 )
 
 if TYPE_CHECKING:
+    from skyscreen.coverage import (
+        detection_range_m,
+        eoir_detection_range_m,
+        rf_detection_range_m,
+    )
     from skyscreen.decisions import (
         decision_instances,
         export_decision_instances,
@@ -48,6 +53,10 @@ _LAZY = {
     "decision_instances": "skyscreen.decisions",
     "export_decision_instances": "skyscreen.decisions",
     "to_wta_instance": "skyscreen.decisions",
+    # Not ``coverage`` itself: the attribute skyscreen.coverage is the module.
+    "detection_range_m": "skyscreen.coverage",
+    "eoir_detection_range_m": "skyscreen.coverage",
+    "rf_detection_range_m": "skyscreen.coverage",
 }
 """Names of the run layer, by the module that defines them."""
 
@@ -71,10 +80,13 @@ __all__ = [
     "SkyscreenError",
     "__version__",
     "decision_instances",
+    "detection_range_m",
     "dump_scenario",
+    "eoir_detection_range_m",
     "export_decision_instances",
     "load_run",
     "load_scenario",
+    "rf_detection_range_m",
     "scenario_warnings",
     "simulate",
     "to_wta_instance",

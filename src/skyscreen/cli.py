@@ -68,6 +68,26 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _non_negative_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number; got {text!r}") from None
+    if not (math.isfinite(value) and value >= 0):
+        raise argparse.ArgumentTypeError(f"must be a finite number >= 0; got {text}")
+    return value
+
+
+def _probability(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number; got {text!r}") from None
+    if not 0.0 < value < 1.0:
+        raise argparse.ArgumentTypeError(f"must be in (0, 1); got {text}")
+    return value
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="skyscreen",
@@ -172,6 +192,61 @@ def _build_parser() -> argparse.ArgumentParser:
         "--overwrite",
         action="store_true",
         help="replace an existing directory that skyscreen wrote and nothing else",
+    )
+
+    p = sub.add_parser(
+        "coverage", help="map each sensor's detection range against a target"
+    )
+    p.add_argument("scenario", metavar="SCENARIO")
+    p.add_argument(
+        "--rcs",
+        type=_positive_float,
+        default=0.01,
+        metavar="M2",
+        help="the target's RCS in m² (radars; default 0.01)",
+    )
+    p.add_argument(
+        "--pd",
+        type=_probability,
+        default=0.9,
+        metavar="P",
+        help="detection probability, per scan (radar) or per look (camera); "
+        "default 0.9",
+    )
+    p.add_argument(
+        "--height-m",
+        type=_non_negative_float,
+        default=50.0,
+        metavar="H",
+        help="the target's height above the surface in m (default 50)",
+    )
+    light = p.add_mutually_exclusive_group()
+    light.add_argument(
+        "--night",
+        dest="night",
+        action="store_const",
+        const=True,
+        help="cameras use their night R50 (default: the scenario's time of day)",
+    )
+    light.add_argument(
+        "--day",
+        dest="night",
+        action="store_const",
+        const=False,
+        help="cameras use their day R50",
+    )
+    p.add_argument(
+        "--format",
+        choices=["png", "geojson"],
+        help="default: geojson if FILE ends in .geojson or .json, else png",
+    )
+    p.add_argument(
+        "--out", metavar="FILE", required=True, help="the map or GeoJSON to write"
+    )
+    p.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace an existing --out file (never the scenario file)",
     )
 
     sub.add_parser("schema", help="print the JSON Schema of scenario files")
@@ -381,6 +456,93 @@ def _cmd_decisions(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_coverage(args: argparse.Namespace) -> int:
+    spec = _load(args.scenario)
+    out = Path(args.out)
+    fmt = args.format or (
+        "geojson" if out.suffix.lower() in (".geojson", ".json") else "png"
+    )
+    _check_coverage_target(out, Path(args.scenario), args.overwrite)  # before work
+    from skyscreen.coverage import coverage, coverage_geojson, plot_coverage
+
+    cov = coverage(
+        spec, rcs_m2=args.rcs, pd=args.pd, height_m=args.height_m, night=args.night
+    )
+    # Everything that can fail runs before anything is printed or written.
+    if fmt == "png":
+        fig = plot_coverage(cov)
+
+        def write(tmp: Path) -> None:
+            fig.savefig(tmp, format="png", dpi=120)
+
+    else:
+        text = json.dumps(coverage_geojson(cov)) + "\n"
+
+        def write(tmp: Path) -> None:
+            tmp.write_text(text, encoding="utf-8")
+
+    width = max([len("sensor"), *(len(s.id) for s in cov.sensors)])
+    print(f"coverage of {spec.name} against {cov.target}")
+    print(f"{'sensor':<{width}}  {'kind':<11}  {'range km':>8}  note")
+    for s in cov.sensors:
+        km = "-" if math.isnan(s.range_m) else f"{s.range_m / 1000:.2f}"
+        print(f"{s.id:<{width}}  {s.kind:<11}  {km:>8}  {s.note}")
+    _check_coverage_target(out, Path(args.scenario), args.overwrite)  # again
+    _write_coverage(out, write)
+    print(f"{fmt} written to {out}")
+    return 0
+
+
+def _check_coverage_target(out: Path, scenario: Path, overwrite: bool) -> None:
+    """Raise unless ``coverage --out`` may write ``out``.
+
+    It must be new, or an existing file with ``overwrite``; never a directory, and
+    never the scenario file itself (nor a link to it), even with ``overwrite``.
+    """
+    from skyscreen.errors import SkyscreenError
+
+    if out.is_dir():
+        raise SkyscreenError(f"--out {out}: must be a file path; got a directory")
+    if not (out.exists() or out.is_symlink()):
+        from skyscreen._outdir import check_writable
+
+        try:
+            check_writable(out)
+        except SkyscreenError as exc:
+            raise SkyscreenError(f"--out {exc}") from None
+        return
+    same = os.path.realpath(out) == os.path.realpath(scenario)
+    if not same and out.exists() and scenario.exists():
+        try:
+            same = os.path.samefile(out, scenario)
+        except OSError:
+            same = False
+    if same:
+        raise SkyscreenError(
+            f"--out {out}: refusing to overwrite the scenario file {scenario}"
+        )
+    if not overwrite:
+        raise SkyscreenError(
+            f"--out {out}: must be a new file; got an existing file "
+            "(use --overwrite to replace it)"
+        )
+
+
+def _write_coverage(out: Path, write: Any) -> None:
+    """Write ``out`` through ``write(tmp)`` under a temporary name, then rename."""
+    from skyscreen._atomic import atomic_file
+    from skyscreen.errors import SkyscreenError
+
+    try:
+        with atomic_file(out) as tmp:
+            write(tmp)
+    except OSError as exc:
+        raise SkyscreenError(
+            f"--out {out}: could not be written ({exc.strerror or exc}); the "
+            "coverage was not saved and a file that was there is as it was"
+        ) from None
+
+
 def _cmd_schema(args: argparse.Namespace) -> int:
     from skyscreen.scenario import scenario_json_schema
 
@@ -418,6 +580,7 @@ _COMMANDS = {
     "run": _cmd_run,
     "wta": _cmd_wta,
     "decisions": _cmd_decisions,
+    "coverage": _cmd_coverage,
     "schema": _cmd_schema,
     "examples": _cmd_examples,
 }

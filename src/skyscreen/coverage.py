@@ -29,9 +29,8 @@ Examples
 >>> spec = load_scenario(example_path("coastal-airbase"))
 >>> cov = coverage(spec, rcs_m2=0.01, pd=0.9, height_m=50.0)
 >>> [(s.id, round(s.range_m)) for s in cov.sensors]
-... # doctest: +NORMALIZE_WHITESPACE
 [('radar-north', 3500), ('radar-south', 4000), ('eo-north', 333), ('eo-east', 333),
- ('rf-west', 4479), ('rf-east', 4479)]
+ ('rf-west', 3953), ('rf-east', 3953)]
 """
 
 from __future__ import annotations
@@ -78,17 +77,22 @@ Interval = tuple[float, float, float]
 # --------------------------------------------------------------------------- checks
 
 
-def _check_probability(func: str, name: str, value: float, low: float = 0.0) -> None:
+def _check_probability(func: str, name: str, value: object, low: float = 0.0) -> None:
     if not (isinstance(value, int | float) and low < value < 1.0):
         raise ModelError(f"{func}: {name} must be in ({low:g}, 1); got {value!r}")
 
 
-def _check_positive(func: str, name: str, value: float) -> None:
-    if not (isinstance(value, int | float) and math.isfinite(value) and value > 0.0):
-        raise ModelError(f"{func}: {name} must be a finite number > 0; got {value!r}")
+def _check_positive(func: str, name: str, value: object, finite: bool = True) -> None:
+    if not (
+        isinstance(value, int | float)
+        and value > 0.0
+        and (math.isfinite(value) or not finite)
+    ):
+        what = "a finite number" if finite else "a number"
+        raise ModelError(f"{func}: {name} must be {what} > 0; got {value!r}")
 
 
-def _check_height(func: str, height_m: float | None) -> None:
+def _check_height(func: str, height_m: object) -> None:
     if height_m is None:
         return
     if not (
@@ -256,8 +260,11 @@ def detection_range_m(
     horizon (:func:`skyscreen.models.radar.horizon_range_m`) and the elevation
     limits; a target below ``clutter_height_m`` within ``clutter_range_m`` keeps only
     the fraction f of its SNR (:func:`skyscreen.models.radar.clutter_factor`), which
-    shortens its range to :math:`R f^{1/4}`. 0.0 where the radar detects it nowhere
-    at that height. The azimuth sector does not change the range (see
+    shortens its range to :math:`R f^{1/4}` there. Where that falls short of
+    ``clutter_range_m`` but the clean range reaches beyond it, the target is
+    detected again past the clutter's reach: the farthest range is returned, and
+    :func:`coverage` shows the gap. 0.0 where the radar detects it nowhere at that
+    height. The azimuth sector does not change the range (see
     :func:`coverage` for the area).
 
     Parameters
@@ -292,8 +299,10 @@ def detection_range_m(
     3500
     >>> round(detection_range_m(radar, 1.0, 0.9))  # 100 x the RCS: 100^(1/4) x range
     11068
-    >>> round(detection_range_m(radar, 1.0, 0.9, height_m=10.0))  # in the clutter
-    7483
+    >>> round(detection_range_m(radar, 0.1, 0.9, height_m=50.0))
+    6224
+    >>> round(detection_range_m(radar, 0.1, 0.9, height_m=10.0))  # in the clutter
+    4240
     """
     func = "detection_range_m"
     _check_spec(func, "radar", radar, RadarSpec)
@@ -401,8 +410,7 @@ def eoir_detection_range_m(
     func = "eoir_detection_range_m"
     _check_spec(func, "camera", camera, CameraSpec)
     _check_probability(func, "pd", pd)
-    if not (isinstance(visibility_m, int | float) and visibility_m > 0.0):
-        raise ModelError(f"{func}: visibility_m must be > 0; got {visibility_m!r}")
+    _check_positive(func, "visibility_m", visibility_m, finite=False)
     _check_height(func, height_m)
     r50 = _camera_r50_m(camera, bool(night), float(visibility_m))
     if height_m is None:
@@ -491,7 +499,7 @@ def rf_detection_range_m(
     >>> detector = spec.sites[0].sensors[4]  # rf-west: -85 dBm, 0 dBi
     >>> quad = spec.raids[2].drone  # multirotor: 0.5 W downlink at 2.4 GHz
     >>> round(rf_detection_range_m(detector, quad))
-    4479
+    3953
     >>> rf_detection_range_m(detector, spec.raids[0].drone)  # GNSS: silent
     0.0
     """
@@ -635,10 +643,49 @@ class CoverageResult:
         )
 
 
-def _sector_note(radar: RadarSpec) -> str:
-    if radar.sector_deg >= 360.0:
-        return "all round"
-    return f"sector {radar.sector_deg:g}° about {radar.azimuth_deg % 360:g}°"
+def _radar_note(radar: RadarSpec, swerling: int, height_m: float) -> str:
+    note = f"per scan, Swerling {swerling}; " + (
+        "all round"
+        if radar.sector_deg >= 360.0
+        else f"sector {radar.sector_deg:g}° about {radar.azimuth_deg % 360:g}°"
+    )
+    f = float(
+        radar_model.clutter_factor(
+            height_m,
+            0.0,
+            radar.clutter_height_m,
+            radar.clutter_range_m,
+            radar.clutter_loss_db,
+        )
+    )
+    if f < 1.0:
+        note += (
+            f"; in the clutter layer within {radar.clutter_range_m / 1000:g} km "
+            f"(SNR x {f:.3g})"
+        )
+    return note
+
+
+def _rf_coverage(
+    detector: RFDetectorSpec, spec: ScenarioSpec, height_m: float
+) -> tuple[tuple[Interval, ...] | None, str]:
+    """An RF detector's bands against the rf_link raid it hears least far, and a note.
+
+    None for the bands if the scenario has no rf_link drone: nothing to hear.
+    """
+    raids = [r for r in spec.raids if r.drone.guidance == "rf_link"]
+    if not raids:
+        return None, "skipped: no rf_link drones in the scenario to hear"
+    options = [(_rf_intervals(detector, r.drone, height_m), r) for r in raids]
+    bands, raid = min(options, key=lambda o: _outer(o[0]))
+    d = raid.drone
+    note = (
+        f"downlink of raid {raid.id!r} ({d.downlink_eirp_w:g} W at "
+        f"{d.link_frequency_hz / 1e9:g} GHz)"
+    )
+    if len(raids) > 1:
+        note += f", the shortest range of {len(raids)} rf_link raids"
+    return bands, note
 
 
 def coverage(
@@ -718,69 +765,32 @@ def coverage(
         for block in params.sensors.values()
         for q, i in enumerate(block.ids)
     }
-    rf_drones = [r for r in spec.raids if r.drone.guidance == "rf_link"]
 
     out: list[SensorCoverage] = []
     for site in spec.sites:
         for s in site.sensors:
-            azimuth, half = 0.0, math.pi
+            azimuth, half = 0.0, math.pi  # cameras and RF detectors: all round
+            skipped = False
             if isinstance(s, RadarSpec):
                 if pd <= s.pfa:
                     raise ModelError(
-                        f"{func}: pd must be above radar {s.id!r}'s pfa ({s.pfa:g}); "
-                        f"got {pd!r}"
+                        f"{func}: pd must be above the pfa of radar {s.id!r} "
+                        f"({s.pfa:g}); got {pd!r}"
                     )
                 bands = _radar_intervals(s, rcs_m2, pd, swerling, h)
-                f = float(
-                    radar_model.clutter_factor(
-                        h, 0.0, s.clutter_height_m, s.clutter_range_m, s.clutter_loss_db
-                    )
-                )
-                note = f"per scan, Swerling {swerling}; {_sector_note(s)}"
-                if f < 1.0:
-                    note += (
-                        f"; in the clutter layer within "
-                        f"{s.clutter_range_m / 1000:g} km "
-                        f"(SNR x {f:.3g})"
-                    )
+                note = _radar_note(s, swerling, h)
                 azimuth = math.pi / 2 - math.radians(s.azimuth_deg)
                 half = math.radians(s.sector_deg) / 2
-                rng = _outer(bands)
             elif isinstance(s, CameraSpec):
                 r50 = _camera_r50_m(s, night, visibility)
                 bands = _camera_intervals(s, pd, r50, h)
-                light = "night" if night else "day"
                 note = (
-                    f"per look; R50 {r50:g} m ({light}, visibility {visibility:g} m); "
-                    "all round: the mount slews"
+                    f"per look; R50 {r50:g} m ({'night' if night else 'day'}, "
+                    f"visibility {visibility:g} m); all round: the mount slews"
                 )
-                rng = _outer(bands)
             elif isinstance(s, RFDetectorSpec):
-                if not rf_drones:
-                    note = "skipped: no rf_link drones in the scenario to hear"
-                    bands, rng = (), math.nan
-                else:
-                    options = [(_rf_intervals(s, r.drone, h), r) for r in rf_drones]
-                    bands, raid = min(options, key=lambda o: _outer(o[0]))
-                    d = raid.drone
-                    note = (
-                        f"downlink of raid {raid.id!r} ({d.downlink_eirp_w:g} W at "
-                        f"{d.link_frequency_hz / 1e9:g} GHz)"
-                    )
-                    if (
-                        len(
-                            {
-                                (
-                                    o[1].drone.downlink_eirp_w,
-                                    o[1].drone.link_frequency_hz,
-                                )
-                                for o in options
-                            }
-                        )
-                        > 1
-                    ):
-                        note += ", the hardest to hear"
-                    rng = _outer(bands)
+                found, note = _rf_coverage(s, spec, h)
+                bands, skipped = found or (), found is None
             else:  # pragma: no cover - a new sensor kind must be added here
                 raise SkyscreenError(f"coverage: unknown sensor kind {s.kind!r}")
             out.append(
@@ -788,7 +798,7 @@ def coverage(
                     id=s.id,
                     kind=s.kind,
                     position_m=where[s.id],
-                    range_m=rng,
+                    range_m=math.nan if skipped else _outer(bands),
                     intervals_m=tuple((lo, hi) for lo, hi, _ in bands),
                     azimuth_rad=azimuth,
                     half_sector_rad=half,
@@ -810,23 +820,25 @@ def coverage(
 # --------------------------------------------------------------------------- outputs
 
 
-def _require(module: str, what: str) -> Any:
-    """Import an optional dependency, or say which extra installs it."""
+def _require(package: str, what: str) -> None:
+    """Raise unless an optional dependency imports, saying which extra installs it."""
     import importlib
 
     try:
-        return importlib.import_module(module)
+        importlib.import_module(package)
     except ImportError:
         raise SkyscreenError(
-            f"{what} needs the package {module.split('.')[0]!r}; install it with "
+            f"{what} needs the package {package!r}; install it with "
             "pip install 'skyscreen[plot]'"
         ) from None
 
 
 def _shapes(result: CoverageResult, n_per_circle: int) -> tuple[list[Any], Any]:
     """Each sensor's area as a shapely geometry (None where it has none) and the union."""
-    geometry = _require("shapely.geometry", "the union of the coverage areas")
-    shapely = _require("shapely", "the union of the coverage areas")
+    _require("shapely", "the union of the coverage areas")
+    import shapely
+    from shapely import geometry
+
     shapes: list[Any] = []
     for s in result.sensors:
         parts = [
@@ -961,6 +973,7 @@ def coverage_geojson(
 
 
 _COLOURS = {"radar": "tab:blue", "camera": "tab:orange", "rf_detector": "tab:green"}
+_STYLES = ("-", "--", "-.", ":")
 
 
 def plot_coverage(result: CoverageResult, *, n_per_circle: int = 360) -> Figure:
@@ -990,14 +1003,15 @@ def plot_coverage(result: CoverageResult, *, n_per_circle: int = 360) -> Figure:
     >>> fig.axes[0].get_xlabel(), fig.axes[0].get_ylabel()
     ('east (km)', 'north (km)')
     """
-    figure = _require("matplotlib.figure", "plot_coverage")
-    agg = _require("matplotlib.backends.backend_agg", "plot_coverage")
+    _require("matplotlib", "plot_coverage")
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
     from matplotlib.patches import PathPatch
     from matplotlib.path import Path as MplPath
 
     shapes, union = _shapes(result, n_per_circle)
-    fig = figure.Figure(figsize=(9.0, 8.0), layout="constrained")
-    agg.FigureCanvasAgg(fig)
+    fig = Figure(figsize=(11.0, 8.0), layout="constrained")
+    FigureCanvasAgg(fig)
     ax = fig.add_subplot()
 
     # The union, shaded: each polygon one path, holes wound the other way.
@@ -1020,8 +1034,12 @@ def plot_coverage(result: CoverageResult, *, n_per_circle: int = 360) -> Figure:
     if not union.is_empty:
         ax.plot([], [], color="tab:cyan", alpha=0.5, lw=8, label="covered (union)")
 
+    seen: dict[str, int] = {}
     for s, geom in zip(result.sensors, shapes, strict=True):
         colour = _COLOURS.get(s.kind, "tab:gray")
+        # Sensors of a kind share a colour; each has its own line style.
+        style = _STYLES[seen.get(s.kind, 0) % len(_STYLES)]
+        seen[s.kind] = seen.get(s.kind, 0) + 1
         label = f"{s.id} ({s.kind}, " + (
             "skipped)" if math.isnan(s.range_m) else f"{s.range_m / 1000:.2f} km)"
         )
@@ -1032,6 +1050,7 @@ def plot_coverage(result: CoverageResult, *, n_per_circle: int = 360) -> Figure:
                     r[:, 0] / 1000.0,
                     r[:, 1] / 1000.0,
                     color=colour,
+                    ls=style,
                     lw=1.2,
                     label=label if first else None,
                 )
@@ -1071,6 +1090,5 @@ def plot_coverage(result: CoverageResult, *, n_per_circle: int = 360) -> Figure:
     ax.set_xlabel("east (km)")
     ax.set_ylabel("north (km)")
     ax.set_title(f"{result.scenario.name}: coverage against {result.target}")
-    ax.legend(loc="upper left", fontsize=7, framealpha=0.9)
-    fig_out: Figure = fig
-    return fig_out
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
+    return fig

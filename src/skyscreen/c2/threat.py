@@ -17,12 +17,18 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from numba import njit
 
 from skyscreen._typing import FloatArray
 from skyscreen.models.jit import ufunc
 from skyscreen.models.kinematics import cpa_time_s
 
-__all__ = ["threat_value", "threat_values", "threat_values_and_time"]
+__all__ = [
+    "entry_threat",
+    "threat_value",
+    "threat_values",
+    "threat_values_and_time",
+]
 
 
 def threat_values(
@@ -128,3 +134,38 @@ def threat_value(
         * math.exp(-0.5 * (d_cpa_m / danger_radius_m) ** 2)
         / (1.0 + t_go_s / tau_s)
     )
+
+
+@njit(cache=True)
+def entry_threat(
+    px: float,
+    py: float,
+    vx: float,
+    vy: float,
+    lethal_m: float,
+    asset_pos: FloatArray,
+    asset_r: FloatArray,
+    asset_v: FloatArray,
+    margin: float,
+    tau: float,
+) -> tuple[float, float]:
+    """Threat value of one drone and its time to go, for compiled kernels.
+
+    The largest over assets of :func:`threat_value` at the horizontal closest approach
+    (the first maximum in asset order) and that asset's time to go; the scalar form of
+    :func:`threat_values_and_time`, which the decide stage and the cameras' tasking
+    share.
+    """
+    best = 0.0
+    best_t = np.inf
+    for a in range(asset_pos.shape[0]):
+        qx, qy = px - asset_pos[a, 0], py - asset_pos[a, 1]
+        t_go = cpa_time_s(qx, qy, vx, vy)
+        cx, cy = qx + vx * t_go, qy + vy * t_go
+        d_cpa = math.sqrt(cx * cx + cy * cy)
+        r_d = max(asset_r[a] + lethal_m + margin, 1e-9)
+        val = threat_value(d_cpa, t_go, r_d, asset_v[a], tau)
+        if a == 0 or val > best:
+            best = val
+            best_t = t_go
+    return best, best_t

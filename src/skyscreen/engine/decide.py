@@ -12,7 +12,6 @@ budget — and each kind commits its units' targets.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -22,12 +21,11 @@ from numba import njit
 
 from skyscreen._typing import BoolArray, FloatArray, IntArray
 from skyscreen.c2.greedy import greedy_mmr
-from skyscreen.c2.threat import threat_value
+from skyscreen.c2.threat import entry_threat
 from skyscreen.engine.events import Events
 from skyscreen.engine.kinds import DecideContext, Layout
 from skyscreen.engine.picture import AirPicture
 from skyscreen.engine.state import ChunkState
-from skyscreen.models import kinematics
 from skyscreen.scenario.params import ScenarioParams
 
 __all__ = ["DecisionInstance", "decide"]
@@ -101,7 +99,6 @@ def _threats(
     eligible.
     """
     n_d = eligible.shape[1]
-    n_a = asset_pos.shape[0]
     for b in range(rows.shape[0]):
         r = rows[b]
         for d in range(n_d):
@@ -110,20 +107,18 @@ def _threats(
             out_surv[b, d] = 1.0
             if not eligible[r, d]:
                 continue
-            px, py = pos[r, d, 0], pos[r, d, 1]
-            vx, vy = vel[r, d, 0], vel[r, d, 1]
-            best = 0.0
-            best_t = np.inf
-            for a in range(n_a):
-                qx, qy = px - asset_pos[a, 0], py - asset_pos[a, 1]
-                t_go = kinematics.cpa_time_s(qx, qy, vx, vy)
-                cx, cy = qx + vx * t_go, qy + vy * t_go
-                d_cpa = math.sqrt(cx * cx + cy * cy)
-                r_d = max(asset_r[a] + lethal[d] + margin, 1e-9)
-                val = threat_value(d_cpa, t_go, r_d, asset_v[a], tau)
-                if a == 0 or val > best:
-                    best = val
-                    best_t = t_go
+            best, best_t = entry_threat(
+                pos[r, d, 0],
+                pos[r, d, 1],
+                vel[r, d, 0],
+                vel[r, d, 1],
+                lethal[d],
+                asset_pos,
+                asset_r,
+                asset_v,
+                margin,
+                tau,
+            )
             out_value[b, d] = best
             out_t_go[b, d] = best_t
         for s in range(shot_active.shape[1]):

@@ -42,6 +42,9 @@ __all__ = [
     "TWO_K_RE_M",
     "clutter_factor",
     "detection_probability",
+    "false_alarm_azimuth_rad",
+    "false_alarm_count",
+    "false_alarm_range_m",
     "horizon_range_m",
     "pd_swerling0",
     "pd_swerling1",
@@ -295,3 +298,118 @@ def clutter_factor(
     if h >= clutter_height_m or ground_range_m > clutter_range_m:
         return 1.0
     return math.pow(10.0, -clutter_loss_db * (1.0 - h / clutter_height_m) / 10.0)
+
+
+@ufunc(2, out="int64")
+def false_alarm_count(u: float, mean: float) -> int:
+    r"""False alarms in one scan: the Poisson inverse CDF of a uniform (a ufunc).
+
+    A radar's false alarms in one scan are Poisson with mean
+    :math:`\lambda` = ``false_alarms_per_scan`` (MODELS.md, Sensors: the many
+    independent range-azimuth cells each cross the threshold with probability
+    :math:`P_{fa}`, so their count is binomial with a tiny rate and a huge number of
+    trials, Poisson in the limit). The count is drawn by inversion,
+
+    .. math:: N = \min\{k \ge 0 : F(k;\lambda) \ge u\}, \qquad
+              F(k;\lambda) = \sum_{j=0}^{k} e^{-\lambda}\frac{\lambda^j}{j!},
+
+    so one uniform from the radar's stream gives one count, and common random numbers
+    give counts that rise with :math:`\lambda`. The terms are summed in log space
+    (:math:`\ln p_j = -\lambda + j\ln\lambda - \ln j!`), so no term underflows to
+    stop the sum early at large :math:`\lambda`; the sum stops at
+    :math:`\lambda + 40\sqrt{\lambda} + 40`, beyond which the tail is below 1e-300.
+
+    Parameters
+    ----------
+    u : array_like
+        Uniform draws in [0, 1).
+    mean : array_like
+        Mean false alarms per scan :math:`\lambda` (>= 0; 0 gives none).
+
+    Returns
+    -------
+    ndarray of int64
+        The false-alarm counts, the broadcast shape of the inputs.
+
+    Examples
+    --------
+    >>> false_alarm_count([0.1, 0.5, 0.9], 1.0).tolist()  # F(0)=0.368, F(1)=0.736
+    [0, 1, 2]
+    >>> int(false_alarm_count(0.5, 0.0))
+    0
+    """
+    if not (mean > 0.0 and u > 0.0):
+        return 0
+    log_mean = math.log(mean)
+    limit = mean + 40.0 * math.sqrt(mean) + 40.0
+    k = 0
+    cdf = math.exp(-mean)
+    while cdf < u and k < limit:
+        k += 1
+        cdf += math.exp(-mean + k * log_mean - math.lgamma(k + 1.0))
+    return k
+
+
+@ufunc(3)
+def false_alarm_range_m(u: float, range_min_m: float, range_max_m: float) -> float:
+    r"""Ground range of a false alarm, uniform over the coverage's area (a ufunc).
+
+    A false alarm is equally likely anywhere in the annulus (or annular sector)
+    :math:`r_{min} \le r \le r_{max}` the radar covers, so its range has
+    :math:`P(r \le x) = (x^2 - r_{min}^2)/(r_{max}^2 - r_{min}^2)`, drawn by
+    inversion:
+
+    .. math:: r = \sqrt{r_{min}^2 + u\,(r_{max}^2 - r_{min}^2)}.
+
+    Parameters
+    ----------
+    u : array_like
+        Uniform draws in [0, 1).
+    range_min_m, range_max_m : array_like
+        The radar's minimum and maximum range (m).
+
+    Returns
+    -------
+    ndarray
+        Range (m).
+
+    Examples
+    --------
+    >>> round(float(false_alarm_range_m(0.5, 0.0, 1000.0)), 6)  # 1000 / √2
+    707.106781
+    >>> false_alarm_range_m([0.0, 0.75], 500.0, 1000.0).round(3).tolist()
+    [500.0, 901.388]
+    """
+    r2 = range_min_m * range_min_m
+    return math.sqrt(r2 + u * (range_max_m * range_max_m - r2))
+
+
+@ufunc(3)
+def false_alarm_azimuth_rad(u: float, azimuth_rad: float, half_sector_rad: float) -> float:
+    r"""Azimuth of a false alarm, uniform over the radar's sector (a ufunc).
+
+    :math:`\phi = \phi_0 + (2u - 1)\,\Delta`, for a sector of half-width
+    :math:`\Delta` about :math:`\phi_0` (math angles, counter-clockwise from east, as
+    the engine's ``azimuth_rad``), wrapped to :math:`(-\pi, \pi]`; with
+    :func:`false_alarm_range_m` the point is uniform over the covered area.
+
+    Parameters
+    ----------
+    u : array_like
+        Uniform draws in [0, 1).
+    azimuth_rad, half_sector_rad : array_like
+        The sector's centre and half-width (rad); a half-width of π is the full
+        circle.
+
+    Returns
+    -------
+    ndarray
+        Azimuth (rad), in (-π, π].
+
+    Examples
+    --------
+    >>> round(float(np.degrees(false_alarm_azimuth_rad(0.75, 0.0, np.pi / 4))), 6)
+    22.5
+    """
+    phi = azimuth_rad + (2.0 * u - 1.0) * half_sector_rad
+    return math.atan2(math.sin(phi), math.cos(phi))

@@ -33,17 +33,19 @@ Task Performance (TTP) Metric*, for the detection form.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 
 from skyscreen._typing import BoolArray, FloatArray, IntArray
-from skyscreen.c2.threat import threat_values
+from skyscreen.c2.threat import entry_threat
 from skyscreen.engine.clock import tick_numbers
 from skyscreen.engine.events import Events
 from skyscreen.engine.kinds.base import Placed
 from skyscreen.engine.picture import AirPicture
-from skyscreen.engine.rng import Purpose, draw, stream_key
+from skyscreen.engine.rng import Purpose, stream_key, uniform
 from skyscreen.engine.state import ChunkState
 from skyscreen.models import eoir
 from skyscreen.models import radar as radar_model
@@ -78,10 +80,6 @@ class CameraState:
     azimuth_rad: FloatArray
     task: IntArray
     hold_t0_s: FloatArray
-
-
-def _wrap(a: FloatArray) -> FloatArray:
-    return np.asarray((a + np.pi) % (2.0 * np.pi) - np.pi)
 
 
 class CameraKind:
@@ -128,159 +126,233 @@ class CameraKind:
         look = kst.look_no[step]
         if cp.n == 0 or (look < 0).all():
             return None
+        p = pl.scenario
         n_rep, n_d = st.status.shape
-        rk, dk = k // n_d, k % n_d
-        hit = np.zeros(len(k), dtype=bool)
-        unit = np.full(len(k), -1, dtype=np.int64)
-        rows = np.arange(n_rep)
-        ident_time = pl.scenario.doctrine.identify_time_s
-        for q in range(cp.n):
+        airborne = np.zeros((n_rep, n_d), dtype=np.bool_)
+        airborne.reshape(-1)[k] = True
+        unit = np.full((n_rep, n_d), -1, dtype=np.int64)
+        ident = np.full((n_rep, cp.n), -1, dtype=np.int64)
+        if cue is None:
+            has_cue = False
+            c_valid = np.zeros((n_rep, 1), dtype=np.bool_)
+            c_pos = np.zeros((n_rep, 1, 3))
+            c_vel = np.zeros((n_rep, 1, 3))
+            c_drone = np.zeros((n_rep, 1), dtype=np.int64)
+        else:
+            has_cue = True
+            c_valid, c_pos, c_vel = cue.valid, cue.pos_m, cue.vel_mps
+            c_drone = np.ascontiguousarray(cue.drone)
+        _look(
+            look,
+            cp.pos_m,
+            cp.r50_m,
+            cp.pd_exponent,
+            cp.half_fov_rad,
+            cp.range_max_m,
+            cp.slew_rate_rad_s * cp.look_period_s,
+            cp.identify_range_m,
+            float(p.doctrine.identify_time_s),
+            float(t1),
+            kst.keys,
+            st.reps,
+            st.drone_key,
+            airborne,
+            st.pos_m,
+            has_cue,
+            c_valid,
+            c_pos,
+            c_vel,
+            c_drone,
+            p.drones.lethal_radius_m,
+            p.assets.pos_m,
+            p.assets.radius_m,
+            p.assets.value_usd,
+            float(p.doctrine.danger_margin_m),
+            float(p.doctrine.urgency_tau_s),
+            st.t_identified_s,
+            st.id_sensor,
+            pl.unit,
+            kst.azimuth_rad,
+            kst.task,
+            kst.hold_t0_s,
+            unit,
+            ident,
+        )
+        done = ident >= 0
+        if ev is not None and done.any():
+            r, q = np.nonzero(done)
+            d = ident[r, q]
+            o = np.lexsort((d, r))
+            r, q, d = r[o], q[o], d[o]
+            ev.add("identify", r, t1, d, pl.unit + q, st.pos_m[r, d])
+        u = unit.reshape(-1)[k]
+        return u >= 0, u
+
+
+@njit(cache=True)
+def _wrap_angle(a: float) -> float:
+    return math.atan2(math.sin(a), math.cos(a))
+
+
+@njit(cache=True)
+def _look(
+    look: IntArray,
+    cam_pos: FloatArray,
+    r50: FloatArray,
+    k_exp: FloatArray,
+    half_fov: FloatArray,
+    range_max: FloatArray,
+    step_rad: FloatArray,
+    ident_range: FloatArray,
+    ident_time: float,
+    t1: float,
+    keys: IntArray,
+    reps: IntArray,
+    dkey: IntArray,
+    airborne: BoolArray,
+    pos: FloatArray,
+    has_cue: bool,
+    c_valid: BoolArray,
+    c_pos: FloatArray,
+    c_vel: FloatArray,
+    c_drone: IntArray,
+    lethal: FloatArray,
+    asset_pos: FloatArray,
+    asset_r: FloatArray,
+    asset_v: FloatArray,
+    margin: float,
+    tau: float,
+    t_ident: FloatArray,
+    id_sensor: IntArray,
+    sensor_unit: int,
+    az: FloatArray,
+    task: IntArray,
+    hold: FloatArray,
+    out_unit: IntArray,
+    out_ident: IntArray,
+) -> None:
+    """One look of every camera that looks in the step (module docstring, 1-4).
+
+    Per replication r and camera q (in order, so a camera sees the entries the ones
+    before it took this look): tasking, pointing, detection of the airborne drones
+    (``out_unit[r, d]``: the first camera of the kind that detected drone d) and
+    identification (``out_ident[r, q]``: the drone camera q identified, -1: none).
+    """
+    n_rep, n_d = airborne.shape
+    n_c = cam_pos.shape[0]
+    n_e = c_valid.shape[1]
+    for r in range(n_rep):
+        for q in range(n_c):
             if look[q] < 0:
                 continue
-            step_rad = float(cp.slew_rate_rad_s[q] * cp.look_period_s[q])
-            self._task(pl, kst, st, q, cue)
-            task = kst.task[:, q]
-            on = task >= 0
-            # Pointing: toward the held drone, else the entry's picture position.
-            aim = kst.azimuth_rad[:, q].copy()
-            if on.any() and cue is not None:
-                r_on = rows[on]
-                drone = cue.drone[r_on, task[on]]
-                holding = ~np.isnan(kst.hold_t0_s[r_on, q])
-                target = np.where(
-                    holding[:, None],
-                    st.pos_m[r_on, drone],
-                    cue.pos_m[r_on, task[on]],
+            cx, cy, cz = cam_pos[q, 0], cam_pos[q, 1], cam_pos[q, 2]
+            # 1. Tasking.
+            cur = task[r, q]
+            new = -1
+            if has_cue:
+                if cur >= 0:
+                    dx = c_pos[r, cur, 0] - cx
+                    dy = c_pos[r, cur, 1] - cy
+                    dz = c_pos[r, cur, 2] - cz
+                    if (
+                        c_valid[r, cur]
+                        and math.isnan(t_ident[r, c_drone[r, cur]])
+                        and math.sqrt(dx * dx + dy * dy + dz * dz) <= range_max[q]
+                    ):
+                        new = cur
+                if new < 0:
+                    best = -np.inf
+                    for e in range(n_e):
+                        if not c_valid[r, e]:
+                            continue
+                        d = c_drone[r, e]
+                        if not math.isnan(t_ident[r, d]):
+                            continue
+                        dx = c_pos[r, e, 0] - cx
+                        dy = c_pos[r, e, 1] - cy
+                        dz = c_pos[r, e, 2] - cz
+                        if math.sqrt(dx * dx + dy * dy + dz * dz) > range_max[q]:
+                            continue
+                        taken = False
+                        for o in range(n_c):
+                            if o != q and task[r, o] == e:
+                                taken = True
+                        if taken:
+                            continue
+                        val, _ = entry_threat(
+                            c_pos[r, e, 0],
+                            c_pos[r, e, 1],
+                            c_vel[r, e, 0],
+                            c_vel[r, e, 1],
+                            lethal[d],
+                            asset_pos,
+                            asset_r,
+                            asset_v,
+                            margin,
+                            tau,
+                        )
+                        if val > best:
+                            best = val
+                            new = e
+            if new != cur:
+                hold[r, q] = np.nan
+            task[r, q] = new
+            # 2. Pointing.
+            a = az[r, q]
+            held = -1
+            if new >= 0:
+                held = c_drone[r, new]
+                if math.isnan(hold[r, q]):
+                    tx, ty = c_pos[r, new, 0], c_pos[r, new, 1]
+                else:
+                    tx, ty = pos[r, held, 0], pos[r, held, 1]
+                turn = _wrap_angle(math.atan2(ty - cy, tx - cx) - a)
+                a += min(max(turn, -step_rad[q]), step_rad[q])
+            else:
+                a += step_rad[q]
+            a = _wrap_angle(a)
+            az[r, q] = a
+            # 3. Detection; 4. the hold on the camera's drone.
+            near = False
+            got = False
+            for d in range(n_d):
+                if not airborne[r, d]:
+                    continue
+                rx = pos[r, d, 0] - cx
+                ry = pos[r, d, 1] - cy
+                rz = pos[r, d, 2] - cz
+                ground = math.sqrt(rx * rx + ry * ry)
+                rng = max(math.sqrt(ground * ground + rz * rz), 1e-3)
+                if abs(_wrap_angle(math.atan2(ry, rx) - a)) > half_fov[q]:
+                    continue
+                if rng > range_max[q] or rng > radar_model.horizon_range_m(cz, rz):
+                    continue
+                u = uniform(
+                    keys[q, 0], keys[q, 1], reps[r], dkey[d, 0], dkey[d, 1], look[q]
                 )
-                rel = target - cp.pos_m[q]
-                want = np.arctan2(rel[:, 1], rel[:, 0])
-                turn = _wrap(want - aim[on])
-                aim[on] = aim[on] + np.clip(turn, -step_rad, step_rad)
-            aim[~on] = aim[~on] + step_rad  # search: sweep the horizon
-            kst.azimuth_rad[:, q] = _wrap(aim)
-            # Detection of the airborne drones in the field of view.
-            rel = st.pos_m[rk, dk] - cp.pos_m[q]
-            ground = np.hypot(rel[:, 0], rel[:, 1])
-            rng = np.maximum(np.hypot(ground, rel[:, 2]), 1e-3)
-            off = _wrap(np.arctan2(rel[:, 1], rel[:, 0]) - kst.azimuth_rad[rk, q])
-            view = (
-                (np.abs(off) <= cp.half_fov_rad[q])
-                & (rng <= cp.range_max_m[q])
-                & (rng <= radar_model.horizon_range_m(cp.pos_m[q, 2], rel[:, 2]))
-            )
-            det = np.zeros(len(k), dtype=bool)
-            iv = np.flatnonzero(view)
-            if len(iv):
-                pd = eoir.eoir_pd(rng[iv], cp.r50_m[q], cp.pd_exponent[q])
-                u = draw(
-                    tuple(kst.keys[q]),
-                    st.reps[rk[iv]],
-                    st.drone_key[dk[iv]],
-                    int(look[q]),
-                )
-                det[iv] = u < pd
-            unit[det & (unit < 0)] = q
-            hit |= det
-            if on.any() and cue is not None:
-                self._identify(
-                    pl, kst, st, q, cue, rk, dk, view, det, rng, t1, ident_time, ev
-                )
-        return hit, unit
-
-    def _task(
-        self,
-        pl: Placed,
-        kst: CameraState,
-        st: ChunkState,
-        q: int,
-        cue: AirPicture | None,
-    ) -> None:
-        """Keep or choose camera ``q``'s picture entry (module docstring, step 1)."""
-        cp: CameraParams = pl.params
-        if cue is None:
-            return
-        n_rep = st.n_rep
-        ident = np.take_along_axis(~np.isnan(st.t_identified_s), cue.drone, axis=1)
-        dist = np.linalg.norm(cue.pos_m - cp.pos_m[q], axis=-1)
-        cand = cue.valid & ~ident & (dist <= cp.range_max_m[q])
-        task = kst.task[:, q]
-        rows = np.arange(n_rep)
-        keep = (task >= 0) & cand[rows, np.maximum(task, 0)]
-        # Entries other cameras are on are taken.
-        for o in range(cp.n):
-            if o != q:
-                other = kst.task[:, o]
-                cand[rows[other >= 0], other[other >= 0]] = False
-        need = ~keep & cand.any(axis=1)
-        new = np.where(keep, task, -1)
-        if need.any():
-            r = rows[need]
-            p = pl.scenario
-            with np.errstate(invalid="ignore", divide="ignore"):
-                value = threat_values(
-                    cue.pos_m[r],
-                    cue.vel_mps[r],
-                    p.drones.lethal_radius_m[cue.drone[r]],
-                    p.assets.pos_m,
-                    p.assets.radius_m,
-                    p.assets.value_usd,
-                    p.doctrine.danger_margin_m,
-                    p.doctrine.urgency_tau_s,
-                )
-            value = np.where(cand[r], value, -np.inf)
-            new[r] = np.argmax(value, axis=1)
-        changed = new != task
-        kst.hold_t0_s[changed, q] = np.nan
-        kst.task[:, q] = new
-
-    def _identify(
-        self,
-        pl: Placed,
-        kst: CameraState,
-        st: ChunkState,
-        q: int,
-        cue: AirPicture,
-        rk: IntArray,
-        dk: IntArray,
-        view: BoolArray,
-        det: BoolArray,
-        rng: FloatArray,
-        t1: float,
-        ident_time: float,
-        ev: Events | None,
-    ) -> None:
-        """Holds and identifications of camera ``q`` (module docstring, step 4)."""
-        cp: CameraParams = pl.params
-        n_rep, n_d = st.status.shape
-        task = kst.task[:, q]
-        on = np.flatnonzero(task >= 0)
-        drone = cue.drone[on, task[on]]
-        # Where the held drones are among the airborne ones (-1: not airborne).
-        index = np.full((n_rep, n_d), -1, dtype=np.int64)
-        index[rk, dk] = np.arange(len(rk))
-        at = index[on, drone]
-        seen = at >= 0
-        if len(rk):
-            i = np.where(seen, at, 0)
-            near = seen & view[i] & (rng[i] <= cp.identify_range_m[q])
-            got = near & det[i]
-        else:  # nothing airborne: every hold ends
-            near = got = np.zeros(len(on), dtype=bool)
-        hold = kst.hold_t0_s[on, q]
-        hold = np.where(near, hold, np.nan)
-        hold = np.where(got & np.isnan(hold), t1, hold)
-        done = got & (t1 - hold >= ident_time - 1e-9)
-        done &= np.isnan(st.t_identified_s[on, drone])
-        kst.hold_t0_s[on, q] = hold
-        if not done.any():
-            return
-        r, d = on[done], drone[done]
-        st.t_identified_s[r, d] = t1
-        st.id_sensor[r, d] = pl.unit + q
-        kst.task[r, q] = -1
-        kst.hold_t0_s[r, q] = np.nan
-        if ev is not None:
-            ev.add("identify", r, t1, d, pl.unit + q, st.pos_m[r, d])
+                seen = u < eoir.eoir_pd(rng, r50[q], k_exp[q])
+                if seen and out_unit[r, d] < 0:
+                    out_unit[r, d] = q
+                if d == held and rng <= ident_range[q]:
+                    near = True
+                    got = seen
+            if new < 0:
+                continue
+            if not near:
+                hold[r, q] = np.nan
+                continue
+            if got and math.isnan(hold[r, q]):
+                hold[r, q] = t1
+            if (
+                got
+                and t1 - hold[r, q] >= ident_time - 1e-9
+                and math.isnan(t_ident[r, held])
+            ):
+                t_ident[r, held] = t1
+                id_sensor[r, held] = sensor_unit + q
+                out_ident[r, q] = held
+                task[r, q] = -1
+                hold[r, q] = np.nan
 
 
 CAMERA = CameraKind()

@@ -22,28 +22,30 @@ covariance (:func:`skyscreen.models.rf.triangulate`): the ``ground_stations`` ta
 one row per rf_link drone per replication. Drones flying by GNSS or autonomously
 emit nothing the detectors hear.
 
-Draws: three uniforms per (replication, detector, drone, look): the downlink's look,
-the uplink's look and the bearing noise.
+Draws: four uniforms per (replication, detector, drone, look): the downlink's look,
+the uplink's look and two for the bearing noise (Box-Muller). The received power is
+the Friis equation of :func:`skyscreen.models.rf.rf_received_power_w`, written out
+in the compiled kernel.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy import special
+from numba import njit
 
 from skyscreen._typing import BoolArray, FloatArray, IntArray
 from skyscreen.engine.clock import tick_numbers
 from skyscreen.engine.events import Events
 from skyscreen.engine.kinds.base import Placed
 from skyscreen.engine.picture import AirPicture
-from skyscreen.engine.rng import Purpose, draw, stream_key
+from skyscreen.engine.rng import Purpose, stream_key, uniform
 from skyscreen.engine.state import ChunkState
 from skyscreen.models import radar as radar_model
 from skyscreen.models import rf as rf_model
-from skyscreen.models.jammer import friis_received_power_w
 from skyscreen.scenario.kinds import RFDetectorParams
 from skyscreen.scenario.params import GUIDANCE, ScenarioParams
 
@@ -58,6 +60,7 @@ _PURPOSE = int(Purpose.RF_DETECTOR)
 _RF = GUIDANCE.index("rf_link")
 GROUND_STATION_HEIGHT_M = 2.0
 """Height of a ground station's antenna above the ground (m)."""
+SPEED_OF_LIGHT = rf_model.SPEED_OF_LIGHT_MPS
 
 
 @dataclass(slots=True, eq=False)
@@ -133,77 +136,48 @@ class RFDetectorKind:
         if rp.n == 0 or (look < 0).all() or len(k) == 0:
             return None
         dr = pl.scenario.drones
-        n_d = dr.n
-        rk, dk = k // n_d, k % n_d
-        hit = np.zeros(len(k), dtype=bool)
-        unit = np.full(len(k), -1, dtype=np.int64)
-        emits = (dr.guidance[dk] == _RF) & ~st.link_lost[rk, dk]
-        ie = np.flatnonzero(emits)
-        if len(ie) == 0:
-            return hit, unit
-        r, d = rk[ie], dk[ie]
-        pos = st.pos_m[r, d]
-        gcs = st.home_m[r, d].copy()
-        gcs[:, 2] = GROUND_STATION_HEIGHT_M
-        freq = dr.link_frequency_hz[d]
-        for q in range(rp.n):
-            if look[q] < 0:
-                continue
-            u = draw(
-                tuple(kst.keys[q]),
-                st.reps[r],
-                st.drone_key[d],
-                3 * int(look[q]),
-                n=3,
+        n_rep, n_d = st.status.shape
+        emits = np.zeros((n_rep, n_d), dtype=np.bool_)
+        flat = emits.reshape(-1)
+        flat[k] = True
+        emits &= (dr.guidance == _RF)[None, :] & ~st.link_lost
+        unit = np.full((n_rep, n_d), -1, dtype=np.int64)
+        if emits.any():
+            ident = np.zeros((n_rep, n_d), dtype=np.bool_)
+            _look(
+                look,
+                rp.pos_m,
+                rp.sensitivity_w,
+                rp.gain,
+                rp.pd_per_look,
+                rp.range_max_m,
+                rp.bearing_sigma_rad,
+                rp.classify_time_s,
+                float(t1),
+                kst.keys,
+                st.reps,
+                st.drone_key,
+                emits,
+                st.pos_m,
+                st.home_m,
+                dr.downlink_eirp_w,
+                dr.link_eirp_w,
+                dr.link_frequency_hz,
+                kst.heard_s,
+                kst.sin_sum,
+                kst.cos_sum,
+                kst.n_bearings,
+                st.t_identified_s,
+                st.id_sensor,
+                pl.unit,
+                unit,
+                ident,
             )
-            down = self._heard(rp, q, pos, dr.downlink_eirp_w[d], freq) & (
-                u[:, 0] < rp.pd_per_look[q]
-            )
-            up = self._heard(rp, q, gcs, dr.link_eirp_w[d], freq) & (
-                u[:, 1] < rp.pd_per_look[q]
-            )
-            # The downlink: a detection, and after classify_time_s an identification.
-            hd = ie[down]
-            unit[hd[unit[hd] < 0]] = q
-            hit[hd] = True
-            first = kst.heard_s[r, d, q]
-            first = np.where(down & np.isnan(first), t1, first)
-            kst.heard_s[r, d, q] = first
-            fresh = down & (t1 - first >= rp.classify_time_s[q] - 1e-9)
-            fresh &= np.isnan(st.t_identified_s[r, d])
-            if fresh.any():
-                fr, fd = r[fresh], d[fresh]
-                st.t_identified_s[fr, fd] = t1
-                st.id_sensor[fr, fd] = pl.unit + q
-                if ev is not None:
-                    ev.add("identify", fr, t1, fd, pl.unit + q, st.pos_m[fr, fd])
-            # The uplink: a noisy bearing to the ground station.
-            if up.any():
-                rel = gcs[up] - rp.pos_m[q]
-                noise = special.ndtri(np.clip(u[up, 2], 1e-12, 1.0 - 1e-12))
-                theta = (
-                    np.arctan2(rel[:, 1], rel[:, 0]) + rp.bearing_sigma_rad[q] * noise
-                )
-                ru, du = r[up], d[up]
-                kst.sin_sum[ru, du, q] += np.sin(theta)
-                kst.cos_sum[ru, du, q] += np.cos(theta)
-                kst.n_bearings[ru, du, q] += 1
-        return hit, unit
-
-    @staticmethod
-    def _heard(
-        rp: RFDetectorParams, q: int, src: FloatArray, eirp: Any, freq: Any
-    ) -> BoolArray:
-        """Whether transmitters at ``src`` (N, 3) reach detector ``q``'s threshold."""
-        dist = np.linalg.norm(src - rp.pos_m[q], axis=-1)
-        power = friis_received_power_w(
-            eirp, rp.gain[q], dist, rf_model.SPEED_OF_LIGHT_MPS / freq
-        )
-        return np.asarray(
-            (power >= rp.sensitivity_w[q])
-            & (dist <= rp.range_max_m[q])
-            & (dist <= radar_model.horizon_range_m(rp.pos_m[q, 2], src[:, 2]))
-        )
+            if ev is not None and ident.any():
+                r, d = np.nonzero(ident)
+                ev.add("identify", r, t1, d, st.id_sensor[r, d], st.pos_m[r, d])
+        u = unit.reshape(-1)[k]
+        return u >= 0, u
 
     def tables(
         self, pl: Placed, kst: RFDetectorState, st: ChunkState
@@ -240,6 +214,101 @@ class RFDetectorKind:
                 "y_true_m": truth[..., 1].ravel(),
             }
         }
+
+
+@njit(cache=True)
+def _received_w(eirp: float, gain: float, dist: float, wavelength: float) -> float:
+    """Free-space received power (Friis; distances under 1 m count as 1 m)."""
+    x = wavelength / (4.0 * math.pi * max(dist, 1.0))
+    return eirp * gain * x * x
+
+
+@njit(cache=True)
+def _look(
+    look: IntArray,
+    det_pos: FloatArray,
+    sensitivity: FloatArray,
+    gain: FloatArray,
+    pd_look: FloatArray,
+    range_max: FloatArray,
+    sigma: FloatArray,
+    classify_s: FloatArray,
+    t1: float,
+    keys: IntArray,
+    reps: IntArray,
+    dkey: IntArray,
+    emits: BoolArray,
+    pos: FloatArray,
+    home: FloatArray,
+    down_eirp: FloatArray,
+    up_eirp: FloatArray,
+    freq: FloatArray,
+    heard: FloatArray,
+    sin_sum: FloatArray,
+    cos_sum: FloatArray,
+    n_bearings: IntArray,
+    t_ident: FloatArray,
+    id_sensor: IntArray,
+    sensor_unit: int,
+    out_unit: IntArray,
+    out_ident: BoolArray,
+) -> None:
+    """One look of every detector that looks in the step (module docstring, 1-2).
+
+    Four uniforms per (replication, detector, drone, look), counter 4·look + j: the
+    downlink's look, the uplink's look and two for the bearing noise (Box-Muller).
+    """
+    n_rep, n_d = emits.shape
+    n_q = det_pos.shape[0]
+    for r in range(n_rep):
+        for d in range(n_d):
+            if not emits[r, d]:
+                continue
+            lam = SPEED_OF_LIGHT / freq[d]
+            for q in range(n_q):
+                if look[q] < 0:
+                    continue
+                qx, qy, qz = det_pos[q, 0], det_pos[q, 1], det_pos[q, 2]
+                c = 4 * look[q]
+                k0, k1, rep = keys[q, 0], keys[q, 1], reps[r]
+                # The drone's downlink.
+                dx, dy, dz = pos[r, d, 0] - qx, pos[r, d, 1] - qy, pos[r, d, 2] - qz
+                dist = math.sqrt(dx * dx + dy * dy + dz * dz)
+                if (
+                    dist <= range_max[q]
+                    and dist <= radar_model.horizon_range_m(qz, pos[r, d, 2])
+                    and _received_w(down_eirp[d], gain[q], dist, lam) >= sensitivity[q]
+                    and uniform(k0, k1, rep, dkey[d, 0], dkey[d, 1], c) < pd_look[q]
+                ):
+                    if out_unit[r, d] < 0:
+                        out_unit[r, d] = q
+                    if math.isnan(heard[r, d, q]):
+                        heard[r, d, q] = t1
+                    if t1 - heard[r, d, q] >= classify_s[q] - 1e-9 and math.isnan(
+                        t_ident[r, d]
+                    ):
+                        t_ident[r, d] = t1
+                        id_sensor[r, d] = sensor_unit + q
+                        out_ident[r, d] = True
+                # The ground station's uplink: a bearing with Gaussian noise.
+                gx, gy = home[r, d, 0] - qx, home[r, d, 1] - qy
+                gz = GROUND_STATION_HEIGHT_M - qz
+                dist = math.sqrt(gx * gx + gy * gy + gz * gz)
+                if (
+                    dist <= range_max[q]
+                    and dist <= radar_model.horizon_range_m(qz, GROUND_STATION_HEIGHT_M)
+                    and _received_w(up_eirp[d], gain[q], dist, lam) >= sensitivity[q]
+                    and uniform(k0, k1, rep, dkey[d, 0], dkey[d, 1], c + 1) < pd_look[q]
+                ):
+                    u1 = uniform(k0, k1, rep, dkey[d, 0], dkey[d, 1], c + 2)
+                    u2 = uniform(k0, k1, rep, dkey[d, 0], dkey[d, 1], c + 3)
+                    z = math.sqrt(-2.0 * math.log(1.0 - u1)) * math.cos(
+                        2.0 * math.pi * u2
+                    )
+                    theta = math.atan2(gy, gx) + sigma[q] * z
+                    sin_sum[r, d, q] += math.sin(theta)
+                    cos_sum[r, d, q] += math.cos(theta)
+                    n_bearings[r, d, q] += 1
 
 
 RF_DETECTOR = RFDetectorKind()

@@ -1,0 +1,387 @@
+"""The sensors through the engine: Monte Carlo frequencies against their closed forms.
+
+Every frequency here is counted from what the engine's sensor kinds do (their
+``sense``, on a chunk state built by :func:`~skyscreen.engine.setup.init_state`, or a
+whole :func:`~skyscreen.engine.run_chunk`), never from Bernoulli draws of the formula
+under test, and lands inside the 99 % Wilson interval of the closed form
+(MODELS.md, Sensors). Negative controls show the tests have power: the closed form
+moved by 10 % (relative) falls outside the interval.
+
+1. EO/IR per-look detection, 1/(1 + (R/R50)^k), day, night and in haze.
+2. A radar's azimuth sector: no detection outside it, the radar equation's rate inside.
+3. The radar's clutter floor: Pd of SNR × clutter_factor below the clutter height.
+4. Identification and weapons tight (Hypothesis), and a kind not required to wait.
+5. RF detectors: link budget, guidance, triangulation of the ground station (NEES).
+6. False alarms: Poisson counts per scan, area-uniform over the coverage.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, note, settings
+from hypothesis import strategies as st
+from scipy import stats
+
+import skyscreen
+from skyscreen.analysis import wilson_interval
+from skyscreen.engine import run_chunk
+from skyscreen.engine.clock import tick_numbers
+from skyscreen.engine.codes import (
+    DEFEATED,
+    EVENT_KINDS,
+    EXPENDED,
+    FLYING,
+    KILLED,
+    LEAKED,
+)
+from skyscreen.engine.kinds import make_layout
+from skyscreen.engine.setup import init_state
+from skyscreen.models import radar as radar_model
+from skyscreen.scenario import parse_scenario
+from skyscreen.scenario.compile import compile_scenario
+from skyscreen.scenario.params import ScenarioParams
+
+ORIGIN = {"lat_deg": 35.0, "lon_deg": 25.0}
+LEVEL = 0.99
+SPEED_OF_LIGHT_MPS = 299_792_458.0
+EV = {name: code for code, name in enumerate(EVENT_KINDS)}
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _doc(
+    sensors: list[dict[str, Any]],
+    raids: list[dict[str, Any]],
+    *,
+    effectors: tuple[dict[str, Any], ...] = (),
+    assets: tuple[dict[str, Any], ...] = (),
+    duration_s: float = 100.0,
+    dt_s: float = 1.0,
+    environment: dict[str, Any] | None = None,
+    doctrine: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A one-site scenario as plain data."""
+    return {
+        "name": "sensors",
+        "origin": ORIGIN,
+        "environment": environment or {},
+        "doctrine": doctrine or {},
+        "run": {"dt_s": dt_s, "duration_s": duration_s},
+        "sites": [
+            {
+                "id": "s",
+                "assets": list(assets)
+                or [
+                    {
+                        "id": "a",
+                        "position": {"east_m": 0, "north_m": -100},
+                        "value_usd": 1e6,
+                    }
+                ],
+                "sensors": sensors,
+                "effectors": list(effectors),
+            }
+        ],
+        "raids": raids,
+    }
+
+
+def _compile(doc: dict[str, Any]) -> ScenarioParams:
+    return compile_scenario(parse_scenario(doc))
+
+
+def _raid(rid: str, count: int, east_m: float = 3000.0, **drone: Any) -> dict[str, Any]:
+    """A raid of ``count`` drones (class and overrides in ``drone``), aimed at 'a'."""
+    return {
+        "id": rid,
+        "drone": {"class": "multirotor", **drone},
+        "count": count,
+        "launch": {"position": {"east_m": east_m, "north_m": 0}},
+        "target": {"asset": "a"},
+    }
+
+
+class Held:
+    """One sensor kind looking at drones held at fixed positions in every replication.
+
+    The chunk state comes from :func:`init_state`; every drone is made airborne at
+    ``pos_m`` (D, 3), so the range of every look is known exactly.
+    """
+
+    def __init__(
+        self, p: ScenarioParams, kind: str, n_rep: int, pos_m: Any, seed: int
+    ) -> None:
+        layout = make_layout(p)
+        self.st = init_state(p, layout, np.arange(n_rep), seed)
+        slot = [pl.kind.name for pl in layout.sensors].index(kind)
+        self.pl, self.kst = layout.sensors[slot], self.st.sensors[slot]
+        self.st.status[:] = FLYING
+        self.st.pos_m[:] = np.asarray(pos_m, dtype=np.float64)[None]
+        self.dt = p.dt_s
+
+    def looks(self, n_looks: int) -> tuple[np.ndarray, int]:
+        """Detections of each drone (D,) in ``n_looks`` looks of every replication."""
+        n_rep, n_d = self.st.status.shape
+        k = np.flatnonzero(self.st.airborne().reshape(-1))
+        hits = np.zeros(n_d, dtype=np.int64)
+        for s in range(n_looks):
+            found = self.pl.kind.sense(
+                self.pl, self.kst, self.st, s, s * self.dt, (s + 1) * self.dt, k, None
+            )
+            assert found is not None, f"no look in step {s}"
+            hits += found[0].reshape(n_rep, n_d).sum(axis=0)
+        return hits, n_rep * n_looks
+
+
+def _assert_rate(hits: int, n: int, p: float, what: str) -> None:
+    """``hits``/``n`` agrees with ``p`` (99 % Wilson); p ± 10 % are rejected."""
+    lo, hi = wilson_interval(int(hits), n, level=LEVEL)
+    est = hits / n
+    assert (hi - lo) / 2.0 <= 0.01, f"{what}: half-width {(hi - lo) / 2:.4f} > 0.01"
+    assert lo <= p <= hi, f"{what}: {est:.5f} [{lo:.5f}, {hi:.5f}] vs {p:.5f}"
+    for moved in (0.9 * p, 1.1 * p):
+        assert not lo <= moved <= hi, f"{what}: control {moved:.5f} in [{lo}, {hi}]"
+
+
+def _ring(ranges_m: Any, height_m: float, bearing_rad: Any = 0.0) -> np.ndarray:
+    """Points at ground ranges ``ranges_m`` along math angles ``bearing_rad``."""
+    r = np.asarray(ranges_m, dtype=np.float64)
+    b = np.broadcast_to(np.asarray(bearing_rad, dtype=np.float64), r.shape)
+    return np.stack([r * np.cos(b), r * np.sin(b), np.full(r.shape, height_m)], axis=1)
+
+
+# --------------------------------------------------------------------------- 1. EO/IR
+
+# (environment, camera class, pd_exponent, the R50 that applies: min(R50, V))
+EOIR_CASES = [
+    ({"time_of_day": "day"}, "day_night_camera", 2.0, 3000.0),
+    ({"time_of_day": "night"}, "day_night_camera", 2.0, 1000.0),
+    ({"time_of_day": "night"}, "thermal_camera", 3.0, 3000.0),
+    ({"time_of_day": "day", "visibility_m": 700.0}, "day_night_camera", 2.0, 700.0),
+    ({"time_of_day": "night", "visibility_m": 600.0}, "thermal_camera", 2.5, 600.0),
+]
+RANGE_FACTORS = (0.5, 1.0, 1.4, 1.8)
+
+
+@pytest.mark.parametrize(("environment", "klass", "k", "r50_m"), EOIR_CASES)
+def test_eoir_per_look_detection(
+    environment: dict[str, Any], klass: str, k: float, r50_m: float
+) -> None:
+    """Each look detects a drone at slant range R with 1 / (1 + (R/R50)^k)."""
+    camera = {
+        "kind": "camera",
+        "id": "eo",
+        "class": klass,
+        "position": {"east_m": 0, "north_m": 0, "height_m": 10},
+        "pd_exponent": k,
+        "azimuth_deg": 90.0,  # toward the drones (east)
+        "fov_deg": 360.0,  # a searching camera sweeps; the drones stay in view
+        "range_max_m": 20000.0,
+    }
+    n = len(RANGE_FACTORS)
+    p = _compile(_doc([camera], [_raid("q", n)], environment=environment))
+    assert p.sensors["camera"].r50_m[0] == r50_m
+    pos = _ring(np.asarray(RANGE_FACTORS) * r50_m, 60.0)
+    held = Held(p, "camera", 4000, pos, seed=11)
+    hits, looks = held.looks(5)
+    slant = np.hypot(pos[:, 0], pos[:, 2] - 10.0)
+    for i in range(n):
+        pd = 1.0 / (1.0 + (slant[i] / r50_m) ** k)
+        _assert_rate(hits[i], looks, pd, f"R = {slant[i]:.0f} m")
+
+
+def test_eoir_sees_nothing_outside_its_field_of_view() -> None:
+    """A camera that stays put detects nothing outside its field of view."""
+    camera = {
+        "kind": "camera",
+        "id": "eo",
+        "position": {"east_m": 0, "north_m": 0, "height_m": 10},
+        "azimuth_deg": 90.0,
+        "fov_deg": 20.0,
+        "slew_rate_deg_s": 1e-6,  # the search sweep moves it by nothing
+    }
+    bearings = np.radians([0.0, 9.0, -9.0, 11.0, -11.0, 90.0, 180.0])
+    p = _compile(_doc([camera], [_raid("q", len(bearings))]))
+    held = Held(p, "camera", 2000, _ring(np.full(len(bearings), 500.0), 60.0, bearings), 3)
+    hits, _ = held.looks(3)
+    assert (hits[:3] > 0).all()
+    assert (hits[3:] == 0).all(), hits
+
+
+# --------------------------------------------------------------------------- radars
+
+PFA, PD_REF, RCS_REF_M2, RANGE_REF_M = 1e-6, 0.9, 0.01, 3500.0
+RADAR_HEIGHT_M = 10.0
+
+
+def _radar(**fields: Any) -> dict[str, Any]:
+    """A radar at the origin with its reference detection written out."""
+    return {
+        "kind": "radar",
+        "id": "r",
+        "position": {"east_m": 0, "north_m": 0, "height_m": RADAR_HEIGHT_M},
+        "pd_ref": PD_REF,
+        "rcs_ref_m2": RCS_REF_M2,
+        "range_ref_m": RANGE_REF_M,
+        "pfa": PFA,
+        "scan_period_s": 1.0,
+        "range_min_m": 150.0,
+        "range_max_m": 20000.0,
+        "elevation_min_deg": -2.0,
+        "elevation_max_deg": 70.0,
+        **fields,
+    }
+
+
+def _radar_pd(
+    pos_m: np.ndarray,
+    rcs_m2: float,
+    swerling: int,
+    clutter: tuple[float, float, float] = (0.0, 0.0, 0.0),
+) -> np.ndarray:
+    """Closed form: Swerling 0/1 Pd of SNR · f, written out from MODELS.md.
+
+    SNR = SNR_ref (σ/σ_ref)(R_ref/R)⁴ with SNR_ref = ln Pfa / ln Pd_ref − 1 (the
+    Swerling 1 reference); f = 10^(−L (1 − h/h_c)/10) below the clutter height h_c
+    within its ground range, else 1.
+    """
+    h_c, r_c, loss_db = clutter
+    rel = pos_m - np.array([0.0, 0.0, RADAR_HEIGHT_M])
+    ground = np.hypot(rel[:, 0], rel[:, 1])
+    slant = np.hypot(ground, rel[:, 2])
+    snr_ref = math.log(PFA) / math.log(PD_REF) - 1.0
+    snr = snr_ref * (rcs_m2 / RCS_REF_M2) * (RANGE_REF_M / slant) ** 4
+    low = (pos_m[:, 2] < h_c) & (ground <= r_c)
+    f = np.where(low, 10.0 ** (-loss_db * (1.0 - pos_m[:, 2] / max(h_c, 1e-9)) / 10.0), 1.0)
+    if swerling == 1:
+        return np.asarray(PFA ** (1.0 / (1.0 + snr * f)))
+    return np.asarray(stats.ncx2.sf(-2.0 * math.log(PFA), 2, 2.0 * snr * f))
+
+
+SECTOR_HALF_RAD = math.radians(45.0)
+
+
+def test_sector_radar_detects_only_inside_its_sector() -> None:
+    """A 90° sector toward east: every detection lies inside it, at the radar's rate.
+
+    Drones held at random positions all round, and just either side of both edges;
+    over every scan of every replication no drone outside the sector is detected, and
+    the detections inside number the sum of their Pd (Poisson-binomial, 99 %).
+    """
+    rng = np.random.default_rng(5)
+    # Math angles: the sector is [-45°, 45°]; 0.05° either side of both edges.
+    edges = np.radians([44.95, 45.05, -44.95, -45.05])
+    bearing = np.concatenate([rng.uniform(-np.pi, np.pi, 40), edges])
+    ground = np.concatenate([rng.uniform(300.0, 5000.0, 40), np.full(4, 3000.0)])
+    pos = _ring(ground, 80.0, bearing)
+    p = _compile(
+        _doc([_radar(azimuth_deg=90.0, sector_deg=90.0)], [_raid("q", len(pos))])
+    )
+    held = Held(p, "radar", 1000, pos, seed=8)
+    hits, scans = held.looks(4)
+    inside = np.abs(bearing) <= SECTOR_HALF_RAD
+    assert inside.sum() >= 10
+    assert (hits[~inside] == 0).all(), bearing[~inside & (hits > 0)]
+    pd = _radar_pd(pos, 0.01, 1)[inside]
+    mean, sd = scans * pd.sum(), math.sqrt(scans * (pd * (1 - pd)).sum())
+    z = stats.norm.ppf(0.995)
+    assert abs(hits[inside].sum() - mean) <= z * sd, (hits[inside].sum(), mean, sd)
+    # Just inside each edge the drones are seen; just outside never (above).
+    assert (hits[[40, 42]] > 0).all()
+    assert not inside[[41, 43]].any()
+
+
+def test_sector_radar_over_crossing_routes() -> None:
+    """Through the engine: drones crossing the sector's edges are first seen inside it.
+
+    A radar covering east (90° wide) watches one drone that stays west (never
+    detected), one that flies north → east → south through both edges, and one
+    that flies south → east → north. Every first detection naming the radar lies
+    inside the sector, near the edge where the drone came in.
+    """
+    far = {"id": "far", "position": {"east_m": -2500, "north_m": -2500}, "value_usd": 1e6}
+
+    def raid(rid: str, start: tuple[float, float], route: list[tuple[float, float]]):
+        return {
+            "id": rid,
+            "drone": {
+                "class": "multirotor",
+                "speed_mps": 25.0,
+                "rcs_m2": 0.003,
+                "route_offset_m": 0.0,
+            },
+            "count": 1,
+            "launch": {
+                "position": {"east_m": start[0], "north_m": start[1]},
+                "radius_m": 200.0,
+            },
+            "route": [{"east_m": x, "north_m": y} for x, y in route],
+            "target": {"asset": "far"},
+        }
+
+    doc = _doc(
+        [_radar(azimuth_deg=90.0, sector_deg=90.0)],
+        [
+            raid("west", (-2500.0, 2500.0), []),
+            raid("down", (0.0, 2500.0), [(2500.0, 0.0), (0.0, -2500.0)]),
+            raid("up", (0.0, -2500.0), [(2500.0, 0.0), (0.0, 2500.0)]),
+        ],
+        assets=(far,),
+        duration_s=260.0,
+    )
+    p = _compile(doc)
+    n_rep = 400
+    res = run_chunk(p, np.arange(n_rep), 21, events=True)
+    ev = res.events
+    assert ev is not None
+    det = ev["kind"] == EV["detect"]
+    assert (ev["ref"][det] == 0).all()
+    az = np.arctan2(ev["y_m"][det], ev["x_m"][det])
+    assert (np.abs(az) <= SECTOR_HALF_RAD + 1e-12).all(), np.degrees(az).max()
+    first = res.drone_t_first_detect_s
+    assert np.isnan(first[:, 0]).all()  # the western drone
+    assert np.isfinite(first[:, 1:]).mean() > 0.99
+    # Each crossing drone is first seen after it came in by its own edge.
+    for drone, edge in ((1, SECTOR_HALF_RAD), (2, -SECTOR_HALF_RAD)):
+        sel = det & (ev["drone"] == drone)
+        a = np.arctan2(ev["y_m"][sel], ev["x_m"][sel])
+        assert np.median(np.abs(a - edge)) < math.radians(15.0)
+
+
+@pytest.mark.parametrize("swerling", [1, 0])
+def test_clutter_floor(swerling: int) -> None:
+    """Below the clutter height the radar sees SNR × clutter_factor; above it, SNR.
+
+    Targets at 10 m and 25 m (clutter height 30 m, loss 10 dB) inside the clutter's
+    ground range (5 km), one at 10 m beyond it, and two at 60 m: each scan's frequency matches
+    Pd(SNR · f) with f = 10^(−L(1 − h/h_c)/10) below h_c within its range, 1 elsewhere;
+    the clutter-free Pd is rejected for the low targets.
+    """
+    clutter = (30.0, 5000.0, 10.0)
+    # Pd in about [0.37, 0.97] at each place.
+    if swerling == 1:
+        ground = [3500.0, 4250.0, 4250.0, 4750.0, 5500.0, 4500.0, 6000.0]
+    else:
+        ground = [4000.0, 4250.0, 4800.0, 4950.0, 6000.0, 5750.0, 6250.0]
+    height = [10.0, 10.0, 25.0, 25.0, 10.0, 60.0, 60.0]
+    pos = np.stack([ground, np.zeros(7), height], axis=1)
+    radar = _radar(
+        clutter_height_m=clutter[0],
+        clutter_range_m=clutter[1],
+        clutter_loss_db=clutter[2],
+    )
+    p = _compile(_doc([radar], [_raid("q", 7, swerling=swerling, rcs_m2=0.01)]))
+    hits, scans = Held(p, "radar", 4000, pos, seed=13 + swerling).looks(5)
+    pd = _radar_pd(pos, 0.01, swerling, clutter)
+    clear = _radar_pd(pos, 0.01, swerling)
+    for i in range(7):
+        _assert_rate(hits[i], scans, float(pd[i]), f"h {height[i]} m, r {ground[i]} m")
+    lo, hi = wilson_interval(hits, scans, level=LEVEL)
+    cluttered = (pos[:, 2] < clutter[0]) & (pos[:, 0] <= clutter[1])
+    assert cluttered.sum() == 4
+    assert not ((lo <= clear) & (clear <= hi))[cluttered].any()

@@ -1,0 +1,346 @@
+"""Fuzz the command line with mutated example scenarios: exit 0 or 2, never a bug.
+
+Each example (``examples/*.yaml``) is mutated at random, as data (a key deleted, a value
+replaced by one of another type or an edge value, list items duplicated, dropped or
+emptied, values swapped between fields, unknown keys added) and as text (cut at a byte,
+YAML syntax injected: anchors, aliases, tags, deep nesting, stray bytes). Whatever the
+file holds, ``skyscreen validate`` and ``skyscreen run`` must accept it (exit 0) or
+refuse it with one clear message (exit 2, a ``SkyscreenError``); an exit 1 is the
+command line's "internal error ... this is a bug", and any traceback is one too.
+
+Hypothesis is derandomized, so every run tries the same files.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import os
+import subprocess
+import sys
+import tempfile
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from skyscreen.cli import main
+from skyscreen.errors import ScenarioError
+from skyscreen.scenario import examples_dir, load_scenario, read_scenario_data
+
+EXAMPLES = sorted(examples_dir().glob("*.yaml"))
+TEXTS = {p.name: p.read_text(encoding="utf-8") for p in EXAMPLES}
+DATA = {p.name: read_scenario_data(p) for p in EXAMPLES}
+# SKYSCREEN_DEBUG turns an internal error into a traceback; test what users see.
+ENV = {k: v for k, v in os.environ.items() if k != "SKYSCREEN_DEBUG"}
+
+Path_ = tuple[str | int, ...]
+
+# --------------------------------------------------------------------- edge values
+
+_LONG = "x" * 20_000
+EDGE_VALUES: list[Any] = [
+    None,
+    True,
+    False,
+    0,
+    -1,
+    1,
+    2**31,
+    2**63,
+    -(2**63) - 1,
+    10**30,
+    0.0,
+    -0.0,
+    -1.0,
+    1e-300,
+    5e-324,
+    1e300,
+    -1e300,
+    1.7976931348623157e308,
+    math.nan,
+    math.inf,
+    -math.inf,
+    "",
+    " ",
+    "4",
+    "1e3",
+    "true",
+    "null",
+    "nan",
+    _LONG,
+    "ünïcödé ✈ 🛩",
+    "\u202e\u0000\x07",
+    "a" * 65,
+    "../../etc/passwd",
+    [],
+    [None],
+    [1, 2, 3],
+    {},
+    {"kind": "radar"},
+    {"class": "multirotor"},
+    {"east_m": 0, "north_m": 0},
+    {"lat_deg": 89.0, "lon_deg": 180.0},
+]
+"""Values of other types and at the edges of every range."""
+
+values = st.one_of(
+    st.sampled_from(EDGE_VALUES),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=30),
+    st.lists(st.integers(-3, 3), max_size=3),
+)
+
+INJECTIONS = [
+    "!!python/object:os.system {}",
+    "!!python/object/apply:os.system ['true']",
+    "!!binary aGVsbG8=",
+    "!!set {a, b}",
+    "!!omap [a: 1]",
+    "!!timestamp 2001-12-14",
+    "!!float '1e400'",
+    "!!int '99999999999999999999999'",
+    "!custom x",
+    "&anchor 5",
+    "*anchor",
+    "*nowhere",
+    "{<<: *a}",
+    "&a [*a]",
+    "[" * 40 + "]" * 40,
+    "{a: " * 40 + "1" + "}" * 40,
+    "? [complex, key]\n: 1",
+    "{[1, 2]: 3}",
+    "'unterminated",
+    '"\\uD800"',
+    "\t tab",
+    "%YAML 1.1\n---",
+    "---\nsecond: document",
+    "...",
+    "@reserved",
+    "`reserved",
+    "- a\nb: c",
+    "\x00",
+    "\ufeff",
+    "\x85",
+    "0o17",
+    "0x1F",
+    "1_000",
+    "yes",
+    ".inf",
+    "-.inf",
+    ".nan",
+    "1e309",
+    "2001-12-14t21:59:43.10-05:00",
+]
+"""Bits of YAML syntax: tags (allowed or not), anchors and aliases, deep nesting."""
+
+
+# --------------------------------------------------------------------- mutations
+
+
+def _paths(node: Any, here: Path_ = ()) -> list[Path_]:
+    """Every path in a tree of dicts and lists, the root (``()``) first."""
+    out = [here]
+    if isinstance(node, dict):
+        for k, v in node.items():
+            out += _paths(v, (*here, k))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            out += _paths(v, (*here, i))
+    return out
+
+
+def _get(root: Any, path: Path_) -> Any:
+    for part in path:
+        root = root[part]
+    return root
+
+
+def _set(root: Any, path: Path_, value: Any) -> Any:
+    """``root`` with the value at ``path`` replaced (the root itself if path is ())."""
+    if not path:
+        return value
+    _get(root, path[:-1])[path[-1]] = value
+    return root
+
+
+def _mutate(draw: Callable[..., Any], data: Any) -> Any:
+    """One mutation of the tree ``data`` (changed in place where it can be)."""
+    paths = _paths(data)
+    path = draw(st.sampled_from(paths), label="path")
+    target = _get(data, path)
+    op = draw(
+        st.sampled_from(
+            [
+                "delete",
+                "replace",
+                "replace",
+                "replace",
+                "duplicate",
+                "swap",
+                "empty",
+                "unknown_key",
+                "nest",
+            ]
+        ),
+        label="op",
+    )
+    if op == "delete" and path:
+        parent = _get(data, path[:-1])
+        del parent[path[-1]]
+        return data
+    if op == "duplicate" and isinstance(target, list) and target:
+        i = draw(st.integers(0, len(target) - 1))
+        times = draw(st.sampled_from([1, 2, 50]))
+        target.extend(copy.deepcopy(target[i]) for _ in range(times))
+        return data
+    if op == "swap" and path:
+        other = draw(st.sampled_from([p for p in paths if p]), label="other")
+        a, b = copy.deepcopy(target), copy.deepcopy(_get(data, other))
+        if other[: len(path)] == path or path[: len(other)] == other:
+            return _set(data, path, b)  # one holds the other: copy, do not swap
+        _set(data, path, b)
+        return _set(data, other, a)
+    if op == "empty" and isinstance(target, list | dict):
+        target.clear()
+        return data
+    if op == "unknown_key" and isinstance(target, dict):
+        key = draw(
+            st.sampled_from(["extra", "Name", "class_", "kind", "id", "speed_mps", "ü"])
+        )
+        target[key] = draw(values)
+        return data
+    if op == "nest":
+        return _set(data, path, {"nested": [target]})
+    return _set(data, path, copy.deepcopy(draw(values, label="value")))
+
+
+def _dump(data: Any) -> str:
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=88)
+
+
+def _text_mutate(draw: Callable[..., Any], text: str) -> bytes:
+    """One mutation of the file's text: cut, syntax injected, a byte put in."""
+    raw = text.encode("utf-8")
+    op = draw(st.sampled_from(["truncate", "inject", "inject", "byte"]), label="textop")
+    if op == "truncate":
+        return raw[: draw(st.integers(0, len(raw)), label="cut")]
+    lines = raw.split(b"\n")
+    at = draw(st.integers(0, len(lines)), label="line")
+    if op == "byte":
+        byte = bytes([draw(st.integers(0, 255), label="byte")])
+        line = lines[at] if at < len(lines) else b""
+        col = draw(st.integers(0, len(line)), label="col")
+        lines[at:at + 1] = [line[:col] + byte + line[col:]]
+        return b"\n".join(lines)
+    snippet = draw(st.sampled_from(INJECTIONS), label="snippet")
+    line = lines[at] if at < len(lines) else b""
+    if b": " in line and draw(st.booleans(), label="as value"):
+        key, _, _ = line.partition(b": ")
+        lines[at] = key + b": " + snippet.encode("utf-8")
+    else:
+        indent = len(line) - len(line.lstrip(b" "))
+        lines.insert(at, b" " * indent + snippet.encode("utf-8"))
+    return b"\n".join(lines)
+
+
+@st.composite
+def scenario_files(draw: Callable[..., Any]) -> tuple[str, bytes]:
+    """(name, bytes) of a mutated example: mutated as data, as text, or both."""
+    name = draw(st.sampled_from(sorted(DATA)), label="example")
+    how = draw(st.sampled_from(["data", "data", "text", "both"]), label="how")
+    if how == "text":
+        return name, _text_mutate(draw, TEXTS[name])
+    data: Any = copy.deepcopy(DATA[name])
+    for _ in range(draw(st.integers(1, 4), label="mutations")):
+        data = _mutate(draw, data)
+    text = _dump(data)
+    if how == "both":
+        return name, _text_mutate(draw, text)
+    return name, text.encode("utf-8")
+
+
+# --------------------------------------------------------------------- checks
+
+
+def _check(code: int, err: str, raw: bytes) -> None:
+    shown = raw[:3000].decode("utf-8", "replace")
+    assert "Traceback" not in err, f"{err}\n--- file ---\n{shown}"
+    assert "internal error" not in err, f"{err}\n--- file ---\n{shown}"
+    assert code in (0, 2), f"exit {code}\n{err}\n--- file ---\n{shown}"
+    if code == 2:
+        assert err.startswith("error: "), err
+
+
+def _write(folder: Path, raw: bytes) -> Path:
+    path = folder / "scenario.yaml"
+    path.write_bytes(raw)
+    return path
+
+
+def _cheap_enough(path: Path) -> bool:
+    """Whether a run of 2 replications takes moments (a mutation may ask for hours)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            spec = load_scenario(path)
+    except ScenarioError:
+        return True  # refused at once
+    steps = spec.run.duration_s / spec.run.dt_s
+    units = sum(len(s.sensors) + len(s.effectors) for s in spec.sites)
+    return steps * (spec.n_drones + units) <= 200_000
+
+
+_SETTINGS = {
+    "deadline": None,
+    "derandomize": True,
+    "database": None,
+    "suppress_health_check": [
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+    ],
+}
+
+
+@settings(max_examples=400, **_SETTINGS)
+@given(file=scenario_files())
+def test_validate_a_mutated_example(
+    file: tuple[str, bytes], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`skyscreen validate FILE`: exit 0 ("ok") or 2 (one error message), no bug."""
+    _, raw = file
+    with tempfile.TemporaryDirectory() as tmp:
+        path = _write(Path(tmp), raw)
+        capsys.readouterr()
+        code = main(["validate", str(path)])
+        out, err = capsys.readouterr()
+    _check(code, err, raw)
+    if code == 0:
+        assert out == "ok\n"
+
+
+@settings(max_examples=40, **_SETTINGS)
+@given(file=scenario_files())
+def test_run_a_mutated_example(
+    file: tuple[str, bytes], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`skyscreen run FILE -n 2`: exit 0 or 2, no bug."""
+    _, raw = file
+    with tempfile.TemporaryDirectory() as tmp:
+        path = _write(Path(tmp), raw)
+        if not _cheap_enough(path):
+            return
+        capsys.readouterr()
+        out_dir = str(Path(tmp) / "out")
+        code = main(
+            ["run", str(path), "-n", "2", "--workers", "1", "--quiet", "--out", out_dir]
+        )
+        _, err = capsys.readouterr()
+    _check(code, err, raw)

@@ -204,11 +204,10 @@ def test_every_documented_rule_has_a_case() -> None:
 # --------------------------------------------------------------------------- unused
 
 # Fields whose description says "not used": changing them must change no result.
+CAMERA = ("sites", 0, "sensors", 1)  # added to quickstart for these tests
+
 UNUSED: dict[tuple[str, str], Callable[[Data], None]] = {
-    ("EnvironmentSpec", "time_of_day"): _set(
-        ("environment",), {"time_of_day": "night"}
-    ),
-    ("EnvironmentSpec", "visibility_m"): _set(("environment",), {"visibility_m": 300}),
+    ("CameraSpec", "bearing_sigma_mrad"): _set((*CAMERA, "bearing_sigma_mrad"), 80.0),
     ("RadarSpec", "range_sigma_m"): _set((*RADAR, "range_sigma_m"), 500.0),
     ("RadarSpec", "azimuth_sigma_mrad"): _set((*RADAR, "azimuth_sigma_mrad"), 80.0),
     ("RadarSpec", "elevation_sigma_mrad"): _set((*RADAR, "elevation_sigma_mrad"), 80.0),
@@ -246,15 +245,24 @@ def _tables(data: Data) -> list[pd.DataFrame]:
     return [res.summary, res.drones, res.effectors, res.assets]
 
 
+def _no_effect_base() -> Data:
+    """quickstart with a camera, so the camera's unused fields can be changed."""
+    data = _quickstart()
+    data["sites"][0]["sensors"].append(
+        {"kind": "camera", "id": "eo-1", "position": {"east_m": 100, "north_m": 200}}
+    )
+    return data
+
+
 @pytest.fixture(scope="module")
 def baseline() -> list[pd.DataFrame]:
-    return _tables(_quickstart())
+    return _tables(_no_effect_base())
 
 
 @pytest.mark.parametrize("field", sorted(NO_EFFECT))
 def test_documented_no_effect(field: str, baseline: list[pd.DataFrame]) -> None:
     """Changing a field the docs call unused leaves every result table unchanged."""
-    data = _quickstart()
+    data = _no_effect_base()
     NO_EFFECT[field](data)
     for got, want in zip(_tables(data), baseline, strict=True):
         pd.testing.assert_frame_equal(got, want)
@@ -265,8 +273,9 @@ def test_documented_no_effect(field: str, baseline: list[pd.DataFrame]) -> None:
 
 @pytest.fixture(scope="module")
 def saved_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    # night-raid has RF detectors and rf_link drones: every table is written.
     res = skyscreen.simulate(
-        example_path("two-sites"),
+        example_path("night-raid"),
         replications=3,
         seed=1,
         workers=1,

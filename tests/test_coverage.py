@@ -165,9 +165,7 @@ def test_past_the_clutter_reach_the_target_is_seen_again(spec: ScenarioSpec) -> 
 
 
 def test_minimum_range_and_cone_of_silence_are_holes(spec: ScenarioSpec) -> None:
-    """Inner edges: where the slant range reaches range_min_m (a low target) or the
-    elevation falls to elevation_max_deg (a high one: the cone of silence).
-    """
+    """Inner edges: range_min_m (a low target), elevation_max_deg (a high one)."""
     radar = _radar(spec)
     rz = 50.0 - radar.position.height_m
     low = coverage(spec, rcs_m2=0.01, height_m=50.0)
@@ -418,7 +416,7 @@ def test_coverage_matches_the_engines_rf_power(spec: ScenarioSpec) -> None:
         s = _sensor(cov, unit_id)
         for dist, heard in [(s.range_m - 0.5, True), (s.range_m + 0.5, False)]:
             power = _received_w(quad.downlink_eirp_w, float(rp.gain[q]), dist, lam)
-            assert (power >= rp.sensitivity_w[q]) is heard, (unit_id, dist)
+            assert bool(power >= rp.sensitivity_w[q]) is heard, (unit_id, dist)
 
 
 def test_rf_detectors_without_rf_link_drones_are_skipped() -> None:

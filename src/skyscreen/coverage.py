@@ -340,10 +340,7 @@ def _camera_intervals(
     h_cam = camera.position.height_m
     rz = height_m - h_cam
     reach = float(eoir_model.eoir_range_for_pd_m(pd, r50_m, camera.pd_exponent))
-    # The engine passes the camera's horizon the target's height *above the camera*
-    # (its ``rel[:, 2]``), not above the surface as the radar and RF detector do;
-    # kept the same here so the map shows what the engine does.
-    horizon = float(radar_model.horizon_range_m(h_cam, rz))
+    horizon = float(radar_model.horizon_range_m(h_cam, height_m))
 
     def covered(g: FloatArray) -> BoolArray:
         rng = _slant(g, rz)

@@ -7,7 +7,8 @@ under test, and lands inside the 99 % Wilson interval of the closed form
 (MODELS.md, Sensors). Negative controls show the tests have power: the closed form
 moved by 10 % (relative) falls outside the interval.
 
-1. EO/IR per-look detection, 1/(1 + (R/R50)^k), day, night and in haze.
+1. EO/IR per-look detection, 1/(1 + (R/R50)^k), day, night and in haze; the
+   field of view; the 4/3-earth horizon over the target's height above the surface.
 2. A radar's azimuth sector: no detection outside it, the radar equation's rate inside.
 3. The radar's clutter floor: Pd of SNR × clutter_factor below the clutter height.
 4. Identification and weapons tight (Hypothesis), and a kind not required to wait.
@@ -22,7 +23,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, note, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
@@ -37,13 +38,14 @@ from skyscreen.engine.codes import (
     FLYING,
     KILLED,
     LEAKED,
+    NEUTRALISED,
 )
 from skyscreen.engine.kinds import make_layout
 from skyscreen.engine.setup import init_state
 from skyscreen.models import radar as radar_model
 from skyscreen.scenario import parse_scenario
 from skyscreen.scenario.compile import compile_scenario
-from skyscreen.scenario.params import ScenarioParams
+from skyscreen.scenario.params import GUIDANCE, ScenarioParams
 
 ORIGIN = {"lat_deg": 35.0, "lon_deg": 25.0}
 LEVEL = 0.99
@@ -155,7 +157,7 @@ def _ring(ranges_m: Any, height_m: float, bearing_rad: Any = 0.0) -> np.ndarray:
     return np.stack([r * np.cos(b), r * np.sin(b), np.full(r.shape, height_m)], axis=1)
 
 
-# --------------------------------------------------------------------------- 1. EO/IR
+# --------------------------------------------------------------------------- EO/IR
 
 # (environment, camera class, pd_exponent, the R50 that applies: min(R50, V))
 EOIR_CASES = [
@@ -207,10 +209,36 @@ def test_eoir_sees_nothing_outside_its_field_of_view() -> None:
     }
     bearings = np.radians([0.0, 9.0, -9.0, 11.0, -11.0, 90.0, 180.0])
     p = _compile(_doc([camera], [_raid("q", len(bearings))]))
-    held = Held(p, "camera", 2000, _ring(np.full(len(bearings), 500.0), 60.0, bearings), 3)
+    held = Held(
+        p, "camera", 2000, _ring(np.full(len(bearings), 500.0), 60.0, bearings), 3
+    )
     hits, _ = held.looks(3)
     assert (hits[:3] > 0).all()
     assert (hits[3:] == 0).all(), hits
+
+
+def test_eoir_horizon_counts_the_targets_height_above_the_surface() -> None:
+    """A camera on a 10 m mast sees a drone at 10 m out to the 4/3-earth horizon.
+
+    That is √(2kR_e·10) + √(2kR_e·10) = 26.1 km: at 20 km the per-look Pd, beyond the
+    horizon nothing.
+    """
+    camera = {
+        "kind": "camera",
+        "id": "eo",
+        "position": {"east_m": 0, "north_m": 0, "height_m": 10},
+        "r50_day_m": 40000.0,
+        "range_max_m": 60000.0,
+        "azimuth_deg": 90.0,
+        "fov_deg": 360.0,
+    }
+    horizon = 2.0 * math.sqrt(2.0 * 4.0 / 3.0 * 6_371_000.0 * 10.0)
+    assert 26000.0 < horizon < 26100.0
+    doc = _doc([camera], [_raid("q", 2)], environment={"visibility_m": 200000.0})
+    pos = _ring([20000.0, horizon + 100.0], 10.0)
+    hits, looks = Held(_compile(doc), "camera", 4000, pos, seed=3).looks(5)
+    assert hits[1] == 0
+    _assert_rate(hits[0], looks, 1.0 / (1.0 + (20000.0 / 40000.0) ** 2), "20 km")
 
 
 # --------------------------------------------------------------------------- radars
@@ -257,7 +285,9 @@ def _radar_pd(
     snr_ref = math.log(PFA) / math.log(PD_REF) - 1.0
     snr = snr_ref * (rcs_m2 / RCS_REF_M2) * (RANGE_REF_M / slant) ** 4
     low = (pos_m[:, 2] < h_c) & (ground <= r_c)
-    f = np.where(low, 10.0 ** (-loss_db * (1.0 - pos_m[:, 2] / max(h_c, 1e-9)) / 10.0), 1.0)
+    f = np.where(
+        low, 10.0 ** (-loss_db * (1.0 - pos_m[:, 2] / max(h_c, 1e-9)) / 10.0), 1.0
+    )
     if swerling == 1:
         return np.asarray(PFA ** (1.0 / (1.0 + snr * f)))
     return np.asarray(stats.ncx2.sf(-2.0 * math.log(PFA), 2, 2.0 * snr * f))
@@ -280,7 +310,10 @@ def test_sector_radar_detects_only_inside_its_sector() -> None:
     ground = np.concatenate([rng.uniform(300.0, 5000.0, 40), np.full(4, 3000.0)])
     pos = _ring(ground, 80.0, bearing)
     p = _compile(
-        _doc([_radar(azimuth_deg=90.0, sector_deg=90.0)], [_raid("q", len(pos))])
+        _doc(
+            [_radar(azimuth_deg=90.0, sector_deg=90.0)],
+            [_raid("q", len(pos), rcs_m2=0.01, swerling=1)],
+        )
     )
     held = Held(p, "radar", 1000, pos, seed=8)
     hits, scans = held.looks(4)
@@ -304,7 +337,11 @@ def test_sector_radar_over_crossing_routes() -> None:
     that flies south → east → north. Every first detection naming the radar lies
     inside the sector, within a few degrees of the edge where the drone came in.
     """
-    far = {"id": "far", "position": {"east_m": -2500, "north_m": -2500}, "value_usd": 1e6}
+    far = {
+        "id": "far",
+        "position": {"east_m": -2500, "north_m": -2500},
+        "value_usd": 1e6,
+    }
 
     def raid(rid: str, start: tuple[float, float], route: list[tuple[float, float]]):
         return {
@@ -455,7 +492,11 @@ def _rf_scenario(
 
 
 def _flight(
-    rid: str, start: tuple[float, float], asset: str, radius_m: float = 0.0, **drone: Any
+    rid: str,
+    start: tuple[float, float],
+    asset: str,
+    radius_m: float = 0.0,
+    **drone: Any,
 ) -> dict[str, Any]:
     return {
         "id": rid,
@@ -470,9 +511,12 @@ def _flight(
 
 
 def test_rf_detectors_hear_only_rf_link_drones() -> None:
-    """Through the engine: GNSS and autonomous drones are never heard, detected or
-    identified by RF detectors; an rf_link drone out of link range is never heard,
-    whatever its ground station's bearings; one that flies close is."""
+    """Through the engine, RF detectors hear only rf_link drones within link range.
+
+    GNSS and autonomous drones are never heard, detected or identified; an rf_link
+    drone out of link range is never heard, though its ground station's bearings are
+    taken; one that flies close is heard and identified after classify_time_s.
+    """
     raids = [
         _flight("gnss", (-4000.0, 500.0), "a", **{"class": "fixed_wing_owa"}),
         _flight("auto", (-3000.0, 400.0), "a", guidance="autonomous"),
@@ -510,11 +554,14 @@ def _triangulation(n_det: int, sigma_deg: float, n_rep: int, seed: int) -> Any:
     """ground_stations of rf_link drones launched within 500 m of a point 4 km out."""
     where = [(-1500.0, 0.0), (1500.0, 0.0), (0.0, -1500.0)][:n_det]
     detectors = [
-        _rf(f"rf{i}", x, y, bearing_sigma_deg=sigma_deg) for i, (x, y) in enumerate(where)
+        _rf(f"rf{i}", x, y, bearing_sigma_deg=sigma_deg)
+        for i, (x, y) in enumerate(where)
     ]
     raids = [_flight("q", (500.0, 4000.0), "a", radius_m=500.0, guidance="rf_link")]
     spec = _rf_scenario(detectors, raids, duration_s=60.0)
-    res = skyscreen.simulate(spec, replications=n_rep, seed=seed, workers=1, progress=False)
+    res = skyscreen.simulate(
+        spec, replications=n_rep, seed=seed, workers=1, progress=False
+    )
     gs = res.ground_stations
     assert gs is not None
     assert len(gs) == n_rep
@@ -523,8 +570,10 @@ def _triangulation(n_det: int, sigma_deg: float, n_rep: int, seed: int) -> Any:
 
 @pytest.mark.parametrize("n_det", [2, 3])
 def test_triangulation_without_noise_is_exact(n_det: int) -> None:
-    """With noise-free bearings two or three detectors put the ground station within
-    1e-6 m of where it is, in every replication."""
+    """Noise-free bearings of two or three detectors locate the station within 1e-6 m.
+
+    In every replication, each with its own launch point.
+    """
     gs = _triangulation(n_det, 0.0, 50, seed=2)
     assert gs["located"].all()
     assert (gs["detectors"] == n_det).all()
@@ -579,7 +628,8 @@ def test_false_alarm_count_mean_matches_the_rate(rate: float) -> None:
     n_scans = 40_000 if rate < 100 else 4_000
     u = np.random.default_rng(31).random(n_scans)
     counts = radar_model.false_alarm_count(u, rate)
-    assert counts.dtype == np.int64 and (counts >= 0).all()
+    assert counts.dtype == np.int64
+    assert (counts >= 0).all()
     total = int(counts.sum())
     lo = stats.chi2.ppf(0.005, 2 * total) / 2.0 / n_scans
     hi = stats.chi2.ppf(0.995, 2 * total + 2) / 2.0 / n_scans
@@ -591,8 +641,10 @@ def test_false_alarm_count_mean_matches_the_rate(rate: float) -> None:
 
 
 def test_false_alarm_count_is_the_poisson_inverse_cdf() -> None:
-    """The count is the smallest k with F(k; λ) >= u, as scipy's Poisson ppf, at any
-    mean the scenario allows (0 to 1e4) and at u = 0."""
+    """The count is the smallest k with F(k; λ) >= u: scipy's Poisson ppf.
+
+    At any mean a scenario allows (0 to 1e4), and at u = 0.
+    """
     rng = np.random.default_rng(7)
     for mean in (0.0, 1e-4, 0.3, 1.0, 12.0, 700.0, 800.0, 1e4):
         u = np.concatenate([[0.0], rng.random(300)])
@@ -602,9 +654,12 @@ def test_false_alarm_count_is_the_poisson_inverse_cdf() -> None:
 
 
 def test_false_alarms_match_threshold_crossings_of_noise() -> None:
-    """The physical process: n cells of exponential noise (square-law detector) each
-    cross the threshold −ln Pfa with probability Pfa; their count per scan has the
-    distribution of false_alarm_count at λ = n Pfa (chi-square homogeneity, 99 %)."""
+    """Counts are distributed as the threshold crossings of noise in n cells.
+
+    The physical process: exponential noise (square-law detector) in each of n cells
+    crosses the threshold −ln Pfa with probability Pfa; the crossings per scan and
+    false_alarm_count at λ = n·Pfa are one distribution (chi-square homogeneity, 99 %).
+    """
     rng = np.random.default_rng(17)
     n_cells, pfa, n_scans = 400, 2.5e-3, 20_000
     noise = rng.exponential(size=(n_scans, n_cells))
@@ -620,14 +675,20 @@ def test_false_alarms_match_threshold_crossings_of_noise() -> None:
 
 @pytest.mark.parametrize(
     ("range_min_m", "range_max_m", "azimuth_deg", "sector_deg"),
-    [(0.0, 20000.0, 0.0, 360.0), (150.0, 8000.0, 90.0, 90.0), (2000.0, 3000.0, 200.0, 30.0)],
+    [
+        (0.0, 20000.0, 0.0, 360.0),
+        (150.0, 8000.0, 90.0, 90.0),
+        (2000.0, 3000.0, 200.0, 30.0),
+    ],
 )
 def test_false_alarm_positions_are_uniform_over_the_coverage(
     range_min_m: float, range_max_m: float, azimuth_deg: float, sector_deg: float
 ) -> None:
-    """False alarms lie in the radar's annulus (sector), area-uniform: KS against
-    P(r <= x) = (x² − rmin²)/(rmax² − rmin²) and a uniform azimuth; the range
-    uniform in r (not in area) is rejected."""
+    """False alarms lie in the radar's annulus (or sector), uniform over its area.
+
+    KS against P(r <= x) = (x² − rmin²)/(rmax² − rmin²) and a uniform azimuth; a
+    range uniform in r (not in area) is rejected.
+    """
     radar = _radar(
         range_min_m=range_min_m,
         range_max_m=range_max_m,
@@ -651,3 +712,377 @@ def test_false_alarm_positions_are_uniform_over_the_coverage(
     assert stats.kstest(r, area_cdf).pvalue > 0.01
     assert stats.kstest(r, stats.uniform(rmin, rmax - rmin).cdf).pvalue < 1e-6
     assert stats.kstest(off, stats.uniform(-half, 2 * half).cdf).pvalue > 0.01
+
+
+# --------------------------------------------------------------------------- identification
+
+N_REP_ID = 24
+TERMINAL_EVENTS = {
+    EV["kill"]: KILLED,
+    EV["leak"]: LEAKED,
+    EV["defeated"]: DEFEATED,
+    EV["expended"]: EXPENDED,
+}
+
+
+@st.composite
+def _tight_scenarios(draw: st.DrawFn) -> dict[str, Any]:
+    """A small defence under weapons tight: cameras, RF detectors, guns, missiles."""
+
+    def point(lo: float, hi: float) -> dict[str, float]:
+        r = draw(st.floats(lo, hi))
+        b = draw(st.floats(0.0, 2.0 * math.pi))
+        return {
+            "east_m": round(r * math.cos(b), 1),
+            "north_m": round(r * math.sin(b), 1),
+        }
+
+    # Hypothesis favours the first of sampled choices: they are the ones that let
+    # the cameras identify (a radar to cue them, RF detectors, which identify the
+    # rf_link drones first, few, clear air). A camera without a radar finds drones
+    # by its own search.
+    sensors: list[dict[str, Any]] = []
+    if draw(st.sampled_from([True, False])):
+        sensors.append({"kind": "radar", "id": "radar", "position": point(0, 300)})
+    for i in range(draw(st.sampled_from([1, 2, 0]))):
+        sensors.append(
+            {
+                "kind": "camera",
+                "id": f"eo{i}",
+                "class": draw(st.sampled_from(["day_night_camera", "thermal_camera"])),
+                "position": {**point(0, 800), "height_m": 10.0},
+                "azimuth_deg": draw(st.floats(0.0, 360.0)),
+                "fov_deg": draw(st.sampled_from([6.0, 40.0, 120.0])),
+                "identify_range_m": draw(st.sampled_from([800.0, 1500.0, 3000.0])),
+            }
+        )
+    for i in range(draw(st.sampled_from([0, 1, 2]))):
+        sensors.append(
+            {
+                "kind": "rf_detector",
+                "id": f"rf{i}",
+                "position": {**point(0, 1500), "height_m": 10.0},
+                "classify_time_s": draw(st.sampled_from([0.0, 2.0, 10.0])),
+            }
+        )
+    effectors: list[dict[str, Any]] = [
+        {"kind": "gun", "id": f"gun{i}", "position": point(0, 600)}
+        for i in range(draw(st.integers(0, 2)))
+    ]
+    effectors += [
+        {"kind": "missile", "id": f"msl{i}", "position": point(0, 600)}
+        for i in range(draw(st.integers(0, 2)))
+    ]
+    n_quad, n_wing = draw(st.integers(0, 3)), draw(st.integers(0, 2))
+    raids: list[dict[str, Any]] = []
+    if n_quad or not n_wing:
+        raids.append(
+            {
+                "id": "quad",
+                "drone": {"class": "multirotor", "guidance": "rf_link"},
+                "count": max(n_quad, 1),
+                "launch_interval_s": 5.0,
+                "launch": {"position": point(1500, 3500), "radius_m": 300.0},
+                "target": {"asset": "a"},
+            }
+        )
+    if n_wing:
+        raids.append(
+            {
+                "id": "wing",
+                "drone": {"class": "fixed_wing_owa", "guidance": "gnss"},
+                "count": n_wing,
+                "launch_interval_s": 5.0,
+                "launch": {"position": point(4000, 7000), "radius_m": 300.0},
+                "target": {"asset": "a"},
+            }
+        )
+    # Visibility over its documented range (0, 200 km], its low end included (a
+    # camera blind in fog).
+    visibility = draw(
+        st.one_of(
+            st.sampled_from([20000.0, 200000.0, 3000.0, 50.0, 1.0]),
+            st.floats(0.0, 5.3).map(lambda x: round(10.0**x, 3)),
+        )
+    )
+    doc = _doc(
+        sensors,
+        raids,
+        effectors=tuple(effectors),
+        duration_s=draw(st.sampled_from([150.0, 250.0])),
+        dt_s=draw(st.sampled_from([0.5, 1.0])),
+        environment={
+            "time_of_day": draw(st.sampled_from(["day", "night"])),
+            "visibility_m": visibility,
+        },
+        doctrine={
+            "weapons_control": "tight",
+            "identify_time_s": draw(st.sampled_from([2.0, 0.0, 30.0])),
+            "identification_required": draw(
+                st.sampled_from([(), ("gun",), ("missile",), ("gun", "missile")])
+            ),
+            "wta_method": draw(st.sampled_from(["greedy", "improve", "exact"])),
+        },
+    )
+    doc["run"]["seed"] = draw(st.integers(0, 2**31))
+    return doc
+
+
+def _refs(p: ScenarioParams) -> dict[str, np.ndarray]:
+    """Event ``ref`` numbers of each kind's units."""
+    layout = make_layout(p)
+    return {
+        pl.kind.name: np.arange(pl.unit, pl.unit + pl.n)
+        for pl in (*layout.sensors, *layout.effectors)
+    }
+
+
+def _run_doc(
+    doc: dict[str, Any], record: int = 0, check: bool = False
+) -> tuple[ScenarioParams, Any]:
+    p = _compile(doc)
+    res = run_chunk(
+        p,
+        np.arange(N_REP_ID),
+        doc["run"]["seed"],
+        events=True,
+        record=record,
+        check=check,
+    )
+    return p, res
+
+
+def _check_identification(p: ScenarioParams, res: Any) -> None:
+    """Invariants (a) to (c) of test_identification_invariants."""
+    ev, refs, doc = res.events, _refs(p), p.doctrine
+    rep, drone, kind, t = ev["replication"], ev["drone"], ev["kind"], ev["t_s"]
+    t_id, first = res.drone_t_identified_s, res.drone_t_first_detect_s
+    # (a) No shot by a kind that needs identification before the drone's identify.
+    waits = np.concatenate([refs[k] for k in doc.identification_required] or [[]])
+    shot = np.isin(kind, [EV["assign"], EV["fire"]]) & np.isin(ev["ref"], waits)
+    assert (t_id[rep[shot], drone[shot]] <= t[shot] + 1e-9).all(), "shot before id"
+    # Identify events: one per identified drone, at its time, naming its sensor.
+    ids = kind == EV["identify"]
+    got = np.zeros(t_id.shape, dtype=np.int64)
+    np.add.at(got, (rep[ids], drone[ids]), 1)
+    np.testing.assert_array_equal(got, np.isfinite(t_id))
+    np.testing.assert_array_equal(t[ids], t_id[rep[ids], drone[ids]])
+    np.testing.assert_array_equal(
+        ev["ref"][ids], res.drone_id_sensor[rep[ids], drone[ids]]
+    )
+    # (b) Only cameras and RF detectors identify, each after its time.
+    sensor = res.drone_id_sensor
+    cams, rfs = refs["camera"], refs["rf_detector"]
+    assert np.isin(sensor[np.isfinite(t_id)], np.concatenate([cams, rfs])).all()
+    delay = t_id - first
+    by_rf = np.isin(sensor, rfs)
+    if by_rf.any():
+        classify = p.sensors["rf_detector"].classify_time_s[sensor[by_rf] - rfs[0]]
+        assert (delay[by_rf] >= classify - 1e-9).all()
+        rf_link = GUIDANCE.index("rf_link")
+        assert (p.drones.guidance[np.nonzero(by_rf)[1]] == rf_link).all()
+    by_cam = np.isin(sensor, cams)
+    assert (delay[by_cam] >= doc.identify_time_s - 1e-9).all()
+    if by_cam.any():
+        _check_camera_holds(p, res, by_cam, cams[0])
+    # (c) Every drone ends in exactly one state, with one event saying which.
+    status = res.drone_status
+    assert np.isin(status, [KILLED, DEFEATED, LEAKED, EXPENDED, FLYING]).all()
+    end = np.isin(kind, list(TERMINAL_EVENTS))
+    ends = np.zeros(status.shape, dtype=np.int64)
+    np.add.at(ends, (rep[end], drone[end]), 1)
+    np.testing.assert_array_equal(ends, status != FLYING)
+    said = np.vectorize(TERMINAL_EVENTS.get)(kind[end]) if end.any() else []
+    np.testing.assert_array_equal(said, status[rep[end], drone[end]])
+    np.testing.assert_array_equal(t[end], res.drone_t_end_s[rep[end], drone[end]])
+
+
+def _check_camera_holds(
+    p: ScenarioParams, res: Any, by_cam: np.ndarray, cam0: int
+) -> None:
+    """Camera identifications follow a hold of identify_time_s.
+
+    At every look of the identifying camera in [t_id − identify_time_s, t_id] the
+    drone was airborne within the camera's (scaled) identify range.
+    """
+    cp, dt = p.sensors["camera"], p.dt_s
+    tr = res.trajectories
+    assert tr is not None
+    step = np.rint(tr["t_s"] / dt).astype(np.int64) - 1
+    pos = np.full((N_REP_ID, p.n_steps, p.drones.n, 3), np.nan)
+    air = np.isin(tr["status"], [FLYING, NEUTRALISED])
+    pos[tr["replication"][air], step[air], tr["drone"][air]] = np.stack(
+        [tr["x_m"], tr["y_m"], tr["z_m"]], axis=1
+    )[air]
+    looks = tick_numbers(cp.look_period_s, p.n_steps, dt, p.duration_s) >= 0
+    t1 = np.minimum((np.arange(p.n_steps) + 1) * dt, p.duration_s)
+    for r, d in zip(*np.nonzero(by_cam), strict=True):
+        q = res.drone_id_sensor[r, d] - cam0
+        t_id = res.drone_t_identified_s[r, d]
+        window = looks[:, q] & (t1 >= t_id - p.doctrine.identify_time_s - 1e-6)
+        window &= t1 <= t_id + 1e-9
+        assert window.any()
+        dist = np.linalg.norm(pos[r, window, d] - cp.pos_m[q], axis=-1)
+        assert (dist <= cp.identify_range_m[q] + 1e-6).all(), (r, d, q, dist)
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(doc=_tight_scenarios())
+def test_identification_invariants(doc: dict[str, Any]) -> None:
+    """Identification and weapons tight over generated defences and raids.
+
+    (a) no weapon of a kind in identification_required is assigned or fires at a
+    drone before its identify event; (b) only cameras and RF detectors identify: a
+    camera at least identify_time_s after its hold began (the drone detected, then
+    within the camera's scaled identify range at every look since), an RF detector
+    only rf_link drones, at least classify_time_s after it first heard them; (c) every
+    drone ends in exactly one state, with the one event that says it; (d) under
+    weapons free nothing waits for identification: the run is the same as under
+    weapons tight with no kind required to wait.
+    """
+    p, res = _run_doc(doc, record=N_REP_ID, check=True)
+    _check_identification(p, res)
+    refs = _refs(p)
+    for name in ("camera", "rf_detector"):
+        event(f"identified by {name}: {np.isin(res.drone_id_sensor, refs[name]).any()}")
+    free = {**doc, "doctrine": {**doc["doctrine"], "weapons_control": "free"}}
+    none = {**doc, "doctrine": {**doc["doctrine"], "identification_required": []}}
+    _, a = _run_doc(free)
+    _, b = _run_doc(none)
+    assert a.events is not None
+    assert b.events is not None
+    ev = a.events
+    shot = ev["kind"] == EV["assign"]
+    t_id = a.drone_t_identified_s[ev["replication"][shot], ev["drone"][shot]]
+    event(
+        f"weapons free: shots at unidentified drones: {(~(t_id <= ev['t_s'][shot])).any()}"
+    )
+    for column, values in a.events.items():
+        np.testing.assert_array_equal(values, b.events[column], err_msg=column)
+
+
+def _engagement_doc(required: tuple[str, ...], control: str) -> dict[str, Any]:
+    """A defence whose camera never identifies, against four GNSS fixed-wing drones.
+
+    A radar, a camera (identify_time_s beyond the run), a gun and a missile launcher.
+    """
+    radar = _radar()
+    camera = {
+        "kind": "camera",
+        "id": "eo",
+        "position": {"east_m": 0, "north_m": 0, "height_m": 10},
+    }
+    wings = {
+        "id": "w",
+        "drone": {"class": "fixed_wing_owa"},
+        "count": 4,
+        "launch_interval_s": 10.0,
+        "launch": {"position": {"east_m": 6000, "north_m": 0}, "radius_m": 300.0},
+        "target": {"asset": "a"},
+    }
+    effectors = (
+        {"kind": "gun", "id": "gun", "position": {"east_m": 0, "north_m": 0}},
+        {"kind": "missile", "id": "msl", "position": {"east_m": 0, "north_m": 0}},
+    )
+    doc = _doc(
+        [radar, camera],
+        [wings],
+        effectors=effectors,
+        duration_s=300.0,
+        doctrine={
+            "weapons_control": control,
+            "identify_time_s": 3600.0,
+            "identification_required": list(required),
+        },
+    )
+    doc["run"]["seed"] = 12
+    return doc
+
+
+@pytest.mark.parametrize(
+    ("control", "required", "shooters"),
+    [
+        ("tight", ("missile",), {"gun"}),
+        ("tight", ("gun",), {"missile"}),
+        ("tight", ("gun", "missile"), set()),
+        ("free", ("gun", "missile"), {"gun", "missile"}),
+    ],
+)
+def test_who_engages_unidentified_drones(
+    control: str, required: tuple[str, ...], shooters: set[str]
+) -> None:
+    """Who engages drones that are never identified.
+
+    Under weapons tight a kind not in identification_required assigns and fires at
+    the unidentified drones and a kind in it never does; under weapons free every
+    kind does.
+    """
+    p = _compile(_engagement_doc(required, control))
+    res = run_chunk(p, np.arange(20), 12, events=True)
+    assert np.isnan(res.drone_t_identified_s).all()
+    ev, refs = res.events, _refs(p)
+    assert ev is not None
+    for name in ("gun", "missile"):
+        mine = np.isin(ev["ref"], refs[name])
+        for kind in ("assign", "fire"):
+            n = int((mine & (ev["kind"] == EV[kind])).sum())
+            assert (n > 0) == (name in shooters), (name, kind, n)
+
+
+@pytest.mark.parametrize(
+    ("identify_time_s", "environment"),
+    [
+        (0.0, {"time_of_day": "day"}),
+        (2.0, {"time_of_day": "night"}),
+        (10.0, {"time_of_day": "day", "visibility_m": 1500.0}),
+    ],
+)
+def test_camera_identification_follows_a_hold(
+    identify_time_s: float, environment: dict[str, Any]
+) -> None:
+    """Cameras cued by a radar identify most drones, each after a hold.
+
+    The invariants (a) to (c) of test_identification_invariants on a defence where
+    cameras are the only identifying sensors: every identification is a camera's,
+    identify_time_s after first detection, the drone within the camera's (scaled)
+    identify range at every look of the hold; guns and missiles wait for it.
+    """
+    cameras = [
+        {
+            "kind": "camera",
+            "id": f"eo{i}",
+            "position": {"east_m": x, "north_m": 0, "height_m": 10},
+            "fov_deg": 20.0,
+        }
+        for i, x in enumerate((-300.0, 300.0))
+    ]
+    quads = {
+        "id": "quad",
+        "drone": {"class": "multirotor", "guidance": "rf_link"},
+        "count": 3,
+        "launch_interval_s": 10.0,
+        "launch": {"position": {"east_m": 1500, "north_m": 2000}, "radius_m": 300.0},
+        "target": {"asset": "a"},
+    }
+    effectors = (
+        {"kind": "gun", "id": "gun", "position": {"east_m": 0, "north_m": 0}},
+        {"kind": "missile", "id": "msl", "position": {"east_m": 0, "north_m": 0}},
+    )
+    doc = _doc(
+        [_radar(), *cameras],
+        [quads],
+        effectors=effectors,
+        duration_s=250.0,
+        environment=environment,
+        doctrine={"weapons_control": "tight", "identify_time_s": identify_time_s},
+    )
+    doc["run"]["seed"] = 5
+    p, res = _run_doc(doc, record=N_REP_ID, check=True)
+    _check_identification(p, res)
+    assert np.isfinite(res.drone_t_identified_s).mean() > 0.5
+    assert np.isin(res.drone_id_sensor, _refs(p)["camera"]).mean() > 0.5

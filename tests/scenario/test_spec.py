@@ -27,7 +27,7 @@ from skyscreen.scenario import (
     scenario_json_schema,
 )
 
-EXAMPLES = ["coastal-airbase", "quickstart", "two-sites"]
+EXAMPLES = ["coastal-airbase", "night-raid", "quickstart", "two-sites"]
 
 # examples/quickstart.yaml written by hand as TOML (tomli_w is not a dependency).
 QUICKSTART_TOML = """\
@@ -94,7 +94,7 @@ def _classed(kind: str) -> set[str]:
 
 
 def test_example_names_lists_the_bundled_examples() -> None:
-    """example_names lists the three bundled examples, sorted, each a file on disk."""
+    """example_names lists the bundled examples, sorted, each a file on disk."""
     assert example_names() == EXAMPLES
     for name in EXAMPLES:
         assert example_path(name).is_file()

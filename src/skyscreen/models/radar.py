@@ -385,7 +385,9 @@ def false_alarm_range_m(u: float, range_min_m: float, range_max_m: float) -> flo
 
 
 @ufunc(3)
-def false_alarm_azimuth_rad(u: float, azimuth_rad: float, half_sector_rad: float) -> float:
+def false_alarm_azimuth_rad(
+    u: float, azimuth_rad: float, half_sector_rad: float
+) -> float:
     r"""Azimuth of a false alarm, uniform over the radar's sector (a ufunc).
 
     :math:`\phi = \phi_0 + (2u - 1)\,\Delta`, for a sector of half-width

@@ -325,7 +325,9 @@ def _look(
                 rng = max(math.sqrt(ground * ground + rz * rz), 1e-3)
                 if abs(_wrap_angle(math.atan2(ry, rx) - a)) > half_fov[q]:
                     continue
-                if rng > range_max[q] or rng > radar_model.horizon_range_m(cz, rz):
+                if rng > range_max[q] or rng > radar_model.horizon_range_m(
+                    cz, pos[r, d, 2]
+                ):
                     continue
                 u = uniform(
                     keys[q, 0], keys[q, 1], reps[r], dkey[d, 0], dkey[d, 1], look[q]

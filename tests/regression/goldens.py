@@ -34,7 +34,11 @@ def golden_summary(name: str) -> dict[str, Any]:
         "replications": REPLICATIONS,
         "seed": SEED,
         "numpy_version": np.__version__,
-        "summary_mean": {k: float(v) for k, v in summary.mean().items()},
+        # Means over the replications where a metric is defined (times between
+        # events are NaN where the events did not happen); None where it never is.
+        "summary_mean": {
+            k: None if np.isnan(v) else float(v) for k, v in summary.mean().items()
+        },
         "asset_damaged_freq": {str(k): float(v) for k, v in damaged.items()},
         "drone_states": {str(k): int(v) for k, v in states.items()},
     }

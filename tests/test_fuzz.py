@@ -16,11 +16,13 @@ from __future__ import annotations
 import copy
 import math
 import os
+import re
 import subprocess
 import sys
 import tempfile
 import warnings
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -109,8 +111,21 @@ INJECTIONS = [
     "!!set {a, b}",
     "!!omap [a: 1]",
     "!!timestamp 2001-12-14",
+    "!!timestamp x",
     "!!float '1e400'",
+    "!!float ''",
+    "!!float abc",
     "!!int '99999999999999999999999'",
+    "!!int abc",
+    "!!int 0x",
+    "!!bool maybe",
+    "!!str [1]",
+    "1" * 5000,
+    "0x" + "f" * 5000,
+    "2024-01-01",
+    "2024-01-01 10:00:00",
+    "=",
+    "{1: 2, null: 3, true: 4}",
     "!custom x",
     "&anchor 5",
     "*anchor",
@@ -371,13 +386,27 @@ def scenario_files(draw: Callable[..., Any], gentle: bool = False) -> tuple[str,
 # --------------------------------------------------------------------- checks
 
 
+# What a message must not show: pydantic's own wording (a fallback in the error
+# formatting) and Python reprs of objects that are not plain data.
+_RAW = re.compile(
+    r"\b(Input|Keys|Value|Field|Tuple|List|Dictionary|Assertion) "
+    r"(should|error|required)\b|got (b'|datetime\.|\{'|frozenset\(|set\()"
+)
+
+
 def _check(code: int, err: str, raw: bytes) -> None:
+    """Exit 0 or 2, no traceback, no internal error, and a clear message on exit 2."""
     shown = raw[:3000].decode("utf-8", "replace")
-    assert "Traceback" not in err, f"{err}\n--- file ---\n{shown}"
-    assert "internal error" not in err, f"{err}\n--- file ---\n{shown}"
-    assert code in (0, 2), f"exit {code}\n{err}\n--- file ---\n{shown}"
+    where = f"\n--- stderr ---\n{err}\n--- file ---\n{shown}"
+    lines = err.splitlines()
+    assert not any(ln.startswith("Traceback (most recent") for ln in lines), where
+    assert not any(ln.startswith("internal error:") for ln in lines), where
+    assert code in (0, 2), f"exit {code}{where}"
     if code == 2:
-        assert err.startswith("error: "), err
+        errors = [ln for ln in lines if not ln.startswith("warning: ")]
+        assert errors, where
+        assert errors[0].startswith("error: "), where
+        assert _RAW.search(err) is None, where
 
 
 def _write(folder: Path, raw: bytes) -> Path:
@@ -446,3 +475,190 @@ def test_run_a_mutated_example(
         )
         _, err = capsys.readouterr()
     _check(code, err, raw)
+
+
+# --------------------------------------------------------------------- found bugs
+# What the fuzzing found, one file each: every one was an exit 1 ("internal error") or a
+# message showing a Python object instead of saying what was expected and given.
+
+QUICKSTART = TEXTS["quickstart.yaml"]
+_DIGITS = "1" * 5000
+
+
+def _quickstart_with(old: str, new: str) -> str:
+    assert QUICKSTART.count(old) == 1, old
+    return QUICKSTART.replace(old, new)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        # A scalar that an explicit tag does not fit: ValueError, KeyError, IndexError
+        # and AttributeError from PyYAML's constructors (exit 1).
+        ("count: 4", "count: !!int abc", "column 12: must be an integer; got 'abc'"),
+        ("count: 4", "count: !!int 0x", "must be an integer; got '0x'"),
+        ("count: 4", "count: !!float ''", "column 12: must be a number; got ''"),
+        ("count: 4", "count: !!float abc", "must be a number; got 'abc'"),
+        ("count: 4", "count: !!bool maybe", "must be true or false; got 'maybe'"),
+        ("count: 4", "count: !!timestamp x", "tag '!!timestamp' is not allowed"),
+        # An integer past Python's 4,300-digit conversion limit (exit 1).
+        (
+            "count: 4",
+            f"count: {_DIGITS}",
+            "column 12: must be an integer of at most 4,300 digits; got 5,000 digits",
+        ),
+        (
+            "count: 4",
+            "count: 0x" + "f" * 5000,
+            "must be an integer of at most 4,300 digits; got 5,000 digits",
+        ),
+        # Tags of YAML types that are not plain data: shown as b'hello', {'a', 'b'}.
+        ("count: 4", "count: !!binary aGVsbG8=", "tag '!!binary' is not allowed"),
+        ("- id: wave-1", "- id: !!set {a, b}", "tag '!!set' is not allowed"),
+        ("name: quickstart", "name: !!omap [a: 1]", "tag '!!omap' is not allowed"),
+        ("name: quickstart", "name: !!pairs [a: 1]", "tag '!!pairs' is not allowed"),
+        # Keys that are not text: "[1] Keys should be strings", "None Keys should...".
+        ("name: quickstart", "name: quickstart\n1: 2", "must have text keys; got the key 1"),
+        (
+            "name: quickstart",
+            "name: quickstart\nnull: 2",
+            "quickstart.yaml: must have text keys; got the key null",
+        ),
+        (
+            "count: 4",
+            "count: 4\n    true: 1",
+            "raids[0] must have text keys; got the key true",
+        ),
+        # A kind that is not text: got "{'a': 1}" (the mapping as a quoted string).
+        (
+            "{kind: gun,",
+            "{kind: {a: 1},",
+            "sites[0].effectors[0].kind must be one of ['gun', 'missile', 'jammer']; "
+            "got a mapping",
+        ),
+        # A lone surrogate: pydantic's "Input should be a valid string, unable to...".
+        (
+            "name: quickstart",
+            'name: "\\uD800"',
+            "name must be valid Unicode text; got '\\ud800'",
+        ),
+    ],
+)
+def test_a_bad_scalar_or_key_is_a_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], old: str, new: str, message: str
+) -> None:
+    """Each exits 2 with a message saying what was expected and what was given."""
+    path = tmp_path / "quickstart.yaml"
+    path.write_text(_quickstart_with(old, new), encoding="utf-8")
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert message in err, err
+    _check(2, err, path.read_bytes())
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("name: quickstart", "name: 2024-01-01"),
+        ("type: fuel", "type: 2024-01-01 10:00:00"),
+        ("type: fuel", "type: ="),
+    ],
+)
+def test_dates_and_equals_signs_are_text(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], old: str, new: str
+) -> None:
+    """A date or ``=`` is a string, as in YAML 1.2 (not a date, nor the tag !!value).
+
+    Before, ``name: 2024-01-01`` was "must be a string; got datetime.date(2024, 1,
+    1)" and ``type: =`` "tag '!!value' is not allowed".
+    """
+    path = tmp_path / "quickstart.yaml"
+    path.write_text(_quickstart_with(old, new), encoding="utf-8")
+    assert main(["validate", str(path)]) == 0, capsys.readouterr().err
+    spec = load_scenario(path)
+    assert new.endswith((spec.name, spec.sites[0].assets[0].type))
+
+
+def test_toml_with_a_huge_integer_is_a_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """tomllib's ValueError past 4,300 digits, and repr of a huge int: exit 1 before."""
+    path = tmp_path / "big.toml"
+    path.write_text(f'name = "x"\ncount = {_DIGITS}\n', encoding="utf-8")
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "must be valid TOML with integers of at most 4,300 digits" in err, err
+    path.write_text(f'name = "x"\ncount = 0x{"f" * 4000}\n', encoding="utf-8")
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "got an integer of about 4,816 digits" in err, err
+    path.write_text('name = "x"\ndescription = 1979-05-27\n', encoding="utf-8")
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "description must be a string; got date 1979-05-27" in err, err
+
+
+# --------------------------------------------------------------------- subprocesses
+
+
+def _cli(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "skyscreen.cli", *args],
+        cwd=cwd,
+        env=ENV,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def test_mutated_files_in_a_real_process(tmp_path: Path) -> None:
+    """A few mutated files through the command as users start it: exit 0 or 2 only."""
+    half = QUICKSTART.encode("utf-8")[: len(QUICKSTART) // 2]
+    cases: list[tuple[str, bytes, list[str], int]] = [
+        ("tag", _quickstart_with("count: 4", "count: !!int abc").encode(), [], 2),
+        ("cut", half, [], 2),
+        (
+            "code",
+            _quickstart_with(
+                "count: 4", "count: !!python/object/apply:os.system ['touch pwned']"
+            ).encode(),
+            [],
+            2,
+        ),
+        (
+            "huge",
+            _quickstart_with("count: 4", f"count: {_DIGITS}").encode(),
+            ["run", "-n", "2", "--workers", "1", "--quiet", "--out", "out"],
+            2,
+        ),
+        (
+            "valid",
+            _dump(
+                {
+                    **DATA["quickstart.yaml"],
+                    "raids": [
+                        {**DATA["quickstart.yaml"]["raids"][0], "count": 1},
+                        {**DATA["quickstart.yaml"]["raids"][0], "id": "w2", "count": 1},
+                    ],
+                }
+            ).encode(),
+            ["run", "-n", "2", "--workers", "1", "--quiet", "--out", "out"],
+            0,
+        ),
+    ]
+    jobs = []
+    for name, raw, args, _ in cases:
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "s.yaml").write_bytes(raw)
+        cmd = [args[0], "s.yaml", *args[1:]] if args else ["validate", "s.yaml"]
+        jobs.append((folder, cmd))
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 2)) as pool:
+        results = list(pool.map(lambda job: _cli(job[0], *job[1]), jobs))
+    for (name, raw, _, expected), proc in zip(cases, results, strict=True):
+        _check(proc.returncode, proc.stderr, raw)
+        assert proc.returncode == expected, (name, proc.stderr)
+    assert not (tmp_path / "code" / "pwned").exists()
+    assert (tmp_path / "valid" / "out" / "run.json").is_file()

@@ -19,21 +19,22 @@ from typing import TYPE_CHECKING, Any
 
 from skyscreen._version import __version__
 from skyscreen.errors import (
+    InsufficientMemoryError,
     ModelError,
     ResultSchemaError,
     RunDirectoryError,
     ScenarioError,
     SkyscreenError,
 )
-from skyscreen.scenario import (
-    ScenarioSpec,
-    ScenarioWarning,
-    dump_scenario,
-    load_scenario,
-    scenario_warnings,
-)
 
 if TYPE_CHECKING:
+    from skyscreen.scenario import (
+        ScenarioSpec,
+        ScenarioWarning,
+        dump_scenario,
+        load_scenario,
+        scenario_warnings,
+    )
     from skyscreen.coverage import (
         detection_range_m,
         eoir_detection_range_m,
@@ -47,6 +48,11 @@ if TYPE_CHECKING:
     from skyscreen.run import RunResult, load_run, simulate
 
 _LAZY = {
+    "ScenarioSpec": "skyscreen.scenario",
+    "ScenarioWarning": "skyscreen.scenario",
+    "dump_scenario": "skyscreen.scenario",
+    "load_scenario": "skyscreen.scenario",
+    "scenario_warnings": "skyscreen.scenario",
     "RunResult": "skyscreen.run",
     "load_run": "skyscreen.run",
     "simulate": "skyscreen.run",
@@ -58,18 +64,23 @@ _LAZY = {
     "eoir_detection_range_m": "skyscreen.coverage",
     "rf_detection_range_m": "skyscreen.coverage",
 }
-"""Names of the run layer, by the module that defines them."""
+"""Names of the scenario and run layers, by the module that defines them."""
 
 
 def __getattr__(name: str) -> Any:
-    # The run layer pulls in pandas, pyarrow and the engine; importing it only when
-    # first used keeps `skyscreen validate` and `skyscreen schema` quick to start.
+    # Only the errors and the version are imported with the package: the scenario
+    # layer pulls in NumPy and pydantic, the run layer pandas, pyarrow, numba and the
+    # engine. Importing them when first used keeps `skyscreen validate` quick to
+    # start, and `import skyscreen.cli` light, so that a failure to load them (for
+    # want of memory under `ulimit -v`) happens inside the command line's main,
+    # which reports it.
     if name in _LAZY:
         return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'skyscreen' has no attribute {name!r}")
 
 
 __all__ = [
+    "InsufficientMemoryError",
     "ModelError",
     "ResultSchemaError",
     "RunDirectoryError",

@@ -10,6 +10,7 @@ import contextlib
 import json
 import math
 import os
+import re
 import shutil
 import signal
 import sys
@@ -599,9 +600,75 @@ def _ignore_file_size_signal() -> None:
             signal.signal(sig, signal.SIG_IGN)
 
 
+def _one_blas_thread_under_an_address_space_limit() -> None:
+    """Under ``ulimit -v``, let OpenBLAS start no threads (unless the user chose).
+
+    OpenBLAS reserves a buffer of tens of MiB for each of its threads (one per CPU) when
+    NumPy and SciPy load. Under an address-space limit that is what fails first, and
+    it fails in C, where no error can be caught: SciPy's copy retries for ever, NumPy's
+    ends the process (exit 1) or raises KeyboardInterrupt. With one thread it reserves
+    nothing then, and a library that does not fit fails to load as an ImportError,
+    reported as a memory error (exit 2). skyscreen does no large linear algebra.
+    Set before NumPy is imported (``import skyscreen.cli`` does not import it), and
+    inherited by the worker processes.
+    """
+    try:
+        import resource  # not on Windows
+    except ImportError:  # pragma: no cover
+        return
+    soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    if soft != resource.RLIM_INFINITY:
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+
+def _memory_message(exc: BaseException) -> str:
+    """What a failed allocation or library load says, in one line, and what to do."""
+    chain: list[BaseException] = []
+    cur: BaseException | None = exc
+    while cur is not None and all(cur is not e for e in chain):
+        chain.append(cur)
+        cur = cur.__cause__ or cur.__context__
+    lines = [
+        (type(e).__name__, ln.strip().removeprefix("Original error was: "))
+        for e in chain
+        for ln in str(e).splitlines()
+        if ln.strip()
+    ]
+    telling = [x for x in lines if _MEMORY_TEXT.search(x[1])] or lines
+    detail = ": ".join(telling[0]) if telling else type(exc).__name__
+    loading = (
+        any(isinstance(e, ImportError) for e in chain)
+        or any("shared object" in ln for _, ln in lines)
+        or _during_import(exc)
+    )
+    what = "to load skyscreen's libraries " if loading else ""
+    return (
+        f"error: not enough memory {what}({detail}); free memory or raise the limit "
+        "(ulimit -v)"
+    )
+
+
+_MEMORY_TEXT = re.compile(r"memory|map segment|allocat", re.IGNORECASE)
+
+
+def _during_import(exc: BaseException) -> bool:
+    """Whether ``exc`` was raised while a module was being imported."""
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename.startswith("<frozen importlib"):
+            return True
+        tb = tb.tb_next
+    return False
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``skyscreen`` command; returns the exit status."""
+    """Entry point of the ``skyscreen`` command; returns the exit status.
+
+    Every import of a heavy library (NumPy, pandas, numba) happens in here, so that
+    one failing for want of memory (``ulimit -v``) is a memory error, exit 2.
+    """
     _ignore_file_size_signal()
+    _one_blas_thread_under_an_address_space_limit()
     parser = _build_parser()
     args = parser.parse_args(argv)
     if args.version:
@@ -612,7 +679,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE
+    # Imported before any command runs: once memory has run out, an import in the
+    # handler below would fail too (standard library only, both).
     from skyscreen.errors import SkyscreenError
+    from skyscreen.executors import is_out_of_memory
 
     try:
         return _COMMANDS[args.command](args)
@@ -625,15 +695,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # a bug: say so briefly, full traceback on request
         if os.environ.get("SKYSCREEN_DEBUG"):
             raise
-        from skyscreen.executors import is_out_of_memory
-
         if is_out_of_memory(exc):  # the environment, not a bug: exit 2
-            print(
-                f"error: not enough memory ({type(exc).__name__}: {exc}); free memory "
-                "or raise the limit (ulimit -v)",
-                file=sys.stderr,
-            )
-            return 2
+            try:
+                message = _memory_message(exc)
+            except MemoryError:  # too little even for the message: the gist
+                message = "error: not enough memory; free memory or raise the limit"
+            print(message, file=sys.stderr)
+            return EXIT_USAGE
         print(
             f"internal error: {type(exc).__name__}: {exc}\n"
             "(this is a bug in skyscreen; set SKYSCREEN_DEBUG=1 for the traceback)",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 __all__ = [
     "FieldError",
+    "InsufficientMemoryError",
     "ModelError",
     "ResultSchemaError",
     "RunDirectoryError",
@@ -107,6 +108,27 @@ class ResultSchemaError(SkyscreenError, ValueError):
     are not the schema's, run.json is not valid, the schema version is another, or the
     directory is still marked incomplete (its writer was interrupted).
     """
+
+
+class InsufficientMemoryError(SkyscreenError, MemoryError):
+    """A run needs more memory than there is (refused up front, or it ran out).
+
+    Also raised when the simulation's libraries (NumPy, pandas, numba's llvmlite)
+    cannot be loaded for want of memory (a tight ``ulimit -v``). Both a
+    :class:`SkyscreenError` (the command line prints it and exits 2) and a
+    :class:`MemoryError`.
+
+    Parameters
+    ----------
+    message : str
+        What ran out and what to change, in the Python API's words.
+    cli_message : str, optional
+        The same in the command line's words (``-n``, ``--events``), if they differ.
+    """
+
+    def __init__(self, message: str, cli_message: str | None = None) -> None:
+        super().__init__(message)
+        self.cli_message = cli_message
 
 
 class RunDirectoryError(SkyscreenError, OSError):

@@ -18,13 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from skyscreen._typing import FloatArray
-from skyscreen.errors import SkyscreenError
-from skyscreen.executors import (
-    InsufficientMemoryError,
-    available_memory,
-    format_bytes,
-    is_out_of_memory,
-)
+from skyscreen.errors import InsufficientMemoryError, SkyscreenError
+from skyscreen.executors import available_memory, format_bytes, is_out_of_memory
 
 try:
     # NumPy, pandas, pyarrow and numba (llvmlite's library is large) are loaded here;

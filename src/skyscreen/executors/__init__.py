@@ -5,8 +5,8 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from skyscreen.errors import InsufficientMemoryError  # (re-exported)
 from skyscreen.executors._memory import (
-    InsufficientMemoryError,
     available_memory,
     format_bytes,
     is_out_of_memory,

@@ -2,7 +2,8 @@
 
 Kept free of heavy imports (standard library only) so that ``skyscreen.run`` can
 import it before NumPy, pandas and numba, and report a failure to load those (a
-``ulimit -v`` too small for llvmlite's library, say) as :class:`InsufficientMemoryError`.
+``ulimit -v`` too small for llvmlite's library, say) as :class:`InsufficientMemoryError`
+(defined in :mod:`skyscreen.errors`, re-exported here).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import errno
 import os
 import re
 
-from skyscreen.errors import SkyscreenError
+from skyscreen.errors import InsufficientMemoryError
 
 __all__ = [
     "InsufficientMemoryError",
@@ -21,25 +22,6 @@ __all__ = [
 ]
 
 GiB = 1 << 30
-
-
-class InsufficientMemoryError(SkyscreenError, MemoryError):
-    """A run needs more memory than there is (refused up front, or it ran out).
-
-    Both a :class:`~skyscreen.errors.SkyscreenError` (the command line prints it and
-    exits 2) and a :class:`MemoryError`.
-
-    Parameters
-    ----------
-    message : str
-        What ran out and what to change, in the Python API's words.
-    cli_message : str, optional
-        The same in the command line's words (``-n``, ``--events``), if they differ.
-    """
-
-    def __init__(self, message: str, cli_message: str | None = None) -> None:
-        super().__init__(message)
-        self.cli_message = cli_message
 
 
 # Messages of allocation failures that arrive as other exceptions: the dynamic loader's

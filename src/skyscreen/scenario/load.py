@@ -10,14 +10,18 @@ cannot run meaningfully (no effectors, a raid that cannot arrive in time) loads 
 
 from __future__ import annotations
 
+import datetime
 import difflib
 import functools
+import math
 import re
+import sys
 import tomllib
 import types
 import typing
 import warnings
 from collections import deque
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -157,11 +161,14 @@ _YAML12_RESOLVERS = [
         list("-+0123456789."),
     ),
 ]
+# YAML 1.1's dates (`2024-01-01`) and its `=` (the "value" key) are strings in YAML 1.2
+# too: a description or label that looks like a date stays that string.
+_YAML11_ONLY = {"tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:value"}
 _BoundedSafeLoader.yaml_implicit_resolvers = {
     first: [
         (tag, rx)
         for tag, rx in resolvers
-        if tag not in {t for t, _, _ in _YAML12_RESOLVERS}
+        if tag not in {t for t, _, _ in _YAML12_RESOLVERS} | _YAML11_ONLY
     ]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
@@ -173,12 +180,61 @@ for _cls in (_BoundedSafeLoader, _SafeDumper):
 def _construct_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
     """A YAML 1.2 integer: decimal (a leading zero is not octal) or hexadecimal."""
     text = str(loader.construct_scalar(node)).replace("_", "")
+    digits = text.lstrip("+-")
+    digits = digits[2:] if digits[:2] in {"0x", "0X"} else digits
+    limit = sys.get_int_max_str_digits()  # Python's bound on int(str) (0: none)
+    if limit and len(digits) > limit:
+        mark = node.start_mark
+        raise ScenarioError(
+            f"line {mark.line + 1}, column {mark.column + 1}: must be an integer of at "
+            f"most {limit:,} digits; got {len(digits):,} digits"
+        )
     if text[:2] in {"0x", "0X"}:
         return int(text, 16)
     return int(text, 10)
 
 
-_BoundedSafeLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+def _checked(
+    construct: Any, expected: str
+) -> Callable[[yaml.SafeLoader, yaml.ScalarNode], Any]:
+    """A scalar constructor that refuses text it cannot read (``!!int abc``) clearly.
+
+    PyYAML's own raise ValueError, KeyError or IndexError on a scalar an explicit tag
+    does not fit.
+    """
+
+    def construct_checked(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+        try:
+            return construct(loader, node)
+        except ScenarioError:
+            raise
+        except (ValueError, KeyError, IndexError):
+            mark = node.start_mark
+            raise ScenarioError(
+                f"line {mark.line + 1}, column {mark.column + 1}: must be {expected}; "
+                f"got {_shown(node.value)}"
+            ) from None
+
+    return construct_checked
+
+
+_BoundedSafeLoader.add_constructor(
+    "tag:yaml.org,2002:int", _checked(_construct_int, "an integer")
+)
+_BoundedSafeLoader.add_constructor(
+    "tag:yaml.org,2002:float",
+    _checked(yaml.SafeLoader.construct_yaml_float, "a number"),
+)
+_BoundedSafeLoader.add_constructor(
+    "tag:yaml.org,2002:bool",
+    _checked(yaml.SafeLoader.construct_yaml_bool, "true or false"),
+)
+# Scenario files are plain data: binary, dates, sets and ordered maps are refused as
+# any other tag is ("tag '!!binary' is not allowed").
+for _tag in ("binary", "timestamp", "set", "omap", "pairs"):
+    _BoundedSafeLoader.add_constructor(
+        f"tag:yaml.org,2002:{_tag}", yaml.SafeLoader.construct_undefined
+    )
 
 
 def _expanded_size(node: yaml.Node) -> tuple[int, int]:
@@ -345,6 +401,11 @@ def read_scenario_data(path: str | Path) -> dict[str, Any]:
                     data: Any = tomllib.loads(text)
                 except tomllib.TOMLDecodeError as exc:
                     raise ScenarioError(f"must be valid TOML; got {exc}") from None
+                except ValueError:  # int() past sys.get_int_max_str_digits()
+                    raise ScenarioError(
+                        "must be valid TOML with integers of at most "
+                        f"{sys.get_int_max_str_digits():,} digits; got a longer one"
+                    ) from None
                 _check_depth(data)
                 if not data:
                     data = None
@@ -477,6 +538,11 @@ def _shown(value: Any) -> str:
     if isinstance(value, str):
         shown = value if len(value) <= 60 else value[:57] + "..."
         return repr(shown)
+    if isinstance(value, int) and value.bit_length() > 200:
+        # (repr of an int past sys.get_int_max_str_digits() raises ValueError)
+        return f"an integer of about {int(value.bit_length() * math.log10(2)):,} digits"
+    if isinstance(value, datetime.date | datetime.time):  # TOML dates and times
+        return f"{type(value).__name__} {value.isoformat()}"
     return repr(value)
 
 
@@ -724,6 +790,10 @@ def _message(err: Any) -> tuple[str, str]:
         return "", f"must be true or false{_quoted(value, None)}; got {got}"
     if kind in {"string_type", "string_sub_type"}:
         return "", f"must be a string; got {got}"
+    if kind == "string_unicode":  # a lone surrogate ("\ud800" in a quoted string)
+        return "", f"must be valid Unicode text; got {got}"
+    if kind == "invalid_key":  # reported at the mapping (see format_validation_error)
+        return "", f"must have text keys; got the key {got}"
     if kind == "finite_number":
         return "", f"must be a finite number; got {got}"
     if kind == "literal_error":
@@ -733,7 +803,10 @@ def _message(err: Any) -> tuple[str, str]:
         if kind == "union_tag_not_found":
             return field, "is required; got nothing"
         expected = _choices(str(ctx.get("expected_tags", "")))
-        return field, f"{expected}; got {_shown(ctx.get('tag'))}"
+        # ctx holds the tag as text ("{'a': 1}" for a mapping): show what was written.
+        given = err.get("input")
+        tag = given[field] if isinstance(given, dict) and field in given else ctx["tag"]
+        return field, f"{expected}; got {_shown(tag)}"
     if kind in {"model_type", "dict_type", "model_attributes_type"}:
         return "", f"must be a mapping; got {got}"
     if kind in {"list_type", "tuple_type"}:
@@ -790,7 +863,8 @@ def format_validation_error(exc: ValidationError) -> list[FieldError]:
         ):
             continue
         suffix, message = _message(err)
-        path = _path(tuple(err["loc"]))
+        loc = tuple(err["loc"])
+        path = _path(loc[:-1] if err["type"] == "invalid_key" else loc)
         if suffix:
             path = f"{path}.{suffix}" if path else suffix
         fe = FieldError(path, message)

@@ -315,19 +315,20 @@ def _look(
             # 3. Detection; 4. the hold on the camera's drone.
             near = False
             got = False
+            range_max2 = range_max[q] * range_max[q]
             for d in range(n_d):
                 if not airborne[r, d]:
                     continue
                 rx = pos[r, d, 0] - cx
                 ry = pos[r, d, 1] - cy
                 rz = pos[r, d, 2] - cz
-                ground = math.sqrt(rx * rx + ry * ry)
-                rng = max(math.sqrt(ground * ground + rz * rz), 1e-3)
+                r2 = rx * rx + ry * ry + rz * rz
+                if r2 > range_max2:  # the cheap test first: most drones are far
+                    continue
+                rng = max(math.sqrt(r2), 1e-3)
                 if abs(_wrap_angle(math.atan2(ry, rx) - a)) > half_fov[q]:
                     continue
-                if rng > range_max[q] or rng > radar_model.horizon_range_m(
-                    cz, pos[r, d, 2]
-                ):
+                if rng > radar_model.horizon_range_m(cz, pos[r, d, 2]):
                     continue
                 u = uniform(
                     keys[q, 0], keys[q, 1], reps[r], dkey[d, 0], dkey[d, 1], look[q]

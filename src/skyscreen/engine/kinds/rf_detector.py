@@ -13,8 +13,11 @@ Each look (every ``look_period_s``), per detector and replication, for every air
    first heard it classifies it as a drone's: the drone is identified.
 2. **The ground station's uplink** (``link_eirp_w`` from the launch point, antenna
    2 m above the ground): heard under the same rule, it gives a bearing with
-   Gaussian noise of ``bearing_sigma_deg``. Bearings of one detector to one ground
-   station are averaged (circular mean; the mean of n bearings has σ/√n).
+   Gaussian noise of ``bearing_sigma_deg``. A detector's bearings to one ground
+   station (which does not move) are averaged: the mean of n bearings is the true
+   bearing plus Gaussian noise of σ/√n, so the kernel counts the bearings and the
+   mean's noise is drawn once, at the end (the same distribution as averaging n
+   noisy bearings, for a fraction of the draws).
 
 At the end of the run, every ground station heard by two or more detectors is
 located by least squares on the detectors' mean bearings, with its Cramér–Rao
@@ -22,10 +25,11 @@ covariance (:func:`skyscreen.models.rf.triangulate`): the ``ground_stations`` ta
 one row per rf_link drone per replication. Drones flying by GNSS or autonomously
 emit nothing the detectors hear.
 
-Draws: four uniforms per (replication, detector, drone, look): the downlink's look,
-the uplink's look and two for the bearing noise (Box-Muller). The received power is
-the Friis equation of :func:`skyscreen.models.rf.rf_received_power_w`, written out
-in the compiled kernel.
+Draws, from each detector's stream: two uniforms per (replication, drone, look), the
+downlink's look and the uplink's (counter 2·look and 2·look + 1), and two per
+(replication, drone) for the mean bearing's noise (Box-Muller; counter 2³² − 2 and
+2³² − 1). The received power is the Friis equation of
+:func:`skyscreen.models.rf.rf_received_power_w`, written out in the compiled kernel.
 """
 
 from __future__ import annotations
@@ -42,7 +46,7 @@ from skyscreen.engine.clock import tick_numbers
 from skyscreen.engine.events import Events
 from skyscreen.engine.kinds.base import Placed
 from skyscreen.engine.picture import AirPicture
-from skyscreen.engine.rng import Purpose, stream_key, uniform
+from skyscreen.engine.rng import Purpose, draw, stream_key, uniform
 from skyscreen.engine.state import ChunkState
 from skyscreen.models import radar as radar_model
 from skyscreen.models import rf as rf_model
@@ -61,6 +65,8 @@ _RF = GUIDANCE.index("rf_link")
 GROUND_STATION_HEIGHT_M = 2.0
 """Height of a ground station's antenna above the ground (m)."""
 SPEED_OF_LIGHT = rf_model.SPEED_OF_LIGHT_MPS
+_NOISE_INDEX = 2**32 - 2
+"""Counter index of the two uniforms of a mean bearing's noise (after every look's)."""
 
 
 @dataclass(slots=True, eq=False)
@@ -75,8 +81,6 @@ class RFDetectorState:
         Each detector's random stream key.
     heard_s : float (R, D, Q)
         When each detector first heard each drone's downlink (NaN: never).
-    sin_sum, cos_sum : float (R, D, Q)
-        Sums of the sines and cosines of the bearings to each drone's ground station.
     n_bearings : int (R, D, Q)
         Bearings taken.
     """
@@ -84,8 +88,6 @@ class RFDetectorState:
     look_no: IntArray
     keys: IntArray
     heard_s: FloatArray
-    sin_sum: FloatArray
-    cos_sum: FloatArray
     n_bearings: IntArray
 
 
@@ -113,8 +115,6 @@ class RFDetectorKind:
             look_no=looks,
             keys=keys,
             heard_s=np.full(shape, np.nan),
-            sin_sum=np.zeros(shape),
-            cos_sum=np.zeros(shape),
             n_bearings=np.zeros(shape, dtype=np.int64),
         )
 
@@ -151,7 +151,6 @@ class RFDetectorKind:
                 rp.gain,
                 rp.pd_per_look,
                 rp.range_max_m,
-                rp.bearing_sigma_rad,
                 rp.classify_time_s,
                 float(t1),
                 kst.keys,
@@ -164,8 +163,6 @@ class RFDetectorKind:
                 dr.link_eirp_w,
                 dr.link_frequency_hz,
                 kst.heard_s,
-                kst.sin_sum,
-                kst.cos_sum,
                 kst.n_bearings,
                 st.t_identified_s,
                 st.id_sensor,
@@ -190,14 +187,23 @@ class RFDetectorKind:
             return {}
         n = kst.n_bearings[:, rf]  # (R, Drf, Q)
         has = n > 0
-        theta = np.arctan2(kst.sin_sum[:, rf], kst.cos_sum[:, rf])
+        # The mean of n bearings: the true bearing plus N(0, σ²/n).
+        truth = st.home_m[:, rf]
+        rel = truth[:, :, None, :2] - rp.pos_m[None, None, :, :2]
+        z = np.empty(n.shape)
+        reps = np.repeat(st.reps, len(rf))
+        dkey = np.tile(st.drone_key[rf], (st.n_rep, 1))
+        for q in range(rp.n):
+            u = draw(tuple(kst.keys[q]), reps, dkey, _NOISE_INDEX, n=2)
+            box = np.sqrt(-2.0 * np.log1p(-u[:, 0])) * np.cos(2.0 * np.pi * u[:, 1])
+            z[..., q] = box.reshape(st.n_rep, len(rf))
         sigma = rp.bearing_sigma_rad / np.sqrt(np.maximum(n, 1))
+        theta = np.arctan2(rel[..., 1], rel[..., 0]) + sigma * z
         # A noise-free detector (sigma 0) still needs a positive weight.
         sigma = np.maximum(sigma, 1e-9)
         xy = np.broadcast_to(rp.pos_m[:, :2], (*n.shape[:2], rp.n, 2))
         est, cov, ok = rf_model.triangulate(xy, theta, sigma, valid=has)
         n_rep = st.n_rep
-        truth = st.home_m[:, rf]
         return {
             "ground_stations": {
                 "replication": np.repeat(st.reps, len(rf)),
@@ -231,7 +237,6 @@ def _look(
     gain: FloatArray,
     pd_look: FloatArray,
     range_max: FloatArray,
-    sigma: FloatArray,
     classify_s: FloatArray,
     t1: float,
     keys: IntArray,
@@ -244,8 +249,6 @@ def _look(
     up_eirp: FloatArray,
     freq: FloatArray,
     heard: FloatArray,
-    sin_sum: FloatArray,
-    cos_sum: FloatArray,
     n_bearings: IntArray,
     t_ident: FloatArray,
     id_sensor: IntArray,
@@ -255,8 +258,8 @@ def _look(
 ) -> None:
     """One look of every detector that looks in the step (module docstring, 1-2).
 
-    Four uniforms per (replication, detector, drone, look), counter 4·look + j: the
-    downlink's look, the uplink's look and two for the bearing noise (Box-Muller).
+    Two uniforms per (replication, detector, drone, look), counter 2·look + j: the
+    downlink's look and the uplink's, which counts a bearing.
     """
     n_rep, n_d = emits.shape
     n_q = det_pos.shape[0]
@@ -269,7 +272,7 @@ def _look(
                 if look[q] < 0:
                     continue
                 qx, qy, qz = det_pos[q, 0], det_pos[q, 1], det_pos[q, 2]
-                c = 4 * look[q]
+                c = 2 * look[q]
                 k0, k1, rep = keys[q, 0], keys[q, 1], reps[r]
                 # The drone's downlink.
                 dx, dy, dz = pos[r, d, 0] - qx, pos[r, d, 1] - qy, pos[r, d, 2] - qz
@@ -290,7 +293,7 @@ def _look(
                         t_ident[r, d] = t1
                         id_sensor[r, d] = sensor_unit + q
                         out_ident[r, d] = True
-                # The ground station's uplink: a bearing with Gaussian noise.
+                # The ground station's uplink: a bearing (its noise: tables()).
                 gx, gy = home[r, d, 0] - qx, home[r, d, 1] - qy
                 gz = GROUND_STATION_HEIGHT_M - qz
                 dist = math.sqrt(gx * gx + gy * gy + gz * gz)
@@ -300,14 +303,6 @@ def _look(
                     and _received_w(up_eirp[d], gain[q], dist, lam) >= sensitivity[q]
                     and uniform(k0, k1, rep, dkey[d, 0], dkey[d, 1], c + 1) < pd_look[q]
                 ):
-                    u1 = uniform(k0, k1, rep, dkey[d, 0], dkey[d, 1], c + 2)
-                    u2 = uniform(k0, k1, rep, dkey[d, 0], dkey[d, 1], c + 3)
-                    z = math.sqrt(-2.0 * math.log(1.0 - u1)) * math.cos(
-                        2.0 * math.pi * u2
-                    )
-                    theta = math.atan2(gy, gx) + sigma[q] * z
-                    sin_sum[r, d, q] += math.sin(theta)
-                    cos_sum[r, d, q] += math.cos(theta)
                     n_bearings[r, d, q] += 1
 
 

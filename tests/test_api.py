@@ -62,3 +62,16 @@ def test_scenario_error_is_a_value_error() -> None:
     """ScenarioError derives from ValueError, so `except ValueError` keeps working."""
     assert issubclass(skyscreen.ScenarioError, ValueError)
     assert issubclass(skyscreen.ScenarioError, skyscreen.SkyscreenError)
+
+
+def test_insufficient_memory_error_is_public() -> None:
+    """One class: in skyscreen.errors, at the top level and in skyscreen.executors."""
+    from skyscreen import errors, executors
+
+    assert "InsufficientMemoryError" in skyscreen.__all__
+    assert skyscreen.InsufficientMemoryError is errors.InsufficientMemoryError
+    assert executors.InsufficientMemoryError is errors.InsufficientMemoryError
+    assert issubclass(skyscreen.InsufficientMemoryError, skyscreen.SkyscreenError)
+    assert issubclass(skyscreen.InsufficientMemoryError, MemoryError)
+    err = skyscreen.InsufficientMemoryError("python words", cli_message="cli words")
+    assert (str(err), err.cli_message) == ("python words", "cli words")

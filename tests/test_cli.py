@@ -288,7 +288,7 @@ def test_examples_copy_copies_then_refuses_to_overwrite(
         "",
         (
             f"error: {dest}: must not already hold the examples; got "
-            "['coastal-airbase', 'quickstart', 'two-sites'] there\n"
+            f"{example_names()} there\n"
         ),
     )
     assert (dest / "quickstart.yaml").read_text() == "edited"

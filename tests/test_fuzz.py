@@ -257,7 +257,7 @@ def _text_mutate(draw: Callable[..., Any], text: str) -> bytes:
         byte = bytes([draw(st.integers(0, 255), label="byte")])
         line = lines[at] if at < len(lines) else b""
         col = draw(st.integers(0, len(line)), label="col")
-        lines[at:at + 1] = [line[:col] + byte + line[col:]]
+        lines[at : at + 1] = [line[:col] + byte + line[col:]]
         return b"\n".join(lines)
     snippet = draw(st.sampled_from(INJECTIONS), label="snippet")
     line = lines[at] if at < len(lines) else b""
@@ -348,8 +348,11 @@ def _gentle(draw: Callable[..., Any], data: Any) -> Any:
         key = draw(st.sampled_from(FIELDS), label="field")
         target[key] = draw(
             st.sampled_from(
-                [0, 1, 0.5, 100.0, 1e5, True, False, "x", CHOICES[0], [], {}]
-                + [{"east_m": 100.0, "north_m": -50.0}, [{"east_m": 1, "north_m": 2}]]
+                [
+                    *(0, 1, 0.5, 100.0, 1e5, True, False, "x", CHOICES[0], [], {}),
+                    {"east_m": 100.0, "north_m": -50.0},
+                    [{"east_m": 1, "north_m": 2}],
+                ]
             ),
             label="field value",
         )
@@ -440,7 +443,7 @@ _SETTINGS = {
 }
 
 
-@settings(max_examples=400, **_SETTINGS)
+@settings(max_examples=600, **_SETTINGS)
 @given(file=scenario_files())
 def test_validate_a_mutated_example(
     file: tuple[str, bytes], capsys: pytest.CaptureFixture[str]
@@ -457,7 +460,7 @@ def test_validate_a_mutated_example(
         assert out == "ok\n"
 
 
-@settings(max_examples=40, **_SETTINGS)
+@settings(max_examples=60, **_SETTINGS)
 @given(file=scenario_files(gentle=True))
 def test_run_a_mutated_example(
     file: tuple[str, bytes], capsys: pytest.CaptureFixture[str]
@@ -518,7 +521,11 @@ def _quickstart_with(old: str, new: str) -> str:
         ("name: quickstart", "name: !!omap [a: 1]", "tag '!!omap' is not allowed"),
         ("name: quickstart", "name: !!pairs [a: 1]", "tag '!!pairs' is not allowed"),
         # Keys that are not text: "[1] Keys should be strings", "None Keys should...".
-        ("name: quickstart", "name: quickstart\n1: 2", "must have text keys; got the key 1"),
+        (
+            "name: quickstart",
+            "name: quickstart\n1: 2",
+            "must have text keys; got the key 1",
+        ),
         (
             "name: quickstart",
             "name: quickstart\nnull: 2",
@@ -533,8 +540,7 @@ def _quickstart_with(old: str, new: str) -> str:
         (
             "{kind: gun,",
             "{kind: {a: 1},",
-            "sites[0].effectors[0].kind must be one of ['gun', 'missile', 'jammer']; "
-            "got a mapping",
+            ("sites[0].effectors[0].kind must be one of ['gun', ", "]; got a mapping"),
         ),
         # A lone surrogate: pydantic's "Input should be a valid string, unable to...".
         (
@@ -545,14 +551,19 @@ def _quickstart_with(old: str, new: str) -> str:
     ],
 )
 def test_a_bad_scalar_or_key_is_a_clear_error(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], old: str, new: str, message: str
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    old: str,
+    new: str,
+    message: str | tuple[str, ...],
 ) -> None:
     """Each exits 2 with a message saying what was expected and what was given."""
     path = tmp_path / "quickstart.yaml"
     path.write_text(_quickstart_with(old, new), encoding="utf-8")
     assert main(["validate", str(path)]) == 2
     err = capsys.readouterr().err
-    assert message in err, err
+    for part in (message,) if isinstance(message, str) else message:
+        assert part in err, err
     _check(2, err, path.read_bytes())
 
 
@@ -582,7 +593,10 @@ def test_dates_and_equals_signs_are_text(
 def test_toml_with_a_huge_integer_is_a_clear_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """tomllib's ValueError past 4,300 digits, and repr of a huge int: exit 1 before."""
+    """A TOML integer past 4,300 digits (tomllib's ValueError; exit 1 before).
+
+    Also a huge hexadecimal one (repr of the int raised ValueError) and a date.
+    """
     path = tmp_path / "big.toml"
     path.write_text(f'name = "x"\ncount = {_DIGITS}\n', encoding="utf-8")
     assert main(["validate", str(path)]) == 2

@@ -883,6 +883,130 @@ def test_a_full_disk_leaves_nothing(
     assert _snapshot(tmp_path) == before
 
 
+# --------------------------------------------------------------- item 9: memory at import
+# Under `ulimit -v` the first thing to fail is loading a library: NumPy for validate,
+# numba's llvmlite (a large shared object) for run. Each must be a memory error, exit
+# 2, not a traceback. The limits are set between what the process has mapped before
+# and after that library loads, measured here (they differ between machines).
+
+_FOOTPRINT = """
+import re, sys
+def size():
+    return int(re.search(r"VmSize:\\s+(\\d+) kB", open("/proc/self/status").read())[1])
+out = [size()]
+import skyscreen.scenario
+out.append(size())
+import skyscreen.io, skyscreen.analysis.stats, scipy.stats
+assert "numba" not in sys.modules
+out.append(size())
+import numba
+out.append(size())
+print(*out)
+"""
+
+
+def _under_address_space_limit(
+    cwd: Path, args: list[str], limit_kib: int
+) -> subprocess.CompletedProcess[str]:
+    """``skyscreen ARGS`` in a fresh interpreter under ``ulimit -v LIMIT_KIB``."""
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (limit_kib << 10, limit_kib << 10))
+
+    return subprocess.run(
+        [sys.executable, "-m", "skyscreen.cli", *args],
+        cwd=cwd,
+        env=ENV,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        preexec_fn=limit,
+    )
+
+
+def _out_of_memory(proc: subprocess.CompletedProcess[str]) -> None:
+    assert "Traceback" not in proc.stderr, proc.stderr
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith("error: not enough memory"), lines[0]
+    assert "ulimit -v" in lines[0], lines[0]
+
+
+@pytest.mark.skipif(
+    not sys.platform.startswith("linux") or not Path("/proc/self/status").is_file(),
+    reason="reads /proc",
+)
+def test_libraries_that_do_not_fit_in_memory_are_a_clear_error(tmp_path: Path) -> None:
+    """Under a `ulimit -v` too small for their libraries validate and run exit 2.
+
+    The limit for validate stops NumPy loading; the one for run stops numba's
+    llvmlite, which validate does not need (it still succeeds under that limit).
+    """
+    # The command line lets OpenBLAS start no threads under an address-space limit;
+    # measure as it will run.
+    env = {**ENV, "OPENBLAS_NUM_THREADS": "1"}
+    measured = subprocess.run(
+        [sys.executable, "-c", _FOOTPRINT],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    bare, scenario, before_numba, with_numba = map(int, measured.stdout.split())
+    numpy_limit = (bare + scenario) // 2
+    numba_limit = (before_numba + with_numba) // 2
+    out = str(tmp_path / "out")
+    jobs = {
+        "validate-no-numpy": (["validate", QUICKSTART], numpy_limit),
+        "validate-no-numba": (["validate", QUICKSTART], numba_limit),
+        "run-no-numba": (
+            ["run", QUICKSTART, "-n", "2", "--workers", "1", "--quiet", "--out", out],
+            numba_limit,
+        ),
+    }
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        done = {
+            name: pool.submit(_under_address_space_limit, tmp_path, args, limit)
+            for name, (args, limit) in jobs.items()
+        }
+        results = {name: future.result() for name, future in done.items()}
+    _out_of_memory(results["validate-no-numpy"])
+    assert "to load skyscreen's libraries" in results["validate-no-numpy"].stderr
+    ok = results["validate-no-numba"]
+    assert (ok.returncode, ok.stdout) == (0, "ok\n"), ok.stderr  # no numba needed
+    _out_of_memory(results["run-no-numba"])
+    assert "libraries" in results["run-no-numba"].stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_import_skyscreen_loads_no_heavy_library() -> None:
+    """`import skyscreen` and `import skyscreen.cli`: the standard library only.
+
+    So a library that cannot be loaded fails inside the command line's main, which
+    reports it; and every public name is still there, loaded when first used.
+    """
+    script = (
+        "import sys, skyscreen, skyscreen.cli\n"
+        "heavy = {'numpy', 'scipy', 'pandas', 'pyarrow', 'numba', 'llvmlite',"
+        " 'pydantic', 'yaml', 'rich'} & {m.split('.')[0] for m in sys.modules}\n"
+        "assert not heavy, sorted(heavy)\n"
+        "assert skyscreen.load_scenario.__module__ == 'skyscreen.scenario.load'\n"
+        "assert issubclass(skyscreen.InsufficientMemoryError, MemoryError)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script],
+        env=ENV,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+
+
 # --------------------------------------------------------------------------- tampered
 
 

@@ -28,13 +28,6 @@ from skyscreen.errors import (
 )
 
 if TYPE_CHECKING:
-    from skyscreen.scenario import (
-        ScenarioSpec,
-        ScenarioWarning,
-        dump_scenario,
-        load_scenario,
-        scenario_warnings,
-    )
     from skyscreen.coverage import (
         detection_range_m,
         eoir_detection_range_m,
@@ -46,6 +39,13 @@ if TYPE_CHECKING:
         to_wta_instance,
     )
     from skyscreen.run import RunResult, load_run, simulate
+    from skyscreen.scenario import (
+        ScenarioSpec,
+        ScenarioWarning,
+        dump_scenario,
+        load_scenario,
+        scenario_warnings,
+    )
 
 _LAZY = {
     "ScenarioSpec": "skyscreen.scenario",

@@ -604,13 +604,14 @@ def _one_blas_thread_under_an_address_space_limit() -> None:
     """Under ``ulimit -v``, let OpenBLAS start no threads (unless the user chose).
 
     OpenBLAS reserves a buffer of tens of MiB for each of its threads (one per CPU) when
-    NumPy and SciPy load. Under an address-space limit that is what fails first, and
-    it fails in C, where no error can be caught: SciPy's copy retries for ever, NumPy's
-    ends the process (exit 1) or raises KeyboardInterrupt. With one thread it reserves
-    nothing then, and a library that does not fit fails to load as an ImportError,
-    reported as a memory error (exit 2). skyscreen does no large linear algebra.
-    Set before NumPy is imported (``import skyscreen.cli`` does not import it), and
-    inherited by the worker processes.
+    NumPy and SciPy load. Under an address-space limit that is often what fails first,
+    in C, where no error can be caught: SciPy's copy retries for ever, NumPy's ends the
+    process (exit 1) or raises KeyboardInterrupt. With one thread it reserves one
+    buffer, so that mostly a library that does not fit fails to load as an ImportError,
+    reported as a memory error (exit 2); narrow ranges of limits remain where a C
+    library's own allocation fails (OpenBLAS, LLVM) and ends or stalls the process.
+    skyscreen does no large linear algebra. Set before NumPy is imported (``import
+    skyscreen.cli`` does not import it), and inherited by the worker processes.
     """
     try:
         import resource  # not on Windows

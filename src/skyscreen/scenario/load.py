@@ -199,7 +199,7 @@ def _checked(
 ) -> Callable[[yaml.SafeLoader, yaml.ScalarNode], Any]:
     """A scalar constructor that refuses text it cannot read (``!!int abc``) clearly.
 
-    PyYAML's own raise ValueError, KeyError or IndexError on a scalar an explicit tag
+    PyYAML's constructors raise ValueError, KeyError or IndexError on a scalar an explicit tag
     does not fit.
     """
 
@@ -229,12 +229,16 @@ _BoundedSafeLoader.add_constructor(
     "tag:yaml.org,2002:bool",
     _checked(yaml.SafeLoader.construct_yaml_bool, "true or false"),
 )
-# Scenario files are plain data: binary, dates, sets and ordered maps are refused as
-# any other tag is ("tag '!!binary' is not allowed").
+
+
+def _not_plain_data(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    """Refuse a tag as any unknown one is ("tag '!!binary' is not allowed")."""
+    return loader.construct_undefined(node)
+
+
+# Scenario files are plain data: binary, dates, sets and ordered maps are refused.
 for _tag in ("binary", "timestamp", "set", "omap", "pairs"):
-    _BoundedSafeLoader.add_constructor(
-        f"tag:yaml.org,2002:{_tag}", yaml.SafeLoader.construct_undefined
-    )
+    _BoundedSafeLoader.add_constructor(f"tag:yaml.org,2002:{_tag}", _not_plain_data)
 
 
 def _expanded_size(node: yaml.Node) -> tuple[int, int]:

@@ -246,7 +246,7 @@ def _tables(data: Data) -> list[pd.DataFrame]:
 
 
 def _no_effect_base() -> Data:
-    """quickstart with a camera, so the camera's unused fields can be changed."""
+    """Quickstart with a camera, so the camera's unused fields can be changed."""
     data = _quickstart()
     data["sites"][0]["sensors"].append(
         {"kind": "camera", "id": "eo-1", "position": {"east_m": 100, "north_m": 200}}

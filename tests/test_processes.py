@@ -423,15 +423,15 @@ def test_the_memory_estimate_bounds_the_tables() -> None:
 
 
 def test_the_memory_estimate_of_a_known_case() -> None:
-    """coastal-airbase, a million replications: 12.3 GiB; with its ~758 events, 260."""
+    """coastal-airbase, a million replications: 13.4 GiB; with ~758 events, 261."""
     params = compile_scenario(load_scenario(COASTAL))
     plain = skyscreen.run.estimate_memory(params, 1_000_000)
-    # Per replication: 112 B of summary; 24 drones x 84 B; 8 effectors x 52 B;
+    # Per replication: 136 B of summary; 24 drones x 94 B; 8 effectors x 52 B;
     # 7 assets x 55 B; times 4.5 for the main process's peak.
-    assert plain.tables == int(4.5 * 1_000_000 * (112 + 24 * 84 + 8 * 52 + 7 * 55))
-    assert round(plain.total / 2**30, 1) == 12.3
+    assert plain.tables == int(4.5 * 1_000_000 * (136 + 24 * 94 + 8 * 52 + 7 * 55))
+    assert round(plain.total / 2**30, 1) == 13.4
     full = skyscreen.run.estimate_memory(params, 1_000_000, events_per_replication=758)
-    assert round(full.total / 2**30) == 260
+    assert round(full.total / 2**30) == 261
 
 
 def test_a_run_too_big_for_memory_is_refused_up_front(
@@ -446,7 +446,7 @@ def test_a_run_too_big_for_memory_is_refused_up_front(
     err = info.value
     assert isinstance(err, MemoryError)
     msg = str(err)
-    assert "needs about 12.3 GiB" in msg
+    assert "needs about 13.4 GiB" in msg
     assert "200 MiB available" in msg
     assert "fewer replications (about" in msg
     assert err.cli_message is not None
@@ -521,7 +521,8 @@ def test_loading_the_run_layer_without_memory_is_a_clear_error(tmp_path: Path) -
     """Under a tight ``ulimit -v``, importing the run layer raises the memory error."""
     script = (
         "import re, resource, sys\n"
-        "import skyscreen.scenario  # numba, NumPy, SciPy; not pandas nor pyarrow\n"
+        "import numba, scipy.special, scipy.stats  # what the engine loads first\n"
+        "import skyscreen.scenario.compile  # not pandas nor pyarrow\n"
         "assert 'pandas' not in sys.modules\n"
         "size = int(re.search(r'VmSize:\\s+(\\d+)',"
         " open('/proc/self/status').read()).group(1)) * 1024\n"

@@ -108,7 +108,7 @@ def test_example_path_rejects_an_unknown_name() -> None:
     assert info.value.errors == [
         FieldError(
             "",
-            "example must be one of ['coastal-airbase', 'quickstart', 'two-sites']; "
+            "example must be one of ['coastal-airbase', 'night-raid', 'quickstart', 'two-sites']; "
             "got 'nope'",
         )
     ]

@@ -214,7 +214,6 @@ UNUSED: dict[tuple[str, str], Callable[[Data], None]] = {
     ("RadarSpec", "false_alarms_per_scan"): _set(
         (*RADAR, "false_alarms_per_scan"), 50.0
     ),
-    ("DroneSpec", "cost_usd"): _set((*RAID, "drone", "cost_usd"), 1e6),
 }
 # Other claims of the pages: the airframe changes nothing in flight, and a launch
 # point's height is ignored.

@@ -128,6 +128,12 @@ def _build_parser() -> argparse.ArgumentParser:
         help="record trajectories of the first K replications",
     )
     p.add_argument(
+        "--value-protected",
+        action="store_true",
+        help="also run the same seeds without effectors: value and lives the defence "
+        "saved, paired by replication (about doubles the run time)",
+    )
+    p.add_argument(
         "--workers",
         type=_positive_int,
         metavar="N",
@@ -280,6 +286,15 @@ def _print_summary(result: Any, out_dir: Path) -> None:
     table.add_column("mean / probability", justify="right")
     table.add_column("95% interval", justify="right")
     for row in stats.itertuples(index=False):
+        if row.n == 0:  # never defined in this run (value protected not asked for)
+            continue
+        if row.kind == "ratio":
+            usd = row.metric.startswith("cost")
+            est = f"${row.estimate:,.0f}" if usd else f"{row.estimate:,.2f}"
+            lo = f"${row.ci_low:,.0f}" if usd else f"{row.ci_low:,.2f}"
+            hi = f"${row.ci_high:,.0f}" if usd else f"{row.ci_high:,.2f}"
+            table.add_row(row.metric, est, f"{lo} - {hi}")
+            continue
         if row.kind == "mean":
             est = _fmt(row.estimate, row.metric)
             ci = f"{_fmt(row.ci_low, row.metric)} - {_fmt(row.ci_high, row.metric)}"
@@ -342,6 +357,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         record=args.record,
         progress=not args.quiet,
         dt_s=args.dt_s,
+        value_protected=args.value_protected,
     )
     path = result.save(out, overwrite=args.overwrite)
     _print_summary(result, path)

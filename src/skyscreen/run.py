@@ -12,6 +12,7 @@ import math
 import platform
 import sys
 import time
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -211,6 +212,7 @@ def simulate(
     record: int = 0,
     progress: bool = True,
     dt_s: float | None = None,
+    value_protected: bool = False,
 ) -> RunResult:
     """Run a scenario's Monte Carlo replications.
 
@@ -237,6 +239,13 @@ def simulate(
         Show a progress bar (Rich) on stderr, advancing as chunks finish.
     dt_s : float, optional
         Override the scenario's time step.
+    value_protected : bool
+        Also run the same replications, same seed, with every effector removed, and
+        fill the summary's ``value_protected_usd`` and ``casualties_prevented``:
+        what the raid would have damaged without the defence minus what it did, per
+        replication. The random streams are per entity, so the undefended run's
+        drones fly, and their warheads fall, exactly as in the defended one until an
+        effector acts: the difference is paired. About doubles the run time.
 
     Returns
     -------
@@ -307,8 +316,18 @@ def simulate(
         tasks = [ChunkTask(c, seed, events, record) for c in split(reps, chunk_size)]
         try:
             chunks = _run_tasks(params, tasks, n_workers, spec.name, progress)
-            wall = time.perf_counter() - t0
             result_tables = build_tables(params, chunks)
+            if value_protected:
+                _fill_value_protected(
+                    spec,
+                    result_tables["summary"],
+                    reps,
+                    seed,
+                    n_workers,
+                    chunk_size,
+                    progress,
+                )
+            wall = time.perf_counter() - t0
         except InsufficientMemoryError:
             raise
         except MemoryError as exc:
@@ -329,6 +348,7 @@ def simulate(
         "chunk_size": chunk_size,
         "events": events,
         "record": record,
+        "value_protected": value_protected,
         "skyscreen_version": __version__,
         "numpy_version": np.__version__,
         "python_version": platform.python_version(),
@@ -336,6 +356,35 @@ def simulate(
         "wall_time_s": round(wall, 3),
     }
     return RunResult(scenario=spec, meta=meta, **result_tables)
+
+
+def _fill_value_protected(
+    spec: ScenarioSpec,
+    summary: pd.DataFrame,
+    reps: IntArray,
+    seed: int,
+    n_workers: int,
+    chunk_size: int,
+    progress: bool,
+) -> None:
+    """Rerun ``spec`` without effectors, same seed and ids; fill the paired columns."""
+    data = spec.model_dump(mode="json", by_alias=True)
+    for site in data["sites"]:
+        site["effectors"] = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "no site has effectors": on purpose here
+        bare = parse_scenario(data, source="the scenario without its effectors")
+    params = compile_scenario(bare)
+    tasks = [ChunkTask(c, seed, False, 0) for c in split(reps, chunk_size)]
+    chunks = _run_tasks(params, tasks, n_workers, f"{spec.name} (no defence)", progress)
+    undefended = build_tables(params, chunks)["summary"]
+    # Both summaries are ordered by replication id.
+    summary["value_protected_usd"] = (
+        undefended["value_damaged_usd"].to_numpy() - summary["value_damaged_usd"]
+    )
+    summary["casualties_prevented"] = (
+        undefended["casualties"].to_numpy() - summary["casualties"]
+    ).astype(np.float64)
 
 
 def _plan_chunks(
@@ -642,6 +691,14 @@ def _cat(codes: Any, names: Sequence[str]) -> Any:
     )
 
 
+def _ratio_or_nan(num: Any, den: Any) -> FloatArray:
+    """``num / den`` per replication; NaN where ``den`` is 0."""
+    num = np.asarray(num, dtype=np.float64)
+    den = np.asarray(den, dtype=np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
+
+
 def _mean_or_nan(x: FloatArray) -> FloatArray:
     """Mean over drones (axis 1) of the finite values; NaN where there are none."""
     ok = np.isfinite(x)
@@ -773,6 +830,10 @@ def build_tables(params: ScenarioParams, chunks: list[ChunkResult]) -> dict[str,
     def count(code: int) -> Any:
         return (status == code).sum(axis=1)
 
+    launched = status != STATES.index("pending")
+    drones_cost = (launched * dr.cost_usd[None, :]).sum(axis=1).astype(np.float64)
+    stopped = count(STATES.index("killed")) + count(STATES.index("defeated"))
+
     summary = _frame(
         "summary",
         {
@@ -794,6 +855,12 @@ def build_tables(params: ScenarioParams, chunks: list[ChunkResult]) -> dict[str,
             "n_identified": np.isfinite(cat["drone_t_identified_s"]).sum(axis=1),
             "detect_to_identify_s": to_identify,
             "detect_to_shot_s": to_shot,
+            "drones_cost_usd": drones_cost,
+            "cost_per_stop_usd": _ratio_or_nan(cost.sum(axis=1), stopped),
+            "exchange_ratio": _ratio_or_nan(cost.sum(axis=1), drones_cost),
+            # Filled by simulate(value_protected=True), which reruns without effectors.
+            "value_protected_usd": np.full(n_rep, np.nan),
+            "casualties_prevented": np.full(n_rep, np.nan),
         },
     )
     events = None

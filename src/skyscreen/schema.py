@@ -115,7 +115,8 @@ _SUMMARY = Table(
         "n_defeated:int n_leaked:int n_expended:int n_airborne:int "
         "value_damaged_usd:float casualties:int rounds_fired:int missiles_fired:int "
         "munitions_cost_usd:float n_identified:int detect_to_identify_s:float "
-        "detect_to_shot_s:float"
+        "detect_to_shot_s:float drones_cost_usd:float cost_per_stop_usd:float "
+        "exchange_ratio:float value_protected_usd:float casualties_prevented:float"
     ),
 )
 _DRONES = Table(

@@ -15,7 +15,13 @@ from scipy import stats
 
 from skyscreen.schema import SUMMARY_METRICS
 
-__all__ = ["SUMMARY_METRICS", "mean_interval", "summary_stats", "wilson_interval"]
+__all__ = [
+    "SUMMARY_METRICS",
+    "mean_interval",
+    "ratio_interval",
+    "summary_stats",
+    "wilson_interval",
+]
 
 
 def mean_interval(x: Any, level: float = 0.95) -> tuple[float, float, float]:
@@ -36,6 +42,36 @@ def mean_interval(x: Any, level: float = 0.95) -> tuple[float, float, float]:
         return m, float("nan"), float("nan")
     half = float(stats.t.ppf(0.5 + level / 2.0, n - 1) * a.std(ddof=1) / np.sqrt(n))
     return m, m - half, m + half
+
+
+def ratio_interval(x: Any, y: Any, level: float = 0.95) -> tuple[float, float, float]:
+    r"""Ratio of totals :math:`R = \sum x / \sum y` and its delta-method interval.
+
+    The ratio estimator of survey sampling: with :math:`d_i = x_i - R y_i`, the
+    standard error is :math:`s_d / (\sqrt{n}\,\bar y)` (Cochran, *Sampling
+    Techniques*, 3rd ed., §6.4), and the interval is R ± t·se. Over replications it
+    answers "what does the defence spend per drone stopped, all raids together",
+    which the mean of per-replication ratios does not (a replication that stops
+    one drone with one missile weighs as much as one that stops twenty).
+
+    Examples
+    --------
+    >>> r, lo, hi = ratio_interval([10.0, 20.0, 30.0], [1.0, 2.0, 3.0])
+    >>> r, lo, hi
+    (10.0, 10.0, 10.0)
+    """
+    a = np.asarray(x, dtype=np.float64)
+    b = np.asarray(y, dtype=np.float64)
+    n = a.size
+    if n == 0 or b.sum() <= 0:
+        return float("nan"), float("nan"), float("nan")
+    r = float(a.sum() / b.sum())
+    if n == 1:
+        return r, float("nan"), float("nan")
+    d = a - r * b
+    se = float(d.std(ddof=1) / (np.sqrt(n) * b.mean()))
+    half = float(stats.t.ppf(0.5 + level / 2.0, n - 1)) * se
+    return r, r - half, r + half
 
 
 def wilson_interval(k: Any, n: Any, level: float = 0.95) -> tuple[Any, Any]:
@@ -79,8 +115,11 @@ def summary_stats(
     Returns
     -------
     DataFrame
-        Columns ``metric, kind, estimate, ci_low, ci_high, n``; ``kind`` is ``mean`` or
-        ``probability``. Probabilities: ``P(at least one leaker)`` and
+        Columns ``metric, kind, estimate, ci_low, ci_high, n``; ``kind`` is
+        ``mean``, ``ratio`` or ``probability``. Ratios of totals over all
+        replications (:func:`ratio_interval`): ``cost per stop (pooled)`` (munitions
+        cost over drones killed or defeated) and ``exchange ratio (pooled)``
+        (munitions cost over the drones' cost). Probabilities: ``P(at least one leaker)`` and
         ``P(<asset> damaged)``.
     """
     rows = []
@@ -95,6 +134,14 @@ def summary_stats(
         # the t interval is clipped to the support (at small n it would reach
         # below 0).
         rows.append((col, "mean", m, lo if np.isnan(lo) else max(lo, 0.0), hi, len(x)))
+    spend = summary["munitions_cost_usd"].to_numpy(dtype=np.float64)
+    stopped = (summary["n_killed"] + summary["n_defeated"]).to_numpy(dtype=np.float64)
+    for name, den in (
+        ("cost per stop (pooled)", stopped),
+        ("exchange ratio (pooled)", summary["drones_cost_usd"]),
+    ):
+        r, lo, hi = ratio_interval(spend, den, level)
+        rows.append((name, "ratio", r, lo if np.isnan(lo) else max(lo, 0.0), hi, n))
     k = int((summary["n_leaked"] > 0).sum())
     lo, hi = wilson_interval(k, n, level)
     rows.append(

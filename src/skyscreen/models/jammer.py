@@ -1,6 +1,7 @@
-r"""Radio-frequency jamming of a drone's command link (and GNSS power, for later).
+r"""Radio-frequency jamming of a drone's command link and of its GNSS receiver.
 
-At the drone's receiver, with the same receive antenna and bandwidth for both signals,
+**Command link.** At the drone's receiver, with the same receive antenna and bandwidth
+for both signals,
 
 .. math:: J/S = \frac{P_j G_j}{P_c G_c}\left(\frac{d_c}{d_j}\right)^2,
 
@@ -8,7 +9,21 @@ where :math:`P_c G_c` is the ground control station's EIRP at distance :math:`d_
 :math:`P_j G_j` the jammer's at :math:`d_j`. The link is lost once J/S has stayed above the
 drone's threshold for ``link_loss_delay_s``, and is not regained.
 
-Source: Poisel (2011) *Modern Communications Jamming Principles and Techniques*, ch. 9.
+**GNSS.** The jammer's power at the drone's GNSS antenna follows Friis on GPS L1
+(:math:`\lambda` = 0.1903 m), and the satellites' signal arrives at a power :math:`S`
+(about −130 dBm):
+
+.. math:: J/S = \frac{P_j G_j G_r}{S}\left(\frac{\lambda}{4\pi d_j}\right)^2,
+
+so a receiver that loses its fix above a threshold :math:`(J/S)^*` is denied within
+
+.. math:: d^* = \frac{\lambda}{4\pi}\sqrt{\frac{P_j G_j G_r}{S\,(J/S)^*}}.
+
+After losing its fix the drone navigates inertially; its position error grows at its
+drift rate :math:`v_{ins}`: :math:`e = v_{ins}\,t_{ins}`.
+
+Sources: Poisel (2011) *Modern Communications Jamming Principles and Techniques*, ch. 9;
+Kaplan & Hegarty (2017) *Understanding GPS/GNSS*, 3rd ed., ch. 9 (interference, J/S).
 """
 
 from __future__ import annotations
@@ -19,7 +34,15 @@ import numpy as np
 
 from skyscreen._typing import FloatArray
 
-__all__ = ["GNSS_L1_WAVELENGTH_M", "friis_received_power_w", "link_js_ratio"]
+__all__ = [
+    "GNSS_L1_WAVELENGTH_M",
+    "dbm_to_w",
+    "friis_received_power_w",
+    "gnss_denial_range_m",
+    "gnss_js_ratio",
+    "ins_drift_m",
+    "link_js_ratio",
+]
 
 GNSS_L1_WAVELENGTH_M = 0.1903
 """Wavelength of GPS L1 (1575.42 MHz), metres."""
@@ -52,3 +75,67 @@ def friis_received_power_w(
         * np.asarray(gain_rx)
         * (wavelength_m / (4.0 * np.pi * d)) ** 2
     )
+
+
+def dbm_to_w(dbm: Any) -> FloatArray:
+    """Power in dBm to watts, :math:`10^{(dBm - 30)/10}`.
+
+    Examples
+    --------
+    >>> float(dbm_to_w(30.0))
+    1.0
+    """
+    return np.asarray(10.0 ** ((np.asarray(dbm, dtype=np.float64) - 30.0) / 10.0))
+
+
+def gnss_js_ratio(
+    jammer_eirp_w: Any, gain_rx: Any, d_jammer_m: Any, signal_w: Any
+) -> FloatArray:
+    r"""Jamming-to-signal ratio (linear) at a drone's GNSS receiver on GPS L1.
+
+    :math:`J/S = P_j G_j G_r (\lambda/4\pi d_j)^2 / S`, the jammer's Friis power
+    (:func:`friis_received_power_w`, distance at least 1 m) over the satellites'
+    received power ``signal_w``.
+
+    Examples
+    --------
+    >>> round(10 * float(np.log10(gnss_js_ratio(1.0, 1.0, 10_000.0, 1e-16))), 2)
+    43.6
+    """
+    rx = friis_received_power_w(jammer_eirp_w, gain_rx, d_jammer_m, GNSS_L1_WAVELENGTH_M)
+    return np.asarray(rx / np.asarray(signal_w, dtype=np.float64))
+
+
+def gnss_denial_range_m(
+    jammer_eirp_w: Any, gain_rx: Any, signal_w: Any, js_threshold: Any
+) -> FloatArray:
+    r"""Distance within which one jammer's J/S reaches a GNSS receiver's threshold.
+
+    :math:`d^* = \frac{\lambda}{4\pi}\sqrt{P_j G_j G_r / (S\,(J/S)^*)}`, the inverse
+    of :func:`gnss_js_ratio` (before the jammer's range and sector limits).
+
+    Examples
+    --------
+    >>> d = gnss_denial_range_m(1.0, 1.0, 1e-16, 1e4)
+    >>> round(float(gnss_js_ratio(1.0, 1.0, d, 1e-16)), 9)
+    10000.0
+    """
+    p = np.asarray(jammer_eirp_w, dtype=np.float64) * np.asarray(gain_rx)
+    s = np.asarray(signal_w, dtype=np.float64) * np.asarray(js_threshold)
+    return np.asarray(GNSS_L1_WAVELENGTH_M / (4.0 * np.pi) * np.sqrt(p / s))
+
+
+def ins_drift_m(drift_mps: Any, time_on_ins_s: Any) -> FloatArray:
+    """Inertial navigation error after ``time_on_ins_s`` without a fix: drift × time.
+
+    A constant velocity error (linear growth), a simplification: an unaided MEMS
+    inertial unit's error grows faster than linearly; airspeed and heading aiding keep
+    it nearer linear over the minutes that matter here. Negative times count as zero.
+
+    Examples
+    --------
+    >>> ins_drift_m(3.0, [10.0, -1.0]).tolist()
+    [30.0, 0.0]
+    """
+    t = np.maximum(np.asarray(time_on_ins_s, dtype=np.float64), 0.0)
+    return np.asarray(np.asarray(drift_mps, dtype=np.float64) * t)

@@ -56,6 +56,17 @@ DRONE_CLASSES: dict[str, dict[str, ClassDefault]] = {
         "link_eirp_w": D(10.0, "a directional ground-station antenna; unused for gnss"),
         "link_js_threshold_db": D(10.0, "link lost at J/S above 10 dB"),
         "link_loss_delay_s": D(2.0, "a few seconds of lost frames before failsafe"),
+        "gnss_js_threshold_db": D(
+            35.0,
+            "a plain single-antenna GPS receiver loses lock at J/S ~30-40 dB; "
+            "middle of that",
+        ),
+        "gnss_signal_dbm": D(-130.0, "GPS L1 C/A at the antenna, about -130 dBm"),
+        "ins_drift_mps": D(
+            2.0,
+            "MEMS inertial unit aided by airspeed and heading: a wind error of "
+            "a couple of m/s",
+        ),
         "downlink_eirp_w": D(
             1.0, "a telemetry radio; heard only when the drone flies rf_link"
         ),
@@ -94,6 +105,13 @@ DRONE_CLASSES: dict[str, dict[str, ClassDefault]] = {
         "link_eirp_w": D(10.0, "a directional ground-station antenna"),
         "link_js_threshold_db": D(10.0, "link lost at J/S above 10 dB"),
         "link_loss_delay_s": D(2.0, "a few seconds of lost frames before failsafe"),
+        "gnss_js_threshold_db": D(
+            30.0, "a consumer GNSS module: the low end of the ~30-40 dB range"
+        ),
+        "gnss_signal_dbm": D(-130.0, "GPS L1 C/A at the antenna, about -130 dBm"),
+        "ins_drift_mps": D(
+            5.0, "a consumer MEMS IMU with no airspeed sensor drifts faster"
+        ),
         "downlink_eirp_w": D(0.5, "a video downlink of a few hundred milliwatts"),
         "link_frequency_hz": D(2.4e9, "the 2.4 GHz band of common drone links"),
         "speed_jitter": D(0.1, "10% spread in cruise speed between pilots"),

@@ -119,6 +119,10 @@ class DroneParams(FrozenParams):
         Value weights of the drawable targets (rows sum to 1 when drawn).
     guidance, on_link_loss : IntArray
         Codes into :data:`GUIDANCE` and :data:`LINK_LOSS`.
+    link_js_threshold, gnss_js_threshold : FloatArray
+        J/S thresholds of the command link and the GNSS receiver, as ratios.
+    gnss_signal_w : FloatArray
+        GNSS signal power at the drone's antenna (W).
     is_multirotor : BoolArray
     """
 
@@ -143,6 +147,9 @@ class DroneParams(FrozenParams):
     link_eirp_w: FloatArray
     link_js_threshold: FloatArray
     link_loss_delay_s: FloatArray
+    gnss_js_threshold: FloatArray
+    gnss_signal_w: FloatArray
+    ins_drift_mps: FloatArray
     downlink_eirp_w: FloatArray
     link_frequency_hz: FloatArray
     speed_jitter: FloatArray

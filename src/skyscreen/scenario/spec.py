@@ -247,6 +247,22 @@ class DroneSpec(ClassedSpec):
     link_loss_delay_s: float = Field(
         ge=0.0, le=600.0, description="J/S must stay above threshold this long (s)."
     )
+    gnss_js_threshold_db: float = Field(
+        ge=0.0,
+        le=100.0,
+        description="GNSS J/S above which a gnss drone's receiver loses its fix (dB).",
+    )
+    gnss_signal_dbm: float = Field(
+        ge=-180.0,
+        le=-100.0,
+        description="GNSS (GPS L1) signal power at the drone's antenna (dBm).",
+    )
+    ins_drift_mps: float = Field(
+        ge=0.0,
+        le=100.0,
+        description="Growth of a gnss drone's position error on inertial navigation "
+        "after it loses its fix (m/s).",
+    )
     speed_jitter: float = Field(
         ge=0.0, le=0.5, description="Per-drone speed spread, 1σ as a fraction of speed."
     )
@@ -259,7 +275,8 @@ class DroneSpec(ClassedSpec):
     cost_usd: float = Field(
         ge=0.0,
         le=1e9,
-        description="Cost of one drone (USD); recorded, not used in any output yet.",
+        description="Cost of one drone (USD): the attacker's spend in the cost "
+        "exchange (summary drones_cost_usd, exchange_ratio).",
     )
 
     @model_validator(mode="after")

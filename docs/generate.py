@@ -30,7 +30,17 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
-from skyscreen.models import damage, eoir, gun, jammer, kinematics, missile, radar, rf
+from skyscreen.models import (
+    damage,
+    eoir,
+    gun,
+    jammer,
+    kinematics,
+    laser,
+    missile,
+    radar,
+    rf,
+)
 from skyscreen.scenario import CLASSES
 from skyscreen.scenario import load as scenario_load
 from skyscreen.scenario import spec as specs
@@ -42,6 +52,7 @@ from skyscreen.scenario.spec import (
     EnvironmentSpec,
     GunSpec,
     JammerSpec,
+    LaserSpec,
     LaunchSpec,
     MissileSpec,
     OriginSpec,
@@ -84,6 +95,7 @@ SECTIONS: list[tuple[str, type[BaseModel], str]] = [
     ("gun", GunSpec, "each item of `sites[].effectors` with `kind: gun`"),
     ("missile", MissileSpec, "each item of `sites[].effectors` with `kind: missile`"),
     ("jammer", JammerSpec, "each item of `sites[].effectors` with `kind: jammer`"),
+    ("laser", LaserSpec, "each item of `sites[].effectors` with `kind: laser`"),
     ("raids", RaidSpec, "each item of `raids`"),
     ("drone", DroneSpec, "`raids[].drone`"),
     ("launch", LaunchSpec, "`raids[].launch`"),
@@ -104,6 +116,7 @@ MODELS_ANCHORS: dict[type[BaseModel], str] = {
     GunSpec: "gun",
     MissileSpec: "missile",
     JammerSpec: "jammer",
+    LaserSpec: "laser",
     DroneSpec: "drones",
 }
 
@@ -185,6 +198,7 @@ CROSS_RULES: list[tuple[str, str]] = [
     ),
     ("doctrine", "`decision_period_s` >= `run.dt_s`."),
     ("run", "`duration_s` / `dt_s` is at most 2,000,000 steps."),
+    ("laser", "`elevation_min_deg` < `elevation_max_deg`."),
 ]
 
 SCENARIO_INTRO = """\
@@ -282,6 +296,8 @@ counted.
 
 # Points in the implied-performance tables of classes.md.
 GUN_RANGES_M = (500.0, 1000.0, 2000.0, 3000.0)
+LASER_RANGES_M = (500.0, 1000.0, 2000.0, 3000.0)
+LASER_VISIBILITIES_M = (float("inf"), 20000.0, 5000.0, 2000.0)
 MAST_HEIGHT_M = 10.0
 
 
@@ -579,6 +595,7 @@ _KIND_MODEL: dict[str, type[BaseModel]] = {
     "gun": GunSpec,
     "missile": MissileSpec,
     "jammer": JammerSpec,
+    "laser": LaserSpec,
 }
 
 
@@ -794,6 +811,65 @@ def _implied_jammer(out: list[str]) -> None:
             shown = f"{frac:.3f}" if guidance == "rf_link" else "immune (not rf_link)"
             out.append(f"| `{dc}` | `{guidance}` | {shown} |")
         out.append("")
+        out += [
+            (
+                f"`{jc}` in `mode: gnss` or `both` against each class's GNSS receiver: "
+                "the distance d* = (λ/4π)·√(P_j/(S·thr)) within which one jammer's "
+                "J/S on GPS L1 reaches the class's `gnss_js_threshold_db` "
+                "([models.md](models.md#jammer)); the jammer's `range_max_m` "
+                f"({_km(float(jt['range_max_m'].value))} by default) caps it. It "
+                "matters only when the drone flies `guidance: gnss`."
+            ),
+            "",
+            "| Drone class | Guidance | GNSS denial range d* | Drift after 60 s on INS |",
+            "|---|---|---|---|",
+        ]
+        for dc, dt in drones.items():
+            d_star = float(
+                jammer.gnss_denial_range_m(
+                    float(jt["eirp_w"].value),
+                    1.0,
+                    jammer.dbm_to_w(float(dt["gnss_signal_dbm"].value)),
+                    10.0 ** (float(dt["gnss_js_threshold_db"].value) / 10.0),
+                )
+            )
+            drift = float(jammer.ins_drift_m(float(dt["ins_drift_mps"].value), 60.0))
+            out.append(
+                f"| `{dc}` | `{dt['guidance'].value}` | {_km(d_star)} | "
+                f"{_num(drift)} m |"
+            )
+        out.append("")
+
+
+def _implied_laser(out: list[str]) -> None:
+    for lc, lt in CLASSES["laser"].items():
+        t_ref, r_ref = float(lt["dwell_ref_s"].value), float(lt["range_ref_m"].value)
+        r_max = float(lt["range_max_m"].value)
+        budget = float(lt["firing_budget_s"].value)
+        ranges = [r for r in LASER_RANGES_M if r <= r_max]
+        out += [
+            "### What the laser defaults imply",
+            "",
+            (
+                f"`{lc}`: dwell to kill a drone held at constant slant range, "
+                "t_ref·(R/R_ref)²·e^(αR) with α = 3.912/visibility "
+                "([models.md](models.md#laser)), by visibility; a thermal store of "
+                f"{_num(budget)} s of lasing, refilled in "
+                f"{_num(float(lt['cooldown_s'].value))} s. Dwells longer than the "
+                "store are never started."
+            ),
+            "",
+            "| Visibility | " + " | ".join(f"{_num(r)} m" for r in ranges) + " |",
+            "|---|" + "---|" * len(ranges),
+        ]
+        for vis in LASER_VISIBILITIES_M:
+            alpha = float(laser.extinction_per_m(vis))
+            dwells = laser.dwell_time_s(np.asarray(ranges), alpha, t_ref, r_ref)
+            shown = "clear (∞)" if not np.isfinite(vis) else f"{_num(vis)} m"
+            out.append(
+                f"| {shown} | " + " | ".join(f"{t:.1f} s" for t in dwells) + " |"
+            )
+        out.append("")
 
 
 def _implied_drone(out: list[str]) -> None:
@@ -828,6 +904,7 @@ _IMPLIED: dict[str, Callable[[list[str]], None]] = {
     "gun": _implied_gun,
     "missile": _implied_missile,
     "jammer": _implied_jammer,
+    "laser": _implied_laser,
 }
 
 

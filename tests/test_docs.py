@@ -129,6 +129,19 @@ def _no_assets(data: Data) -> None:
     data["raids"][0]["target"] = {}
 
 
+def _laser_pointing_up(data: Data) -> None:
+    """Add a laser whose lowest elevation is above its highest (the last effector)."""
+    data["sites"][0]["effectors"] = [
+        *data["sites"][0]["effectors"][:2],
+        {
+            "kind": "laser",
+            "id": "laser",
+            "position": {"east_m": 0, "north_m": 0},
+            "elevation_min_deg": 86,
+        },
+    ]
+
+
 RADAR = ("sites", 0, "sensors", 0)
 RADAR_AT = "sites[0].sensors[0]"
 GUN = ("sites", 0, "effectors", 0)
@@ -180,6 +193,7 @@ RULE_CASES: list[tuple[int, Callable[[Data], None], str]] = [
     (9, _two_big_raids, "raids"),
     (10, _set(("doctrine",), {"decision_period_s": 0.5}), "doctrine.decision_period_s"),
     (11, _set(("run", "dt_s"), 0.0001), "run.duration_s"),
+    (12, _laser_pointing_up, "sites[0].effectors[2].elevation_max_deg"),
 ]
 
 

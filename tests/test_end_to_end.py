@@ -72,6 +72,8 @@ def test_halving_dt_changes_no_mean(name: str) -> None:
     ).summary
     z = stats.norm.ppf(1 - 0.001 / 2)  # 99.9% per metric: 13 metrics, ~1% in all
     for col in a.columns.drop("replication"):
+        if a[col].isna().all() and b[col].isna().all():
+            continue  # not asked for (value protected)
         se = np.sqrt(a[col].var() / n_rep + b[col].var() / n_rep)
         diff = abs(a[col].mean() - b[col].mean())
         assert diff <= max(z * se, 1e-9), (col, a[col].mean(), b[col].mean(), se)

@@ -126,7 +126,7 @@ _DRONES = Table(
         "target_asset:category state:category cause:category effector:category "
         "t_launch_s:float t_first_detect_s:float t_identified_s:float "
         "id_sensor:category t_first_shot_s:float t_end_s:float "
-        "x_end_m:float y_end_m:float z_end_m:float"
+        "x_end_m:float y_end_m:float z_end_m:float t_gnss_lost_s:float miss_m:float"
     ),
 )
 _EFFECTORS = Table(

@@ -110,7 +110,7 @@ class MockLaser(_Effector):
     is broken (the target dies, or leaves the range).
     """
 
-    name = "laser"
+    name = "mock_laser"  # the registered kind is "laser"
 
     def init(self, pl: Any, n_rep: int, seed: int) -> LaserState:
         shape = (n_rep, pl.n)
@@ -433,7 +433,7 @@ class MockCamera:
 def mock_effectors() -> dict[str, Any]:
     """One of each mock effector kind, placed near the all-states base."""
     return {
-        "laser": MockLaser(
+        "mock_laser": MockLaser(
             _units(
                 "laser", [(200.0, -200.0, 5.0)], range_m=2500.0, dwell_s=3.0, shots=6
             )

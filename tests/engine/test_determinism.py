@@ -49,7 +49,7 @@ def _same(a: skyscreen.RunResult, b: skyscreen.RunResult) -> None:
 
 
 def test_baseline_exercises_everything(baseline: skyscreen.RunResult) -> None:
-    """The determinism runs cover all five terminal states and both effector kinds."""
+    """The determinism runs cover all five terminal states and every killing kind."""
     states = set(baseline.drones["state"].astype(str))
     assert states == {"killed", "defeated", "leaked", "expended", "airborne"}
     fired = baseline.effectors.groupby("kind", observed=True)[
@@ -58,7 +58,7 @@ def test_baseline_exercises_everything(baseline: skyscreen.RunResult) -> None:
     assert fired.loc["gun", "rounds_fired"] > 0
     assert fired.loc["missile", "missiles_fired"] > 0
     killers = set(baseline.drones.loc[baseline.drones["state"] == "killed", "cause"])
-    assert killers == {"gun", "missile"}
+    assert killers == {"gun", "missile", "laser"}
 
 
 @pytest.mark.parametrize("chunk_size", [1, 7])

@@ -40,7 +40,7 @@ STATES = (
 run is reported as ``airborne``)."""
 PENDING, FLYING, NEUTRALISED, KILLED, DEFEATED, LEAKED, EXPENDED = range(len(STATES))
 
-CAUSES = ("", "gun", "missile", "jammer", "arrival", "endurance")
+CAUSES = ("", "gun", "missile", "jammer", "arrival", "endurance", "laser")
 """What ended a drone's flight: an effector kind's name, ``arrival`` (it reached its
 aim point) or ``endurance``. An effector kind's cause is its name, so a new kind
 appends its name here."""
@@ -63,6 +63,7 @@ EVENT_KINDS = (
     "defeated",
     "decision",
     "identify",
+    "gnss_lost",
 )
 """Event kinds recorded with ``events=True`` (codes are indices)."""
 

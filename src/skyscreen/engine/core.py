@@ -82,6 +82,11 @@ class ChunkResult:
     drone_id_sensor : int (R, D)
         The sensor (sensor index) that identified it (-1: none).
     drone_end_m : float (R, D, 3)
+    drone_t_gnss_lost_s : float (R, D)
+        When each gnss drone lost its GNSS fix to jamming (NaN: never).
+    drone_miss_m : float (R, D)
+        Each leaker's horizontal distance from its impact point to its aim point
+        (NaN for the others).
     eff_engagements, eff_rounds, eff_missiles, eff_kills : int (R, E)
     eff_cost_usd : float (R, E)
         USD each effector spent (its kind's ``cost``).
@@ -110,6 +115,8 @@ class ChunkResult:
     drone_id_sensor: IntArray
     drone_t_end_s: FloatArray
     drone_end_m: FloatArray
+    drone_t_gnss_lost_s: FloatArray
+    drone_miss_m: FloatArray
     eff_engagements: IntArray
     eff_rounds: IntArray
     eff_missiles: IntArray
@@ -334,6 +341,8 @@ def _result(
         drone_id_sensor=st.id_sensor,
         drone_t_end_s=st.t_end_s,
         drone_end_m=st.pos_m,
+        drone_t_gnss_lost_s=st.t_gnss_lost_s,
+        drone_miss_m=st.miss_m,
         eff_engagements=columns["engagements"],
         eff_rounds=columns["rounds_fired"],
         eff_missiles=columns["missiles_fired"],

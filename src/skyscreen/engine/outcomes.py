@@ -22,8 +22,10 @@ from skyscreen.engine.codes import (
 )
 from skyscreen.engine.events import Events
 from skyscreen.engine.kinds import Layout
+from skyscreen.engine.rng import Purpose, draw, stream_key
 from skyscreen.engine.state import ChunkState
 from skyscreen.models import damage as damage_model
+from skyscreen.models import jammer as jammer_model
 from skyscreen.scenario.params import ScenarioParams
 
 __all__ = ["act", "finish", "resolve", "settle"]
@@ -270,6 +272,8 @@ def _detonate(
         r, d = r_all[sel], d_all[sel]
         aim = st.route_m[r, d, dr.n_waypoints[d]]
         impact = aim[:, :2] + sigma[d, None] * st.impact_z[r, d]
+        impact += _ins_drift(st, p, r, d, t_arr[r, d])
+        st.miss_m[r, d] = np.hypot(impact[:, 0] - aim[:, 0], impact[:, 1] - aim[:, 1])
         st.pos_m[r, d, :2] = impact
         st.pos_m[r, d, 2] = aim[:, 2]
         if ev is not None:
@@ -303,6 +307,31 @@ def _detonate(
                 st.pos_m[rep, drone],
                 aa + len(OUTCOMES),
             )
+
+
+def _ins_drift(
+    st: ChunkState, p: ScenarioParams, r: IntArray, d: IntArray, t_arr: FloatArray
+) -> FloatArray:
+    """Horizontal navigation error (n, 2) of drones ``(r, d)`` detonating at ``t_arr``.
+
+    Zero for a drone that kept its GNSS fix; otherwise ``ins_drift_mps`` × (time on
+    inertial navigation) in a direction uniform on the circle, one draw per drone from
+    the DAMAGE stream ``ins`` (counter: replication, drone).
+    """
+    out = np.zeros((len(r), 2))
+    t_lost = st.t_gnss_lost_s[r, d]
+    lost = np.isfinite(t_lost)
+    if not lost.any():
+        return out
+    rl, dl = r[lost], d[lost]
+    size = jammer_model.ins_drift_m(
+        p.drones.ins_drift_mps[dl], t_arr[lost] - t_lost[lost]
+    )
+    key = stream_key(st.seed, Purpose.DAMAGE, "ins")
+    angle = 2.0 * np.pi * draw(key, st.reps[rl], st.drone_key[dl], 0)
+    out[lost, 0] = size * np.cos(angle)
+    out[lost, 1] = size * np.sin(angle)
+    return out
 
 
 def finish(

@@ -74,6 +74,8 @@ class Purpose(IntEnum):
     """EO/IR detection (per camera; counter: drone, the camera's look number)."""
     RF_DETECTOR = 7
     """RF detection and bearing noise (per detector; counter: drone, look number)."""
+    LASER = 8
+    """Reserved for lasers (the dwell to kill is deterministic: no draws yet)."""
 
 
 def stream_key(seed: int, purpose: int, name: str = "") -> tuple[int, int]:

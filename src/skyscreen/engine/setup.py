@@ -103,6 +103,8 @@ def init_state(
         target=target.astype(np.int64),
         jam_s=np.zeros((n_rep, n_d)),
         link_lost=np.zeros((n_rep, n_d), dtype=bool),
+        t_gnss_lost_s=full((n_rep, n_d), np.nan),
+        miss_m=full((n_rep, n_d), np.nan),
         pending=np.zeros((n_rep, n_d), dtype=np.int64),
         assessed_s=full((n_rep, n_d), -np.inf),
         impact_z=impact_z,

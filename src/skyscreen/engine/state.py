@@ -56,6 +56,12 @@ class ChunkState:
     jam_s : float (R, D)
         Time J/S has stayed above the link threshold.
     link_lost : bool (R, D)
+    t_gnss_lost_s : float (R, D)
+        When a gnss drone lost its GNSS fix to jamming (NaN: never); it flies on
+        inertial navigation from then on.
+    miss_m : float (R, D)
+        A leaker's horizontal distance from its impact point to its aim point (NaN
+        for the others).
     pending : int (R, D)
         Shots committed at the drone and not yet resolved.
     assessed_s : float (R, D)
@@ -98,6 +104,8 @@ class ChunkState:
     target: IntArray
     jam_s: FloatArray
     link_lost: BoolArray
+    t_gnss_lost_s: FloatArray
+    miss_m: FloatArray
     pending: IntArray
     assessed_s: FloatArray
     impact_z: FloatArray

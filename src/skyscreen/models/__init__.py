@@ -3,7 +3,8 @@
 One module per thing (:mod:`~skyscreen.models.kinematics`, :mod:`~skyscreen.models.radar`,
 :mod:`~skyscreen.models.gun`, :mod:`~skyscreen.models.missile`,
 :mod:`~skyscreen.models.jammer`, :mod:`~skyscreen.models.damage`,
-:mod:`~skyscreen.models.eoir`, :mod:`~skyscreen.models.rf`). Each function carries
+:mod:`~skyscreen.models.eoir`, :mod:`~skyscreen.models.rf`,
+:mod:`~skyscreen.models.laser`). Each function carries
 its equation and source in its docstring; ``docs/models.md`` has the same in the users'
 words. No function here does I/O, logging or keeps state. The equations the engine's
 kernels need are compiled once (:mod:`~skyscreen.models.jit`): the kernels and NumPy
@@ -17,6 +18,7 @@ from skyscreen.models import (
     jammer,
     jit,
     kinematics,
+    laser,
     missile,
     radar,
     rf,
@@ -29,6 +31,7 @@ __all__ = [
     "jammer",
     "jit",
     "kinematics",
+    "laser",
     "missile",
     "radar",
     "rf",

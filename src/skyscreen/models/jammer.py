@@ -102,7 +102,9 @@ def gnss_js_ratio(
     >>> round(10 * float(np.log10(gnss_js_ratio(1.0, 1.0, 10_000.0, 1e-16))), 2)
     43.6
     """
-    rx = friis_received_power_w(jammer_eirp_w, gain_rx, d_jammer_m, GNSS_L1_WAVELENGTH_M)
+    rx = friis_received_power_w(
+        jammer_eirp_w, gain_rx, d_jammer_m, GNSS_L1_WAVELENGTH_M
+    )
     return np.asarray(rx / np.asarray(signal_w, dtype=np.float64))
 
 

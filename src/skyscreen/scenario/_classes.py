@@ -253,6 +253,31 @@ JAMMER_CLASSES: dict[str, dict[str, ClassDefault]] = {
     },
 }
 
+LASER_CLASSES: dict[str, dict[str, ClassDefault]] = {
+    "high_energy_laser": {
+        "dwell_ref_s": D(
+            2.0,
+            "seconds of dwell at 1-3 km (class range): 2 s at 1 km and 8 s at 2 km "
+            "in clear air",
+        ),
+        "range_ref_m": D(1000.0, "the near end of the 1-3 km class range"),
+        "range_max_m": D(
+            3000.0, "the far end of the 1-3 km class range: dwells grow as R²"
+        ),
+        "elevation_min_deg": D(-5.0, "can point a little below the horizon"),
+        "elevation_max_deg": D(85.0, "almost overhead"),
+        "slew_rate_deg_s": D(60.0, "a powered beam director, like a gun mount"),
+        "acquire_s": D(1.0, "fine-track acquisition of the aim point before lasing"),
+        "firing_budget_s": D(
+            30.0, "a 10-100 kW class thermal store: a few dwells in a row"
+        ),
+        "cooldown_s": D(120.0, "an empty store recovers in two minutes"),
+        "cost_per_second_usd": D(
+            1.0, "fuel and wear: a few dollars a dwell, near zero but not zero"
+        ),
+    },
+}
+
 CLASSES: dict[str, dict[str, dict[str, ClassDefault]]] = {
     "drone": DRONE_CLASSES,
     "radar": RADAR_CLASSES,
@@ -261,5 +286,6 @@ CLASSES: dict[str, dict[str, dict[str, ClassDefault]]] = {
     "gun": GUN_CLASSES,
     "missile": MISSILE_CLASSES,
     "jammer": JAMMER_CLASSES,
+    "laser": LASER_CLASSES,
 }
 """Class tables by kind: ``CLASSES[kind][class_name][field] -> ClassDefault``."""

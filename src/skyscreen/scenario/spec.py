@@ -29,6 +29,7 @@ from skyscreen.scenario.kinds import (
     CameraSpec,
     GunSpec,
     JammerSpec,
+    LaserSpec,
     MissileSpec,
     RadarSpec,
     RFDetectorSpec,
@@ -52,6 +53,7 @@ __all__ = [
     "EnvironmentSpec",
     "GunSpec",
     "JammerSpec",
+    "LaserSpec",
     "LaunchSpec",
     "MissileSpec",
     "OriginSpec",
@@ -426,8 +428,8 @@ class DoctrineSpec(Spec):
         description="A camera identifies the drone it holds within its "
         "identify_range_m after this long (s).",
     )
-    identification_required: tuple[Literal["gun", "missile"], ...] = Field(
-        default=("gun", "missile"),
+    identification_required: tuple[Literal["gun", "missile", "laser"], ...] = Field(
+        default=("gun", "missile", "laser"),
         max_length=10,
         description="Effector kinds that, under weapons tight, fire only at identified "
         "drones (jammers radiate whatever is identified).",

@@ -31,6 +31,7 @@ from skyscreen.scenario.kinds.camera import (
 )
 from skyscreen.scenario.kinds.gun import GunParams, GunSpec, compile_guns
 from skyscreen.scenario.kinds.jammer import JammerParams, JammerSpec, compile_jammers
+from skyscreen.scenario.kinds.laser import LaserParams, LaserSpec, compile_lasers
 from skyscreen.scenario.kinds.missile import (
     MissileParams,
     MissileSpec,
@@ -59,6 +60,8 @@ __all__ = [
     "GunSpec",
     "JammerParams",
     "JammerSpec",
+    "LaserParams",
+    "LaserSpec",
     "MissileParams",
     "MissileSpec",
     "RFDetectorParams",
@@ -124,6 +127,7 @@ EFFECTOR_SPECS: Mapping[str, SpecKind] = MappingProxyType(
         "gun": SpecKind(GunSpec, compile_guns),
         "missile": SpecKind(MissileSpec, compile_missiles),
         "jammer": SpecKind(JammerSpec, compile_jammers),
+        "laser": SpecKind(LaserSpec, compile_lasers),
     }
 )
 """Registered effector kinds by name, in the order of the scenario's effector index."""

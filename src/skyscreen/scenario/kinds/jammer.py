@@ -13,7 +13,7 @@ from typing import ClassVar, Literal
 import numpy as np
 from pydantic import Field
 
-from skyscreen._typing import FloatArray
+from skyscreen._typing import BoolArray, FloatArray
 from skyscreen.scenario._base import ClassedSpec, Id
 from skyscreen.scenario._geometry import PositionSpec
 from skyscreen.scenario.params import CompileContext, FrozenParams, arr
@@ -22,10 +22,10 @@ __all__ = ["JammerParams", "JammerSpec", "compile_jammers"]
 
 
 class JammerSpec(ClassedSpec):
-    """Radio-frequency jammer against drones' command links (MODELS.md, Jammer).
+    """Radio-frequency jammer against drones' command links and GNSS (MODELS.md, Jammer).
 
-    It radiates throughout the run (barrage) into its sector; GNSS jamming is not
-    modelled yet.
+    It radiates throughout the run (barrage) into its sector: on the command-link band
+    (``mode: link``), on GPS L1 (``gnss``), or on both at the same EIRP (``both``).
     """
 
     CLASS_KIND: ClassVar[str] = "jammer"
@@ -49,11 +49,20 @@ class JammerSpec(ClassedSpec):
         le=100000.0,
         description="No effect on drones beyond this slant range (m).",
     )
+    mode: Literal["link", "gnss", "both"] = Field(
+        default="link",
+        description="What it jams: link, the command links of rf_link drones; gnss, "
+        "the GNSS (GPS L1) receivers of gnss drones; both, each at eirp_w.",
+    )
 
 
 @dataclass(frozen=True, slots=True, eq=False)
 class JammerParams(FrozenParams):
-    """RF jammers; arrays of shape (n_jammer,). Angles in radians, math convention."""
+    """RF jammers; arrays of shape (n_jammer,). Angles in radians, math convention.
+
+    ``jams_link`` and ``jams_gnss`` say which signals each jammer radiates on (its
+    ``mode``).
+    """
 
     ids: tuple[str, ...]
     pos_m: FloatArray
@@ -61,6 +70,8 @@ class JammerParams(FrozenParams):
     azimuth_rad: FloatArray
     half_sector_rad: FloatArray
     range_max_m: FloatArray
+    jams_link: BoolArray
+    jams_gnss: BoolArray
 
     @property
     def n(self) -> int:
@@ -82,4 +93,6 @@ def compile_jammers(
         azimuth_rad=np.pi / 2.0 - bearing,
         half_sector_rad=np.deg2rad(arr([j.sector_deg for j, _ in items])) / 2.0,
         range_max_m=arr([j.range_max_m for j, _ in items]),
+        jams_link=arr([j.mode in ("link", "both") for j, _ in items], np.bool_),
+        jams_gnss=arr([j.mode in ("gnss", "both") for j, _ in items], np.bool_),
     )

@@ -547,7 +547,7 @@ def estimate_memory(
     >>> round(est.total / 2**30)  # GiB: a million replications with events
     263
     >>> round(est.events / est.total, 2)  # almost all of it the event log
-    0.95
+    0.94
     """
     n_d = params.drones.n
     n_e = len(params.effector_ids)

@@ -258,12 +258,15 @@ def test_schema_prints_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert "RaidSpec" in schema["$defs"]
 
 
-def test_examples_lists_the_four_examples(capsys: pytest.CaptureFixture[str]) -> None:
+def test_examples_lists_the_bundled_examples(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     """`examples` lists each bundled example by name, then its path."""
     assert main(["examples"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert [line.split()[0] for line in lines[::2]] == [
         "coastal-airbase",
+        "jammer-vs-autonomy",
         "night-raid",
         "quickstart",
         "two-sites",

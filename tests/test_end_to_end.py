@@ -108,3 +108,29 @@ def test_night_costs_identification_and_leakers(name: str, n: int) -> None:
 
     assert interval("n_identified")[1] < 0.0
     assert interval("n_leaked")[0] > 0.0
+
+
+def test_jamming_by_guidance() -> None:
+    """Jamming by guidance: piloted defeated, GNSS off their aim, autonomous untouched.
+
+    On jammer-vs-autonomy link jamming defeats the piloted drones, GNSS jamming pushes
+    the GNSS drones off their aim (a miss of drift x time on INS), and the autonomous
+    ones are untouched and hit as their CEP says.
+    """
+    res = skyscreen.simulate(
+        example_path("jammer-vs-autonomy"),
+        replications=60,
+        seed=2,
+        workers=1,
+        progress=False,
+    )
+    d = res.drones
+    raid = d["raid"].astype(str)
+    assert (d.loc[raid == "piloted", "state"] == "defeated").all()
+    gnss, auto = d[raid == "gnss"], d[raid == "autonomous"]
+    assert (gnss["state"] == "leaked").all()
+    assert gnss["t_gnss_lost_s"].notna().all()
+    assert (auto["state"] == "leaked").all()
+    assert auto["t_gnss_lost_s"].isna().all()
+    # Drift 2 m/s for minutes on INS against a 20 m CEP.
+    assert gnss["miss_m"].median() > 5 * auto["miss_m"].median()

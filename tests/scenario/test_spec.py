@@ -27,7 +27,13 @@ from skyscreen.scenario import (
     scenario_json_schema,
 )
 
-EXAMPLES = ["coastal-airbase", "night-raid", "quickstart", "two-sites"]
+EXAMPLES = [
+    "coastal-airbase",
+    "jammer-vs-autonomy",
+    "night-raid",
+    "quickstart",
+    "two-sites",
+]
 
 # examples/quickstart.yaml written by hand as TOML (tomli_w is not a dependency).
 QUICKSTART_TOML = """\
@@ -108,7 +114,8 @@ def test_example_path_rejects_an_unknown_name() -> None:
     assert info.value.errors == [
         FieldError(
             "",
-            "example must be one of ['coastal-airbase', 'night-raid', 'quickstart', 'two-sites']; "
+            "example must be one of ['coastal-airbase', 'jammer-vs-autonomy', "
+            "'night-raid', 'quickstart', 'two-sites']; "
             "got 'nope'",
         )
     ]

@@ -26,11 +26,11 @@ from skyscreen.coverage import (
     rf_detection_range_m,
 )
 from skyscreen.engine.kinds.radar import RadarKernelParams, _detect
-from skyscreen.engine.kinds.rf_detector import _received_w
 from skyscreen.errors import ModelError
 from skyscreen.models import eoir as eoir_model
 from skyscreen.models import radar as radar_model
 from skyscreen.models import rf as rf_model
+from skyscreen.models.jammer import friis_received_power_w
 from skyscreen.scenario import (
     PositionSpec,
     ScenarioSpec,
@@ -415,7 +415,9 @@ def test_coverage_matches_the_engines_rf_power(spec: ScenarioSpec) -> None:
     for q, unit_id in enumerate(rp.ids):
         s = _sensor(cov, unit_id)
         for dist, heard in [(s.range_m - 0.5, True), (s.range_m + 0.5, False)]:
-            power = _received_w(quad.downlink_eirp_w, float(rp.gain[q]), dist, lam)
+            power = friis_received_power_w(
+                quad.downlink_eirp_w, float(rp.gain[q]), dist, lam
+            )
             assert bool(power >= rp.sensitivity_w[q]) is heard, (unit_id, dist)
 
 

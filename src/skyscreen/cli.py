@@ -368,7 +368,7 @@ def _cmd_wta(args: argparse.Namespace) -> int:
     path = Path(args.instance)
     out = Path(args.out) if args.out else None
     if out is not None:
-        _check_assignment_target(out, path, args.overwrite)  # before solving
+        _check_file_target(out, path, "instance", args.overwrite)  # before solving
     from skyscreen.c2 import best_known, read_wta_instance, solve_wta
 
     inst = read_wta_instance(path)
@@ -398,17 +398,18 @@ def _cmd_wta(args: argparse.Namespace) -> int:
     if best is not None:
         print(f"best known   {best:.6f} ({(res.objective - best) / best:+.4%})")
     if out is not None:
-        _check_assignment_target(out, path, args.overwrite)  # it may have changed
-        _write_assignment(out, res.x)
+        _check_file_target(out, path, "instance", args.overwrite)  # it may have changed
+        _write_file(out, _assignment_csv(res.x), "assignment")
         print(f"assignment   {args.out}")
     return 0
 
 
-def _check_assignment_target(out: Path, instance: Path, overwrite: bool) -> None:
-    """Raise unless ``wta --out`` may write ``out``.
+def _check_file_target(out: Path, source: Path, what: str, overwrite: bool) -> None:
+    """Raise unless ``--out`` may write the file ``out``.
 
     It must be new, or an existing file with ``overwrite``; never a directory, and
-    never the instance file itself (nor a link to it), even with ``overwrite``.
+    never the command's input file ``source`` (its ``what``: "instance",
+    "scenario"), nor a link to it, even with ``overwrite``.
     """
     from skyscreen.errors import SkyscreenError
 
@@ -422,15 +423,15 @@ def _check_assignment_target(out: Path, instance: Path, overwrite: bool) -> None
         except SkyscreenError as exc:
             raise SkyscreenError(f"--out {exc}") from None
         return
-    same = os.path.realpath(out) == os.path.realpath(instance)
+    same = os.path.realpath(out) == os.path.realpath(source)
     if not same and out.exists():
         try:
-            same = os.path.samefile(out, instance)
-        except OSError:
+            same = os.path.samefile(out, source)
+        except OSError:  # the input is gone: not the same file
             same = False
     if same:
         raise SkyscreenError(
-            f"--out {out}: refusing to overwrite the instance file {instance}"
+            f"--out {out}: refusing to overwrite the {what} file {source}"
         )
     if not overwrite:
         raise SkyscreenError(
@@ -439,21 +440,31 @@ def _check_assignment_target(out: Path, instance: Path, overwrite: bool) -> None
         )
 
 
-def _write_assignment(out: Path, x: Any) -> None:
-    """CSV of the non-zero counts, written under a temporary name and renamed."""
+def _write_file(out: Path, write: Any, what: str) -> None:
+    """Write ``out`` through ``write(tmp)`` under a temporary name, then rename."""
     from skyscreen._atomic import atomic_file
     from skyscreen.errors import SkyscreenError
 
     try:
-        with atomic_file(out) as tmp, tmp.open("w", encoding="utf-8") as fh:
-            fh.write("i,j,count\n")
-            for i, j in zip(*x.nonzero(), strict=True):
-                fh.write(f"{i},{j},{x[i, j]}\n")
+        with atomic_file(out) as tmp:
+            write(tmp)
     except OSError as exc:
         raise SkyscreenError(
             f"--out {out}: could not be written ({exc.strerror or exc}); the "
-            "assignment was not saved and a file that was there is as it was"
+            f"{what} was not saved and a file that was there is as it was"
         ) from None
+
+
+def _assignment_csv(x: Any) -> Any:
+    """A writer of the CSV of the non-zero counts of assignment ``x``."""
+
+    def write(tmp: Path) -> None:
+        with tmp.open("w", encoding="utf-8") as fh:
+            fh.write("i,j,count\n")
+            for i, j in zip(*x.nonzero(), strict=True):
+                fh.write(f"{i},{j},{x[i, j]}\n")
+
+    return write
 
 
 def _cmd_decisions(args: argparse.Namespace) -> int:
@@ -479,7 +490,9 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
     fmt = args.format or (
         "geojson" if out.suffix.lower() in (".geojson", ".json") else "png"
     )
-    _check_coverage_target(out, Path(args.scenario), args.overwrite)  # before work
+    _check_file_target(
+        out, Path(args.scenario), "scenario", args.overwrite
+    )  # before work
     from skyscreen.coverage import coverage, coverage_geojson, plot_coverage
 
     cov = coverage(
@@ -504,60 +517,10 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
     for s in cov.sensors:
         km = "-" if math.isnan(s.range_m) else f"{s.range_m / 1000:.2f}"
         print(f"{s.id:<{width}}  {s.kind:<11}  {km:>8}  {s.note}")
-    _check_coverage_target(out, Path(args.scenario), args.overwrite)  # again
-    _write_coverage(out, write)
+    _check_file_target(out, Path(args.scenario), "scenario", args.overwrite)  # again
+    _write_file(out, write, "coverage")
     print(f"{fmt} written to {out}")
     return 0
-
-
-def _check_coverage_target(out: Path, scenario: Path, overwrite: bool) -> None:
-    """Raise unless ``coverage --out`` may write ``out``.
-
-    It must be new, or an existing file with ``overwrite``; never a directory, and
-    never the scenario file itself (nor a link to it), even with ``overwrite``.
-    """
-    from skyscreen.errors import SkyscreenError
-
-    if out.is_dir():
-        raise SkyscreenError(f"--out {out}: must be a file path; got a directory")
-    if not (out.exists() or out.is_symlink()):
-        from skyscreen._outdir import check_writable
-
-        try:
-            check_writable(out)
-        except SkyscreenError as exc:
-            raise SkyscreenError(f"--out {exc}") from None
-        return
-    same = os.path.realpath(out) == os.path.realpath(scenario)
-    if not same and out.exists() and scenario.exists():
-        try:
-            same = os.path.samefile(out, scenario)
-        except OSError:
-            same = False
-    if same:
-        raise SkyscreenError(
-            f"--out {out}: refusing to overwrite the scenario file {scenario}"
-        )
-    if not overwrite:
-        raise SkyscreenError(
-            f"--out {out}: must be a new file; got an existing file "
-            "(use --overwrite to replace it)"
-        )
-
-
-def _write_coverage(out: Path, write: Any) -> None:
-    """Write ``out`` through ``write(tmp)`` under a temporary name, then rename."""
-    from skyscreen._atomic import atomic_file
-    from skyscreen.errors import SkyscreenError
-
-    try:
-        with atomic_file(out) as tmp:
-            write(tmp)
-    except OSError as exc:
-        raise SkyscreenError(
-            f"--out {out}: could not be written ({exc.strerror or exc}); the "
-            "coverage was not saved and a file that was there is as it was"
-        ) from None
 
 
 def _cmd_schema(args: argparse.Namespace) -> int:

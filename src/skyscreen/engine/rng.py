@@ -40,6 +40,7 @@ __all__ = [
     "drone_keys",
     "drone_uniforms",
     "stream_key",
+    "stream_keys",
     "uniform",
 ]
 
@@ -92,6 +93,20 @@ def stream_key(seed: int, purpose: int, name: str = "") -> tuple[int, int]:
     ss = np.random.SeedSequence(int(seed), spawn_key=(int(purpose), name_int))
     words = ss.generate_state(2, np.uint32)
     return int(words[0]), int(words[1])
+
+
+def stream_keys(seed: int, purpose: int, names: Sequence[str]) -> IntArray:
+    """The keys of one purpose's units, (n, 2) int64, for kernels that index them.
+
+    Examples
+    --------
+    >>> k = stream_keys(7, Purpose.DETECTION, ["r1", "r2"])
+    >>> k.shape, tuple(k[1]) == stream_key(7, Purpose.DETECTION, "r2")
+    ((2, 2), True)
+    """
+    return np.array(
+        [stream_key(seed, purpose, n) for n in names], dtype=np.int64
+    ).reshape(-1, 2)
 
 
 def drone_keys(

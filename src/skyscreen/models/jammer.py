@@ -28,11 +28,13 @@ Kaplan & Hegarty (2017) *Understanding GPS/GNSS*, 3rd ed., ch. 9 (interference, 
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
 from skyscreen._typing import FloatArray
+from skyscreen.models.jit import ufunc
 
 __all__ = [
     "GNSS_L1_WAVELENGTH_M",
@@ -65,16 +67,17 @@ def link_js_ratio(
     )
 
 
+@ufunc(4)
 def friis_received_power_w(
-    eirp_w: Any, gain_rx: Any, distance_m: Any, wavelength_m: float
-) -> FloatArray:
-    r"""Free-space received power, :math:`P_{rx} = P_t G_t G_r (\lambda/4\pi d)^2`."""
-    d = np.maximum(np.asarray(distance_m, dtype=np.float64), 1.0)
-    return np.asarray(
-        np.asarray(eirp_w)
-        * np.asarray(gain_rx)
-        * (wavelength_m / (4.0 * np.pi * d)) ** 2
-    )
+    eirp_w: float, gain_rx: float, distance_m: float, wavelength_m: float
+) -> float:
+    r"""Free-space received power, :math:`P_{rx} = P_t G_t G_r (\lambda/4\pi d)^2`.
+
+    Distances under 1 m count as 1 m. A ufunc: NumPy callers (the jammer's GNSS
+    J/S, the RF detector's link budget) and the RF detector's kernel share it.
+    """
+    x = wavelength_m / (4.0 * math.pi * max(distance_m, 1.0))
+    return eirp_w * gain_rx * x * x
 
 
 def dbm_to_w(dbm: Any) -> FloatArray:

@@ -98,7 +98,7 @@ def rf_received_power_w(
     -70.05
     """
     lam = float(_wavelength_m(frequency_hz))
-    return friis_received_power_w(eirp_w, gain_rx, distance_m, lam)
+    return np.asarray(friis_received_power_w(eirp_w, gain_rx, distance_m, lam))
 
 
 def rf_detection_range_m(

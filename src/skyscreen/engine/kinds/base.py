@@ -60,6 +60,7 @@ __all__ = [
     "Placed",
     "SensorKind",
     "complete_reloads",
+    "slant_geometry",
     "start_reloads",
 ]
 
@@ -392,6 +393,19 @@ class EffectorBase:
         ev: Events | None,
     ) -> None:
         """Nothing to fire (not assignable)."""
+
+
+def slant_geometry(
+    origin: FloatArray, pos: FloatArray
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Slant range, azimuth (math angle) and elevation from units to points (N,) each.
+
+    ``origin`` is one unit's position (3,) or one per point (N, 3); ``pos`` (N, 3).
+    """
+    rel = pos - origin
+    ground = np.hypot(rel[:, 0], rel[:, 1])
+    rng = np.sqrt(ground**2 + rel[:, 2] ** 2)
+    return rng, np.arctan2(rel[:, 1], rel[:, 0]), np.arctan2(rel[:, 2], ground)
 
 
 def complete_reloads(

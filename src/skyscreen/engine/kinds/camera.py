@@ -45,9 +45,9 @@ from skyscreen.engine.clock import tick_numbers
 from skyscreen.engine.events import Events
 from skyscreen.engine.kinds.base import Placed
 from skyscreen.engine.picture import AirPicture
-from skyscreen.engine.rng import Purpose, stream_key, uniform
+from skyscreen.engine.rng import Purpose, stream_keys, uniform
 from skyscreen.engine.state import ChunkState
-from skyscreen.models import eoir
+from skyscreen.models import eoir, kinematics
 from skyscreen.models import radar as radar_model
 from skyscreen.scenario.kinds import CameraParams
 from skyscreen.scenario.params import ScenarioParams
@@ -98,9 +98,7 @@ class CameraKind:
         p = pl.scenario
         cp: CameraParams = pl.params
         looks = tick_numbers(cp.look_period_s, p.n_steps, p.dt_s, p.duration_s)
-        keys = np.array(
-            [stream_key(seed, _PURPOSE, i) for i in cp.ids], dtype=np.int64
-        ).reshape(-1, 2)
+        keys = stream_keys(seed, _PURPOSE, cp.ids)
         return CameraState(
             look_no=looks,
             keys=keys,
@@ -187,11 +185,6 @@ class CameraKind:
             ev.add("identify", r, t1, d, pl.unit + q, st.pos_m[r, d])
         u = unit.reshape(-1)[k]
         return u >= 0, u
-
-
-@njit(cache=True)
-def _wrap_angle(a: float) -> float:
-    return math.atan2(math.sin(a), math.cos(a))
 
 
 @njit(cache=True)
@@ -306,11 +299,11 @@ def _look(
                     tx, ty = c_pos[r, new, 0], c_pos[r, new, 1]
                 else:
                     tx, ty = pos[r, held, 0], pos[r, held, 1]
-                turn = _wrap_angle(math.atan2(ty - cy, tx - cx) - a)
+                turn = kinematics.wrap_angle(math.atan2(ty - cy, tx - cx) - a)
                 a += min(max(turn, -step_rad[q]), step_rad[q])
             else:
                 a += step_rad[q]
-            a = _wrap_angle(a)
+            a = kinematics.wrap_angle(a)
             az[r, q] = a
             # 3. Detection; 4. the hold on the camera's drone.
             near = False
@@ -326,7 +319,7 @@ def _look(
                 if r2 > range_max2:  # the cheap test first: most drones are far
                     continue
                 rng = max(math.sqrt(r2), 1e-3)
-                if abs(_wrap_angle(math.atan2(ry, rx) - a)) > half_fov[q]:
+                if abs(kinematics.wrap_angle(math.atan2(ry, rx) - a)) > half_fov[q]:
                     continue
                 if rng > radar_model.horizon_range_m(cz, pos[r, d, 2]):
                     continue

@@ -21,6 +21,7 @@ from skyscreen.engine.kinds.base import (
     EffectorBase,
     Placed,
     complete_reloads,
+    slant_geometry,
     start_reloads,
 )
 from skyscreen.engine.rng import Purpose, draw, stream_key
@@ -173,16 +174,6 @@ def _pk_at(
         out[i] = gun_model.pk_from_table(pk_table[k, raids[i]], pk_step[k], rng[i])
 
 
-def _geometry(
-    pos_gun: FloatArray, pos: FloatArray
-) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Slant range, azimuth and elevation from guns to points (N,) each."""
-    rel = pos - pos_gun  # pos_gun: (3,) for one gun or (N, 3), one per point
-    ground = np.hypot(rel[:, 0], rel[:, 1])
-    rng = np.sqrt(ground**2 + rel[:, 2] ** 2)
-    return rng, np.arctan2(rel[:, 1], rel[:, 0]), np.arctan2(rel[:, 2], ground)
-
-
 class GunKind(EffectorBase):
     """The gun effector kind (assignable; shots in the shared shot table)."""
 
@@ -248,7 +239,7 @@ class GunKind(EffectorBase):
     def in_envelope(self, pl: Placed, unit: IntArray, pos_m: FloatArray) -> BoolArray:
         """Whether points (N, 3) lie in the envelopes of guns ``unit`` (N,)."""
         g: GunParams = pl.params
-        rng, _, el = _geometry(g.pos_m[unit], pos_m)
+        rng, _, el = slant_geometry(g.pos_m[unit], pos_m)
         return np.asarray(
             gun_model.in_envelope(
                 rng,
@@ -367,7 +358,7 @@ class GunKind(EffectorBase):
             if len(r) == 0:
                 continue
             d = kst.target[r, k]
-            rng, az, el = _geometry(g.pos_m[k], st.pos_m[r, d])
+            rng, az, el = slant_geometry(g.pos_m[k], st.pos_m[r, d])
             ok_env = gun_model.in_envelope(
                 rng,
                 el,

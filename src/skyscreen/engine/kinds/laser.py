@@ -29,7 +29,12 @@ from numba import njit
 
 from skyscreen._typing import BoolArray, FloatArray, IntArray
 from skyscreen.engine.events import Events
-from skyscreen.engine.kinds.base import DecideContext, EffectorBase, Placed
+from skyscreen.engine.kinds.base import (
+    DecideContext,
+    EffectorBase,
+    Placed,
+    slant_geometry,
+)
 from skyscreen.engine.rng import Purpose
 from skyscreen.engine.shots import ShotSlots, cancel
 from skyscreen.engine.state import ChunkState, full
@@ -178,16 +183,6 @@ def _evaluate(
                 out_pk[b, k, d] = 1.0
 
 
-def _geometry(
-    pos_laser: FloatArray, pos: FloatArray
-) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Slant range, azimuth and elevation from lasers to points (N,) each."""
-    rel = pos - pos_laser
-    ground = np.hypot(rel[:, 0], rel[:, 1])
-    rng = np.sqrt(ground**2 + rel[:, 2] ** 2)
-    return rng, np.arctan2(rel[:, 1], rel[:, 0]), np.arctan2(rel[:, 2], ground)
-
-
 class LaserKind(EffectorBase):
     """The laser effector kind (assignable; its dwells resolve in its own state)."""
 
@@ -236,7 +231,7 @@ class LaserKind(EffectorBase):
     def in_envelope(self, pl: Placed, unit: IntArray, pos_m: FloatArray) -> BoolArray:
         """Whether points (N, 3) lie in the envelopes of lasers ``unit`` (N,)."""
         g: LaserParams = pl.params
-        rng, _, el = _geometry(g.pos_m[unit], pos_m)
+        rng, _, el = slant_geometry(g.pos_m[unit], pos_m)
         return np.asarray(
             gun_model.in_envelope(
                 rng,
@@ -356,7 +351,7 @@ class LaserKind(EffectorBase):
             if len(r) == 0:
                 continue
             d = kst.target[r, k]
-            rng, az, el = _geometry(g.pos_m[k], st.pos_m[r, d])
+            rng, az, el = slant_geometry(g.pos_m[k], st.pos_m[r, d])
             ok_env = self.in_envelope(pl, np.full(len(r), k), st.pos_m[r, d])
             ok = alive[r, d] & ok_env
             kst.fire_s[r, k] = np.inf
@@ -419,7 +414,7 @@ class LaserKind(EffectorBase):
         held = st.airborne()[r, d] & (
             t0 - st.t_last_detect_s[r, d] <= p.doctrine.track_memory_s
         )
-        rng, _, el = _geometry(g.pos_m[k], st.pos_m[r, d])
+        rng, _, el = slant_geometry(g.pos_m[k], st.pos_m[r, d])
         inside = np.asarray(
             gun_model.in_envelope(
                 rng,
@@ -463,7 +458,7 @@ class LaserKind(EffectorBase):
         kst.target[ro, ko] = -1
         kst.dwelling[ro, ko] = False
         kst.fluence_s[ro, ko] = 0.0
-        _, az, _ = _geometry(g.pos_m[ko], st.pos_m[ro, do])
+        _, az, _ = slant_geometry(g.pos_m[ko], st.pos_m[ro, do])
         kst.az_rad[ro, ko] = az
         kst.el_rad[ro, ko] = el[over]
         if kills.any():

@@ -19,8 +19,9 @@ from skyscreen.engine.clock import tick_numbers
 from skyscreen.engine.events import Events
 from skyscreen.engine.kinds.base import Placed
 from skyscreen.engine.picture import AirPicture
-from skyscreen.engine.rng import Purpose, stream_key, uniform
+from skyscreen.engine.rng import Purpose, stream_keys, uniform
 from skyscreen.engine.state import ChunkState
+from skyscreen.models import kinematics
 from skyscreen.models import radar as radar_model
 from skyscreen.scenario.kinds import RadarParams
 from skyscreen.scenario.params import ScenarioParams
@@ -119,8 +120,7 @@ def _detect(
             if rng > hor:
                 continue
             if s.half_sector_rad[q] < math.pi:
-                off = math.atan2(ry, rx) - s.azimuth_rad[q]
-                off = math.atan2(math.sin(off), math.cos(off))
+                off = kinematics.wrap_angle(math.atan2(ry, rx) - s.azimuth_rad[q])
                 if abs(off) > s.half_sector_rad[q]:
                     continue
             snr = radar_model.snr(
@@ -167,9 +167,7 @@ class RadarKind:
         """Scan numbers and stream keys; radars keep no state between scans."""
         p = pl.scenario
         scans = tick_numbers(pl.params.scan_period_s, p.n_steps, p.dt_s, p.duration_s)
-        keys = np.array(
-            [stream_key(seed, _PURPOSE, i) for i in pl.params.ids], dtype=np.int64
-        ).reshape(-1, 2)
+        keys = stream_keys(seed, _PURPOSE, pl.params.ids)
         return RadarState(scan_no=scans, keys=keys)
 
     def kernel_params(self, pl: Placed) -> RadarKernelParams:

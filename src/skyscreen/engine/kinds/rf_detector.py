@@ -28,8 +28,8 @@ emit nothing the detectors hear.
 Draws, from each detector's stream: two uniforms per (replication, drone, look), the
 downlink's look and the uplink's (counter 2·look and 2·look + 1), and two per
 (replication, drone) for the mean bearing's noise (Box-Muller; counter 2³² − 2 and
-2³² − 1). The received power is the Friis equation of
-:func:`skyscreen.models.rf.rf_received_power_w`, written out in the compiled kernel.
+2³² − 1). The received power is :func:`skyscreen.models.jammer.friis_received_power_w`,
+the ufunc :func:`skyscreen.models.rf.rf_received_power_w` also calls.
 """
 
 from __future__ import annotations
@@ -46,10 +46,11 @@ from skyscreen.engine.clock import tick_numbers
 from skyscreen.engine.events import Events
 from skyscreen.engine.kinds.base import Placed
 from skyscreen.engine.picture import AirPicture
-from skyscreen.engine.rng import Purpose, draw, stream_key, uniform
+from skyscreen.engine.rng import Purpose, draw, stream_keys, uniform
 from skyscreen.engine.state import ChunkState
 from skyscreen.models import radar as radar_model
 from skyscreen.models import rf as rf_model
+from skyscreen.models.jammer import friis_received_power_w
 from skyscreen.scenario.kinds import RFDetectorParams
 from skyscreen.scenario.params import GUIDANCE, ScenarioParams
 
@@ -107,9 +108,7 @@ class RFDetectorKind:
         p = pl.scenario
         rp: RFDetectorParams = pl.params
         looks = tick_numbers(rp.look_period_s, p.n_steps, p.dt_s, p.duration_s)
-        keys = np.array(
-            [stream_key(seed, _PURPOSE, i) for i in rp.ids], dtype=np.int64
-        ).reshape(-1, 2)
+        keys = stream_keys(seed, _PURPOSE, rp.ids)
         shape = (n_rep, p.drones.n, rp.n)
         return RFDetectorState(
             look_no=looks,
@@ -223,13 +222,6 @@ class RFDetectorKind:
 
 
 @njit(cache=True)
-def _received_w(eirp: float, gain: float, dist: float, wavelength: float) -> float:
-    """Free-space received power (Friis; distances under 1 m count as 1 m)."""
-    x = wavelength / (4.0 * math.pi * max(dist, 1.0))
-    return eirp * gain * x * x
-
-
-@njit(cache=True)
 def _look(
     look: IntArray,
     det_pos: FloatArray,
@@ -280,7 +272,8 @@ def _look(
                 if (
                     dist <= range_max[q]
                     and dist <= radar_model.horizon_range_m(qz, pos[r, d, 2])
-                    and _received_w(down_eirp[d], gain[q], dist, lam) >= sensitivity[q]
+                    and friis_received_power_w(down_eirp[d], gain[q], dist, lam)
+                    >= sensitivity[q]
                     and uniform(k0, k1, rep, dkey[d, 0], dkey[d, 1], c) < pd_look[q]
                 ):
                     if out_unit[r, d] < 0:
@@ -300,7 +293,8 @@ def _look(
                 if (
                     dist <= range_max[q]
                     and dist <= radar_model.horizon_range_m(qz, GROUND_STATION_HEIGHT_M)
-                    and _received_w(up_eirp[d], gain[q], dist, lam) >= sensitivity[q]
+                    and friis_received_power_w(up_eirp[d], gain[q], dist, lam)
+                    >= sensitivity[q]
                     and uniform(k0, k1, rep, dkey[d, 0], dkey[d, 1], c + 1) < pd_look[q]
                 ):
                     n_bearings[r, d, q] += 1

@@ -37,6 +37,7 @@ from skyscreen.models import (
     jammer,
     kinematics,
     laser,
+    microwave,
     missile,
     radar,
     rf,
@@ -54,6 +55,7 @@ from skyscreen.scenario.spec import (
     JammerSpec,
     LaserSpec,
     LaunchSpec,
+    MicrowaveSpec,
     MissileSpec,
     OriginSpec,
     PositionSpec,
@@ -96,6 +98,11 @@ SECTIONS: list[tuple[str, type[BaseModel], str]] = [
     ("missile", MissileSpec, "each item of `sites[].effectors` with `kind: missile`"),
     ("jammer", JammerSpec, "each item of `sites[].effectors` with `kind: jammer`"),
     ("laser", LaserSpec, "each item of `sites[].effectors` with `kind: laser`"),
+    (
+        "microwave",
+        MicrowaveSpec,
+        "each item of `sites[].effectors` with `kind: microwave`",
+    ),
     ("raids", RaidSpec, "each item of `raids`"),
     ("drone", DroneSpec, "`raids[].drone`"),
     ("launch", LaunchSpec, "`raids[].launch`"),
@@ -117,6 +124,7 @@ MODELS_ANCHORS: dict[type[BaseModel], str] = {
     MissileSpec: "missile",
     JammerSpec: "jammer",
     LaserSpec: "laser",
+    MicrowaveSpec: "high-power-microwave",
     DroneSpec: "drones",
 }
 
@@ -199,6 +207,7 @@ CROSS_RULES: list[tuple[str, str]] = [
     ("doctrine", "`decision_period_s` >= `run.dt_s`."),
     ("run", "`duration_s` / `dt_s` is at most 2,000,000 steps."),
     ("laser", "`elevation_min_deg` < `elevation_max_deg`."),
+    ("microwave", "`elevation_min_deg` < `elevation_max_deg`."),
 ]
 
 SCENARIO_INTRO = """\
@@ -298,6 +307,7 @@ counted.
 GUN_RANGES_M = (500.0, 1000.0, 2000.0, 3000.0)
 LASER_RANGES_M = (500.0, 1000.0, 2000.0, 3000.0)
 LASER_VISIBILITIES_M = (float("inf"), 20000.0, 5000.0, 2000.0)
+MICROWAVE_RANGES_M = (100.0, 200.0, 300.0, 400.0, 500.0)
 MAST_HEIGHT_M = 10.0
 
 
@@ -596,6 +606,7 @@ _KIND_MODEL: dict[str, type[BaseModel]] = {
     "missile": MissileSpec,
     "jammer": JammerSpec,
     "laser": LaserSpec,
+    "microwave": MicrowaveSpec,
 }
 
 
@@ -872,6 +883,37 @@ def _implied_laser(out: list[str]) -> None:
         out.append("")
 
 
+def _implied_microwave(out: list[str]) -> None:
+    for mc, mt in CLASSES["microwave"].items():
+        eirp = float(mt["eirp_w"].value)
+        r_max = float(mt["range_max_m"].value)
+        ranges = [r for r in MICROWAVE_RANGES_M if r <= r_max]
+        out += [
+            "### What the microwave defaults imply",
+            "",
+            (
+                f"`{mc}`: chance one shot defeats a drone in the beam, "
+                "Φ((ln S(R) − ln S₅₀)/σ_ln) with S(R) = P·G/(4πR²) "
+                "([models.md](models.md#high-power-microwave)), by drone class "
+                f"and slant range; the beam is {_num(2 * float(mt['beam_half_angle_deg'].value))}° "
+                f"wide, and the store fires {_num(float(mt['burst_shots'].value))} "
+                f"shots, then one every {_num(float(mt['recharge_s'].value))} s."
+            ),
+            "",
+            "| Drone class | " + " | ".join(f"{_num(r)} m" for r in ranges) + " |",
+            "|---|" + "---|" * len(ranges),
+        ]
+        for dc, dt in CLASSES["drone"].items():
+            p = microwave.defeat_range_probability(
+                eirp,
+                np.asarray(ranges),
+                float(dt["hpm_s50_w_m2"].value),
+                float(dt["hpm_sigma_ln"].value),
+            )
+            out.append(f"| `{dc}` | " + " | ".join(f"{x:.2f}" for x in p) + " |")
+        out.append("")
+
+
 def _implied_drone(out: list[str]) -> None:
     out += [
         "### What the drone defaults imply",
@@ -905,6 +947,7 @@ _IMPLIED: dict[str, Callable[[list[str]], None]] = {
     "missile": _implied_missile,
     "jammer": _implied_jammer,
     "laser": _implied_laser,
+    "microwave": _implied_microwave,
 }
 
 

@@ -77,11 +77,11 @@ BAD_INPUTS: dict[str, tuple[str, str | bytes | None, str]] = {
     "unknown-kind": (
         "unknown-kind.yaml",
         _quickstart_with(
-            lambda d: d["sites"][0]["effectors"][0].update(kind="microwave")
+            lambda d: d["sites"][0]["effectors"][0].update(kind="railgun")
         ),
         (
             "sites[0].effectors[0].kind must be one of ['gun', 'missile', 'jammer', "
-            "'laser']; got 'microwave'"
+            "'laser']; got 'railgun'"
         ),
     ),
     "dangling-reference": (

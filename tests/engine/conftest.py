@@ -203,7 +203,7 @@ class PulseState:
 class MockMicrowave(_Effector):
     """One pulse at an aim point defeats, independently, every drone within range."""
 
-    name = "microwave"
+    name = "mock_microwave"  # the registered kind is "microwave"
 
     def init(self, pl: Any, n_rep: int, seed: int) -> PulseState:
         shape = (n_rep, pl.n)
@@ -295,7 +295,7 @@ class InterceptorState:
 class MockInterceptor(_Effector):
     """Expendable interceptor drones flying pure pursuit at the target's true position."""
 
-    name = "interceptor"
+    name = "mock_interceptor"  # the registered kind is "interceptor"
 
     def init(self, pl: Any, n_rep: int, seed: int) -> InterceptorState:
         shape = (n_rep, pl.n)
@@ -438,10 +438,10 @@ def mock_effectors() -> dict[str, Any]:
                 "laser", [(200.0, -200.0, 5.0)], range_m=2500.0, dwell_s=3.0, shots=6
             )
         ),
-        "microwave": MockMicrowave(
+        "mock_microwave": MockMicrowave(
             _units("hpm", [(-150.0, 150.0, 5.0)], range_m=1200.0)
         ),
-        "interceptor": MockInterceptor(
+        "mock_interceptor": MockInterceptor(
             _units(
                 "icpt", [(100.0, 400.0, 0.0)], range_m=5000.0, speed_mps=90.0, rack=4
             )

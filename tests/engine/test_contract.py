@@ -55,7 +55,7 @@ def _kinds(extra_effector: Any = None, extra_sensor: Any = None) -> Any:
 
 
 REGISTERED = [k.name for k in (*SENSOR_KINDS, *EFFECTOR_KINDS)]
-MOCK_EFFECTORS = ["mock_laser", "microwave", "interceptor"]
+MOCK_EFFECTORS = ["mock_laser", "mock_microwave", "mock_interceptor"]
 
 
 @pytest.mark.parametrize("case", [*REGISTERED, *MOCK_EFFECTORS, "camera"])

@@ -128,10 +128,10 @@ ONE_ERROR = [
         id="unknown-field-without-hint",
     ),
     pytest.param(
-        [((*GUN, "kind"), "microwave")],
+        [((*GUN, "kind"), "railgun")],
         E(
             "sites[0].effectors[0].kind",
-            "must be one of ['gun', 'missile', 'jammer', 'laser']; got 'microwave'",
+            "must be one of ['gun', 'missile', 'jammer', 'laser']; got 'railgun'",
         ),
         id="unknown-effector-kind",
     ),
@@ -372,7 +372,7 @@ def test_several_structural_errors_are_all_listed(
         quickstart_data,
         [
             (("origin",), DELETE),
-            ((*GUN, "kind"), "microwave"),
+            ((*GUN, "kind"), "railgun"),
             ((*DRONE, "speed_mps"), -5.0),
         ],
     )
@@ -380,7 +380,7 @@ def test_several_structural_errors_are_all_listed(
         E("origin", "is required; got nothing"),
         E(
             "sites[0].effectors[0].kind",
-            "must be one of ['gun', 'missile', 'jammer', 'laser']; got 'microwave'",
+            "must be one of ['gun', 'missile', 'jammer', 'laser']; got 'railgun'",
         ),
         E("raids[0].drone.speed_mps", "must be > 0.0; got -5.0"),
     ]

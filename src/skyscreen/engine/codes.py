@@ -40,7 +40,17 @@ STATES = (
 run is reported as ``airborne``)."""
 PENDING, FLYING, NEUTRALISED, KILLED, DEFEATED, LEAKED, EXPENDED = range(len(STATES))
 
-CAUSES = ("", "gun", "missile", "jammer", "arrival", "endurance", "laser")
+CAUSES = (
+    "",
+    "gun",
+    "missile",
+    "jammer",
+    "arrival",
+    "endurance",
+    "laser",
+    "microwave",
+    "interceptor",
+)
 """What ended a drone's flight: an effector kind's name, ``arrival`` (it reached its
 aim point) or ``endurance``. An effector kind's cause is its name, so a new kind
 appends its name here."""

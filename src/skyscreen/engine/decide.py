@@ -8,6 +8,14 @@ each free weapon (each assignable kind's ``evaluate``), then the assignment —
 greedy maximum marginal return (:func:`skyscreen.c2.greedy.greedy_mmr`, the same
 kernel as :func:`skyscreen.c2.solve_wta`'s) or ``improve`` / ``exact`` with an iteration
 budget — and each kind commits its units' targets.
+
+Area kinds (a microwave emitter: one shot reaches every drone in its beam) do not fit
+the assignment's one-weapon-one-target form. They are aimed first, by their kind's
+``aim``: each free unit takes the aim that removes the most expected threat value
+across its beam, net of its weighted cost, and the survival of every entry in the beam
+is discounted by its kill probability; the point weapons' assignment (and the
+:class:`DecisionInstance` a hook sees) then works on that survival, with the area units
+no longer free. This is a greedy step, not a joint optimum over both.
 """
 
 from __future__ import annotations
@@ -254,6 +262,9 @@ def decide(
         sl = slice(pl.weapon, pl.weapon + pl.n)
         free[:, sl] = pl.kind.free(pl, st.effectors[pl.slot], st, layout.slots, t1)
         cost[sl] = pl.kind.shot_cost(pl)
+    # Area kinds (one shot reaches several entries) are aimed before the point
+    # weapons' assignment, which then sees the survival their shots leave.
+    area = [pl for pl in kinds if getattr(pl.kind, "area", False)]
     rows = np.flatnonzero(eligible.any(axis=1) & free.any(axis=1))
     if len(rows) == 0:
         return
@@ -307,6 +318,32 @@ def decide(
             missile_reserve_rounds=int(doc.missile_reserve_rounds),
             reserve_min_value_usd=float(doc.reserve_min_value_usd),
         )
+        open_slots = np.maximum(doc.max_shooters_per_drone - st.pending[br], 0)
+        free_b = free[br]
+        placed = []
+        for pl in area:
+            sl = slice(pl.weapon, pl.weapon + pl.n)
+            ident = (
+                pic.identified[br] if pl in tight else np.ones((n_b, n_d), dtype=bool)
+            )
+            got = (
+                np.empty((n_b, pl.n), dtype=np.int64),
+                np.empty((n_b, pl.n)),
+                np.empty((n_b, pl.n)),
+                np.empty((n_b, pl.n)),
+            )
+            pl.kind.aim(
+                pl,
+                st.effectors[pl.slot],
+                ctx,
+                surv,
+                ident,
+                open_slots,
+                unit_cost[sl],
+                *got,
+            )
+            placed.append((sl, got))
+            free_b[:, sl] = False
         # Every assignable kind writes the whole of its block of weapons.
         pk = np.empty((n_b, n_w, n_d))
         aux = np.empty((n_b, n_w, n_d))
@@ -315,8 +352,6 @@ def decide(
             pl.kind.evaluate(pl, st.effectors[pl.slot], ctx, pk[:, sl], aux[:, sl])
             if pl in tight:
                 pk[:, sl] *= pic.identified[br][:, None, :]
-        open_slots = np.maximum(doc.max_shooters_per_drone - st.pending[br], 0)
-        free_b = free[br]
         if on_decision is not None:
             # Observed only: the cycle is solved below exactly as without the hook.
             for i, r in enumerate(br):
@@ -343,6 +378,11 @@ def decide(
             _greedy(values, surv, pk, aux, free_b, open_slots, unit_cost, *args)
         else:
             _solve(p, values, surv, pk, aux, free_b, open_slots, cost, *args)
+        for sl, (a_target, a_aux, a_pk, a_value) in placed:
+            target[sel, sl] = a_target
+            aux_out[sel, sl] = a_aux
+            pk_out[sel, sl] = a_pk
+            value_out[sel, sl] = a_value
     if ev is not None:
         # Decision log: the expected surviving threat value after this cycle's
         # assignment, per replication that decided (assign events carry each Pk).

@@ -77,6 +77,10 @@ class Purpose(IntEnum):
     """RF detection and bearing noise (per detector; counter: drone, look number)."""
     LASER = 8
     """Reserved for lasers (the dwell to kill is deterministic: no draws yet)."""
+    MICROWAVE = 9
+    """High-power microwave effect (per emitter; counter: drone, step)."""
+    INTERCEPTOR = 10
+    """Interceptor kill at closure (per launcher; counter: drone, step)."""
 
 
 def stream_key(seed: int, purpose: int, name: str = "") -> tuple[int, int]:

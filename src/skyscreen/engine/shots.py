@@ -18,7 +18,14 @@ from skyscreen._typing import BoolArray, FloatArray, IntArray
 from skyscreen.engine.events import Events
 from skyscreen.engine.state import ChunkState
 
-__all__ = ["ShotSlots", "cancel", "in_air", "launch_shot", "make_slots"]
+__all__ = [
+    "ShotSlots",
+    "cancel",
+    "in_air",
+    "launch_pulse",
+    "launch_shot",
+    "make_slots",
+]
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -97,6 +104,37 @@ def launch_shot(
     st.shot_active[r, slot] = True
     st.shot_drone[r, slot] = d
     st.shot_t_s[r, slot] = t_res
+    st.shot_kill[r, slot] = kill
+    st.shot_pk[r, slot] = pk
+    st.t_first_shot_s[r, d] = np.fmin(st.t_first_shot_s[r, d], t1)
+
+
+def launch_pulse(
+    st: ChunkState,
+    slots: ShotSlots,
+    e: int,
+    r: IntArray,
+    d: IntArray,
+    kill: BoolArray,
+    pk: FloatArray,
+    t1: float,
+    aimed: BoolArray,
+) -> None:
+    """Put the outcomes of area shots of effector ``e`` at ``t1`` in the table.
+
+    One entry per drone ``d`` a shot reaches in row ``r`` (several per row), each in
+    the effector's slot for that drone (the kind holds one slot per drone, and a
+    shot fired in one step resolves in the next, before the effector can fire
+    again). Fire control counted the shot at the aimed drone as pending when it
+    assigned it (``aimed``); the others are counted here.
+    """
+    np.add.at(st.pending, (r[~aimed], d[~aimed]), 1)
+    slot = slots.slot_start[e] + d
+    if st.shot_active[r, slot].any():  # pragma: no cover - one shot per step
+        raise RuntimeError(f"effector {e} fired into a slot still in the air")
+    st.shot_active[r, slot] = True
+    st.shot_drone[r, slot] = d
+    st.shot_t_s[r, slot] = t1
     st.shot_kill[r, slot] = kill
     st.shot_pk[r, slot] = pk
     st.t_first_shot_s[r, d] = np.fmin(st.t_first_shot_s[r, d], t1)

@@ -71,6 +71,14 @@ DRONE_CLASSES: dict[str, dict[str, ClassDefault]] = {
             1.0, "a telemetry radio; heard only when the drone flies rf_link"
         ),
         "link_frequency_hz": D(2.4e9, "the 2.4 GHz band of common drone links"),
+        "hpm_s50_w_m2": D(
+            3000.0,
+            "a metal-skinned airframe with a shielded autopilot (~1 kV/m field): a "
+            "few times harder than a consumer quadcopter",
+        ),
+        "hpm_sigma_ln": D(
+            1.0, "airframe thresholds spread over a factor of ~3 either way (1σ)"
+        ),
         "speed_jitter": D(0.05, "5% spread in cruise speed between airframes"),
         "route_offset_m": D(
             300.0, "each drone's lateral offset from the planned route"
@@ -114,6 +122,14 @@ DRONE_CLASSES: dict[str, dict[str, ClassDefault]] = {
         ),
         "downlink_eirp_w": D(0.5, "a video downlink of a few hundred milliwatts"),
         "link_frequency_hz": D(2.4e9, "the 2.4 GHz band of common drone links"),
+        "hpm_s50_w_m2": D(
+            1000.0,
+            "unshielded consumer electronics upset near 600 V/m (~1000 W/m²), as in "
+            "published HPM susceptibility tests",
+        ),
+        "hpm_sigma_ln": D(
+            1.0, "airframe thresholds spread over a factor of ~3 either way (1σ)"
+        ),
         "speed_jitter": D(0.1, "10% spread in cruise speed between pilots"),
         "route_offset_m": D(
             100.0, "each drone's lateral offset from the planned route"
@@ -278,6 +294,92 @@ LASER_CLASSES: dict[str, dict[str, ClassDefault]] = {
     },
 }
 
+MICROWAVE_CLASSES: dict[str, dict[str, ClassDefault]] = {
+    "hpm_emitter": {
+        "eirp_w": D(
+            1e9,
+            "1 GW effective (a ~1 MW pulse through a 30 dBi antenna): ~900 W/m² at "
+            "300 m, so half of unshielded quadcopters fall at ~300 m and the reach "
+            "is a few hundred metres (class range)",
+        ),
+        "beam_half_angle_deg": D(15.0, "a 30° beam: tens of degrees wide (class)"),
+        "range_max_m": D(
+            500.0, "beyond ~500 m even an unshielded quadcopter falls 1 time in 8"
+        ),
+        "elevation_min_deg": D(-5.0, "can point a little below the horizon"),
+        "elevation_max_deg": D(85.0, "almost overhead"),
+        "slew_rate_deg_s": D(90.0, "a light antenna on a fast pedestal"),
+        "settle_s": D(0.5, "a short settle: the wide beam forgives pointing"),
+        "shot_period_s": D(1.0, "a shot a second while the store lasts"),
+        "burst_shots": D(30, "half a minute of shots from a full store"),
+        "recharge_s": D(
+            4.0, "the generator's duty limit: one shot per 4 s once the store is empty"
+        ),
+        "cost_per_shot_usd": D(
+            5.0, "fuel and wear: near zero per shot, not zero"
+        ),
+    },
+}
+
+INTERCEPTOR_CLASSES: dict[str, dict[str, ClassDefault]] = {
+    "expendable_interceptor": {
+        "speed_mps": D(
+            70.0,
+            "inside the 50-80 m/s class range, faster than the 40-55 m/s one-way-"
+            "attack drones it hunts",
+        ),
+        "turn_rate_deg_s": D(
+            60.0, "a small fixed-wing interceptor's hard turn: radius ~70 m at 70 m/s"
+        ),
+        "guidance": D(
+            "proportional_navigation",
+            "a collision course: pure pursuit ends in a tail chase",
+        ),
+        "nav_constant": D(3.5, "between the usual 3 and 4"),
+        "fuze_radius_m": D(5.0, "a small proximity-fuzed fragmentation warhead"),
+        "pk_closure": D(0.7, "inside the 0.5-0.8 class range"),
+        "range_max_m": D(
+            5000.0, "a few km of command datalink and seeker handover"
+        ),
+        "endurance_s": D(
+            300.0, "five minutes on a battery: 21 km of flight at 70 m/s"
+        ),
+        "launch_delay_s": D(5.0, "power-up, seeker check and rail launch"),
+        "rack": D(8, "one launcher's load"),
+        "channels": D(2, "two guidance channels per launcher"),
+        "reusable": D(False, "a warhead that detonates: each interceptor is spent"),
+        "turnaround_s": D(300.0, "unused while reusable is false"),
+        "cost_usd": D(15000.0, "one interceptor, inside the $2k-30k class range"),
+    },
+    "reusable_interceptor": {
+        "speed_mps": D(
+            55.0,
+            "a fast multirotor at the low end of the 50-80 m/s class range, still "
+            "faster than the one-way-attack drones it hunts",
+        ),
+        "turn_rate_deg_s": D(90.0, "a multirotor turns harder than a wing"),
+        "guidance": D(
+            "pure_pursuit", "points at the target, as a camera-guided multirotor does"
+        ),
+        "nav_constant": D(3.5, "unused with pure pursuit; between the usual 3 and 4"),
+        "fuze_radius_m": D(3.0, "a net or a small charge: it must come close"),
+        "pk_closure": D(0.6, "inside the 0.5-0.8 class range, a net's lower odds"),
+        "range_max_m": D(3000.0, "a few km of datalink, and the flight back"),
+        "endurance_s": D(
+            600.0, "ten minutes on a battery, the flight home included"
+        ),
+        "launch_delay_s": D(5.0, "spin-up and take-off"),
+        "rack": D(4, "four airframes per launcher"),
+        "channels": D(2, "two pilots or guidance channels per launcher"),
+        "reusable": D(True, "lands back on the launcher"),
+        "turnaround_s": D(300.0, "battery swap and re-arm in five minutes"),
+        "cost_usd": D(
+            2000.0,
+            "per sortie: a share of the airframe, the net or charge, and the crew",
+        ),
+    },
+}
+
 CLASSES: dict[str, dict[str, dict[str, ClassDefault]]] = {
     "drone": DRONE_CLASSES,
     "radar": RADAR_CLASSES,
@@ -287,5 +389,7 @@ CLASSES: dict[str, dict[str, dict[str, ClassDefault]]] = {
     "missile": MISSILE_CLASSES,
     "jammer": JAMMER_CLASSES,
     "laser": LASER_CLASSES,
+    "microwave": MICROWAVE_CLASSES,
+    "interceptor": INTERCEPTOR_CLASSES,
 }
 """Class tables by kind: ``CLASSES[kind][class_name][field] -> ClassDefault``."""

@@ -222,6 +222,8 @@ def _compile_drones(spec: ScenarioSpec, assets: AssetParams) -> DroneParams:
                 "gnss_js_threshold": 10.0 ** (d.gnss_js_threshold_db / 10.0),
                 "gnss_signal_w": 10.0 ** ((d.gnss_signal_dbm - 30.0) / 10.0),
                 "ins_drift_mps": d.ins_drift_mps,
+                "hpm_s50_w_m2": d.hpm_s50_w_m2,
+                "hpm_sigma_ln": d.hpm_sigma_ln,
                 "downlink_eirp_w": d.downlink_eirp_w,
                 "link_frequency_hz": d.link_frequency_hz,
                 "speed_jitter": d.speed_jitter,

@@ -123,6 +123,9 @@ class DroneParams(FrozenParams):
         J/S thresholds of the command link and the GNSS receiver, as ratios.
     gnss_signal_w : FloatArray
         GNSS signal power at the drone's antenna (W).
+    hpm_s50_w_m2, hpm_sigma_ln : FloatArray
+        Microwave susceptibility: the power density defeating half the airframes
+        (W/m²) and the spread of ln S.
     is_multirotor : BoolArray
     """
 
@@ -150,6 +153,8 @@ class DroneParams(FrozenParams):
     gnss_js_threshold: FloatArray
     gnss_signal_w: FloatArray
     ins_drift_mps: FloatArray
+    hpm_s50_w_m2: FloatArray
+    hpm_sigma_ln: FloatArray
     downlink_eirp_w: FloatArray
     link_frequency_hz: FloatArray
     speed_jitter: FloatArray

@@ -30,6 +30,7 @@ from skyscreen.scenario.kinds import (
     GunSpec,
     JammerSpec,
     LaserSpec,
+    MicrowaveSpec,
     MissileSpec,
     RadarSpec,
     RFDetectorSpec,
@@ -54,6 +55,7 @@ __all__ = [
     "GunSpec",
     "JammerSpec",
     "LaserSpec",
+    "MicrowaveSpec",
     "LaunchSpec",
     "MissileSpec",
     "OriginSpec",
@@ -265,6 +267,18 @@ class DroneSpec(ClassedSpec):
         description="Growth of a gnss drone's position error on inertial navigation "
         "after it loses its fix (m/s).",
     )
+    hpm_s50_w_m2: float = Field(
+        gt=0.0,
+        le=1e9,
+        description="Microwave power density that defeats half the airframes of the "
+        "class in one shot; shielding and hardening raise it (W/m²).",
+    )
+    hpm_sigma_ln: float = Field(
+        ge=0.0,
+        le=5.0,
+        description="Spread of the airframes' microwave thresholds, 1σ of ln S (0: "
+        "all defeated at exactly hpm_s50_w_m2).",
+    )
     speed_jitter: float = Field(
         ge=0.0, le=0.5, description="Per-drone speed spread, 1σ as a fraction of speed."
     )
@@ -428,8 +442,10 @@ class DoctrineSpec(Spec):
         description="A camera identifies the drone it holds within its "
         "identify_range_m after this long (s).",
     )
-    identification_required: tuple[Literal["gun", "missile", "laser"], ...] = Field(
-        default=("gun", "missile", "laser"),
+    identification_required: tuple[
+        Literal["gun", "missile", "laser", "microwave", "interceptor"], ...
+    ] = Field(
+        default=("gun", "missile", "laser", "microwave", "interceptor"),
         max_length=10,
         description="Effector kinds that, under weapons tight, fire only at identified "
         "drones (jammers radiate whatever is identified).",

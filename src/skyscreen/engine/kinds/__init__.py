@@ -25,8 +25,10 @@ from skyscreen.engine.codes import CAUSES
 from skyscreen.engine.kinds.base import DecideContext, EffectorKind, Placed, SensorKind
 from skyscreen.engine.kinds.camera import CAMERA
 from skyscreen.engine.kinds.gun import GUN
+from skyscreen.engine.kinds.interceptor import INTERCEPTOR
 from skyscreen.engine.kinds.jammer import JAMMER
 from skyscreen.engine.kinds.laser import LASER
+from skyscreen.engine.kinds.microwave import MICROWAVE
 from skyscreen.engine.kinds.missile import MISSILE
 from skyscreen.engine.kinds.radar import RADAR
 from skyscreen.engine.kinds.rf_detector import RF_DETECTOR
@@ -46,7 +48,14 @@ __all__ = [
 
 SENSOR_KINDS: tuple[Any, ...] = (RADAR, CAMERA, RF_DETECTOR)
 """Registered sensor kinds, in the order of the scenario's sensor index."""
-EFFECTOR_KINDS: tuple[Any, ...] = (GUN, MISSILE, JAMMER, LASER)
+EFFECTOR_KINDS: tuple[Any, ...] = (
+    GUN,
+    MISSILE,
+    JAMMER,
+    LASER,
+    MICROWAVE,
+    INTERCEPTOR,
+)
 """Registered effector kinds, in the order of the scenario's effector index."""
 
 

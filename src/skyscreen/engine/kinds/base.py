@@ -25,7 +25,10 @@ deliberately small; each method says which stage calls it:
 - an *assignable* effector kind (fire control gives it targets): ``free`` (units that
   may take a target this cycle), ``shot_cost``, ``evaluate`` (kill probability and an
   auxiliary time per unit × picture entry, for the decide stage), ``commit`` (the
-  decide stage's assignment) and ``fire`` (the engage stage).
+  decide stage's assignment) and ``fire`` (the engage stage); an assignable kind
+  whose one shot reaches several drones (a microwave emitter) sets ``area`` and is
+  aimed by its own ``aim`` before the other weapons' assignment, which then sees the
+  survival its shots leave.
 
 Shots in the air share one table in the chunk state (:mod:`skyscreen.engine.shots`),
 whose layout (:class:`~skyscreen.engine.shots.ShotSlots`) ``free`` and ``fire`` are
@@ -300,6 +303,8 @@ class EffectorBase:
 
     name: str
     assignable = False
+    area = False
+    """An assignable kind whose one shot reaches several drones (``aim``)."""
     columns: tuple[str, ...] = ()
     """Effectors-table columns the kind counts."""
 

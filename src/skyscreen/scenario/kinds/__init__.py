@@ -30,8 +30,18 @@ from skyscreen.scenario.kinds.camera import (
     compile_cameras,
 )
 from skyscreen.scenario.kinds.gun import GunParams, GunSpec, compile_guns
+from skyscreen.scenario.kinds.interceptor import (
+    InterceptorParams,
+    InterceptorSpec,
+    compile_interceptors,
+)
 from skyscreen.scenario.kinds.jammer import JammerParams, JammerSpec, compile_jammers
 from skyscreen.scenario.kinds.laser import LaserParams, LaserSpec, compile_lasers
+from skyscreen.scenario.kinds.microwave import (
+    MicrowaveParams,
+    MicrowaveSpec,
+    compile_microwaves,
+)
 from skyscreen.scenario.kinds.missile import (
     MissileParams,
     MissileSpec,
@@ -58,10 +68,14 @@ __all__ = [
     "CameraSpec",
     "GunParams",
     "GunSpec",
+    "InterceptorParams",
+    "InterceptorSpec",
     "JammerParams",
     "JammerSpec",
     "LaserParams",
     "LaserSpec",
+    "MicrowaveParams",
+    "MicrowaveSpec",
     "MissileParams",
     "MissileSpec",
     "RFDetectorParams",
@@ -128,6 +142,8 @@ EFFECTOR_SPECS: Mapping[str, SpecKind] = MappingProxyType(
         "missile": SpecKind(MissileSpec, compile_missiles),
         "jammer": SpecKind(JammerSpec, compile_jammers),
         "laser": SpecKind(LaserSpec, compile_lasers),
+        "microwave": SpecKind(MicrowaveSpec, compile_microwaves),
+        "interceptor": SpecKind(InterceptorSpec, compile_interceptors),
     }
 )
 """Registered effector kinds by name, in the order of the scenario's effector index."""

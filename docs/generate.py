@@ -34,6 +34,7 @@ from skyscreen.models import (
     damage,
     eoir,
     gun,
+    interceptor,
     jammer,
     kinematics,
     laser,
@@ -52,6 +53,7 @@ from skyscreen.scenario.spec import (
     DroneSpec,
     EnvironmentSpec,
     GunSpec,
+    InterceptorSpec,
     JammerSpec,
     LaserSpec,
     LaunchSpec,
@@ -103,6 +105,11 @@ SECTIONS: list[tuple[str, type[BaseModel], str]] = [
         MicrowaveSpec,
         "each item of `sites[].effectors` with `kind: microwave`",
     ),
+    (
+        "interceptor",
+        InterceptorSpec,
+        "each item of `sites[].effectors` with `kind: interceptor`",
+    ),
     ("raids", RaidSpec, "each item of `raids`"),
     ("drone", DroneSpec, "`raids[].drone`"),
     ("launch", LaunchSpec, "`raids[].launch`"),
@@ -125,6 +132,7 @@ MODELS_ANCHORS: dict[type[BaseModel], str] = {
     JammerSpec: "jammer",
     LaserSpec: "laser",
     MicrowaveSpec: "high-power-microwave",
+    InterceptorSpec: "interceptor-drone",
     DroneSpec: "drones",
 }
 
@@ -607,6 +615,7 @@ _KIND_MODEL: dict[str, type[BaseModel]] = {
     "jammer": JammerSpec,
     "laser": LaserSpec,
     "microwave": MicrowaveSpec,
+    "interceptor": InterceptorSpec,
 }
 
 
@@ -938,6 +947,29 @@ def _implied_drone(out: list[str]) -> None:
     out.append("")
 
 
+def _implied_interceptor(out: list[str]) -> None:
+    out += [
+        "### What the interceptor defaults imply",
+        "",
+        (
+            "Time to meet a drone at 50 m/s from launch, head-on d/(v_i + v_t) and "
+            "in a tail chase d/(v_i − v_t) ([models.md](models.md#interceptor-drone)), "
+            "at the class's `range_max_m`; and its turn radius v_i/ω."
+        ),
+        "",
+        "| Interceptor class | Head-on | Tail chase | Turn radius |",
+        "|---|---|---|---|",
+    ]
+    for ic, it in CLASSES["interceptor"].items():
+        v = float(it["speed_mps"].value)
+        d = float(it["range_max_m"].value)
+        turn = v / np.deg2rad(float(it["turn_rate_deg_s"].value))
+        ho = interceptor.head_on_time_s(d, v, 50.0)
+        tc = interceptor.tail_chase_time_s(d, v, 50.0)
+        out.append(f"| `{ic}` | {ho:.0f} s | {tc:.0f} s | {turn:.0f} m |")
+    out.append("")
+
+
 _IMPLIED: dict[str, Callable[[list[str]], None]] = {
     "drone": _implied_drone,
     "radar": _implied_radar,
@@ -948,6 +980,7 @@ _IMPLIED: dict[str, Callable[[list[str]], None]] = {
     "jammer": _implied_jammer,
     "laser": _implied_laser,
     "microwave": _implied_microwave,
+    "interceptor": _implied_interceptor,
 }
 
 

@@ -81,7 +81,7 @@ BAD_INPUTS: dict[str, tuple[str, str | bytes | None, str]] = {
         ),
         (
             "sites[0].effectors[0].kind must be one of ['gun', 'missile', 'jammer', "
-            "'laser']; got 'railgun'"
+            "'laser', 'microwave', 'interceptor']; got 'railgun'"
         ),
     ),
     "dangling-reference": (
@@ -267,6 +267,7 @@ def test_examples_lists_the_bundled_examples(
     assert [line.split()[0] for line in lines[::2]] == [
         "coastal-airbase",
         "jammer-vs-autonomy",
+        "layered-defence",
         "night-raid",
         "quickstart",
         "two-sites",

@@ -129,17 +129,21 @@ def _no_assets(data: Data) -> None:
     data["raids"][0]["target"] = {}
 
 
-def _laser_pointing_up(data: Data) -> None:
-    """Add a laser whose lowest elevation is above its highest (the last effector)."""
-    data["sites"][0]["effectors"] = [
-        *data["sites"][0]["effectors"][:2],
-        {
-            "kind": "laser",
-            "id": "laser",
-            "position": {"east_m": 0, "north_m": 0},
-            "elevation_min_deg": 86,
-        },
-    ]
+def _pointing_up(kind: str) -> Callable[[Data], None]:
+    """Add a ``kind`` whose lowest elevation is above its highest (the last effector)."""
+
+    def mutate(data: Data) -> None:
+        data["sites"][0]["effectors"] = [
+            *data["sites"][0]["effectors"][:2],
+            {
+                "kind": kind,
+                "id": kind,
+                "position": {"east_m": 0, "north_m": 0},
+                "elevation_min_deg": 89.5,
+            },
+        ]
+
+    return mutate
 
 
 RADAR = ("sites", 0, "sensors", 0)
@@ -193,7 +197,8 @@ RULE_CASES: list[tuple[int, Callable[[Data], None], str]] = [
     (9, _two_big_raids, "raids"),
     (10, _set(("doctrine",), {"decision_period_s": 0.5}), "doctrine.decision_period_s"),
     (11, _set(("run", "dt_s"), 0.0001), "run.duration_s"),
-    (12, _laser_pointing_up, "sites[0].effectors[2].elevation_max_deg"),
+    (12, _pointing_up("laser"), "sites[0].effectors[2].elevation_max_deg"),
+    (13, _pointing_up("microwave"), "sites[0].effectors[2].elevation_max_deg"),
 ]
 
 

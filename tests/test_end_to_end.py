@@ -61,6 +61,37 @@ def test_limited_capacity_layer(layered: skyscreen.ScenarioSpec) -> None:
     assert (res.summary["missiles_fired"] == c).all()
 
 
+def test_layered_binomial_with_area_and_lasting_kinds() -> None:
+    """Missile, interceptor and microwave layers: N Π(1 − p_k) leakers.
+
+    tests/data/layered-area.yaml gives each drone exactly one shot per layer: p = 0.5
+    for the missile, ``pk_closure`` = 0.6 for the interceptor, and Φ(ln(S/S₅₀)/σ) =
+    0.5 at the microwave's 300 m (to within 0.003 over the 300-301 m it fires at).
+    Each layer engages the drones the layers before it spared, each once.
+    """
+    spec = skyscreen.load_scenario(DATA / "layered-area.yaml")
+    n_rep, n = 1000, 8
+    p_layers = [0.5, 0.6, 0.5]
+    res = skyscreen.simulate(spec, replications=n_rep, seed=11, workers=2)
+    q = float(np.prod([1 - p for p in p_layers]))
+    expected = n * q
+    sd = np.sqrt(n * q * (1 - q))
+    lo, hi = _interval(float(res.summary["n_leaked"].mean()), sd, n_rep)
+    assert lo <= expected <= hi
+    assert not lo <= expected * 1.15 <= hi  # negative control
+    by = res.effectors.groupby("effector", observed=True)
+    assert by["missiles_fired"].mean()["outer"] == n
+    # Engagements of each later layer: Binomial(N, Π over the layers before).
+    for name, col, k in (("icpt", "engagements", 1), ("hpm", "rounds_fired", 2)):
+        q_k = float(np.prod([1 - p for p in p_layers[:k]]))
+        mean = by[col].mean()[name]
+        lo, hi = _interval(mean, np.sqrt(n * q_k * (1 - q_k)), n_rep)
+        assert lo <= n * q_k <= hi, (name, mean, n * q_k)
+    # One shot per drone it reached: kills never exceed shots in a replication.
+    hpm = res.effectors[res.effectors["effector"] == "hpm"]
+    assert (hpm["kills"] <= hpm["rounds_fired"]).all()
+
+
 @pytest.mark.parametrize("name", ["coastal-airbase"])
 def test_halving_dt_changes_no_mean(name: str) -> None:
     """Halving dt_s moves no summary mean beyond its Monte Carlo interval."""

@@ -58,7 +58,7 @@ def test_baseline_exercises_everything(baseline: skyscreen.RunResult) -> None:
     assert fired.loc["gun", "rounds_fired"] > 0
     assert fired.loc["missile", "missiles_fired"] > 0
     killers = set(baseline.drones.loc[baseline.drones["state"] == "killed", "cause"])
-    assert killers == {"gun", "missile", "laser"}
+    assert killers == {"gun", "missile", "laser", "microwave", "interceptor"}
 
 
 @pytest.mark.parametrize("chunk_size", [1, 7])

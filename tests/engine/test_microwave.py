@@ -204,9 +204,7 @@ def test_hardening_and_spread() -> None:
     rates = []
     for s50 in (1000.0, 10000.0):
         p = compile_scenario(
-            parse_scenario(
-                _doc(hpm, drone={"hpm_s50_w_m2": s50, "hpm_sigma_ln": 1.0})
-            )
+            parse_scenario(_doc(hpm, drone={"hpm_s50_w_m2": s50, "hpm_sigma_ln": 1.0}))
         )
         layout, st_, pl, kst = _placed(p, 3000, _ring(300.0, [0.0], HEIGHT_M))
         t_kill, _ = _shoot(layout, st_, pl, kst, None)
@@ -238,7 +236,8 @@ def test_aim_takes_the_beam_with_more_threat() -> None:
     pl.kind.fire(pl, kst, st_, layout.slots, 1, 2.0, ev)
     reached = st_.shot_active.sum(axis=1)
     assert (reached == 2).all()
-    assert (st_.pending[:, 1:] == 1).all() and (st_.pending[:, 0] == 0).all()
+    assert (st_.pending[:, 1:] == 1).all()
+    assert (st_.pending[:, 0] == 0).all()
 
 
 def test_cost_weight_silences_an_expensive_emitter() -> None:
@@ -247,9 +246,7 @@ def test_cost_weight_silences_an_expensive_emitter() -> None:
     free = compile_scenario(parse_scenario(doc))
     doc["doctrine"] = {"cost_weight": 10.0}
     dear = compile_scenario(parse_scenario(doc))
-    fired = [
-        run_chunk(q, np.arange(4), 1).eff_rounds[:, 0].sum() for q in (free, dear)
-    ]
+    fired = [run_chunk(q, np.arange(4), 1).eff_rounds[:, 0].sum() for q in (free, dear)]
     assert fired[0] > 0
     assert fired[1] == 0
 

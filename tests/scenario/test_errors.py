@@ -123,15 +123,16 @@ ONE_ERROR = [
         id="unknown-top-level-field-with-hint",
     ),
     pytest.param(
-        [((*GUN, "colour"), "green")],
-        E("sites[0].effectors[0].colour", "is not a known field; got 'green'"),
+        [((*GUN, "paint_colour"), "green")],
+        E("sites[0].effectors[0].paint_colour", "is not a known field; got 'green'"),
         id="unknown-field-without-hint",
     ),
     pytest.param(
         [((*GUN, "kind"), "railgun")],
         E(
             "sites[0].effectors[0].kind",
-            "must be one of ['gun', 'missile', 'jammer', 'laser']; got 'railgun'",
+            "must be one of ['gun', 'missile', 'jammer', 'laser', 'microwave', "
+            "'interceptor']; got 'railgun'",
         ),
         id="unknown-effector-kind",
     ),
@@ -380,7 +381,8 @@ def test_several_structural_errors_are_all_listed(
         E("origin", "is required; got nothing"),
         E(
             "sites[0].effectors[0].kind",
-            "must be one of ['gun', 'missile', 'jammer', 'laser']; got 'railgun'",
+            "must be one of ['gun', 'missile', 'jammer', 'laser', 'microwave', "
+            "'interceptor']; got 'railgun'",
         ),
         E("raids[0].drone.speed_mps", "must be > 0.0; got -5.0"),
     ]

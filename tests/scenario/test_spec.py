@@ -30,6 +30,7 @@ from skyscreen.scenario import (
 EXAMPLES = [
     "coastal-airbase",
     "jammer-vs-autonomy",
+    "layered-defence",
     "night-raid",
     "quickstart",
     "two-sites",
@@ -115,7 +116,7 @@ def test_example_path_rejects_an_unknown_name() -> None:
         FieldError(
             "",
             "example must be one of ['coastal-airbase', 'jammer-vs-autonomy', "
-            "'night-raid', 'quickstart', 'two-sites']; "
+            "'layered-defence', 'night-raid', 'quickstart', 'two-sites']; "
             "got 'nope'",
         )
     ]

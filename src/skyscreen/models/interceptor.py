@@ -111,9 +111,8 @@ def intercept_time_s(
     sx = qx + vx * delay_s
     sy = qy + vy * delay_s
     sz = qz + vz * delay_s
-    return delay_s + missile_model.intercept_time_xyz_s(
-        sx, sy, sz, vx, vy, vz, speed_mps
-    )
+    tau: float = missile_model.intercept_time_xyz_s(sx, sy, sz, vx, vy, vz, speed_mps)
+    return delay_s + tau
 
 
 @njit(cache=True)

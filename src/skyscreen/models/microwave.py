@@ -101,4 +101,7 @@ def defeat_range_probability(
     >>> round(float(defeat_range_probability(eirp, 300.0, 1000.0, 1.0)), 6)
     0.5
     """
-    return defeat_probability(power_density_w_m2(eirp_w, range_m), s50_w_m2, sigma_ln)
+    p: float = defeat_probability(
+        power_density_w_m2(eirp_w, range_m), s50_w_m2, sigma_ln
+    )
+    return p

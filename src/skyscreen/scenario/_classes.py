@@ -315,9 +315,7 @@ MICROWAVE_CLASSES: dict[str, dict[str, ClassDefault]] = {
         "recharge_s": D(
             4.0, "the generator's duty limit: one shot per 4 s once the store is empty"
         ),
-        "cost_per_shot_usd": D(
-            5.0, "fuel and wear: near zero per shot, not zero"
-        ),
+        "cost_per_shot_usd": D(5.0, "fuel and wear: near zero per shot, not zero"),
     },
 }
 
@@ -338,12 +336,8 @@ INTERCEPTOR_CLASSES: dict[str, dict[str, ClassDefault]] = {
         "nav_constant": D(3.5, "between the usual 3 and 4"),
         "fuze_radius_m": D(5.0, "a small proximity-fuzed fragmentation warhead"),
         "pk_closure": D(0.7, "inside the 0.5-0.8 class range"),
-        "range_max_m": D(
-            5000.0, "a few km of command datalink and seeker handover"
-        ),
-        "endurance_s": D(
-            300.0, "five minutes on a battery: 21 km of flight at 70 m/s"
-        ),
+        "range_max_m": D(5000.0, "a few km of command datalink and seeker handover"),
+        "endurance_s": D(300.0, "five minutes on a battery: 21 km of flight at 70 m/s"),
         "launch_delay_s": D(5.0, "power-up, seeker check and rail launch"),
         "rack": D(8, "one launcher's load"),
         "channels": D(2, "two guidance channels per launcher"),
@@ -365,9 +359,7 @@ INTERCEPTOR_CLASSES: dict[str, dict[str, ClassDefault]] = {
         "fuze_radius_m": D(3.0, "a net or a small charge: it must come close"),
         "pk_closure": D(0.6, "inside the 0.5-0.8 class range, a net's lower odds"),
         "range_max_m": D(3000.0, "a few km of datalink, and the flight back"),
-        "endurance_s": D(
-            600.0, "ten minutes on a battery, the flight home included"
-        ),
+        "endurance_s": D(600.0, "ten minutes on a battery, the flight home included"),
         "launch_delay_s": D(5.0, "spin-up and take-off"),
         "rack": D(4, "four airframes per launcher"),
         "channels": D(2, "two pilots or guidance channels per launcher"),

@@ -28,6 +28,7 @@ from skyscreen.scenario.kinds import (
     SENSOR_SPECS,
     CameraSpec,
     GunSpec,
+    InterceptorSpec,
     JammerSpec,
     LaserSpec,
     MicrowaveSpec,
@@ -53,10 +54,11 @@ __all__ = [
     "EffectorSpec",
     "EnvironmentSpec",
     "GunSpec",
+    "InterceptorSpec",
     "JammerSpec",
     "LaserSpec",
-    "MicrowaveSpec",
     "LaunchSpec",
+    "MicrowaveSpec",
     "MissileSpec",
     "OriginSpec",
     "PositionSpec",
@@ -463,7 +465,9 @@ class DoctrineSpec(Spec):
         le=1e6,
         description="Value at risk (USD) a shot must save per USD of munitions it "
         "spends: a weapon fires only when V·S·Pk exceeds cost_weight × its shot's cost "
-        "(a gun burst's rounds or one missile). 0 ignores cost.",
+        "(a gun burst's rounds, one missile, a laser's reference dwell, one "
+        "interceptor; for a microwave emitter V·S·p summed over its beam against one "
+        "shot). 0 ignores cost.",
     )
     min_shot_pk: Probability = Field(
         default=0.1,

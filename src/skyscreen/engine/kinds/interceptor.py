@@ -303,8 +303,10 @@ def _draws(
     index: IntArray,
     out: FloatArray,
 ) -> None:
-    """The closure uniform of each interceptor: stream of launcher ``k``, counter
-    (replication, drone words, ``index``)."""
+    """The closure uniform of each interceptor (N,), into ``out``.
+
+    Stream of launcher ``k``; counter (replication, drone words, ``index``).
+    """
     for i in range(k.shape[0]):
         out[i] = uniform(
             keys[k[i], 0], keys[k[i], 1], reps[i], dkey[i, 0], dkey[i, 1], index[i]
@@ -340,9 +342,7 @@ class InterceptorKind(EffectorBase):
 
     def busy(self, kst: InterceptorState) -> bool:
         """Whether an interceptor is committed, flying out or flying home."""
-        return bool(
-            ((kst.phase >= COMMITTED) & (kst.phase <= RETURNING)).any()
-        )
+        return bool(((kst.phase >= COMMITTED) & (kst.phase <= RETURNING)).any())
 
     def in_envelope(self, pl: Placed, unit: IntArray, pos_m: FloatArray) -> BoolArray:
         """Whether points (N, 3) lie within ``range_max_m`` of launchers ``unit``."""

@@ -116,13 +116,14 @@ def _beam_p(
     s50: float,
     sigma: float,
 ) -> float:
-    """p of a drone at offset q from emitter k, for a beam along unit vector u."""
+    """P of a drone at offset q from emitter k, for a beam along unit vector u."""
     rng = math.sqrt(qx * qx + qy * qy + qz * qz)
     if rng > g.range_max_m[k]:
         return 0.0
     if rng > 0.0 and (ux * qx + uy * qy + uz * qz) < g.cos_half_angle[k] * rng:
         return 0.0
-    return hpm_model.defeat_range_probability(g.eirp_w[k], rng, s50, sigma)
+    p: float = hpm_model.defeat_range_probability(g.eirp_w[k], rng, s50, sigma)
+    return p
 
 
 @njit(cache=True)
@@ -501,9 +502,7 @@ class MicrowaveKind(EffectorBase):
                 g.eirp_w[k], rng[ri, di], dr.hpm_s50_w_m2[di], dr.hpm_sigma_ln[di]
             )
             u = draw(kst.keys[k], st.reps[rows], st.drone_key[di], step)
-            launch_pulse(
-                st, slots, pl.index + k, rows, di, u < p, p, t1, di == d[ri]
-            )
+            launch_pulse(st, slots, pl.index + k, rows, di, u < p, p, t1, di == d[ri])
             if ev is not None:
                 ev.add("fire", r, t1, d, pl.unit + k, st.pos_m[r, d], 1)
 

@@ -81,7 +81,9 @@ class InterceptorSpec(ClassedSpec):
         ge=0.0, le=600.0, description="Delay from assignment to launch (s)."
     )
     rack: int = Field(
-        ge=0, le=MAX_RACK, description="Interceptors ready on the launcher at the start."
+        ge=0,
+        le=MAX_RACK,
+        description="Interceptors ready on the launcher at the start.",
     )
     channels: int = Field(
         ge=1,

@@ -123,8 +123,8 @@ ONE_ERROR = [
         id="unknown-top-level-field-with-hint",
     ),
     pytest.param(
-        [((*GUN, "paint_colour"), "green")],
-        E("sites[0].effectors[0].paint_colour", "is not a known field; got 'green'"),
+        [((*GUN, "wibble"), "green")],
+        E("sites[0].effectors[0].wibble", "is not a known field; got 'green'"),
         id="unknown-field-without-hint",
     ),
     pytest.param(

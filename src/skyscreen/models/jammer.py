@@ -50,21 +50,22 @@ GNSS_L1_WAVELENGTH_M = 0.1903
 """Wavelength of GPS L1 (1575.42 MHz), metres."""
 
 
+@ufunc(4)
 def link_js_ratio(
-    jammer_eirp_w: Any, link_eirp_w: Any, d_control_m: Any, d_jammer_m: Any
-) -> FloatArray:
+    jammer_eirp_w: float, link_eirp_w: float, d_control_m: float, d_jammer_m: float
+) -> float:
     """Jamming-to-signal ratio (linear) at a drone's command-link receiver.
+
+    (P_j G_j)/(P_c G_c) · (d_c/d_j)², distances to the jammer under 1 m counting as
+    1 m. A ufunc: NumPy callers and the jammer's kernel share it.
 
     Examples
     --------
     >>> float(link_js_ratio(100.0, 1.0, 10_000.0, 1_000.0))  # 20 dB power, 20 dB range
     10000.0
     """
-    dc = np.asarray(d_control_m, dtype=np.float64)
-    dj = np.maximum(np.asarray(d_jammer_m, dtype=np.float64), 1.0)
-    return np.asarray(
-        np.asarray(jammer_eirp_w) / np.asarray(link_eirp_w) * (dc / dj) ** 2
-    )
+    q = d_control_m / max(d_jammer_m, 1.0)
+    return jammer_eirp_w / link_eirp_w * (q * q)
 
 
 @ufunc(4)

@@ -9,9 +9,11 @@ without its GNSS fix flies on; its inertial drift displaces its impact point
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 
 from skyscreen._typing import BoolArray, FloatArray, IntArray
 from skyscreen.engine.codes import FLYING, NEUTRALISED, cause_code
@@ -48,6 +50,82 @@ class JammerState:
     """
 
     jam_s: FloatArray
+
+
+@njit(cache=True)
+def _js_sums(
+    pos: FloatArray,
+    home: FloatArray,
+    link_exposed: BoolArray,
+    gnss_exposed: BoolArray,
+    j_pos: FloatArray,
+    azimuth: FloatArray,
+    half_sector: FloatArray,
+    range_max: FloatArray,
+    jams_link: BoolArray,
+    jams_gnss: BoolArray,
+    eirp: FloatArray,
+    link_eirp: FloatArray,
+    gnss_signal: FloatArray,
+    out_link: FloatArray,
+    out_link_who: IntArray,
+    out_gnss: FloatArray,
+    out_gnss_who: IntArray,
+) -> None:
+    """Summed J/S of every exposed drone over the jammers that reach it (R, D).
+
+    Link J/S (:func:`~skyscreen.models.jammer.link_js_ratio`) for ``link_exposed``
+    drones over the link-mode jammers, GNSS J/S (the Friis power at L1 over the
+    signal) for ``gnss_exposed`` ones over the GNSS-mode jammers; a jammer reaches a
+    drone within its range and sector. ``*_who``: the jammer with the largest share
+    (the first of equals; 0 where none).
+    """
+    n_r, n_d = link_exposed.shape
+    for r in range(n_r):
+        for d in range(n_d):
+            le, ge = link_exposed[r, d], gnss_exposed[r, d]
+            out_link[r, d] = 0.0
+            out_gnss[r, d] = 0.0
+            out_link_who[r, d] = 0
+            out_gnss_who[r, d] = 0
+            if not (le or ge):
+                continue
+            cx = pos[r, d, 0] - home[r, d, 0]
+            cy = pos[r, d, 1] - home[r, d, 1]
+            cz = pos[r, d, 2] - home[r, d, 2]
+            d_c = math.sqrt(cx * cx + cy * cy + cz * cz)
+            best_l = 0.0
+            best_g = 0.0
+            for k in range(j_pos.shape[0]):
+                rx = pos[r, d, 0] - j_pos[k, 0]
+                ry = pos[r, d, 1] - j_pos[k, 1]
+                rz = pos[r, d, 2] - j_pos[k, 2]
+                d_j = math.sqrt(rx * rx + ry * ry + rz * rz)
+                if d_j > range_max[k]:
+                    continue
+                if (
+                    half_sector[k] < math.pi
+                    and abs(kinematics.wrap_angle(math.atan2(ry, rx) - azimuth[k]))
+                    > half_sector[k]
+                ):
+                    continue
+                if le and jams_link[k]:
+                    js = jammer_model.link_js_ratio(eirp[k], link_eirp[d], d_c, d_j)
+                    out_link[r, d] += js
+                    if js > best_l:
+                        best_l = js
+                        out_link_who[r, d] = k
+                if ge and jams_gnss[k]:
+                    js = (
+                        jammer_model.friis_received_power_w(
+                            eirp[k], 1.0, d_j, jammer_model.GNSS_L1_WAVELENGTH_M
+                        )
+                        / gnss_signal[d]
+                    )
+                    out_gnss[r, d] += js
+                    if js > best_g:
+                        best_g = js
+                        out_gnss_who[r, d] = k
 
 
 class JammerKind(EffectorBase):
@@ -110,79 +188,76 @@ class JammerKind(EffectorBase):
         link_any, gnss_any = bool(link_exposed.any()), bool(gnss_exposed.any())
         if not (link_any or gnss_any):
             return None
-        rel = st.pos_m[:, :, None, :] - j.pos_m[None, None, :, :]  # (R, D, J, 3)
-        d_j = np.linalg.norm(rel, axis=-1)
-        bearing = np.arctan2(rel[..., 1], rel[..., 0])
-        in_sector = (
-            np.abs(kinematics.wrap_angle(bearing - j.azimuth_rad)) <= j.half_sector_rad
-        ) | (j.half_sector_rad >= np.pi)
-        reach = in_sector & (d_j <= j.range_max_m)
+        shape = link_exposed.shape
+        link_js, gnss_js = np.empty(shape), np.empty(shape)
+        link_who = np.empty(shape, dtype=np.int64)
+        gnss_who = np.empty(shape, dtype=np.int64)
+        _js_sums(
+            st.pos_m,
+            st.home_m,
+            link_exposed,
+            gnss_exposed,
+            j.pos_m,
+            j.azimuth_rad,
+            j.half_sector_rad,
+            j.range_max_m,
+            j.jams_link,
+            j.jams_gnss,
+            j.eirp_w,
+            dr.link_eirp_w,
+            dr.gnss_signal_w,
+            link_js,
+            link_who,
+            gnss_js,
+            gnss_who,
+        )
         if gnss_any:
-            self._jam_gnss(pl, st, d_j, reach & j.jams_gnss, gnss_exposed, t1, ev)
+            self._jam_gnss(pl, st, gnss_js, gnss_who, gnss_exposed, t1, ev)
         if not link_any:
             return None
-        return self._jam_links(
-            pl, kst, st, d_j, reach & j.jams_link, link_exposed, t0, t1, ev
-        )
+        return self._jam_links(pl, kst, st, link_js, link_who, link_exposed, t0, t1, ev)
 
     def _jam_gnss(
         self,
         pl: Placed,
         st: ChunkState,
-        d_j: FloatArray,
-        reach: BoolArray,
+        total: FloatArray,
+        who: IntArray,
         exposed: BoolArray,
         t1: float,
         ev: Events | None,
     ) -> None:
         """GNSS fixes lost at ``t1``: summed J/S at or above each drone's threshold."""
-        j: JammerParams = pl.params
         dr = pl.scenario.drones
-        js = (
-            jammer_model.gnss_js_ratio(
-                j.eirp_w, 1.0, d_j, dr.gnss_signal_w[None, :, None]
-            )
-            * reach
-        )
-        lost = exposed & (js.sum(axis=-1) >= dr.gnss_js_threshold[None, :])
+        lost = exposed & (total >= dr.gnss_js_threshold[None, :])
         if not lost.any():
             return
         st.t_gnss_lost_s[lost] = t1
         if ev is not None:
             r, d = np.nonzero(lost)
-            unit = np.argmax(js[r, d], axis=-1) + pl.unit
-            ev.add("gnss_lost", r, t1, d, unit, st.pos_m[r, d])
+            ev.add("gnss_lost", r, t1, d, who[r, d] + pl.unit, st.pos_m[r, d])
 
     def _jam_links(
         self,
         pl: Placed,
         kst: JammerState,
         st: ChunkState,
-        d_j: FloatArray,
-        reach: BoolArray,
+        total: FloatArray,
+        share: IntArray,
         exposed: BoolArray,
         t0: float,
         t1: float,
         ev: Events | None,
     ) -> tuple[FloatArray, IntArray] | None:
         """Links lost at ``t1``; the soft-kill times and jammers (see :meth:`act`)."""
-        j: JammerParams = pl.params
         dr = pl.scenario.drones
-        d_c = np.linalg.norm(st.pos_m - st.home_m, axis=-1)[..., None]
-        js = (
-            jammer_model.link_js_ratio(
-                j.eirp_w, dr.link_eirp_w[None, :, None], d_c, d_j
-            )
-            * reach
-        )
-        total = js.sum(axis=-1)
         above = exposed & (total >= dr.link_js_threshold[None, :])
         start = np.maximum(st.t_launch_s, t0)
         kst.jam_s[...] = np.where(above, kst.jam_s + (t1 - start), 0.0)
         lost = above & (kst.jam_s >= dr.link_loss_delay_s[None, :])
         if not lost.any():
             return None
-        who = np.argmax(js, axis=-1) + pl.index
+        who = share + pl.index
         st.link_lost |= lost
         behaviour = dr.on_link_loss[None, :]
         neutral = lost & ((behaviour == _HOVER) | (behaviour == _RETURN))

@@ -90,6 +90,9 @@ def test_layered_binomial_with_area_and_lasting_kinds() -> None:
     # One shot per drone it reached: kills never exceed shots in a replication.
     hpm = res.effectors[res.effectors["effector"] == "hpm"]
     assert (hpm["kills"] <= hpm["rounds_fired"]).all()
+    # The summary's rounds are gun rounds: there is no gun here.
+    assert hpm["rounds_fired"].sum() > 0
+    assert (res.summary["rounds_fired"] == 0).all()
 
 
 @pytest.mark.parametrize("name", ["coastal-airbase"])

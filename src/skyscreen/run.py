@@ -853,7 +853,11 @@ def build_tables(params: ScenarioParams, chunks: list[ChunkResult]) -> dict[str,
             "n_airborne": count(STATES.index("flying")),
             "value_damaged_usd": value.sum(axis=1),
             "casualties": cat["asset_casualties"].sum(axis=1),
-            "rounds_fired": cat["eff_rounds"].sum(axis=1),
+            # Gun rounds only: a microwave emitter's shots are in its own row of
+            # the effectors table.
+            "rounds_fired": cat["eff_rounds"][
+                :, np.asarray(params.effector_kinds) == "gun"
+            ].sum(axis=1),
             "missiles_fired": cat["eff_missiles"].sum(axis=1),
             "munitions_cost_usd": cost.sum(axis=1),
             "n_identified": np.isfinite(cat["drone_t_identified_s"]).sum(axis=1),

@@ -268,6 +268,7 @@ def test_cost_weight_silences_an_expensive_emitter() -> None:
     settle=st.sampled_from([0.0, 2.0, 60.0]),
     elev=st.sampled_from([(-90.0, 90.0), (-5.0, 85.0), (10.0, 10.5)]),
     sigma=st.sampled_from([0.0, 1.0, 5.0]),
+    s50=st.sampled_from([1e-6, 1000.0, 1e9]),
 )
 def test_whole_runs_keep_store_period_and_envelope(**kw: Any) -> None:
     """Whole raids: invariants, the store, the shot period, the duty limit, envelopes.
@@ -293,7 +294,7 @@ def test_whole_runs_keep_store_period_and_envelope(**kw: Any) -> None:
         count=6,
         interval_s=3.0,
         launch_east_m=1500.0,
-        drone={"hpm_sigma_ln": kw["sigma"]},
+        drone={"hpm_sigma_ln": kw["sigma"], "hpm_s50_w_m2": kw["s50"]},
         duration_s=300.0,
     )
     p = compile_scenario(parse_scenario(doc))

@@ -48,6 +48,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from skyscreen._typing import BoolArray, FloatArray, IntArray
+from skyscreen.engine.shots import cancel
+from skyscreen.models import gun as gun_model
 
 if TYPE_CHECKING:
     from skyscreen.engine.events import Events
@@ -62,7 +64,9 @@ __all__ = [
     "EffectorKind",
     "Placed",
     "SensorKind",
+    "cancel_unfireable",
     "complete_reloads",
+    "pointing_envelope",
     "slant_geometry",
     "start_reloads",
 ]
@@ -411,6 +415,61 @@ def slant_geometry(
     ground = np.hypot(rel[:, 0], rel[:, 1])
     rng = np.sqrt(ground**2 + rel[:, 2] ** 2)
     return rng, np.arctan2(rel[:, 1], rel[:, 0]), np.arctan2(rel[:, 2], ground)
+
+
+def pointing_envelope(
+    g: Any, unit: IntArray, pos_m: FloatArray, range_min_m: Any = 0.0
+) -> BoolArray:
+    """Whether points (N, 3) lie in the envelopes of pointed units ``unit`` (N,).
+
+    ``g`` is a parameter block with ``pos_m``, ``range_max_m``,
+    ``elevation_min_rad`` and ``elevation_max_rad`` (a gun, a laser, a microwave
+    emitter): slant range in [``range_min_m``, ``range_max_m``] and elevation within
+    the limits (:func:`skyscreen.models.gun.in_envelope`).
+    """
+    rng, _, el = slant_geometry(g.pos_m[unit], pos_m)
+    return np.asarray(
+        gun_model.in_envelope(
+            rng,
+            el,
+            range_min_m,
+            g.range_max_m[unit],
+            g.elevation_min_rad[unit],
+            g.elevation_max_rad[unit],
+        )
+    )
+
+
+def cancel_unfireable(
+    pl: Placed,
+    st: ChunkState,
+    ev: Events | None,
+    t1: float,
+    r: IntArray,
+    d: IntArray,
+    k: int,
+) -> BoolArray:
+    """Which committed engagements of unit ``k`` at drones ``d`` of rows ``r`` go ahead.
+
+    Those whose drone is no longer airborne (``target_lost``) or is outside the unit's
+    envelope (``out_of_envelope``) are cancelled (:func:`~skyscreen.engine.shots.
+    cancel`: no longer pending, a ``cancel`` event); the kind resets its own state.
+    """
+    alive = st.airborne()[r, d]
+    ok = alive & pl.kind.in_envelope(pl, np.full(len(r), k), st.pos_m[r, d])
+    if not ok.all():
+        cancel(
+            st,
+            ev,
+            t1,
+            r,
+            d,
+            ~ok,
+            pl.unit + k,
+            [(~alive, "target_lost")],
+            "out_of_envelope",
+        )
+    return np.asarray(ok)
 
 
 def complete_reloads(

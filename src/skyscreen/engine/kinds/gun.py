@@ -21,6 +21,7 @@ from skyscreen.engine.kinds.base import (
     EffectorBase,
     Placed,
     complete_reloads,
+    pointing_envelope,
     slant_geometry,
     start_reloads,
 )
@@ -239,17 +240,7 @@ class GunKind(EffectorBase):
     def in_envelope(self, pl: Placed, unit: IntArray, pos_m: FloatArray) -> BoolArray:
         """Whether points (N, 3) lie in the envelopes of guns ``unit`` (N,)."""
         g: GunParams = pl.params
-        rng, _, el = slant_geometry(g.pos_m[unit], pos_m)
-        return np.asarray(
-            gun_model.in_envelope(
-                rng,
-                el,
-                g.range_min_m[unit],
-                g.range_max_m[unit],
-                g.elevation_min_rad[unit],
-                g.elevation_max_rad[unit],
-            )
-        )
+        return pointing_envelope(g, unit, pos_m, g.range_min_m[unit])
 
     def magazine(self, kst: GunState) -> IntArray:
         """Rounds left in each magazine (R, G)."""

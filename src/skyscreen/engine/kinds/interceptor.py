@@ -43,10 +43,11 @@ from skyscreen.engine.kinds.base import (
     DecideContext,
     EffectorBase,
     Placed,
+    cancel_unfireable,
     slant_geometry,
 )
 from skyscreen.engine.rng import Purpose, stream_keys, uniform
-from skyscreen.engine.shots import ShotSlots, cancel
+from skyscreen.engine.shots import ShotSlots
 from skyscreen.engine.state import ChunkState, full
 from skyscreen.models import interceptor as icpt_model
 from skyscreen.scenario.kinds import InterceptorParams
@@ -475,30 +476,18 @@ class InterceptorKind(EffectorBase):
         due = (kst.phase == COMMITTED) & (kst.launch_s <= t1)
         if not due.any():
             return
-        alive = st.airborne()
         for k in range(g.n):
             r, s = np.nonzero(due[:, k])
             if len(r) == 0:
                 continue
             d = kst.target[r, k, s]
-            ok = alive[r, d] & self.in_envelope(pl, np.full(len(r), k), st.pos_m[r, d])
+            ok = cancel_unfireable(pl, st, ev, t1, r, d, k)
             bad = ~ok
             if bad.any():
                 kst.phase[r[bad], k, s[bad]] = FREE
                 kst.target[r[bad], k, s[bad]] = -1
                 kst.launch_s[r[bad], k, s[bad]] = np.inf
                 kst.rack[r[bad], k] += 1
-                cancel(
-                    st,
-                    ev,
-                    t1,
-                    r,
-                    d,
-                    bad,
-                    pl.unit + k,
-                    [(~alive[r, d], "target_lost")],
-                    "out_of_envelope",
-                )
             r, s, d = r[ok], s[ok], d[ok]
             if len(r) == 0:
                 continue

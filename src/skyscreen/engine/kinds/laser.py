@@ -33,10 +33,12 @@ from skyscreen.engine.kinds.base import (
     DecideContext,
     EffectorBase,
     Placed,
+    cancel_unfireable,
+    pointing_envelope,
     slant_geometry,
 )
 from skyscreen.engine.rng import Purpose
-from skyscreen.engine.shots import ShotSlots, cancel
+from skyscreen.engine.shots import ShotSlots
 from skyscreen.engine.state import ChunkState, full
 from skyscreen.models import gun as gun_model
 from skyscreen.models import laser as laser_model
@@ -230,18 +232,7 @@ class LaserKind(EffectorBase):
 
     def in_envelope(self, pl: Placed, unit: IntArray, pos_m: FloatArray) -> BoolArray:
         """Whether points (N, 3) lie in the envelopes of lasers ``unit`` (N,)."""
-        g: LaserParams = pl.params
-        rng, _, el = slant_geometry(g.pos_m[unit], pos_m)
-        return np.asarray(
-            gun_model.in_envelope(
-                rng,
-                el,
-                0.0,
-                g.range_max_m[unit],
-                g.elevation_min_rad[unit],
-                g.elevation_max_rad[unit],
-            )
-        )
+        return pointing_envelope(pl.params, unit, pos_m)
 
     def magazine(self, kst: LaserState) -> FloatArray:
         """Seconds of lasing left in each thermal store (R, L), as last updated."""
@@ -343,7 +334,6 @@ class LaserKind(EffectorBase):
     ) -> None:
         """Start the dwells of lasers on target by ``t1`` (the ``fire`` event)."""
         g: LaserParams = pl.params
-        alive = st.airborne()
         for k in range(g.n):
             r = np.flatnonzero(
                 (kst.target[:, k] >= 0) & ~kst.dwelling[:, k] & (kst.fire_s[:, k] <= t1)
@@ -352,25 +342,11 @@ class LaserKind(EffectorBase):
                 continue
             d = kst.target[r, k]
             rng, az, el = slant_geometry(g.pos_m[k], st.pos_m[r, d])
-            ok_env = self.in_envelope(pl, np.full(len(r), k), st.pos_m[r, d])
-            ok = alive[r, d] & ok_env
+            ok = cancel_unfireable(pl, st, ev, t1, r, d, k)
             kst.fire_s[r, k] = np.inf
             kst.az_rad[r, k] = az
             kst.el_rad[r, k] = el
-            bad = ~ok
-            if bad.any():
-                kst.target[r[bad], k] = -1
-                cancel(
-                    st,
-                    ev,
-                    t1,
-                    r,
-                    d,
-                    bad,
-                    pl.unit + k,
-                    [(~alive[r, d], "target_lost")],
-                    "out_of_envelope",
-                )
+            kst.target[r[~ok], k] = -1
             r, d, rng = r[ok], d[ok], rng[ok]
             if len(r) == 0:
                 continue

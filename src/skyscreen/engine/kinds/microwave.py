@@ -40,10 +40,12 @@ from skyscreen.engine.kinds.base import (
     DecideContext,
     EffectorBase,
     Placed,
+    cancel_unfireable,
+    pointing_envelope,
     slant_geometry,
 )
 from skyscreen.engine.rng import Purpose, draw, stream_key
-from skyscreen.engine.shots import ShotSlots, cancel, launch_pulse
+from skyscreen.engine.shots import ShotSlots, launch_pulse
 from skyscreen.engine.state import ChunkState, full
 from skyscreen.models import gun as gun_model
 from skyscreen.models import microwave as hpm_model
@@ -309,18 +311,7 @@ class MicrowaveKind(EffectorBase):
 
     def in_envelope(self, pl: Placed, unit: IntArray, pos_m: FloatArray) -> BoolArray:
         """Whether points (N, 3) lie where emitters ``unit`` (N,) may lay the beam."""
-        g: MicrowaveParams = pl.params
-        rng, _, el = slant_geometry(g.pos_m[unit], pos_m)
-        return np.asarray(
-            gun_model.in_envelope(
-                rng,
-                el,
-                0.0,
-                g.range_max_m[unit],
-                g.elevation_min_rad[unit],
-                g.elevation_max_rad[unit],
-            )
-        )
+        return pointing_envelope(pl.params, unit, pos_m)
 
     def magazine(self, kst: MicrowaveState) -> FloatArray:
         """Shots in each store (R, M), as last updated."""
@@ -460,23 +451,11 @@ class MicrowaveKind(EffectorBase):
                 continue
             d = kst.target[r, k]
             _, az, el = slant_geometry(g.pos_m[k], st.pos_m[r, d])
-            ok = alive[r, d] & self.in_envelope(pl, np.full(len(r), k), st.pos_m[r, d])
+            ok = cancel_unfireable(pl, st, ev, t1, r, d, k)
             kst.target[r, k] = -1
             kst.fire_s[r, k] = np.inf
             kst.az_rad[r, k] = az
             kst.el_rad[r, k] = el
-            if (~ok).any():
-                cancel(
-                    st,
-                    ev,
-                    t1,
-                    r,
-                    d,
-                    ~ok,
-                    pl.unit + k,
-                    [(~alive[r, d], "target_lost")],
-                    "out_of_envelope",
-                )
             r, d = r[ok], d[ok]
             if len(r) == 0:
                 continue

@@ -89,6 +89,44 @@ def _probability(text: str) -> float:
     return value
 
 
+def _open_probability(text: str) -> float:
+    value = _positive_float(text)
+    if not value < 1.0:
+        raise argparse.ArgumentTypeError(f"expected a number in (0, 1); got {text!r}")
+    return value
+
+
+def _m_of_n(text: str) -> tuple[int, int]:
+    parts = text.split("/")
+    try:
+        m, n = (int(v) for v in parts)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected M/N with integers 1 ≤ M ≤ N ≤ 62; got {text!r}"
+        ) from None
+    if not 1 <= m <= n <= 62:
+        raise argparse.ArgumentTypeError(
+            f"expected M/N with integers 1 ≤ M ≤ N ≤ 62; got {text!r}"
+        )
+    return m, n
+
+
+def _area(text: str) -> tuple[float, float, float, float]:
+    try:
+        x0, x1, y0, y1 = (float(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected four numbers X0,X1,Y0,Y1; got {text!r}"
+        ) from None
+    import math
+
+    if not (x1 > x0 and y1 > y0) or not all(math.isfinite(v) for v in (x0, x1, y0, y1)):
+        raise argparse.ArgumentTypeError(
+            f"expected finite X0 < X1 and Y0 < Y1; got {text!r}"
+        )
+    return x0, x1, y0, y1
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="skyscreen",
@@ -254,6 +292,107 @@ def _build_parser() -> argparse.ArgumentParser:
         "--overwrite",
         action="store_true",
         help="replace an existing --out file (never the scenario file)",
+    )
+
+    p = sub.add_parser(
+        "track",
+        help="run the tracker on recorded measurements (CSV step,meas_id,x,y[,z])",
+    )
+    p.add_argument("meas", metavar="MEAS.csv")
+    p.add_argument("--out", metavar="TRACKS.csv", required=True)
+    p.add_argument(
+        "--dt-s",
+        type=_positive_float,
+        default=1.0,
+        metavar="S",
+        help="scan period in s (default 1)",
+    )
+    p.add_argument(
+        "--noise-m",
+        type=_positive_float,
+        default=10.0,
+        metavar="M",
+        help="measurement noise, 1σ per axis, in m (default 10)",
+    )
+    p.add_argument(
+        "--pd",
+        type=_open_probability,
+        default=0.9,
+        metavar="P",
+        help="detection probability (default 0.9)",
+    )
+    p.add_argument(
+        "--clutter-per-scan",
+        type=_non_negative_float,
+        default=10.0,
+        metavar="N",
+        help="mean false alarms per scan (default 10)",
+    )
+    p.add_argument(
+        "--area-m",
+        type=_area,
+        metavar="X0,X1,Y0,Y1",
+        help="the surveillance area that turns the clutter count into a "
+        "density (default: the measurements' bounding box)",
+    )
+    p.add_argument(
+        "--process-noise",
+        type=_positive_float,
+        default=0.05,
+        metavar="Q",
+        help="process noise PSD in m²/s³ (default 0.05)",
+    )
+    p.add_argument("--association", choices=["gnn", "jpda"], default="gnn")
+    p.add_argument("--motion", choices=["cv", "imm"], default="cv")
+    p.add_argument(
+        "--gate-prob",
+        type=_open_probability,
+        default=0.999,
+        metavar="P",
+        help="gate probability (default 0.999)",
+    )
+    p.add_argument(
+        "--confirm",
+        type=_m_of_n,
+        default=(3, 4),
+        metavar="M/N",
+        help="confirm after M hits in N scans (default 3/4)",
+    )
+    p.add_argument(
+        "--tentative-misses",
+        type=_positive_int,
+        default=2,
+        metavar="K",
+        help="drop a tentative track after K misses (default 2)",
+    )
+    p.add_argument(
+        "--delete-misses",
+        type=_positive_int,
+        default=4,
+        metavar="K",
+        help="delete a confirmed track after K misses (default 4)",
+    )
+    p.add_argument(
+        "--init-vel-std",
+        type=_positive_float,
+        default=40.0,
+        metavar="V",
+        help="prior velocity std of a new track, m/s (default 40)",
+    )
+    p.add_argument(
+        "--capacity",
+        type=_positive_int,
+        default=None,
+        metavar="K",
+        help="track slots (default: 4 × the largest scan + 64)",
+    )
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON line (wall_s: the tracking loop alone)",
+    )
+    p.add_argument(
+        "--overwrite", action="store_true", help="replace an existing --out file"
     )
 
     sub.add_parser("schema", help="print the JSON Schema of scenario files")
@@ -523,6 +662,73 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_track(args: argparse.Namespace) -> int:
+    import json
+
+    from skyscreen.io.measurements import read_measurements, write_tracks
+    from skyscreen.tracking import TrackerConfig, run_scans
+
+    path = Path(args.meas)
+    out = Path(args.out)
+    _check_file_target(out, path, "measurements", args.overwrite)
+    meas = read_measurements(path)
+    dim = meas.pos.shape[1]
+    if args.area_m is not None:
+        x0, x1, y0, y1 = args.area_m
+        area = (x1 - x0) * (y1 - y0)
+    else:
+        span = meas.pos.max(axis=0) - meas.pos.min(axis=0) if len(meas.pos) else []
+        area = float(span[0] * span[1]) if len(span) else 0.0
+    if dim == 3 and len(meas.pos):
+        area *= max(float(meas.pos[:, 2].max() - meas.pos[:, 2].min()), 1.0)
+    density = args.clutter_per_scan / area if area > 0 else 0.0
+    n_steps = int(meas.step.max()) + 1 if len(meas.step) else 0
+    largest = int(meas.per_scan_max) if len(meas.step) else 0
+    cfg = TrackerConfig(
+        dim=dim,
+        association=args.association,
+        motion=args.motion,
+        process_noise=args.process_noise,
+        pd=args.pd,
+        clutter_density=max(density, 1e-30),
+        gate_prob=args.gate_prob,
+        confirm_m=args.confirm[0],
+        confirm_n=args.confirm[1],
+        tentative_misses=args.tentative_misses,
+        delete_misses=args.delete_misses,
+        init_vel_std_mps=args.init_vel_std,
+        capacity=args.capacity or 4 * largest + 64,
+    )
+    table = run_scans(
+        meas.step, meas.pos, cfg, noise_m=args.noise_m, dt_s=args.dt_s,
+        n_steps=n_steps,
+    )  # fmt: skip
+    _check_file_target(out, path, "measurements", args.overwrite)
+    _write_file(out, lambda tmp: write_tracks(tmp, table), "tracks")
+    info = {
+        "tool": "skyscreen",
+        "association": args.association,
+        "motion": args.motion,
+        "steps": n_steps,
+        "measurements": len(meas.step),
+        "wall_s": round(table.wall_s, 6),
+        "ms_per_step": round(1000 * table.wall_s / max(n_steps, 1), 4),
+        "n_track_ids": len(set(table.track_id.tolist())),
+        "clutter_density": density,
+        "tracks_csv": str(out),
+    }
+    if args.json:
+        print(json.dumps(info))
+    else:
+        print(
+            f"tracked      {len(meas.step)} measurements in {n_steps} scans: "
+            f"{info['n_track_ids']} tracks confirmed"
+        )
+        print(f"loop         {table.wall_s:.4f} s ({info['ms_per_step']} ms per scan)")
+        print(f"tracks       {out}")
+    return 0
+
+
 def _cmd_schema(args: argparse.Namespace) -> int:
     from skyscreen.scenario import scenario_json_schema
 
@@ -561,6 +767,7 @@ _COMMANDS = {
     "wta": _cmd_wta,
     "decisions": _cmd_decisions,
     "coverage": _cmd_coverage,
+    "track": _cmd_track,
     "schema": _cmd_schema,
     "examples": _cmd_examples,
 }

@@ -478,8 +478,6 @@ def _cmd_run(args: argparse.Namespace) -> int:
         raise SkyscreenError(
             "--scheduler needs --executor dask, which is not available yet"
         )
-    if args.fidelity == "tracked":
-        raise SkyscreenError("fidelity 'tracked' is not available yet")
     spec = _load(args.scenario)
     out = Path(args.out) if args.out else default_out_dir(spec.name)
     check_out_dir(out, args.overwrite)  # fail before spending the time

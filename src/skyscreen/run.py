@@ -81,7 +81,6 @@ __all__ = [
 ]
 
 FIDELITIES = ("truth", "tracked")
-_AVAILABLE_FIDELITIES = ("truth",)
 
 
 @dataclass(eq=False)
@@ -101,6 +100,9 @@ class RunResult:
     ground_stations : DataFrame or None
         With RF detectors: each rf_link drone's ground station as located from the
         detectors' bearings, one row per drone per replication.
+    picture : DataFrame or None
+        Tracked fidelity with ``record``: the tracker's tracks (tentative and
+        confirmed) of the recorded replications at every update.
     meta : dict
         What run.json records: seed, replications, fidelity, versions, wall time...
     scenario : ScenarioSpec
@@ -117,6 +119,7 @@ class RunResult:
     scenario: ScenarioSpec
     path: Path | None = field(default=None)
     ground_stations: pd.DataFrame | None = field(default=None)
+    picture: pd.DataFrame | None = field(default=None)
 
     @property
     def seed(self) -> int:
@@ -225,7 +228,11 @@ def simulate(
     seed : int, optional
         Root seed; default the scenario's, else one is drawn and recorded.
     fidelity : {"truth", "tracked"}
-        Air picture; only ``truth`` is available in this version.
+        Air picture: ``truth`` (fire control sees the true position of every drone
+        detected within ``track_memory_s``) or ``tracked`` (noisy measurements with
+        false alarms, a tracker, and fire control on the confirmed tracks;
+        docs/tracking.md). The tracked fidelity adds the tracking columns of the
+        summary and, with ``record``, the ``picture`` table.
     workers : int, optional
         Processes; default the CPUs this process may use, and at most those (more
         would only take turns), and one per chunk; run.json records the number used.
@@ -284,8 +291,6 @@ def simulate(
         raise SkyscreenError(
             f"fidelity must be one of {list(FIDELITIES)}; got {fidelity!r}"
         )
-    if fidelity not in _AVAILABLE_FIDELITIES:
-        raise SkyscreenError(f"fidelity {fidelity!r} is not available yet")
     reps = _replication_ids(replications, spec)
     if seed is None:
         seed = spec.run.seed if spec.run.seed is not None else _draw_seed()
@@ -313,7 +318,10 @@ def simulate(
         need = _check_memory(
             params, reps, seed, events, record, n_workers, chunk_size, progress
         )
-        tasks = [ChunkTask(c, seed, events, record) for c in split(reps, chunk_size)]
+        tasks = [
+            ChunkTask(c, seed, events, record, fidelity)
+            for c in split(reps, chunk_size)
+        ]
         try:
             chunks = _run_tasks(params, tasks, n_workers, spec.name, progress)
             result_tables = build_tables(params, chunks)
@@ -746,6 +754,19 @@ def build_tables(params: ScenarioParams, chunks: list[ChunkResult]) -> dict[str,
             "asset_debris",
         )
     }
+    n_all, n_d0 = cat["drone_status"].shape
+    if chunks and chunks[0].tracking is not None:
+        for name in chunks[0].tracking:
+            cat[f"track_{name}"] = np.concatenate(
+                [c.tracking[name] for c in chunks if c.tracking is not None]
+            )
+        cat["drone_t_tracked_s"] = np.concatenate(
+            [c.drone_t_tracked_s for c in chunks if c.drone_t_tracked_s is not None]
+        )
+    else:
+        for name in ("gospa_m", "ospa_m", "false_tracks_per_scan", "missed_per_scan"):
+            cat[f"track_{name}"] = np.full(n_all, np.nan)
+        cat["drone_t_tracked_s"] = np.full((n_all, n_d0), np.nan)
     order = np.argsort(cat["replications"], kind="stable")
     cat = {k: v[order] for k, v in cat.items()}
     reps = cat["replications"]
@@ -767,6 +788,7 @@ def build_tables(params: ScenarioParams, chunks: list[ChunkResult]) -> dict[str,
     with np.errstate(invalid="ignore"):
         to_identify = _mean_or_nan(cat["drone_t_identified_s"] - detect)
         to_shot = _mean_or_nan(cat["drone_t_first_shot_s"] - detect)
+        to_track = _mean_or_nan(cat["drone_t_tracked_s"] - detect)
     drones = _frame(
         "drones",
         {
@@ -793,6 +815,7 @@ def build_tables(params: ScenarioParams, chunks: list[ChunkResult]) -> dict[str,
             "z_end_m": cat["drone_end_m"][..., 2].ravel(),
             "t_gnss_lost_s": cat["drone_t_gnss_lost_s"].ravel(),
             "miss_m": cat["drone_miss_m"].ravel(),
+            "t_tracked_s": cat["drone_t_tracked_s"].ravel(),
         },
     )
 
@@ -869,6 +892,12 @@ def build_tables(params: ScenarioParams, chunks: list[ChunkResult]) -> dict[str,
             # Filled by simulate(value_protected=True), which reruns without effectors.
             "value_protected_usd": np.full(n_rep, np.nan),
             "casualties_prevented": np.full(n_rep, np.nan),
+            # The tracked fidelity's scores (NaN in the truth fidelity).
+            "detect_to_track_s": to_track,
+            "track_gospa_m": cat["track_gospa_m"],
+            "track_ospa_m": cat["track_ospa_m"],
+            "false_tracks_per_scan": cat["track_false_tracks_per_scan"],
+            "missed_truths_per_scan": cat["track_missed_per_scan"],
         },
     )
     events = None
@@ -932,6 +961,12 @@ def build_tables(params: ScenarioParams, chunks: list[ChunkResult]) -> dict[str,
                 **{k: v for k, v in gs.items() if k != "replication"},
             },
         )
+    picture = None
+    pparts = [c.picture for c in chunks if c.picture is not None]
+    if pparts:
+        pc = {k: np.concatenate([p_[k] for p_ in pparts]) for k in pparts[0]}
+        o = np.lexsort((pc["track"], pc["t_s"], pc["replication"]))
+        picture = _frame("picture", {k: v[o] for k, v in pc.items()})
     return {
         "summary": summary,
         "drones": drones,
@@ -940,6 +975,7 @@ def build_tables(params: ScenarioParams, chunks: list[ChunkResult]) -> dict[str,
         "events": events,
         "trajectories": trajectories,
         "ground_stations": ground_stations,
+        "picture": picture,
     }
 
 
@@ -974,6 +1010,7 @@ def load_run(path: str | Path) -> RunResult:
         events=tables["events"],
         trajectories=tables["trajectories"],
         ground_stations=tables["ground_stations"],
+        picture=tables["picture"],
         meta=meta,
         scenario=scenario,
         path=Path(path),

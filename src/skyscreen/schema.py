@@ -40,13 +40,16 @@ __all__ = [
     "Table",
 ]
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """Version of the run-directory layout, recorded in run.json as ``schema_version``.
 
 Bumped whenever a table or column is added, removed, renamed or changes meaning;
 :func:`skyscreen.load_run` reads only this version. Version 2 renamed ``tracks`` to
 ``trajectories`` and moved the events' round counts from ``outcome`` (``rounds:N``) to
-their own column ``rounds``.
+their own column ``rounds``. Version 4 added the tracked fidelity's columns
+(``summary``: ``detect_to_track_s``, ``track_gospa_m``, ``track_ospa_m``,
+``false_tracks_per_scan``, ``missed_truths_per_scan``; ``drones``: ``t_tracked_s``) and
+the optional ``picture`` table.
 """
 
 ColumnType = Literal["int", "float", "bool", "category"]
@@ -116,7 +119,9 @@ _SUMMARY = Table(
         "value_damaged_usd:float casualties:int rounds_fired:int missiles_fired:int "
         "munitions_cost_usd:float n_identified:int detect_to_identify_s:float "
         "detect_to_shot_s:float drones_cost_usd:float cost_per_stop_usd:float "
-        "exchange_ratio:float value_protected_usd:float casualties_prevented:float"
+        "exchange_ratio:float value_protected_usd:float casualties_prevented:float "
+        "detect_to_track_s:float track_gospa_m:float track_ospa_m:float "
+        "false_tracks_per_scan:float missed_truths_per_scan:float"
     ),
 )
 _DRONES = Table(
@@ -126,7 +131,8 @@ _DRONES = Table(
         "target_asset:category state:category cause:category effector:category "
         "t_launch_s:float t_first_detect_s:float t_identified_s:float "
         "id_sensor:category t_first_shot_s:float t_end_s:float "
-        "x_end_m:float y_end_m:float z_end_m:float t_gnss_lost_s:float miss_m:float"
+        "x_end_m:float y_end_m:float z_end_m:float t_gnss_lost_s:float miss_m:float "
+        "t_tracked_s:float"
     ),
 )
 _EFFECTORS = Table(
@@ -161,6 +167,14 @@ _GROUND_STATIONS = Table(
     ),
     optional=True,
 )
+_PICTURE = Table(
+    "picture",
+    _cols(
+        "replication:int t_s:float track:int x_m:float y_m:float z_m:float "
+        "vx_mps:float vy_mps:float vz_mps:float sigma_m:float confirmed:bool"
+    ),
+    optional=True,
+)
 _TRAJECTORIES = Table(
     "trajectories",
     _cols(
@@ -181,6 +195,7 @@ TABLES: Mapping[str, Table] = MappingProxyType(
             _EVENTS,
             _TRAJECTORIES,
             _GROUND_STATIONS,
+            _PICTURE,
         )
     }
 )

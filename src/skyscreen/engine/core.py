@@ -44,12 +44,14 @@ from skyscreen.engine.decide import DecisionInstance, decide
 from skyscreen.engine.engage import engage, reload
 from skyscreen.engine.events import Events
 from skyscreen.engine.kinds import Layout, make_layout
+from skyscreen.engine.kinds.base import Measured
 from skyscreen.engine.move import launch_and_move
 from skyscreen.engine.outcomes import act, finish, resolve, settle
 from skyscreen.engine.picture import AirPicture, truth_picture
 from skyscreen.engine.sense import sense
 from skyscreen.engine.setup import init_state
 from skyscreen.engine.state import ChunkState
+from skyscreen.engine.track import TrackedPicture
 from skyscreen.scenario.params import ScenarioParams
 
 __all__ = [
@@ -101,6 +103,14 @@ class ChunkResult:
         arrays, one row per replication and item.
     n_steps_run : int
         Steps actually stepped (the rest were provably quiet).
+    tracking : dict of float (R,) or None
+        Tracked fidelity: per-replication tracking scores (``gospa_m``, ``ospa_m``,
+        ``missed_per_scan``, ``false_tracks_per_scan``).
+    drone_t_tracked_s : float (R, D) or None
+        Tracked fidelity: when each drone first had a confirmed track (NaN: never).
+    picture : dict of arrays or None
+        Tracked fidelity: the recorded replications' tracks at every tracker update
+        (:data:`skyscreen.engine.track.PICTURE_COLUMNS`).
     """
 
     replications: IntArray
@@ -130,6 +140,9 @@ class ChunkResult:
     trajectories: dict[str, Any] | None
     tables: dict[str, dict[str, Any]]
     n_steps_run: int
+    tracking: dict[str, FloatArray] | None = None
+    drone_t_tracked_s: FloatArray | None = None
+    picture: dict[str, Any] | None = None
 
 
 def _quiet(st: ChunkState, layout: Layout) -> bool:
@@ -155,6 +168,7 @@ def run_chunk(
     on_decision: Callable[[DecisionInstance], None] | None = None,
     kinds: tuple[Sequence[Any], Sequence[Any]] | None = None,
     check: bool = False,
+    fidelity: str = "truth",
 ) -> ChunkResult:
     """Simulate a chunk of replications.
 
@@ -182,6 +196,9 @@ def run_chunk(
     check : bool
         Check the state's invariants after every step (slow; for tests and
         debugging): raises ``RuntimeError`` naming the first one broken.
+    fidelity : {"truth", "tracked"}
+        The air picture: truth-fed, or built by the tracker from noisy measurements
+        with false alarms (:mod:`skyscreen.engine.track`).
 
     Returns
     -------
@@ -214,6 +231,10 @@ def run_chunk(
     )
     steps_run = 0
     pic: AirPicture | None = None
+    if fidelity not in ("truth", "tracked"):
+        raise ValueError(f"fidelity must be 'truth' or 'tracked'; got {fidelity!r}")
+    tracked = TrackedPicture(p, len(reps), rec_rows) if fidelity == "tracked" else None
+    measured: list[Measured] | None = [] if tracked is not None else None
     for s in range(p.n_steps):
         t0, t1 = s * dt, min((s + 1) * dt, p.duration_s)
         # Quiet for good: no drone left to launch or flying and nothing in the air in
@@ -247,10 +268,19 @@ def run_chunk(
             ev,
             maybe,
         )
-        sense(st, layout, s, t0, t1, ev, pic)
+        if tracked is not None and measured is not None:
+            measured.clear()
+            if sense(st, layout, s, t0, t1, ev, pic, measured):
+                tracked.update(st, measured, t1)
+        else:
+            sense(st, layout, s, t0, t1, ev, pic)
         reload(st, layout, t1)
         if deciding[s]:
-            pic = truth_picture(st, p, t1)
+            pic = (
+                truth_picture(st, p, t1)
+                if tracked is None
+                else tracked.picture(st, p, t1)
+            )
             decide(st, p, layout, pic, t1, ev, on_decision)
         engage(st, layout, s, t1, ev)
         if traj is not None:
@@ -261,7 +291,7 @@ def run_chunk(
     finish(st, p, layout, min(p.n_steps * dt, p.duration_s), ev)
     still = st.status == PENDING  # launch after the end (validated against, defensive)
     st.status[still] = FLYING
-    return _result(st, layout, ev, traj, steps_run)
+    return _result(st, layout, ev, traj, steps_run, tracked)
 
 
 def check_state(st: ChunkState, layout: Layout, t_s: float) -> None:
@@ -316,6 +346,7 @@ def _result(
     ev: Events | None,
     traj: dict[str, list[Any]] | None,
     steps_run: int,
+    tracked: TrackedPicture | None = None,
 ) -> ChunkResult:
     """Gather the chunk's outcomes; every kind's counters, zero where it has none."""
     n_rep, n_e = st.n_rep, layout.n_effectors
@@ -365,6 +396,9 @@ def _result(
             for name, table in pl.kind.tables(pl, kst, st).items()
         },
         n_steps_run=steps_run,
+        tracking=tracked.summary() if tracked is not None else None,
+        drone_t_tracked_s=tracked.t_tracked_s if tracked is not None else None,
+        picture=tracked.recorded() if tracked is not None else None,
     )
 
 

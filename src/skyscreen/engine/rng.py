@@ -81,6 +81,12 @@ class Purpose(IntEnum):
     """High-power microwave effect (per emitter; counter: drone, step)."""
     INTERCEPTOR = 10
     """Interceptor kill at closure (per launcher; counter: drone, step)."""
+    MEASUREMENT = 11
+    """Measurement noise of the tracked fidelity (per sensor; counter: drone, the
+    sensor's scan or look number × 4 + component)."""
+    FALSE_ALARM = 12
+    """False alarms of the tracked fidelity (per radar; counter: component, false
+    alarm number, the radar's scan number)."""
 
 
 def stream_key(seed: int, purpose: int, name: str = "") -> tuple[int, int]:

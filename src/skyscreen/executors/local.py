@@ -73,6 +73,7 @@ class ChunkTask:
     seed: int
     events: bool
     record: int
+    fidelity: str = "truth"
 
 
 def available_cpus() -> int:
@@ -159,6 +160,7 @@ def _run(
         events=task.events,
         record=task.record,
         on_step=on_step,
+        fidelity=task.fidelity,
     )
 
 

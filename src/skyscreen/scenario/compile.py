@@ -42,6 +42,7 @@ from skyscreen.scenario.params import (
     DroneParams,
     KindBlocks,
     ScenarioParams,
+    TrackingParams,
     arr,
 )
 from skyscreen.scenario.spec import ScenarioSpec
@@ -150,6 +151,9 @@ def compile_scenario(spec: ScenarioSpec, dt_s: float | None = None) -> ScenarioP
         dt_s=dt,
         duration_s=spec.run.duration_s,
         n_steps=int(np.ceil(spec.run.duration_s / dt - 1e-9)),
+        tracking=TrackingParams(
+            **{f.name: getattr(spec.tracking, f.name) for f in fields(TrackingParams)}
+        ),
     )
 
 

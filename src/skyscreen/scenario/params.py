@@ -29,6 +29,7 @@ __all__ = [
     "FrozenParams",
     "KindBlocks",
     "ScenarioParams",
+    "TrackingParams",
     "arr",
 ]
 
@@ -279,6 +280,35 @@ class CompileContext:
     visibility_m: float = float("inf")
 
 
+@dataclass(frozen=True, slots=True)
+class TrackingParams:
+    """The tracker of the tracked fidelity (:class:`~skyscreen.scenario.spec.TrackingSpec`).
+
+    Attributes
+    ----------
+    association, motion : str
+    process_noise_m2_s3, turn_rate_deg_s, switch_prob, pd, gate_prob : float
+    confirm_m, confirm_n, tentative_misses, delete_misses, capacity : int
+    max_pos_std_m, init_vel_std_mps, false_alarm_height_m : float
+    """
+
+    association: str = "gnn"
+    motion: str = "cv"
+    process_noise_m2_s3: float = 2.0
+    turn_rate_deg_s: float = 10.0
+    switch_prob: float = 0.05
+    pd: float = 0.8
+    gate_prob: float = 0.999
+    confirm_m: int = 3
+    confirm_n: int = 4
+    tentative_misses: int = 2
+    delete_misses: int = 5
+    max_pos_std_m: float = 500.0
+    init_vel_std_mps: float = 40.0
+    false_alarm_height_m: float = 500.0
+    capacity: int = 0
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class ScenarioParams:
     """Everything the engine needs, as arrays in SI units, plus names for the outputs.
@@ -296,6 +326,8 @@ class ScenarioParams:
     dt_s, duration_s : float
     n_steps : int
         Steps of ``dt_s`` in ``duration_s`` (the last may be shorter).
+    tracking : TrackingParams
+        The tracker of the tracked fidelity.
     """
 
     name: str
@@ -308,6 +340,7 @@ class ScenarioParams:
     dt_s: float
     duration_s: float
     n_steps: int
+    tracking: TrackingParams = TrackingParams()
 
     @property
     def sensor_ids(self) -> tuple[str, ...]:

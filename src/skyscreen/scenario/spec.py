@@ -405,7 +405,8 @@ class DoctrineSpec(Spec):
         ge=0.0,
         le=3600.0,
         description="Fire control sees the true position of a drone last detected at "
-        "most this long ago (truth fidelity) (s).",
+        "most this long ago (truth fidelity; the tracked fidelity deletes tracks "
+        "after tracking.delete_misses misses instead) (s).",
     )
     shoot_look_shoot: bool = Field(
         default=True,
@@ -515,6 +516,100 @@ class EnvironmentSpec(Spec):
     )
 
 
+class TrackingSpec(Spec):
+    """The tracker of the tracked fidelity (MODELS.md, Tracking; docs/tracking.md)."""
+
+    association: Literal["gnn", "jpda"] = Field(
+        default="gnn",
+        description="Data association: global nearest neighbour (one measurement per "
+        "track, optimal assignment) or JPDA (probabilistic, belief-propagation "
+        "marginals).",
+    )
+    motion: Literal["cv", "imm"] = Field(
+        default="cv",
+        description="Motion model: constant velocity, or an IMM of constant velocity "
+        "and coordinated turns at ±turn_rate_deg_s.",
+    )
+    process_noise_m2_s3: float = Field(
+        default=2.0,
+        gt=0.0,
+        le=1e4,
+        description="Process noise power spectral density of the motion models "
+        "(m²/s³).",
+    )
+    turn_rate_deg_s: float = Field(
+        default=10.0, gt=0.0, le=180.0, description="IMM coordinated-turn rate (°/s)."
+    )
+    switch_prob: float = Field(
+        default=0.05,
+        gt=0.0,
+        lt=1.0,
+        description="IMM probability of changing model per update.",
+    )
+    pd: float = Field(
+        default=0.8,
+        gt=0.0,
+        lt=1.0,
+        description="Detection probability the tracker assumes per scan.",
+    )
+    gate_prob: float = Field(
+        default=0.999, gt=0.0, lt=1.0, description="Gate probability (chi-square gate)."
+    )
+    confirm_m: int = Field(
+        default=3, ge=1, le=62, description="M of M-of-N confirmation: hits needed."
+    )
+    confirm_n: int = Field(
+        default=4, ge=1, le=62, description="N of M-of-N confirmation: updates counted."
+    )
+    tentative_misses: int = Field(
+        default=2,
+        ge=1,
+        le=1000,
+        description="Consecutive misses that drop a tentative track.",
+    )
+    delete_misses: int = Field(
+        default=5,
+        ge=1,
+        le=1000,
+        description="Consecutive misses that delete a confirmed track.",
+    )
+    max_pos_std_m: float = Field(
+        default=500.0,
+        gt=0.0,
+        le=1e6,
+        description="Delete a track whose position standard deviation exceeds this (m).",
+    )
+    init_vel_std_mps: float = Field(
+        default=40.0,
+        gt=0.0,
+        le=1000.0,
+        description="Prior velocity standard deviation of a new track per axis (m/s).",
+    )
+    false_alarm_height_m: float = Field(
+        default=500.0,
+        gt=0.0,
+        le=20000.0,
+        description="False alarms are uniform in height from 0 to this (m), at drone "
+        "heights: the hardest place for the tracker.",
+    )
+    capacity: int = Field(
+        default=0,
+        ge=0,
+        le=100000,
+        description="Track slots per replication (0: twice the drones plus room for "
+        "the expected clutter).",
+    )
+
+    @model_validator(mode="after")
+    def _m_of_n(self) -> TrackingSpec:
+        if self.confirm_m > self.confirm_n:
+            raise ValueError(
+                f"confirm_m must be at most confirm_n ({self.confirm_n}); "
+                f"got {self.confirm_m}"
+            )
+        return self
+
+
 class RunSpec(Spec):
     """Run settings; command-line flags override them."""
 
@@ -566,6 +661,10 @@ class ScenarioSpec(Spec):
     )
     doctrine: DoctrineSpec = Field(
         default_factory=DoctrineSpec, description="Fire-control doctrine."
+    )
+    tracking: TrackingSpec = Field(
+        default_factory=TrackingSpec,
+        description="The tracker of the tracked fidelity (unused in the truth fidelity).",
     )
     sites: tuple[SiteSpec, ...] = Field(
         min_length=1, max_length=MAX_SITES, description="The defended sites."

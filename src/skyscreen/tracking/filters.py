@@ -41,12 +41,14 @@ from skyscreen._typing import FloatArray, IntArray
 __all__ = [
     "CT",
     "CV",
+    "cv_predict",
     "gaussian_nll",
     "imm_combine",
     "imm_mix",
     "kf_predict",
     "kf_update",
     "transition",
+    "workspace",
 ]
 
 CV = 0
@@ -114,6 +116,42 @@ def kf_predict(
 
 
 @njit(cache=True)
+def cv_predict(x: FloatArray, P: FloatArray, dt: float, q: float, d: int) -> None:
+    """In place CV prediction: :func:`kf_predict` with the CV model's F and Q.
+
+    Uses the block form ``F = [[I, T I], [0, I]]`` — O(n²) instead of O(n³)::
+
+        P_pp ← P_pp + T (P_pv + P_vp) + T² P_vv + Q_pp
+        P_pv ← P_pv + T P_vv + Q_pv,   P_vv ← P_vv + Q_vv
+    """
+    n = 2 * d
+    for a in range(d):
+        x[a] += dt * x[d + a]
+    # rows/cols: p block then v block; update pp using the old pv, vp, vv
+    for i in range(d):
+        for j in range(d):
+            P[i, j] += dt * (P[i, d + j] + P[d + i, j]) + dt * dt * P[d + i, d + j]
+    for i in range(d):
+        for j in range(d):
+            P[i, d + j] += dt * P[d + i, d + j]
+            P[d + j, i] = P[i, d + j]
+    q3 = q * dt**3 / 3.0
+    q2 = q * dt**2 / 2.0
+    q1 = q * dt
+    for a in range(d):
+        P[a, a] += q3
+        P[a, d + a] += q2
+        P[d + a, a] += q2
+        P[d + a, d + a] += q1
+    # keep exactly symmetric
+    for i in range(n):
+        for j in range(i + 1, n):
+            v = 0.5 * (P[i, j] + P[j, i])
+            P[i, j] = v
+            P[j, i] = v
+
+
+@njit(cache=True)
 def _chol_solve_setup(S: FloatArray, L: FloatArray, d: int) -> float:
     """Cholesky ``S = L Lᵀ`` (d, d) into ``L``; returns log det S (NaN if not PD)."""
     logdet = 0.0
@@ -133,10 +171,11 @@ def _chol_solve_setup(S: FloatArray, L: FloatArray, d: int) -> float:
 
 
 @njit(cache=True)
-def _chol_inverse(L: FloatArray, Sinv: FloatArray, d: int) -> None:
-    """``S⁻¹`` from its Cholesky factor (d ≤ 3: explicit, via L⁻¹)."""
-    # Linv lower triangular
-    Li = np.zeros((3, 3))
+def _chol_inverse(L: FloatArray, Sinv: FloatArray, d: int, Li: FloatArray) -> None:
+    """``S⁻¹`` from its Cholesky factor (d ≤ 3: explicit, via L⁻¹; ``Li`` scratch)."""
+    for i in range(d):
+        for j in range(d):
+            Li[i, j] = 0.0
     for i in range(d):
         Li[i, i] = 1.0 / L[i, i]
         for j in range(i):
@@ -154,15 +193,16 @@ def _chol_inverse(L: FloatArray, Sinv: FloatArray, d: int) -> None:
 
 @njit(cache=True)
 def gaussian_nll(
-    x: FloatArray, P: FloatArray, z: FloatArray, R: FloatArray, d: int
+    x: FloatArray, P: FloatArray, z: FloatArray, R: FloatArray, d: int, W: FloatArray
 ) -> tuple[float, float]:
     """Squared Mahalanobis distance of ``z`` from ``H x`` and ``log det S``.
 
     ``S = H P Hᵀ + R``. Returns ``(d², log det S)``; ``(inf, nan)`` when S is not
-    positive definite.
+    positive definite. ``W`` is scratch of shape (≥ 3, 6, 6) (:func:`workspace`).
     """
-    S = np.empty((3, 3))
-    L = np.zeros((3, 3))
+    S = W[0]
+    L = W[1]
+    y = W[2, 0]
     for i in range(d):
         for j in range(d):
             S[i, j] = P[i, j] + R[i, j]
@@ -170,7 +210,6 @@ def gaussian_nll(
     if math.isnan(logdet):
         return math.inf, math.nan
     # forward substitution L y = nu
-    y = np.empty(3)
     m2 = 0.0
     for i in range(d):
         s = z[i] - x[i]
@@ -191,6 +230,7 @@ def kf_update(
     beta: FloatArray,
     zs: FloatArray,
     n_z: int,
+    W: FloatArray,
 ) -> tuple[float, float]:
     """Kalman (or PDA) update in place with position measurements.
 
@@ -202,33 +242,38 @@ def kf_update(
         P ← P − (1 − β₀) K S Kᵀ + K (Σ β_j ν_j ν_jᵀ − ν νᵀ) Kᵀ
 
     All measurements share ``R`` (d, d). Returns ``(d², log det S)`` of the
-    first measurement, for the IMM model likelihood.
+    first measurement, for the IMM model likelihood. ``W``: scratch (8, 6, 6).
     """
     n = x.shape[0]
-    S = np.empty((3, 3))
-    L = np.zeros((3, 3))
-    Si = np.zeros((3, 3))
+    S = W[0]
+    L = W[1]
+    Si = W[2]
+    K = W[3]
+    KS = W[4]
+    spread = W[5]
+    nu = W[6, 0]
+    nm = W[6, 1]
     for i in range(d):
         for j in range(d):
             S[i, j] = P[i, j] + R[i, j]
     logdet = _chol_solve_setup(S, L, d)
     if math.isnan(logdet):
         return math.inf, math.nan
-    _chol_inverse(L, Si, d)
+    _chol_inverse(L, Si, d, W[7])
     # K = P Hᵀ S⁻¹ (n, d)
-    K = np.empty((n, 3))
     for i in range(n):
         for j in range(d):
             s = 0.0
             for k in range(d):
                 s += P[i, k] * Si[k, j]
             K[i, j] = s
-    nu = np.zeros(3)
-    spread = np.zeros((3, 3))
+    for i in range(d):
+        nu[i] = 0.0
+        for j in range(d):
+            spread[i, j] = 0.0
     m2_first = 0.0
     for m in range(n_z):
         b = beta[1 + m]
-        nm = np.empty(3)
         for i in range(d):
             nm[i] = zs[m, i] - x[i]
         if m == 0:
@@ -250,8 +295,7 @@ def kf_update(
         for k in range(d):
             s += K[i, k] * nu[k]
         x[i] += s
-    # P ← P − (1 − β₀) K S Kᵀ + K spread Kᵀ  ;  K S Kᵀ = P Hᵀ K ᵀ
-    KS = np.empty((n, 3))
+    # P ← P − (1 − β₀) K S Kᵀ + K spread Kᵀ
     for i in range(n):
         for j in range(d):
             s = 0.0
@@ -324,6 +368,11 @@ def imm_combine(
             for j in range(m_):
                 s += mu[j] * (P[j, a, b] + (x[j, a] - xc[a]) * (x[j, b] - xc[b]))
             Pc[a, b] = s
+
+
+def workspace() -> FloatArray:
+    """Scratch for :func:`gaussian_nll` and :func:`kf_update`: (8, 6, 6)."""
+    return np.zeros((8, 6, 6))
 
 
 def model_arrays(

@@ -62,6 +62,7 @@ from skyscreen.tracking._lsap import lsap
 from skyscreen.tracking.filters import (
     CT,
     CV,
+    cv_predict,
     gaussian_nll,
     imm_combine,
     imm_mix,
@@ -414,6 +415,7 @@ def _gate(
     d: int,
     order: IntArray,
     xs: FloatArray,
+    W: FloatArray,
 ) -> tuple[IntArray, IntArray, FloatArray, FloatArray, int]:
     """Gated (track, measurement) pairs among tracks ``sel`` and free measurements.
 
@@ -443,7 +445,7 @@ def _gate(
                 continue
             if abs(z[m, 1] - xp[k, 1]) > w1:
                 continue
-            d2, ld = gaussian_nll(xp[k], Pp[k], z[m], zcov[m], d)
+            d2, ld = gaussian_nll(xp[k], Pp[k], z[m], zcov[m], d, W)
             if d2 > gamma:
                 continue
             if n_p == cap:
@@ -565,13 +567,24 @@ def _associate(
                         assign[tl[i]] = ml[col[i]]
         else:
             # weights relative to the miss (rows scaled by 1 / miss_w)
-            w = np.zeros((nt, nm + 1))
-            for i in range(nt):
-                w[i, 0] = 1.0
+            # [tests fix] in the log domain, each row scaled by its largest weight
+            # (the marginals do not change): exp(lr) / miss_w overflowed to inf,
+            # and the marginals and track states to NaN, for a tiny clutter
+            # density (e.g. 1e-300) with pd · P_G near 1.
+            lw = np.full((nt, nm + 1), -math.inf)
+            row_max = np.zeros(nt)  # log of the miss weight, 1
             for q in range(s, e):
                 p = order[q]
                 lr = -0.5 * pd2[p] - 0.5 * pld[p] - 0.5 * d * _LN2PI + ln_pd_lam
-                w[loc_t[pt[p]], 1 + loc_m[pm[p]]] = math.exp(lr) / miss_w
+                lr -= math.log(miss_w)
+                i = loc_t[pt[p]]
+                lw[i, 1 + loc_m[pm[p]]] = lr
+                row_max[i] = max(row_max[i], lr)
+            w = np.zeros((nt, nm + 1))
+            for i in range(nt):
+                w[i, 0] = math.exp(-row_max[i])
+                for j in range(1, nm + 1):
+                    w[i, j] = math.exp(lw[i, j] - row_max[i])
             beta = np.empty((nt, nm + 1))
             if nt <= exact_max:
                 _exact_core(w, beta)
@@ -607,6 +620,7 @@ def _update_track(
     d: int,
     ln_pd_lam: float,
     miss_w: float,
+    W: FloatArray,
 ) -> None:
     """Update every model of one track with ``n_z`` measurements (PDA weights)."""
     m_ = x.shape[0]
@@ -616,11 +630,11 @@ def _update_track(
             # model likelihood: PDA likelihood ratio of the model's innovations
             tot = miss_w
             for i in range(n_z):
-                d2, ld = gaussian_nll(x[j], P[j], zs[i], R, d)
+                d2, ld = gaussian_nll(x[j], P[j], zs[i], R, d, W)
                 if not math.isinf(d2):
                     tot += math.exp(-0.5 * d2 - 0.5 * ld - 0.5 * d * _LN2PI + ln_pd_lam)
             lik[j] = tot
-        kf_update(x[j], P[j], zs[0], R, d, beta, zs, n_z)
+        kf_update(x[j], P[j], zs[0], R, d, beta, zs, n_z, W)
     if m_ > 1:
         s = 0.0
         for j in range(m_):
@@ -690,6 +704,9 @@ def _scan_batch(
     assign = np.empty(n_k, dtype=np.int64)
     beta_miss = np.empty(n_k)
     nmask = (1 << conf_n) - 1
+    W = np.zeros((8, 6, 6))
+    bz1 = np.empty((1, d))
+    b1 = np.array([0.0, 1.0])
     for r in range(n_rep):
         x = X[r]
         P = PP[r]
@@ -709,10 +726,19 @@ def _scan_batch(
             dt = t - t_state[r, k]
             if dt > 0.0:
                 for j in range(m_):
-                    transition(kind[j], omega[j], q[j], dt, d, F, Q)
-                    kf_predict(x[k, j], P[k, j], F, Q, work)
+                    if kind[j] == CV:
+                        cv_predict(x[k, j], P[k, j], dt, q[j], d)
+                    else:
+                        transition(kind[j], omega[j], q[j], dt, d, F, Q)
+                        kf_predict(x[k, j], P[k, j], F, Q, work)
             t_state[r, k] = t
-            imm_combine(x[k], P[k], c[k], xc[k], Pc[k])
+            if m_ == 1:
+                for a in range(n):
+                    xc[k, a] = x[k, 0, a]
+                    for b2 in range(n):
+                        Pc[k, a, b2] = P[k, 0, a, b2]
+            else:
+                imm_combine(x[k], P[k], c[k], xc[k], Pc[k])
             if m_ > 1:
                 for j in range(m_):
                     mu[k, j] = c[k, j]
@@ -749,7 +775,7 @@ def _scan_batch(
                 if not any_sel:
                     continue
                 pt, pm, pd2, pld, n_p = _gate(
-                    xc, Pc, sel, z, zc, g0, g1, free_m, gamma, rmax, d, order, xs
+                    xc, Pc, sel, z, zc, g0, g1, free_m, gamma, rmax, d, order, xs, W
                 )
                 if n_p == 0:
                     continue
@@ -778,17 +804,15 @@ def _scan_batch(
                     beta_miss,
                 )
                 if not use_jpda:
-                    bz = np.empty((1, d))
-                    b = np.array([0.0, 1.0])
                     for k in range(n_k):
                         mm = assign[k]
                         if mm < 0:
                             continue
                         for a in range(d):
-                            bz[0, a] = z[mm, a]
+                            bz1[0, a] = z[mm, a]
                         _update_track(
-                            x[k], P[k], mu[k], xc[k], Pc[k], c[k], bz, zc[mm], b, 1,
-                            d, ln_pd_lam, miss_w,
+                            x[k], P[k], mu[k], xc[k], Pc[k], c[k], bz1, zc[mm], b1, 1,
+                            d, ln_pd_lam, miss_w, W,
                         )  # fmt: skip
                         free_m[mm] = False
                         hit[k] = True
@@ -819,7 +843,7 @@ def _scan_batch(
                                 best_m = pm[p]
                         _update_track(
                             x[k], P[k], mu[k], xc[k], Pc[k], c[k], bz, zc[best_m], b,
-                            nz, d, ln_pd_lam, miss_w,
+                            nz, d, ln_pd_lam, miss_w, W,
                         )  # fmt: skip
                         if best > beta_miss[k]:
                             hit[k] = True

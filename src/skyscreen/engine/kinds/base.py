@@ -14,7 +14,8 @@ deliberately small; each method says which stage calls it:
 - a sensor kind: ``sense`` (the sense stage: which airborne drones it detects; it
   is handed the latest air picture, so a sensor that points can slew to a cue), and
   optionally ``tables`` (tables of its own at the end of a chunk, like the RF
-  detectors' ``ground_stations``);
+  detectors' ``ground_stations``) and ``measure`` (the tracked fidelity: the step's
+  noisy position measurements and false alarms, a :class:`Measured`);
 - an effector kind: ``columns`` (its counters in the effectors table) and
   ``accounting`` (their values), ``cost`` (USD spent per unit), ``shot_slots`` (its
   shots that may be in the air at once), ``magazine`` (rounds left, or None),
@@ -62,6 +63,7 @@ __all__ = [
     "DecideContext",
     "EffectorBase",
     "EffectorKind",
+    "Measured",
     "Placed",
     "SensorKind",
     "cancel_unfireable",
@@ -70,6 +72,32 @@ __all__ = [
     "slant_geometry",
     "start_reloads",
 ]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Measured:
+    """Measurements a sensor kind made in one step (the tracked fidelity).
+
+    Attributes
+    ----------
+    rep : int (n,)
+        Row of the replication in the chunk.
+    unit : int (n,)
+        The sensor (sensor index) that made each one.
+    label : int (n,)
+        The drone measured, −1 for a false alarm (scoring only: the tracker never
+        reads it).
+    z_m : float (n, 3)
+        Measured ENU position (m).
+    cov_m2 : float (n, 3, 3)
+        Its noise covariance (m²).
+    """
+
+    rep: IntArray
+    unit: IntArray
+    label: IntArray
+    z_m: FloatArray
+    cov_m2: FloatArray
 
 
 @dataclass(frozen=True, slots=True)

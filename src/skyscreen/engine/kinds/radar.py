@@ -17,11 +17,12 @@ from numba import njit
 from skyscreen._typing import BoolArray, FloatArray, IntArray
 from skyscreen.engine.clock import tick_numbers
 from skyscreen.engine.events import Events
-from skyscreen.engine.kinds.base import Placed
+from skyscreen.engine.kinds.base import Measured, Placed
 from skyscreen.engine.picture import AirPicture
 from skyscreen.engine.rng import Purpose, stream_keys, uniform
 from skyscreen.engine.state import ChunkState
 from skyscreen.models import kinematics
+from skyscreen.models import measurement as meas_model
 from skyscreen.models import radar as radar_model
 from skyscreen.scenario.kinds import RadarParams
 from skyscreen.scenario.params import ScenarioParams
@@ -42,10 +43,14 @@ class RadarState:
         counter of its detection draws.
     keys : int (S, 2)
         Each radar's random stream key.
+    meas_keys, fa_keys : int (S, 2)
+        Each radar's measurement-noise and false-alarm stream keys (tracked fidelity).
     """
 
     scan_no: IntArray
     keys: IntArray
+    meas_keys: IntArray
+    fa_keys: IntArray
 
 
 class RadarKernelParams(NamedTuple):
@@ -167,8 +172,13 @@ class RadarKind:
         """Scan numbers and stream keys; radars keep no state between scans."""
         p = pl.scenario
         scans = tick_numbers(pl.params.scan_period_s, p.n_steps, p.dt_s, p.duration_s)
-        keys = stream_keys(seed, _PURPOSE, pl.params.ids)
-        return RadarState(scan_no=scans, keys=keys)
+        ids = pl.params.ids
+        return RadarState(
+            scan_no=scans,
+            keys=stream_keys(seed, _PURPOSE, ids),
+            meas_keys=stream_keys(seed, int(Purpose.MEASUREMENT), ids),
+            fa_keys=stream_keys(seed, int(Purpose.FALSE_ALARM), ids),
+        )
 
     def kernel_params(self, pl: Placed) -> RadarKernelParams:
         """The typed bundle the compiled kernel reads."""
@@ -206,6 +216,19 @@ class RadarKind:
 
         Radars search; they take no cue.
         """
+        found = self._detections(pl, kst, st, step, k)
+        if found is None:
+            return None
+        unit = found[1]
+        return unit >= 0, unit
+
+    def _detections(
+        self, pl: Placed, kst: RadarState, st: ChunkState, step: int, k: IntArray
+    ) -> tuple[BoolArray, IntArray] | None:
+        """Per (drone in ``k``, radar) detections (N, S) and each drone's first radar.
+
+        None when no radar scans in the step.
+        """
         rd: RadarParams = pl.params
         scan_no = kst.scan_no[step]
         if len(k) == 0 or (scan_no < 0).all():
@@ -242,7 +265,215 @@ class RadarKind:
             rows = sw0.any(axis=1)
             det = (pd[rows] >= 0.0) & (u[rows] < pd[rows])
             unit[rows] = np.where(det.any(axis=1), np.argmax(det, axis=1), -1)
-        return unit >= 0, unit
+        return (pd >= 0.0) & (u < pd), unit
+
+    def measure(
+        self,
+        pl: Placed,
+        kst: RadarState,
+        st: ChunkState,
+        step: int,
+        k: IntArray,
+        hit: BoolArray,
+        unit: IntArray,
+    ) -> Measured | None:
+        """The scan's measurements for the tracked fidelity (MODELS.md, Sensors).
+
+        Every (radar, drone) detection of the step — the same draws as
+        :meth:`sense` — becomes a converted polar measurement with the radar's range,
+        azimuth and elevation noise (:mod:`skyscreen.models.measurement`), and every
+        radar scanning adds its false alarms: a Poisson count with mean
+        ``false_alarms_per_scan``, uniform over the covered area and, in height, over
+        ``[0, tracking.false_alarm_height_m]``. None when no radar scans.
+        """
+        rd: RadarParams = pl.params
+        scan_no = kst.scan_no[step]
+        if (scan_no < 0).all():
+            return None
+        n_rep, n_d = st.status.shape
+        if len(k):
+            found = self._detections(pl, kst, st, step, k)
+            det = found[0] if found is not None else np.zeros((len(k), rd.n), bool)
+        else:
+            det = np.zeros((0, rd.n), dtype=np.bool_)
+        ii, qq = np.nonzero(det)
+        n_det = len(ii)
+        z = np.empty((n_det, 3))
+        zc = np.empty((n_det, 3, 3))
+        _radar_noise(
+            k[ii],
+            qq,
+            n_d,
+            st.pos_m.reshape(-1, 3),
+            rd.pos_m,
+            rd.range_sigma_m,
+            rd.azimuth_sigma_rad,
+            rd.elevation_sigma_rad,
+            scan_no,
+            kst.meas_keys,
+            st.reps,
+            st.drone_key,
+            z,
+            zc,
+        )
+        counts = np.zeros((n_rep, rd.n), dtype=np.int64)
+        _false_alarm_counts(
+            scan_no, rd.false_alarms_per_scan, kst.fa_keys, st.reps, counts
+        )
+        n_fa = int(counts.sum())
+        fz = np.empty((n_fa, 3))
+        fzc = np.empty((n_fa, 3, 3))
+        f_rep = np.empty(n_fa, dtype=np.int64)
+        f_q = np.empty(n_fa, dtype=np.int64)
+        if n_fa:
+            _false_alarms(
+                scan_no,
+                counts,
+                self.kernel_params(pl),
+                rd.range_sigma_m,
+                rd.azimuth_sigma_rad,
+                rd.elevation_sigma_rad,
+                float(pl.scenario.tracking.false_alarm_height_m),
+                kst.fa_keys,
+                st.reps,
+                fz,
+                fzc,
+                f_rep,
+                f_q,
+            )
+        flat = k[ii]
+        return Measured(
+            rep=np.concatenate([flat // n_d, f_rep]),
+            unit=pl.unit + np.concatenate([qq, f_q]),
+            label=np.concatenate([flat % n_d, np.full(n_fa, -1, dtype=np.int64)]),
+            z_m=np.concatenate([z, fz]),
+            cov_m2=np.concatenate([zc, fzc]),
+        )
+
+
+@njit(cache=True)
+def _radar_noise(
+    flat: IntArray,
+    q: IntArray,
+    n_d: int,
+    pos: FloatArray,
+    radar_pos: FloatArray,
+    sig_r: FloatArray,
+    sig_a: FloatArray,
+    sig_e: FloatArray,
+    scan_no: IntArray,
+    keys: IntArray,
+    reps: IntArray,
+    dkey: IntArray,
+    out_z: FloatArray,
+    out_R: FloatArray,
+) -> None:
+    """Converted measurements of detections (drone ``flat[i]`` by radar ``q[i]``).
+
+    Noise from the radar's measurement stream, counter (replication, drone, scan × 4 +
+    component).
+    """
+    off = np.empty(3)
+    for i in range(flat.shape[0]):
+        j = flat[i]
+        d = j % n_d
+        r = q[i]
+        c = scan_no[r] * 4
+        u = np.empty(4)
+        for m in range(4):
+            u[m] = uniform(
+                keys[r, 0], keys[r, 1], reps[j // n_d], dkey[d, 0], dkey[d, 1], c + m
+            )
+        n1 = meas_model.box_muller(u[0], u[1])
+        n2 = meas_model.box_muller(u[2], u[3])
+        n3 = meas_model.box_muller(u[1], u[2])
+        meas_model.polar_measurement(
+            pos[j, 0] - radar_pos[r, 0],
+            pos[j, 1] - radar_pos[r, 1],
+            pos[j, 2] - radar_pos[r, 2],
+            sig_r[r],
+            sig_a[r],
+            sig_e[r],
+            n1,
+            n2,
+            n3,
+            off,
+            out_R[i],
+        )
+        for a in range(3):
+            out_z[i, a] = radar_pos[r, a] + off[a]
+
+
+_MAX_FALSE_ALARMS = 10000
+"""At most this many false alarms per radar and scan (the field's upper limit)."""
+
+
+@njit(cache=True)
+def _false_alarm_counts(
+    scan_no: IntArray, mean: FloatArray, keys: IntArray, reps: IntArray, out: IntArray
+) -> None:
+    """Poisson false-alarm count per (replication, radar) for the radars scanning."""
+    for i in range(reps.shape[0]):
+        for r in range(mean.shape[0]):
+            out[i, r] = 0
+            if scan_no[r] < 0 or mean[r] <= 0.0:
+                continue
+            u = uniform(keys[r, 0], keys[r, 1], reps[i], 0, 0, scan_no[r])
+            out[i, r] = min(
+                radar_model.false_alarm_count(u, mean[r]), _MAX_FALSE_ALARMS
+            )
+
+
+@njit(cache=True)
+def _false_alarms(
+    scan_no: IntArray,
+    counts: IntArray,
+    s: RadarKernelParams,
+    sig_r: FloatArray,
+    sig_a: FloatArray,
+    sig_e: FloatArray,
+    height_m: float,
+    keys: IntArray,
+    reps: IntArray,
+    out_z: FloatArray,
+    out_R: FloatArray,
+    out_rep: IntArray,
+    out_q: IntArray,
+) -> None:
+    """False-alarm positions, uniform over each radar's covered area and in height."""
+    n = 0
+    for i in range(reps.shape[0]):
+        for r in range(counts.shape[1]):
+            c = scan_no[r]
+            for f in range(counts[i, r]):
+                k0, k1 = keys[r, 0], keys[r, 1]
+                g = radar_model.false_alarm_range_m(
+                    uniform(k0, k1, reps[i], 1, f, c),
+                    s.range_min_m[r],
+                    s.range_max_m[r],
+                )
+                az = radar_model.false_alarm_azimuth_rad(
+                    uniform(k0, k1, reps[i], 2, f, c),
+                    s.azimuth_rad[r],
+                    s.half_sector_rad[r],
+                )
+                h = height_m * uniform(k0, k1, reps[i], 3, f, c)
+                out_z[n, 0] = s.pos_m[r, 0] + g * math.cos(az)
+                out_z[n, 1] = s.pos_m[r, 1] + g * math.sin(az)
+                out_z[n, 2] = h
+                dz = h - s.pos_m[r, 2]
+                meas_model.polar_covariance(
+                    math.hypot(g, dz),
+                    az,
+                    math.atan2(dz, g),
+                    sig_r[r],
+                    sig_a[r],
+                    sig_e[r],
+                    out_R[n],
+                )
+                out_rep[n] = i
+                out_q[n] = r
+                n += 1
 
 
 RADAR = RadarKind()

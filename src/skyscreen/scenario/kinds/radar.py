@@ -60,23 +60,21 @@ class RadarSpec(ClassedSpec):
     elevation_max_deg: float = Field(ge=-90.0, le=90.0, description="Highest beam (°).")
     range_sigma_m: float = Field(
         ge=0.0,
-        description="Range measurement noise, 1σ (m); tracked fidelity only, "
-        "not used yet.",
+        description="Range measurement noise, 1σ (m); tracked fidelity only.",
     )
     azimuth_sigma_mrad: float = Field(
         ge=0.0,
-        description="Azimuth measurement noise, 1σ (mrad); tracked fidelity only, "
-        "not used yet.",
+        description="Azimuth measurement noise, 1σ (mrad); tracked fidelity only.",
     )
     elevation_sigma_mrad: float = Field(
         ge=0.0,
-        description="Elevation measurement noise, 1σ (mrad); tracked fidelity only, "
-        "not used yet.",
+        description="Elevation measurement noise, 1σ (mrad); tracked fidelity only.",
     )
     false_alarms_per_scan: float = Field(
         ge=0.0,
         le=1e4,
-        description="Mean false alarms per scan; tracked fidelity only, not used yet.",
+        description="Mean false alarms per scan, over the coverage; tracked fidelity "
+        "only.",
     )
 
     azimuth_deg: float = Field(
@@ -139,6 +137,10 @@ class RadarParams(FrozenParams):
     clutter_height_m: FloatArray
     clutter_range_m: FloatArray
     clutter_loss_db: FloatArray
+    range_sigma_m: FloatArray
+    azimuth_sigma_rad: FloatArray
+    elevation_sigma_rad: FloatArray
+    false_alarms_per_scan: FloatArray
 
     @property
     def n(self) -> int:
@@ -193,4 +195,8 @@ def compile_radars(
         clutter_height_m=arr([s.clutter_height_m for s, _ in items]),
         clutter_range_m=arr([s.clutter_range_m for s, _ in items]),
         clutter_loss_db=arr([s.clutter_loss_db for s, _ in items]),
+        range_sigma_m=arr([s.range_sigma_m for s, _ in items]),
+        azimuth_sigma_rad=arr([s.azimuth_sigma_mrad for s, _ in items]) * 1e-3,
+        elevation_sigma_rad=arr([s.elevation_sigma_mrad for s, _ in items]) * 1e-3,
+        false_alarms_per_scan=arr([s.false_alarms_per_scan for s, _ in items]),
     )

@@ -1,0 +1,377 @@
+"""The tracked air picture: the tracked fidelity's picture stage.
+
+In ``fidelity="tracked"`` command and control no longer sees the truth. Every step in
+which a sensor looks, the sensor kinds that measure (``measure``: radars' converted
+polar measurements and false alarms, cameras' angle-and-rangefinder measurements)
+hand their measurements to a batched tracker (:mod:`skyscreen.tracking`), one group
+per sensor, fused sequentially; at each decision cycle the confirmed tracks, predicted
+to the decision time, become the air picture's entries.
+
+Picture entries stay indexed by drone (the contract of
+:class:`~skyscreen.engine.picture.AirPicture` that the decide stage, the cameras' cues
+and every effector kind rely on): entry ``d`` holds the estimate of the confirmed
+track whose last measurement came from drone ``d`` (the most recently updated one when
+two tracks follow the same drone). That label is the engine's bookkeeping — the
+physics of which drone a weapon laid on a track meets — never an input of command
+and control, which sees only the estimates, their covariance and age. Entries of
+tracks that follow no drone (false tracks, from clutter) are not in the picture: in
+this version false tracks are counted and scored but do not draw fire (docs/tracking.md).
+
+Scoring (per replication, over the tracker's updates): GOSPA and OSPA (c = 100 m,
+p = 1, α = 2) between the confirmed tracks and the airborne drones detected at least
+once, the false and missed counts of the GOSPA assignment, and each drone's first
+confirmed track time.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+from numba import njit
+
+from skyscreen._typing import FloatArray, IntArray
+from skyscreen.engine.kinds.base import Measured
+from skyscreen.engine.picture import AirPicture
+from skyscreen.engine.state import ChunkState
+from skyscreen.scenario.params import ScenarioParams
+from skyscreen.tracking._lsap import lsap
+from skyscreen.tracking.tracker import (
+    CONFIRMED,
+    TrackerConfig,
+    TrackState,
+    init_tracks,
+    scan,
+)
+
+__all__ = ["PICTURE_COLUMNS", "SCORE_C_M", "TrackedPicture", "tracker_config"]
+
+SCORE_C_M = 100.0
+"""GOSPA / OSPA cut-off (m)."""
+
+PICTURE_COLUMNS = (
+    "replication",
+    "t_s",
+    "track",
+    "x_m",
+    "y_m",
+    "z_m",
+    "vx_mps",
+    "vy_mps",
+    "vz_mps",
+    "sigma_m",
+    "confirmed",
+)
+"""Columns of the recorded air picture (``picture.parquet``)."""
+
+_MIN_DENSITY = 1e-15
+"""Clutter density floor (per m³) of a scenario whose radars report no false alarms."""
+
+
+def clutter_density(p: ScenarioParams) -> float:
+    """The densest false-alarm rate per m³ per scan over the radars' coverage volumes.
+
+    Coverage volume: the annular sector the radar covers times the false alarms'
+    height band ``[0, false_alarm_height_m]``.
+    """
+    rd = p.sensors.get("radar")
+    if rd is None or rd.n == 0:
+        return _MIN_DENSITY
+    area = (rd.range_max_m**2 - rd.range_min_m**2) * rd.half_sector_rad
+    vol = area * p.tracking.false_alarm_height_m
+    dens = np.where(vol > 0, rd.false_alarms_per_scan / np.maximum(vol, 1.0), 0.0)
+    return float(max(dens.max(), _MIN_DENSITY))
+
+
+def tracker_config(p: ScenarioParams) -> TrackerConfig:
+    """The tracker of a scenario (its ``tracking`` block), in 3-D."""
+    tp = p.tracking
+    rd = p.sensors.get("radar")
+    fa = float(rd.false_alarms_per_scan.sum()) if rd is not None and rd.n else 0.0
+    n_d = p.drones.n
+    cap = tp.capacity or int(2 * n_d + 3 * math.ceil(fa) * tp.tentative_misses + 16)
+    return TrackerConfig(
+        dim=3,
+        association=tp.association,  # type: ignore[arg-type]
+        motion=tp.motion,  # type: ignore[arg-type]
+        process_noise=tp.process_noise_m2_s3,
+        turn_rate_deg_s=tp.turn_rate_deg_s,
+        switch_prob=tp.switch_prob,
+        pd=tp.pd,
+        clutter_density=clutter_density(p),
+        gate_prob=tp.gate_prob,
+        confirm_m=tp.confirm_m,
+        confirm_n=tp.confirm_n,
+        tentative_misses=tp.tentative_misses,
+        delete_misses=tp.delete_misses,
+        max_pos_std_m=tp.max_pos_std_m,
+        init_vel_std_mps=tp.init_vel_std_mps,
+        capacity=cap,
+    )
+
+
+class TrackedPicture:
+    """The tracker of a chunk, its scores and its recorded picture.
+
+    Parameters
+    ----------
+    p : ScenarioParams
+    n_rep : int
+        Replications in the chunk.
+    record_rows : int array
+        Rows of the chunk whose picture is recorded (``--record``).
+    """
+
+    def __init__(self, p: ScenarioParams, n_rep: int, record_rows: IntArray) -> None:
+        self.cfg = tracker_config(p)
+        self.tracks: TrackState = init_tracks(n_rep, self.cfg)
+        n_d = p.drones.n
+        self.scores = np.zeros((n_rep, 6))  # gospa, ospa, loc, missed, false, scans
+        self.t_tracked_s = np.full((n_rep, n_d), np.nan)
+        self.rows = np.asarray(record_rows, dtype=np.int64)
+        self.record: dict[str, list[Any]] | None = (
+            {c: [] for c in PICTURE_COLUMNS} if len(self.rows) else None
+        )
+
+    def update(self, st: ChunkState, measured: list[Measured], t_s: float) -> None:
+        """One tracker update with the step's measurements (groups = sensors)."""
+        n_rep = st.n_rep
+        if measured:
+            rep = np.concatenate([m.rep for m in measured])
+            unit = np.concatenate([m.unit for m in measured])
+            label = np.concatenate([m.label for m in measured])
+            z = np.concatenate([m.z_m for m in measured])
+            zc = np.concatenate([m.cov_m2 for m in measured])
+        else:
+            rep = unit = label = np.zeros(0, dtype=np.int64)
+            z, zc = np.zeros((0, 3)), np.zeros((0, 3, 3))
+        order = np.lexsort((unit, rep))
+        rep, unit, label, z, zc = (
+            rep[order],
+            unit[order],
+            label[order],
+            z[order],
+            zc[order],
+        )
+        counts = np.bincount(rep, minlength=n_rep)
+        m_max = max(int(counts.max()) if len(counts) else 0, 1)
+        start = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        col = np.arange(len(rep)) - start[rep]
+        zz = np.zeros((n_rep, m_max, 3))
+        zzc = np.zeros((n_rep, m_max, 3, 3))
+        zl = np.full((n_rep, m_max), -1, dtype=np.int64)
+        zz[rep, col] = z
+        zzc[rep, col] = zc
+        zl[rep, col] = label
+        units = np.unique(unit)
+        g = np.searchsorted(units, unit)
+        n_g = max(len(units), 1)
+        per = np.zeros((n_rep, n_g), dtype=np.int64)
+        np.add.at(per, (rep, g), 1)
+        group_end = np.cumsum(per, axis=1)
+        scan(self.tracks, self.cfg, t_s, zz, zzc, counts, zl, group_end)
+        ts = self.tracks
+        truth = st.airborne() & (st.t_first_detect_s <= t_s)
+        _score(
+            st.pos_m,
+            truth,
+            ts.xc,
+            ts.status,
+            ts.label,
+            SCORE_C_M,
+            t_s,
+            self.scores,
+            self.t_tracked_s,
+        )
+        if self.record is not None:
+            self._record(st, t_s)
+
+    def _record(self, st: ChunkState, t_s: float) -> None:
+        assert self.record is not None
+        ts = self.tracks
+        sub = ts.status[self.rows]
+        rr, kk = np.nonzero(sub > 0)
+        rows = self.rows[rr]
+        x = ts.xc[rows, kk]
+        var = np.trace(ts.Pc[rows, kk, :3, :3], axis1=1, axis2=2)
+        rec = self.record
+        rec["replication"].append(st.reps[rows])
+        rec["t_s"].append(np.full(len(rr), t_s))
+        rec["track"].append(ts.track_id[rows, kk])
+        for i, c in enumerate(("x_m", "y_m", "z_m", "vx_mps", "vy_mps", "vz_mps")):
+            rec[c].append(x[:, i])
+        rec["sigma_m"].append(np.sqrt(var / 3.0))
+        rec["confirmed"].append(ts.status[rows, kk] == CONFIRMED)
+
+    def picture(self, st: ChunkState, p: ScenarioParams, t_s: float) -> AirPicture:
+        """The air picture at ``t_s`` from the confirmed tracks (drone-indexed)."""
+        n_rep, n_d = st.status.shape
+        valid = np.zeros((n_rep, n_d), dtype=np.bool_)
+        pos = np.zeros((n_rep, n_d, 3))
+        vel = np.zeros((n_rep, n_d, 3))
+        cov = np.zeros((n_rep, n_d, 6, 6))
+        age = np.full((n_rep, n_d), np.inf)
+        quality = np.zeros((n_rep, n_d))
+        ts = self.tracks
+        _entries(
+            ts.status,
+            ts.label,
+            ts.t_update_s,
+            ts.t_s,
+            ts.xc,
+            ts.Pc,
+            ts.misses,
+            float(self.cfg.delete_misses),
+            float(t_s),
+            valid,
+            pos,
+            vel,
+            cov,
+            age,
+            quality,
+        )
+        valid &= st.airborne()  # a track of a drone that is gone is no target
+        return AirPicture(
+            valid=valid,
+            pos_m=pos,
+            vel_mps=vel,
+            cov=cov,
+            age_s=age,
+            quality=quality,
+            identified=np.asarray(st.t_identified_s <= t_s),
+            drone=np.broadcast_to(np.arange(n_d)[None, :], (n_rep, n_d)),
+        )
+
+    def summary(self) -> dict[str, FloatArray]:
+        """Per-replication tracking scores (means over the tracker's updates)."""
+        s = self.scores
+        n = np.where(s[:, 5] > 0, s[:, 5], np.nan)
+        return {
+            "gospa_m": s[:, 0] / n,
+            "ospa_m": s[:, 1] / n,
+            "missed_per_scan": s[:, 3] / n,
+            "false_tracks_per_scan": s[:, 4] / n,
+        }
+
+    def recorded(self) -> dict[str, Any] | None:
+        """The recorded picture's columns, or None."""
+        if self.record is None or not self.record["t_s"]:
+            return None
+        return {k: np.concatenate(v) for k, v in self.record.items()}
+
+
+@njit(cache=True)
+def _entries(
+    status: IntArray,
+    label: IntArray,
+    t_upd: FloatArray,
+    t_state: FloatArray,
+    xc: FloatArray,
+    Pc: FloatArray,
+    misses: IntArray,
+    del_misses: float,
+    t: float,
+    valid: Any,
+    pos: FloatArray,
+    vel: FloatArray,
+    cov: FloatArray,
+    age: FloatArray,
+    quality: FloatArray,
+) -> None:
+    """Drone-indexed entries from the confirmed tracks, predicted to ``t``."""
+    n_rep, n_k = status.shape
+    for r in range(n_rep):
+        for k in range(n_k):
+            d = label[r, k]
+            if status[r, k] != CONFIRMED or d < 0:
+                continue
+            a = t - t_upd[r, k]
+            if valid[r, d] and a >= age[r, d]:
+                continue
+            valid[r, d] = True
+            age[r, d] = a
+            dt = t - t_state[r, k]
+            for i in range(3):
+                pos[r, d, i] = xc[r, k, i] + xc[r, k, 3 + i] * dt
+                vel[r, d, i] = xc[r, k, 3 + i]
+            for i in range(6):
+                for j in range(6):
+                    cov[r, d, i, j] = Pc[r, k, i, j]
+            quality[r, d] = max(0.0, 1.0 - misses[r, k] / del_misses)
+
+
+@njit(cache=True)
+def _score(
+    truth_pos: FloatArray,
+    truth: Any,
+    xc: FloatArray,
+    status: IntArray,
+    label: IntArray,
+    c: float,
+    t: float,
+    out: FloatArray,
+    t_tracked: FloatArray,
+) -> None:
+    """Accumulate GOSPA (p = 1, α = 2) and OSPA of one update, per replication."""
+    n_rep, n_d = truth.shape
+    n_k = status.shape[1]
+    ti = np.empty(n_d, dtype=np.int64)
+    ki = np.empty(n_k, dtype=np.int64)
+    for r in range(n_rep):
+        nt = 0
+        for d in range(n_d):
+            if truth[r, d]:
+                ti[nt] = d
+                nt += 1
+        ne = 0
+        for k in range(n_k):
+            if status[r, k] == CONFIRMED:
+                ki[ne] = k
+                ne += 1
+                d = label[r, k]
+                if d >= 0 and math.isnan(t_tracked[r, d]):
+                    t_tracked[r, d] = t
+        out[r, 5] += 1.0
+        if nt == 0 and ne == 0:
+            continue
+        loc = 0.0
+        n_pair = 0
+        if nt > 0 and ne > 0:
+            if nt <= ne:
+                cost = np.empty((nt, ne))
+                for i in range(nt):
+                    for j in range(ne):
+                        dd = 0.0
+                        for a in range(3):
+                            e = truth_pos[r, ti[i], a] - xc[r, ki[j], a]
+                            dd += e * e
+                        cost[i, j] = min(math.sqrt(dd), c)
+            else:
+                cost = np.empty((ne, nt))
+                for j in range(ne):
+                    for i in range(nt):
+                        dd = 0.0
+                        for a in range(3):
+                            e = truth_pos[r, ti[i], a] - xc[r, ki[j], a]
+                            dd += e * e
+                        cost[j, i] = min(math.sqrt(dd), c)
+            col = np.empty(cost.shape[0], dtype=np.int64)
+            lsap(cost, col)
+            ospa_sum = 0.0
+            for i in range(cost.shape[0]):
+                v = cost[i, col[i]]
+                ospa_sum += v
+                if v < c:
+                    loc += v
+                    n_pair += 1
+        else:
+            ospa_sum = 0.0
+        missed = nt - n_pair
+        false = ne - n_pair
+        out[r, 0] += loc + c / 2.0 * (missed + false)
+        n_max = max(nt, ne)
+        out[r, 1] += (ospa_sum + c * (n_max - min(nt, ne))) / n_max
+        out[r, 2] += loc
+        out[r, 3] += missed
+        out[r, 4] += false

@@ -170,8 +170,19 @@ class TrackedPicture:
         per = np.zeros((n_rep, n_g), dtype=np.int64)
         np.add.at(per, (rep, g), 1)
         group_end = np.cumsum(per, axis=1)
-        scan(self.tracks, self.cfg, t_s, zz, zzc, counts, zl, group_end)
         ts = self.tracks
+        live = np.flatnonzero(ts.status.reshape(-1) > 0)
+        expect = np.zeros(ts.status.shape, dtype=np.bool_)
+        if len(live):
+            x = ts.xc.reshape(-1, 6)[live]
+            ahead = (t_s - ts.t_s.reshape(-1)[live])[:, None]
+            pos = x[:, :3] + x[:, 3:] * ahead
+            cov = np.zeros(len(live), dtype=np.bool_)
+            for m in measured:
+                if m.covers is not None:
+                    cov |= m.covers(pos)
+            expect.reshape(-1)[live] = cov
+        scan(self.tracks, self.cfg, t_s, zz, zzc, counts, zl, group_end, expect)
         truth = st.airborne() & (st.t_first_detect_s <= t_s)
         _score(
             st.pos_m,

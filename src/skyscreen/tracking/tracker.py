@@ -314,6 +314,7 @@ def scan(
     n_meas: IntArray,
     label: IntArray | None = None,
     group_end: IntArray | None = None,
+    expect: BoolArray | None = None,
 ) -> None:
     """Process one scan of measurements in every replication (in place on ``ts``).
 
@@ -336,12 +337,19 @@ def scan(
     group_end : int (R, G), optional
         Sequential fusion: measurements ``[group_end[r, g-1], group_end[r, g])`` form
         group g (one sensor), processed one after another. Default: one group.
+    expect : bool (R, K), optional
+        Tracks the scan's sensors could have detected (inside their coverage). A
+        track not updated counts a miss (and a scan of M-of-N) only where expected, so
+        a drone seen by one of two radars is not dropped on the other's scans.
+        Default: every track.
     """
     n_rep = ts.status.shape[0]
     if label is None:
         label = np.full(z.shape[:2], -1, dtype=np.int64)
     if group_end is None:
         group_end = np.asarray(n_meas, dtype=np.int64).reshape(n_rep, 1)
+    if expect is None:
+        expect = np.ones(ts.status.shape, dtype=np.bool_)
     kind, omega, q, tpm = cfg.model_arrays()
     _scan_batch(
         ts.x,
@@ -366,6 +374,7 @@ def scan(
         np.ascontiguousarray(zcov, dtype=np.float64),
         np.ascontiguousarray(label, dtype=np.int64),
         np.ascontiguousarray(group_end, dtype=np.int64),
+        np.ascontiguousarray(expect, dtype=np.bool_),
         kind,
         omega,
         q,
@@ -646,6 +655,10 @@ def _update_track(
         else:
             for j in range(m_):
                 mu[j] = c[j]
+        # [tests fix] the next sensor group of the same scan (sequential fusion)
+        # starts from these probabilities, not from the predicted ones again
+        for j in range(m_):
+            c[j] = mu[j]
     imm_combine(x, P, mu, xc, Pc)
 
 
@@ -673,6 +686,7 @@ def _scan_batch(
     ZC: FloatArray,
     ZL: IntArray,
     GE: IntArray,
+    expect: BoolArray,
     kind: IntArray,
     omega: FloatArray,
     q: FloatArray,
@@ -895,7 +909,7 @@ def _scan_batch(
             g0 = g1
         # --- bookkeeping: M-of-N, deletion
         for k in range(n_k):
-            if st[k] == FREE:
+            if st[k] == FREE or not (hit[k] or expect[r, k]):
                 continue
             hist[r, k] = ((hist[r, k] << 1) | (1 if hit[k] else 0)) & nmask
             if hit[k]:

@@ -43,6 +43,7 @@ registered kind, and test-only kinds of each of these shapes, through the same c
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -91,6 +92,10 @@ class Measured:
         Measured ENU position (m).
     cov_m2 : float (n, 3, 3)
         Its noise covariance (m²).
+    covers : callable or None
+        ``covers(pos_m (N, 3)) -> bool (N,)``: positions the sensors that looked in the
+        step cover, where a track not updated counts a miss. None: none (a camera
+        looks only where it points).
     """
 
     rep: IntArray
@@ -98,6 +103,7 @@ class Measured:
     label: IntArray
     z_m: FloatArray
     cov_m2: FloatArray
+    covers: Callable[[FloatArray], BoolArray] | None = None
 
 
 @dataclass(frozen=True, slots=True)

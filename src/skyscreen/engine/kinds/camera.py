@@ -43,11 +43,12 @@ from skyscreen._typing import BoolArray, FloatArray, IntArray
 from skyscreen.c2.threat import entry_threat
 from skyscreen.engine.clock import tick_numbers
 from skyscreen.engine.events import Events
-from skyscreen.engine.kinds.base import Placed
+from skyscreen.engine.kinds.base import Measured, Placed
 from skyscreen.engine.picture import AirPicture
 from skyscreen.engine.rng import Purpose, stream_keys, uniform
 from skyscreen.engine.state import ChunkState
 from skyscreen.models import eoir, kinematics
+from skyscreen.models import measurement as meas_model
 from skyscreen.models import radar as radar_model
 from skyscreen.scenario.kinds import CameraParams
 from skyscreen.scenario.params import ScenarioParams
@@ -55,6 +56,9 @@ from skyscreen.scenario.params import ScenarioParams
 __all__ = ["CAMERA", "CameraKind", "CameraState"]
 
 _PURPOSE = int(Purpose.CAMERA)
+
+RANGEFINDER_SIGMA_M = 2.0
+"""Range noise (1σ, m) of a camera's laser rangefinder (notional; tracked fidelity)."""
 
 
 @dataclass(slots=True, eq=False)
@@ -67,6 +71,8 @@ class CameraState:
         Each camera's look number in each step (-1: no look); the draws' counter.
     keys : int (C, 2)
         Each camera's random stream key.
+    meas_keys : int (C, 2)
+        Each camera's measurement-noise stream key (tracked fidelity).
     azimuth_rad : float (R, C)
         Where each camera points (math angle).
     task : int (R, C)
@@ -77,6 +83,7 @@ class CameraState:
 
     look_no: IntArray
     keys: IntArray
+    meas_keys: IntArray
     azimuth_rad: FloatArray
     task: IntArray
     hold_t0_s: FloatArray
@@ -102,6 +109,7 @@ class CameraKind:
         return CameraState(
             look_no=looks,
             keys=keys,
+            meas_keys=stream_keys(seed, int(Purpose.MEASUREMENT), cp.ids),
             azimuth_rad=np.broadcast_to(cp.azimuth_rad, (n_rep, cp.n)).copy(),
             task=np.full((n_rep, cp.n), -1, dtype=np.int64),
             hold_t0_s=np.full((n_rep, cp.n), np.nan),
@@ -185,6 +193,100 @@ class CameraKind:
             ev.add("identify", r, t1, d, pl.unit + q, st.pos_m[r, d])
         u = unit.reshape(-1)[k]
         return u >= 0, u
+
+    def measure(
+        self,
+        pl: Placed,
+        kst: CameraState,
+        st: ChunkState,
+        step: int,
+        k: IntArray,
+        hit: BoolArray,
+        unit: IntArray,
+    ) -> Measured | None:
+        """The step's camera measurements (tracked fidelity).
+
+        Each drone a camera detected in the step (the first camera, as
+        :meth:`sense` reports it) is measured in azimuth and elevation with the
+        camera's ``bearing_sigma_mrad`` and in range by its laser rangefinder
+        (:data:`RANGEFINDER_SIGMA_M`), as a converted polar measurement. Cameras make
+        no false alarms, and a camera counts no misses (``covers`` is None): it looks
+        only where it points.
+        """
+        cp: CameraParams = pl.params
+        look = kst.look_no[step]
+        if cp.n == 0 or (look < 0).all():
+            return None
+        n_d = st.status.shape[1]
+        flat = k[hit]
+        q = unit[hit]
+        z = np.empty((len(flat), 3))
+        zc = np.empty((len(flat), 3, 3))
+        _camera_noise(
+            flat,
+            q,
+            n_d,
+            st.pos_m.reshape(-1, 3),
+            cp.pos_m,
+            cp.bearing_sigma_rad,
+            look,
+            kst.meas_keys,
+            st.reps,
+            st.drone_key,
+            z,
+            zc,
+        )
+        return Measured(
+            rep=flat // n_d,
+            unit=pl.unit + q,
+            label=flat % n_d,
+            z_m=z,
+            cov_m2=zc,
+        )
+
+
+@njit(cache=True)
+def _camera_noise(
+    flat: IntArray,
+    q: IntArray,
+    n_d: int,
+    pos: FloatArray,
+    cam_pos: FloatArray,
+    sig_a: FloatArray,
+    look_no: IntArray,
+    keys: IntArray,
+    reps: IntArray,
+    dkey: IntArray,
+    out_z: FloatArray,
+    out_R: FloatArray,
+) -> None:
+    """Measurements of drone ``flat[i]`` by camera ``q[i]``: angles and LRF range."""
+    off = np.empty(3)
+    u = np.empty(4)
+    for i in range(flat.shape[0]):
+        j = flat[i]
+        d = j % n_d
+        c = q[i]
+        base = look_no[c] * 4
+        for m in range(4):
+            u[m] = uniform(
+                keys[c, 0], keys[c, 1], reps[j // n_d], dkey[d, 0], dkey[d, 1], base + m
+            )
+        meas_model.polar_measurement(
+            pos[j, 0] - cam_pos[c, 0],
+            pos[j, 1] - cam_pos[c, 1],
+            pos[j, 2] - cam_pos[c, 2],
+            RANGEFINDER_SIGMA_M,
+            sig_a[c],
+            sig_a[c],
+            meas_model.box_muller(u[0], u[1]),
+            meas_model.box_muller(u[2], u[3]),
+            meas_model.box_muller(u[1], u[2]),
+            off,
+            out_R[i],
+        )
+        for a in range(3):
+            out_z[i, a] = cam_pos[c, a] + off[a]
 
 
 @njit(cache=True)

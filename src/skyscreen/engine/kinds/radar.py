@@ -348,7 +348,27 @@ class RadarKind:
             label=np.concatenate([flat % n_d, np.full(n_fa, -1, dtype=np.int64)]),
             z_m=np.concatenate([z, fz]),
             cov_m2=np.concatenate([zc, fzc]),
+            covers=lambda pos: self._covers(rd, scan_no >= 0, pos),
         )
+
+    @staticmethod
+    def _covers(rd: RadarParams, scanning: BoolArray, pos: FloatArray) -> BoolArray:
+        """Positions (N, 3) inside the coverage of a radar that scanned."""
+        out = np.zeros(len(pos), dtype=np.bool_)
+        for q in np.flatnonzero(scanning):
+            rel = pos - rd.pos_m[q]
+            ground = np.hypot(rel[:, 0], rel[:, 1])
+            rng = np.hypot(ground, rel[:, 2])
+            el = np.arctan2(rel[:, 2], ground)
+            ok = (rng >= rd.range_min_m[q]) & (rng <= rd.range_max_m[q])
+            ok &= (el >= rd.elevation_min_rad[q]) & (el <= rd.elevation_max_rad[q])
+            if rd.half_sector_rad[q] < np.pi:
+                off = np.angle(
+                    np.exp(1j * (np.arctan2(rel[:, 1], rel[:, 0]) - rd.azimuth_rad[q]))
+                )
+                ok &= np.abs(off) <= rd.half_sector_rad[q]
+            out |= ok
+        return out
 
 
 @njit(cache=True)

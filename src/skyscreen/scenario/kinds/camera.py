@@ -79,8 +79,9 @@ class CameraSpec(ClassedSpec):
     )
     bearing_sigma_mrad: float = Field(
         ge=0.0,
-        description="Angle measurement noise, 1σ (mrad); tracked fidelity only, "
-        "not used yet.",
+        description="Angle measurement noise, 1σ (mrad), in azimuth and elevation; "
+        "tracked fidelity only (the laser rangefinder's range noise is "
+        "RANGEFINDER_SIGMA_M).",
     )
 
 
@@ -107,6 +108,7 @@ class CameraParams(FrozenParams):
     slew_rate_rad_s: FloatArray
     azimuth_rad: FloatArray
     identify_range_m: FloatArray
+    bearing_sigma_rad: FloatArray
 
     @property
     def n(self) -> int:
@@ -149,4 +151,5 @@ def compile_cameras(
         slew_rate_rad_s=np.deg2rad(arr([s.slew_rate_deg_s for s, _ in items])),
         azimuth_rad=np.pi / 2.0 - bearing,
         identify_range_m=arr([s.identify_range_m for s, _ in items]) * scale,
+        bearing_sigma_rad=arr([s.bearing_sigma_mrad for s, _ in items]) * 1e-3,
     )

@@ -133,3 +133,22 @@ def test_benchmark_scenarios_load() -> None:
     assert sum(len(s.effectors) for s in large.sites) == 100
     make_large = _load("scenarios/make_large.py")
     assert make_large.render() == (scenarios / "large-500x100.yaml").read_text()
+
+
+def test_tracking_vs_stonesoup_help(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        _load("tracking_vs_stonesoup.py").main(["--help"])
+    assert exc.value.code == 0
+    assert "--ss-venv" in capsys.readouterr().out
+
+
+def test_crossing_scenario_is_deterministic(tmp_path: Path) -> None:
+    """The crossing scenario is a pure function of its seed, in the harness format."""
+    ts = _load("tracking_scenarios.py")
+    meta = ts.make_crossing_scenario(tmp_path / "a", 11, n_groups=3, steps=60)
+    ts.make_crossing_scenario(tmp_path / "b", 11, n_groups=3, steps=60)
+    assert meta["n_targets"] == 9
+    for f in ("truth.csv", "meas.csv", "scenario.json"):
+        assert (tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes()
+    header = (tmp_path / "a" / "meas.csv").read_text().splitlines()[0]
+    assert header == "step,meas_id,x,y,is_clutter,target_id"

@@ -137,12 +137,17 @@ class TrackedPicture:
     def update(self, st: ChunkState, measured: list[Measured], t_s: float) -> None:
         """One tracker update with the step's measurements (groups = sensors)."""
         n_rep = st.n_rep
+        # A replication with nothing airborne is quiet: its tracker neither scans nor
+        # scores, as when it runs alone and the engine skips its quiet steps.
+        active = st.airborne().any(axis=1)
         if measured:
             rep = np.concatenate([m.rep for m in measured])
             unit = np.concatenate([m.unit for m in measured])
             label = np.concatenate([m.label for m in measured])
             z = np.concatenate([m.z_m for m in measured])
             zc = np.concatenate([m.cov_m2 for m in measured])
+            keep = active[rep]
+            rep, unit, label, z, zc = rep[keep], unit[keep], label[keep], z[keep], zc[keep]
         else:
             rep = unit = label = np.zeros(0, dtype=np.int64)
             z, zc = np.zeros((0, 3)), np.zeros((0, 3, 3))
@@ -182,9 +187,12 @@ class TrackedPicture:
                 if m.covers is not None:
                     cov |= m.covers(pos)
             expect.reshape(-1)[live] = cov
-        scan(self.tracks, self.cfg, t_s, zz, zzc, counts, zl, group_end, expect)
+        scan(
+            self.tracks, self.cfg, t_s, zz, zzc, counts, zl, group_end, expect, active
+        )
         truth = st.airborne() & (st.t_first_detect_s <= t_s)
         _score(
+            active,
             st.pos_m,
             truth,
             ts.xc,
@@ -196,13 +204,13 @@ class TrackedPicture:
             self.t_tracked_s,
         )
         if self.record is not None:
-            self._record(st, t_s)
+            self._record(st, t_s, active)
 
-    def _record(self, st: ChunkState, t_s: float) -> None:
+    def _record(self, st: ChunkState, t_s: float, active: Any) -> None:
         assert self.record is not None
         ts = self.tracks
         sub = ts.status[self.rows]
-        rr, kk = np.nonzero(sub > 0)
+        rr, kk = np.nonzero((sub > 0) & active[self.rows][:, None])
         rows = self.rows[rr]
         x = ts.xc[rows, kk]
         var = np.trace(ts.Pc[rows, kk, :3, :3], axis1=1, axis2=2)
@@ -314,6 +322,7 @@ def _entries(
 
 @njit(cache=True)
 def _score(
+    active: Any,
     truth_pos: FloatArray,
     truth: Any,
     xc: FloatArray,
@@ -330,6 +339,8 @@ def _score(
     ti = np.empty(n_d, dtype=np.int64)
     ki = np.empty(n_k, dtype=np.int64)
     for r in range(n_rep):
+        if not active[r]:
+            continue
         nt = 0
         for d in range(n_d):
             if truth[r, d]:

@@ -315,6 +315,7 @@ def scan(
     label: IntArray | None = None,
     group_end: IntArray | None = None,
     expect: BoolArray | None = None,
+    active: BoolArray | None = None,
 ) -> None:
     """Process one scan of measurements in every replication (in place on ``ts``).
 
@@ -342,6 +343,10 @@ def scan(
         track not updated counts a miss (and a scan of M-of-N) only where expected, so
         a drone seen by one of two radars is not dropped on the other's scans.
         Default: every track.
+    active : bool (R,), optional
+        Replications the scan applies to; the others are left exactly as they are
+        (the engine skips replications with nothing airborne, so a replication's
+        tracks do not depend on the other replications of its chunk). Default: all.
     """
     n_rep = ts.status.shape[0]
     if label is None:
@@ -350,6 +355,8 @@ def scan(
         group_end = np.asarray(n_meas, dtype=np.int64).reshape(n_rep, 1)
     if expect is None:
         expect = np.ones(ts.status.shape, dtype=np.bool_)
+    if active is None:
+        active = np.ones(n_rep, dtype=np.bool_)
     kind, omega, q, tpm = cfg.model_arrays()
     _scan_batch(
         ts.x,
@@ -375,6 +382,7 @@ def scan(
         np.ascontiguousarray(label, dtype=np.int64),
         np.ascontiguousarray(group_end, dtype=np.int64),
         np.ascontiguousarray(expect, dtype=np.bool_),
+        np.ascontiguousarray(active, dtype=np.bool_),
         kind,
         omega,
         q,
@@ -687,6 +695,7 @@ def _scan_batch(
     ZL: IntArray,
     GE: IntArray,
     expect: BoolArray,
+    active: BoolArray,
     kind: IntArray,
     omega: FloatArray,
     q: FloatArray,
@@ -722,6 +731,8 @@ def _scan_batch(
     bz1 = np.empty((1, d))
     b1 = np.array([0.0, 1.0])
     for r in range(n_rep):
+        if not active[r]:
+            continue
         x = X[r]
         P = PP[r]
         mu = MU[r]

@@ -104,8 +104,7 @@ def test_truth_fidelity_leaves_tracking_columns_empty() -> None:
 
 @pytest.mark.parametrize("name", example_names())
 def test_every_example_runs_tracked(name: str) -> None:
-    """Every example runs end to end in the tracked fidelity, with the invariants
-    checked every step, and engages drones."""
+    """Every example runs end to end in the tracked fidelity and tracks drones."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ScenarioWarning)
         res = skyscreen.simulate(

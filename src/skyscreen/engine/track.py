@@ -139,7 +139,7 @@ class TrackedPicture:
         n_rep = st.n_rep
         # A replication with nothing airborne is quiet: its tracker neither scans nor
         # scores, as when it runs alone and the engine skips its quiet steps.
-        active = st.airborne().any(axis=1)
+        active = np.asarray(st.airborne().any(axis=1))
         if measured:
             rep = np.concatenate([m.rep for m in measured])
             unit = np.concatenate([m.unit for m in measured])
@@ -147,7 +147,13 @@ class TrackedPicture:
             z = np.concatenate([m.z_m for m in measured])
             zc = np.concatenate([m.cov_m2 for m in measured])
             keep = active[rep]
-            rep, unit, label, z, zc = rep[keep], unit[keep], label[keep], z[keep], zc[keep]
+            rep, unit, label, z, zc = (
+                rep[keep],
+                unit[keep],
+                label[keep],
+                z[keep],
+                zc[keep],
+            )
         else:
             rep = unit = label = np.zeros(0, dtype=np.int64)
             z, zc = np.zeros((0, 3)), np.zeros((0, 3, 3))
@@ -187,9 +193,7 @@ class TrackedPicture:
                 if m.covers is not None:
                     cov |= m.covers(pos)
             expect.reshape(-1)[live] = cov
-        scan(
-            self.tracks, self.cfg, t_s, zz, zzc, counts, zl, group_end, expect, active
-        )
+        scan(self.tracks, self.cfg, t_s, zz, zzc, counts, zl, group_end, expect, active)
         truth = st.airborne() & (st.t_first_detect_s <= t_s)
         _score(
             active,

@@ -68,6 +68,7 @@ from skyscreen.scenario.spec import (
     ScenarioSpec,
     SiteSpec,
     TargetSpec,
+    TrackingSpec,
 )
 
 __all__ = ["PAGES", "SECTIONS", "main", "render_classes", "render_scenario"]
@@ -87,6 +88,7 @@ SECTIONS: list[tuple[str, type[BaseModel], str]] = [
     ("environment", EnvironmentSpec, "`environment`"),
     ("run", RunSpec, "`run`"),
     ("doctrine", DoctrineSpec, "`doctrine`"),
+    ("tracking", TrackingSpec, "`tracking`"),
     ("sites", SiteSpec, "each item of `sites`"),
     ("assets", AssetSpec, "each item of `sites[].assets`"),
     ("radar", RadarSpec, "each item of `sites[].sensors` with `kind: radar`"),
@@ -124,6 +126,7 @@ SECTIONS: list[tuple[str, type[BaseModel], str]] = [
 # Section of docs/models.md that explains each model.
 MODELS_ANCHORS: dict[type[BaseModel], str] = {
     DoctrineSpec: "command-and-control",
+    TrackingSpec: "tracking",
     RadarSpec: "radar",
     CameraSpec: "eoir-camera",
     RFDetectorSpec: "passive-rf-detector",
@@ -138,6 +141,7 @@ MODELS_ANCHORS: dict[type[BaseModel], str] = {
 
 # Units by field-name suffix (docs/architecture.md; units live in field names); the longest suffix wins.
 UNITS: list[tuple[str, str]] = [
+    ("_m2_s3", "m²/s³"),
     ("_deg_s", "°/s"),
     ("_mrad", "mrad"),
     ("_rad", "rad"),
@@ -154,6 +158,10 @@ UNITS: list[tuple[str, str]] = [
     ("_m", "m"),
     ("_s", "s"),
 ]
+
+# Fields whose name ends like a unit but that have none: `confirm_m` is the M of
+# M-of-N track confirmation, a count, not metres.
+NO_UNIT: frozenset[str] = frozenset({"confirm_m"})
 
 # Rules that span fields or sections. pydantic's field metadata cannot show them, so
 # they are listed here; tests/test_docs.py checks that each one is enforced.
@@ -230,9 +238,10 @@ and what was given.
 How to read the tables:
 
 - **Unit** comes from the field name (`_m` metres, `_s` seconds, `_mps` metres per
-  second, `_m2` square metres, `_deg` degrees, `_deg_s` degrees per second, `_mrad`
-  milliradians, `_db` decibels, `_w` watts, `_usd` US dollars, `_rpm` rounds per
-  minute). Probabilities, fractions and counts have none (—).
+  second, `_m2` square metres, `_m2_s3` square metres per cubic second, `_deg`
+  degrees, `_deg_s` degrees per second, `_mrad` milliradians, `_db` decibels, `_w`
+  watts, `_usd` US dollars, `_rpm` rounds per minute). Probabilities, fractions and
+  counts have none (—).
 - **Default**: **required** fields must be given; a field with a default may be left
   out. Sensors, effectors and drones take every field left out from their notional
   **class** (`class: short_range_radar`); *class default* shows each class's value, and
@@ -244,8 +253,9 @@ How to read the tables:
   misspelt `rate_rpn` is reported with the closest known name, and a field put in the
   wrong place (`speed_mps` directly under a raid instead of under its `drone`) with
   the place it belongs.
-- Fields whose meaning says *not used yet* are accepted and recorded in `run.json` but
-  change no result in this version.
+- Fields whose meaning says *tracked fidelity only*, and the whole `tracking` section,
+  are accepted and recorded in `run.json` but change no result in the truth fidelity
+  (the default); they matter with `--fidelity tracked` ([tracking.md](tracking.md)).
 
 Positions: the scenario lives on a flat local East-North-Up plane centred on `origin`
 (the earth's curvature enters only through the radar horizon). A
@@ -408,6 +418,8 @@ def _type(annotation: Any) -> str:
 
 
 def _unit(name: str) -> str:
+    if name in NO_UNIT:
+        return "—"
     for suffix, unit in UNITS:
         if name.endswith(suffix):
             return unit

@@ -222,10 +222,11 @@ def test_every_documented_rule_has_a_case() -> None:
 
 # --------------------------------------------------------------------------- unused
 
-# Fields whose description says "not used": changing them must change no result.
+# Fields whose description says "tracked fidelity only": changing them must change no
+# result of the truth fidelity.
 CAMERA = ("sites", 0, "sensors", 1)  # added to quickstart for these tests
 
-UNUSED: dict[tuple[str, str], Callable[[Data], None]] = {
+TRACKED_ONLY: dict[tuple[str, str], Callable[[Data], None]] = {
     ("CameraSpec", "bearing_sigma_mrad"): _set((*CAMERA, "bearing_sigma_mrad"), 80.0),
     ("RadarSpec", "range_sigma_m"): _set((*RADAR, "range_sigma_m"), 500.0),
     ("RadarSpec", "azimuth_sigma_mrad"): _set((*RADAR, "azimuth_sigma_mrad"), 80.0),
@@ -237,7 +238,7 @@ UNUSED: dict[tuple[str, str], Callable[[Data], None]] = {
 # Other claims of the pages: the airframe changes nothing in flight, and a launch
 # point's height is ignored.
 NO_EFFECT: dict[str, Callable[[Data], None]] = {
-    **{f"{m}.{f}": change for (m, f), change in UNUSED.items()},
+    **{f"{m}.{f}": change for (m, f), change in TRACKED_ONLY.items()},
     "DroneSpec.airframe": _set((*RAID, "drone", "airframe"), "multirotor"),
     "LaunchSpec.position.height_m": _set(
         (*RAID, "launch", "position"),
@@ -246,14 +247,18 @@ NO_EFFECT: dict[str, Callable[[Data], None]] = {
 }
 
 
-def test_fields_described_as_unused_are_the_tested_ones() -> None:
-    """Every description saying 'not used' is backed by a no-effect test, and back."""
+def test_fields_described_as_tracked_only_are_the_tested_ones() -> None:
+    """Descriptions saying 'tracked fidelity only' match the truth no-effect tests.
+
+    And no description says 'not used'.
+    """
     described = set()
     for _, model, _ in GENERATE.SECTIONS:
         for name, info in model.model_fields.items():
-            if "not used" in (info.description or ""):
+            assert "not used" not in (info.description or ""), (model, name)
+            if "tracked fidelity only" in (info.description or ""):
                 described.add((model.__name__, name))
-    assert described == set(UNUSED)
+    assert described == set(TRACKED_ONLY)
 
 
 def _tables(data: Data) -> list[pd.DataFrame]:
@@ -291,7 +296,8 @@ def test_documented_no_effect(field: str, baseline: list[pd.DataFrame]) -> None:
 
 @pytest.fixture(scope="module")
 def saved_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    # night-raid has RF detectors and rf_link drones: every table is written.
+    # night-raid has RF detectors and rf_link drones, and the tracked fidelity with
+    # record writes the picture: every table is written.
     res = skyscreen.simulate(
         example_path("night-raid"),
         replications=3,
@@ -300,6 +306,7 @@ def saved_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
         events=True,
         record=1,
         progress=False,
+        fidelity="tracked",
     )
     return res.save(tmp_path_factory.mktemp("run") / "demo")
 

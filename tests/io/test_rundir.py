@@ -18,7 +18,8 @@ from skyscreen.schema import SCHEMA_VERSION, TABLE_NAMES, TABLES
 
 @pytest.fixture(scope="module")
 def result() -> skyscreen.RunResult:
-    # night-raid has RF detectors and rf_link drones: every table is written.
+    # night-raid has RF detectors and rf_link drones, and the tracked fidelity with
+    # record writes the picture: every table is written.
     return skyscreen.simulate(
         example_path("night-raid"),
         replications=12,
@@ -26,6 +27,7 @@ def result() -> skyscreen.RunResult:
         workers=1,
         events=True,
         record=2,
+        fidelity="tracked",
     )
 
 
@@ -62,7 +64,7 @@ def test_run_json_records_what_ran(result: skyscreen.RunResult, tmp_path: Path) 
         "wall_time_s",
     ):
         assert key in meta, key
-    assert meta["schema_version"] == SCHEMA_VERSION == 3
+    assert meta["schema_version"] == SCHEMA_VERSION == 4
     assert (
         meta["scenario"]["raids"][0]["drone"]["speed_mps"] == 50.0
     )  # defaults expanded
@@ -73,6 +75,7 @@ def test_run_json_records_what_ran(result: skyscreen.RunResult, tmp_path: Path) 
         "effectors.parquet",
         "events.parquet",
         "ground_stations.parquet",
+        "picture.parquet",
         "run.json",
         "summary.parquet",
         "trajectories.parquet",
@@ -154,7 +157,7 @@ def test_load_run_checks_the_schema(
     meta = json.loads((out / "run.json").read_text())
     meta["schema_version"] = 99
     (out / "run.json").write_text(json.dumps(meta))
-    with pytest.raises(ResultSchemaError, match="schema_version must be 3; got 99: "):
+    with pytest.raises(ResultSchemaError, match="schema_version must be 4; got 99: "):
         skyscreen.load_run(out)
     out = result.save(tmp_path / "run3")
     result.summary.drop(columns="casualties").to_parquet(out / "summary.parquet")
@@ -198,7 +201,7 @@ def test_load_run_refuses_an_older_schema_version(
     with pytest.raises(ResultSchemaError) as info:
         skyscreen.load_run(out)
     msg = str(info.value)
-    assert msg.startswith(f"{out / 'run.json'}: schema_version must be 3; got 1: ")
+    assert msg.startswith(f"{out / 'run.json'}: schema_version must be 4; got 1: ")
     assert "older layout (schema version 1)" in msg
     assert f"reads only schema version {SCHEMA_VERSION}" in msg
     assert "re-run the scenario with this version" in msg

@@ -272,7 +272,7 @@ def run_chunk(
             # Sensors that point are cued by the tracks as predicted to the look (the
             # truth-fed picture's arrays are the live truth, so there too the cue is
             # where the drone is now, not where it was at the last decision).
-            cue = tracked.picture(st, p, t1) if pic is not None else None
+            cue = tracked.picture(st, p, t1, cov=False) if pic is not None else None
             measured.clear()
             if sense(st, layout, s, t0, t1, ev, cue, measured):
                 tracked.update(st, measured, t1)

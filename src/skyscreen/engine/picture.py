@@ -6,8 +6,8 @@ the move, sense, engage and resolve stages read the truth, as physics does. In t
 valid while the drone is airborne and was detected within the doctrine's
 ``track_memory_s``, at the drone's true position and velocity with zero covariance,
 identified once a camera or an RF detector has identified the drone
-(``t_identified_s``). A tracker (the ``tracked`` fidelity) will fill the same arrays
-from noisy measurements instead.
+(``t_identified_s``). In the ``tracked`` fidelity the tracker fills the same arrays from
+noisy measurements instead (:mod:`skyscreen.engine.track`).
 """
 
 from __future__ import annotations

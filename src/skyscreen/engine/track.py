@@ -227,13 +227,19 @@ class TrackedPicture:
         rec["sigma_m"].append(np.sqrt(var / 3.0))
         rec["confirmed"].append(ts.status[rows, kk] == CONFIRMED)
 
-    def picture(self, st: ChunkState, p: ScenarioParams, t_s: float) -> AirPicture:
-        """The air picture at ``t_s`` from the confirmed tracks (drone-indexed)."""
+    def picture(
+        self, st: ChunkState, p: ScenarioParams, t_s: float, *, cov: bool = True
+    ) -> AirPicture:
+        """The air picture at ``t_s`` from the confirmed tracks (drone-indexed).
+
+        ``cov=False`` (a cue for the sensors, which read no covariance) leaves the
+        covariances zero.
+        """
         n_rep, n_d = st.status.shape
         valid = np.zeros((n_rep, n_d), dtype=np.bool_)
         pos = np.zeros((n_rep, n_d, 3))
         vel = np.zeros((n_rep, n_d, 3))
-        cov = np.zeros((n_rep, n_d, 6, 6))
+        cov_ = np.zeros((n_rep, n_d, 6, 6) if cov else (1, 1, 6, 6))
         age = np.full((n_rep, n_d), np.inf)
         quality = np.zeros((n_rep, n_d))
         ts = self.tracks
@@ -250,6 +256,7 @@ class TrackedPicture:
             valid,
             pos,
             vel,
+            cov_,
             cov,
             age,
             quality,
@@ -259,7 +266,7 @@ class TrackedPicture:
             valid=valid,
             pos_m=pos,
             vel_mps=vel,
-            cov=cov,
+            cov=cov_ if cov else np.broadcast_to(cov_, (n_rep, n_d, 6, 6)),
             age_s=age,
             quality=quality,
             identified=np.asarray(st.t_identified_s <= t_s),
@@ -299,6 +306,7 @@ def _entries(
     pos: FloatArray,
     vel: FloatArray,
     cov: FloatArray,
+    want_cov: bool,
     age: FloatArray,
     quality: FloatArray,
 ) -> None:
@@ -318,9 +326,10 @@ def _entries(
             for i in range(3):
                 pos[r, d, i] = xc[r, k, i] + xc[r, k, 3 + i] * dt
                 vel[r, d, i] = xc[r, k, 3 + i]
-            for i in range(6):
-                for j in range(6):
-                    cov[r, d, i, j] = Pc[r, k, i, j]
+            if want_cov:
+                for i in range(6):
+                    for j in range(6):
+                        cov[r, d, i, j] = Pc[r, k, i, j]
             quality[r, d] = max(0.0, 1.0 - misses[r, k] / del_misses)
 
 

@@ -433,18 +433,19 @@ def _gate(
     order: IntArray,
     xs: FloatArray,
     W: FloatArray,
+    pt: IntArray,
+    pm: IntArray,
+    pd2: FloatArray,
+    pld: FloatArray,
 ) -> tuple[IntArray, IntArray, FloatArray, FloatArray, int]:
     """Gated (track, measurement) pairs among tracks ``sel`` and free measurements.
 
     ``order``/``xs``: measurements m0..m1-1 sorted by their first coordinate.
-    Returns pair arrays (track, meas, d², log det S) and their count.
+    ``pt, pm, pd2, pld``: pair buffers, returned (grown if they were too small) with
+    the pairs (track, meas, d², log det S) and their count.
     """
     n_k = xp.shape[0]
-    cap = 64
-    pt = np.empty(cap, dtype=np.int64)
-    pm = np.empty(cap, dtype=np.int64)
-    pd2 = np.empty(cap)
-    pld = np.empty(cap)
+    cap = pt.shape[0]
     n_p = 0
     n_s = m1 - m0
     for k in range(n_k):
@@ -486,17 +487,34 @@ def _gate(
 
 @njit(cache=True)
 def _clusters(
-    pt: IntArray, pm: IntArray, n_p: int, n_k: int, n_m: int
-) -> tuple[IntArray, IntArray, int]:
-    """Connected components of the gated pairs: cluster id per pair, count."""
-    parent = np.arange(n_k + n_m)
+    pt: IntArray,
+    pm: IntArray,
+    n_p: int,
+    n_k: int,
+    parent: IntArray,
+    cid: IntArray,
+    pc: IntArray,
+    order: IntArray,
+    cnt: IntArray,
+) -> int:
+    """Connected components of the gated pairs (union-find).
+
+    Writes each pair's cluster id into ``pc`` and the pairs grouped by cluster
+    (stable) into ``order``; returns the number of clusters. ``parent`` and ``cid``
+    are scratch of length ≥ n_k + (largest measurement index + 1); ``cnt`` ≥ n_p + 1.
+    """
+    for p in range(n_p):
+        a = pt[p]
+        b = n_k + pm[p]
+        parent[a] = a
+        parent[b] = b
+        cid[a] = -1
+        cid[b] = -1
     for p in range(n_p):
         a = _find(parent, pt[p])
         b = _find(parent, n_k + pm[p])
         if a != b:
             parent[a] = b
-    cid = np.full(n_k + n_m, -1, dtype=np.int64)
-    pc = np.empty(n_p, dtype=np.int64)
     n_c = 0
     for p in range(n_p):
         root = _find(parent, pt[p])
@@ -504,9 +522,16 @@ def _clusters(
             cid[root] = n_c
             n_c += 1
         pc[p] = cid[root]
-    # pairs sorted by cluster (stable)
-    order = np.argsort(pc, kind="mergesort")
-    return order, pc, n_c
+    for c in range(n_c + 1):
+        cnt[c] = 0
+    for p in range(n_p):
+        cnt[pc[p] + 1] += 1
+    for c in range(n_c):
+        cnt[c + 1] += cnt[c]
+    for p in range(n_p):
+        order[cnt[pc[p]]] = p
+        cnt[pc[p]] += 1
+    return n_c
 
 
 @njit(cache=True)
@@ -528,6 +553,7 @@ def _associate(
     assign: IntArray,
     beta_pairs: FloatArray,
     beta_miss: FloatArray,
+    wk: tuple[IntArray, IntArray, IntArray, IntArray, IntArray, IntArray, IntArray],
 ) -> None:
     """Associate gated pairs cluster by cluster.
 
@@ -536,9 +562,8 @@ def _associate(
     """
     if n_p == 0:
         return
-    order, pc, _ = _clusters(pt, pm, n_p, n_k, n_m)
-    loc_t = np.full(n_k, -1, dtype=np.int64)
-    loc_m = np.full(n_m, -1, dtype=np.int64)
+    parent, cid, pc, order, cnt, loc_t, loc_m = wk
+    _clusters(pt, pm, n_p, n_k, parent, cid, pc, order, cnt)
     miss_cost = -math.log(miss_w)
     s = 0
     while s < n_p:
@@ -546,9 +571,10 @@ def _associate(
         c = pc[order[s]]
         while e < n_p and pc[order[e]] == c:
             e += 1
-        # local indices
-        tl = np.empty(e - s, dtype=np.int64)
-        ml = np.empty(e - s, dtype=np.int64)
+        # local indices (tl, ml: the cluster's tracks and measurements, in the
+        # scratch that cid and parent are done with)
+        tl = cid
+        ml = parent
         nt = 0
         nm = 0
         for q in range(s, e):
@@ -730,6 +756,30 @@ def _scan_batch(
     W = np.zeros((8, 6, 6))
     bz1 = np.empty((1, d))
     b1 = np.array([0.0, 1.0])
+    # Scratch reused by every replication, group and stage (no allocation per scan
+    # in the common case: the pair buffers grow only when a scan needs more).
+    m_max = Z.shape[1]
+    free_m = np.zeros(max(m_max, 1), dtype=np.bool_)
+    rmax = np.zeros(2)
+    xs = np.empty(max(m_max, 1))
+    order = np.empty(max(m_max, 1), dtype=np.int64)
+    sel = np.zeros(n_k, dtype=np.bool_)
+    cap = 4 * (n_k + m_max) + 16
+    pt = np.empty(cap, dtype=np.int64)
+    pm = np.empty(cap, dtype=np.int64)
+    pd2 = np.empty(cap)
+    pld = np.empty(cap)
+    beta_pairs = np.zeros(cap)
+    nodes = n_k + m_max + 1
+    wk = (
+        np.empty(nodes, dtype=np.int64),
+        np.empty(nodes, dtype=np.int64),
+        np.empty(cap, dtype=np.int64),
+        np.empty(cap, dtype=np.int64),
+        np.empty(cap + 1, dtype=np.int64),
+        np.full(n_k, -1, dtype=np.int64),
+        np.full(max(m_max, 1), -1, dtype=np.int64),
+    )
     for r in range(n_rep):
         if not active[r]:
             continue
@@ -776,39 +826,55 @@ def _scan_batch(
             z = Z[r]
             zc = ZC[r]
             n_m = g1  # measurement indices are global within r; only g0..g1-1 used
-            free_m = np.zeros(n_m, dtype=np.bool_)
-            for mm in range(g0, g1):
-                free_m[mm] = True
-            rmax = np.zeros(2)
+            for mm in range(g1):
+                free_m[mm] = g0 <= mm
+            rmax[0] = 0.0
+            rmax[1] = 0.0
             for mm in range(g0, g1):
                 rmax[0] = max(rmax[0], zc[mm, 0, 0])
                 rmax[1] = max(rmax[1], zc[mm, 1, 1])
-            xs_all = np.empty(g1 - g0)
-            for mm in range(g0, g1):
-                xs_all[mm - g0] = z[mm, 0]
-            order = np.argsort(xs_all) + g0
-            xs = xs_all[order - g0]
+            # the group's measurements sorted by their first coordinate (insertion
+            # sort: groups are small; stable, so ties keep the input order)
+            n_s = g1 - g0
+            for i in range(n_s):
+                mm = g0 + i
+                v = z[mm, 0]
+                j = i - 1
+                while j >= 0 and xs[j] > v:
+                    xs[j + 1] = xs[j]
+                    order[j + 1] = order[j]
+                    j -= 1
+                xs[j + 1] = v
+                order[j + 1] = mm
             # --- stage 1: confirmed tracks
             for stage in range(2):
                 want = CONFIRMED if stage == 0 else TENTATIVE
-                sel = np.zeros(n_k, dtype=np.bool_)
                 any_sel = False
                 for k in range(n_k):
-                    if st[k] == want:
-                        sel[k] = True
-                        any_sel = True
+                    sel[k] = st[k] == want
+                    any_sel |= sel[k]
                 if not any_sel:
                     continue
                 pt, pm, pd2, pld, n_p = _gate(
-                    xc, Pc, sel, z, zc, g0, g1, free_m, gamma, rmax, d, order, xs, W
-                )
+                    xc, Pc, sel, z, zc, g0, g1, free_m, gamma, rmax, d, order, xs, W,
+                    pt, pm, pd2, pld,
+                )  # fmt: skip
                 if n_p == 0:
                     continue
+                if pt.shape[0] > beta_pairs.shape[0]:
+                    cap = pt.shape[0]
+                    beta_pairs = np.zeros(cap)
+                    wk = (
+                        wk[0], wk[1], np.empty(cap, dtype=np.int64),
+                        np.empty(cap, dtype=np.int64), np.empty(cap + 1, dtype=np.int64),
+                        wk[5], wk[6],
+                    )  # fmt: skip
                 use_jpda = jpda and stage == 0
                 for k in range(n_k):
                     assign[k] = -1
                     beta_miss[k] = 1.0
-                beta_pairs = np.zeros(n_p)
+                for i in range(n_p):
+                    beta_pairs[i] = 0.0
                 _associate(
                     pt,
                     pm,
@@ -827,6 +893,7 @@ def _scan_batch(
                     assign,
                     beta_pairs,
                     beta_miss,
+                    wk,
                 )
                 if not use_jpda:
                     for k in range(n_k):
@@ -920,7 +987,16 @@ def _scan_batch(
             g0 = g1
         # --- bookkeeping: M-of-N, deletion
         for k in range(n_k):
-            if st[k] == FREE or not (hit[k] or expect[r, k]):
+            if st[k] == FREE:
+                continue
+            if not (hit[k] or expect[r, k]):
+                # Not looked at: no miss, no scan of M-of-N; but a track whose
+                # position uncertainty has grown past the limit is deleted.
+                pmax = 0.0
+                for a in range(d):
+                    pmax = max(pmax, Pc[k, a, a])
+                if pmax > max_var:
+                    st[k] = FREE
                 continue
             hist[r, k] = ((hist[r, k] << 1) | (1 if hit[k] else 0)) & nmask
             if hit[k]:

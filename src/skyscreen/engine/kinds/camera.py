@@ -262,13 +262,13 @@ def _camera_noise(
 ) -> None:
     """Measurements of drone ``flat[i]`` by camera ``q[i]``: angles and LRF range."""
     off = np.empty(3)
-    u = np.empty(4)
+    u = np.empty(6)
     for i in range(flat.shape[0]):
         j = flat[i]
         d = j % n_d
         c = q[i]
-        base = look_no[c] * 4
-        for m in range(4):
+        base = look_no[c] * 8
+        for m in range(6):
             u[m] = uniform(
                 keys[c, 0], keys[c, 1], reps[j // n_d], dkey[d, 0], dkey[d, 1], base + m
             )
@@ -281,7 +281,7 @@ def _camera_noise(
             sig_a[c],
             meas_model.box_muller(u[0], u[1]),
             meas_model.box_muller(u[2], u[3]),
-            meas_model.box_muller(u[1], u[2]),
+            meas_model.box_muller(u[4], u[5]),
             off,
             out_R[i],
         )

@@ -8,8 +8,8 @@ and azimuth-sector limits (models/radar.py).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from typing import NamedTuple
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
 
 import numpy as np
 from numba import njit
@@ -45,12 +45,16 @@ class RadarState:
         Each radar's random stream key.
     meas_keys, fa_keys : int (S, 2)
         Each radar's measurement-noise and false-alarm stream keys (tracked fidelity).
+    last : dict
+        The step's detections (N, S), kept by :meth:`RadarKind.sense` for
+        :meth:`RadarKind.measure` in the same step (tracked fidelity).
     """
 
     scan_no: IntArray
     keys: IntArray
     meas_keys: IntArray
     fa_keys: IntArray
+    last: dict[str, Any] = field(default_factory=dict)
 
 
 class RadarKernelParams(NamedTuple):
@@ -217,8 +221,10 @@ class RadarKind:
         Radars search; they take no cue.
         """
         found = self._detections(pl, kst, st, step, k)
+        kst.last.clear()
         if found is None:
             return None
+        kst.last.update(step=step, k=k, det=found[0])
         unit = found[1]
         return unit >= 0, unit
 
@@ -291,7 +297,9 @@ class RadarKind:
         if (scan_no < 0).all():
             return None
         n_rep, n_d = st.status.shape
-        if len(k):
+        if kst.last.get("step") == step and kst.last.get("k") is k:
+            det = kst.last["det"]
+        elif len(k):
             found = self._detections(pl, kst, st, step, k)
             det = found[0] if found is not None else np.zeros((len(k), rd.n), bool)
         else:
@@ -398,15 +406,15 @@ def _radar_noise(
         j = flat[i]
         d = j % n_d
         r = q[i]
-        c = scan_no[r] * 4
-        u = np.empty(4)
-        for m in range(4):
+        c = scan_no[r] * 8
+        u = np.empty(6)
+        for m in range(6):
             u[m] = uniform(
                 keys[r, 0], keys[r, 1], reps[j // n_d], dkey[d, 0], dkey[d, 1], c + m
             )
         n1 = meas_model.box_muller(u[0], u[1])
         n2 = meas_model.box_muller(u[2], u[3])
-        n3 = meas_model.box_muller(u[1], u[2])
+        n3 = meas_model.box_muller(u[4], u[5])
         meas_model.polar_measurement(
             pos[j, 0] - radar_pos[r, 0],
             pos[j, 1] - radar_pos[r, 1],

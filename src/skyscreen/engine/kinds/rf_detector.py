@@ -8,8 +8,8 @@ Each look (every ``look_period_s``), per detector and replication, for every air
    the drone's ``downlink_eirp_w`` at its ``link_frequency_hz``) reaches the
    detector's sensitivity, within ``range_max_m`` and the 4/3-earth horizon, and the
    look catches it (``pd_per_look``). The drone is detected (it enters the air
-   picture like a radar's detection; the tracked fidelity will use the bearing
-   alone). A detector that has heard a drone's link for ``classify_time_s`` since it
+   truth-fed picture like a radar's detection; in the tracked fidelity an RF
+   detection feeds no track: a bearing alone gives no position). A detector that has heard a drone's link for ``classify_time_s`` since it
    first heard it classifies it as a drone's: the drone is identified.
 2. **The ground station's uplink** (``link_eirp_w`` from the launch point, antenna
    2 m above the ground): heard under the same rule, it gives a bearing with

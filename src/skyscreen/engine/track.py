@@ -136,7 +136,6 @@ class TrackedPicture:
 
     def update(self, st: ChunkState, measured: list[Measured], t_s: float) -> None:
         """One tracker update with the step's measurements (groups = sensors)."""
-        n_rep = st.n_rep
         # A replication with nothing airborne is quiet: its tracker neither scans nor
         # scores, as when it runs alone and the engine skips its quiet steps.
         active = np.asarray(st.airborne().any(axis=1))
@@ -146,41 +145,12 @@ class TrackedPicture:
             label = np.concatenate([m.label for m in measured])
             z = np.concatenate([m.z_m for m in measured])
             zc = np.concatenate([m.cov_m2 for m in measured])
-            keep = active[rep]
-            rep, unit, label, z, zc = (
-                rep[keep],
-                unit[keep],
-                label[keep],
-                z[keep],
-                zc[keep],
-            )
         else:
             rep = unit = label = np.zeros(0, dtype=np.int64)
             z, zc = np.zeros((0, 3)), np.zeros((0, 3, 3))
-        order = np.lexsort((unit, rep))
-        rep, unit, label, z, zc = (
-            rep[order],
-            unit[order],
-            label[order],
-            z[order],
-            zc[order],
+        zz, zzc, zl, counts, group_end = _pack(
+            rep, unit, label, z, zc, active, int(unit.max()) + 1 if len(unit) else 1
         )
-        counts = np.bincount(rep, minlength=n_rep)
-        m_max = max(int(counts.max()) if len(counts) else 0, 1)
-        start = np.concatenate([[0], np.cumsum(counts)[:-1]])
-        col = np.arange(len(rep)) - start[rep]
-        zz = np.zeros((n_rep, m_max, 3))
-        zzc = np.zeros((n_rep, m_max, 3, 3))
-        zl = np.full((n_rep, m_max), -1, dtype=np.int64)
-        zz[rep, col] = z
-        zzc[rep, col] = zc
-        zl[rep, col] = label
-        units = np.unique(unit)
-        g = np.searchsorted(units, unit)
-        n_g = max(len(units), 1)
-        per = np.zeros((n_rep, n_g), dtype=np.int64)
-        np.add.at(per, (rep, g), 1)
-        group_end = np.cumsum(per, axis=1)
         ts = self.tracks
         live = np.flatnonzero(ts.status.reshape(-1) > 0)
         expect = np.zeros(ts.status.shape, dtype=np.bool_)
@@ -289,6 +259,73 @@ class TrackedPicture:
         if self.record is None or not self.record["t_s"]:
             return None
         return {k: np.concatenate(v) for k, v in self.record.items()}
+
+
+@njit(cache=True)
+def _pack(
+    rep: IntArray,
+    unit: IntArray,
+    label: IntArray,
+    z: FloatArray,
+    zc: FloatArray,
+    active: Any,
+    n_units: int,
+) -> tuple[FloatArray, FloatArray, IntArray, IntArray, IntArray]:
+    """The step's measurements as the tracker's padded arrays, grouped by sensor.
+
+    Rows of inactive replications are dropped; the others are ordered by
+    (replication, sensor), keeping their order within a sensor (a stable counting
+    sort). Returns ``z`` (R, M, 3), ``cov`` (R, M, 3, 3), ``label`` (R, M), the counts
+    (R,) and each group's end (R, G), G = the sensors that measured in the step.
+    """
+    n_rep = active.shape[0]
+    n = rep.shape[0]
+    present = np.zeros(n_units, dtype=np.bool_)
+    for i in range(n):
+        if active[rep[i]]:
+            present[unit[i]] = True
+    rank = np.full(n_units, -1, dtype=np.int64)
+    n_g = 0
+    for u in range(n_units):
+        if present[u]:
+            rank[u] = n_g
+            n_g += 1
+    n_g = max(n_g, 1)
+    per = np.zeros((n_rep, n_g), dtype=np.int64)
+    for i in range(n):
+        if active[rep[i]]:
+            per[rep[i], rank[unit[i]]] += 1
+    counts = np.zeros(n_rep, dtype=np.int64)
+    group_end = np.zeros((n_rep, n_g), dtype=np.int64)
+    m_max = 1
+    for r in range(n_rep):
+        c = 0
+        for g in range(n_g):
+            c += per[r, g]
+            group_end[r, g] = c
+        counts[r] = c
+        m_max = max(m_max, c)
+    # next free column of each (replication, group)
+    nxt = np.zeros((n_rep, n_g), dtype=np.int64)
+    for r in range(n_rep):
+        for g in range(n_g):
+            nxt[r, g] = group_end[r, g] - per[r, g]
+    zz = np.zeros((n_rep, m_max, 3))
+    zzc = np.zeros((n_rep, m_max, 3, 3))
+    zl = np.full((n_rep, m_max), -1, dtype=np.int64)
+    for i in range(n):
+        r = rep[i]
+        if not active[r]:
+            continue
+        g = rank[unit[i]]
+        col = nxt[r, g]
+        nxt[r, g] += 1
+        for a in range(3):
+            zz[r, col, a] = z[i, a]
+            for b in range(3):
+                zzc[r, col, a, b] = zc[i, a, b]
+        zl[r, col] = label[i]
+    return zz, zzc, zl, counts, group_end
 
 
 @njit(cache=True)

@@ -47,6 +47,7 @@ __all__ = [
     "imm_mix",
     "kf_predict",
     "kf_update",
+    "kf_update1",
     "transition",
     "workspace",
 ]
@@ -311,6 +312,55 @@ def kf_update(
             P[i, j] = v
             P[j, i] = v
     return m2_first, logdet
+
+
+@njit(cache=True)
+def kf_update1(
+    x: FloatArray, P: FloatArray, z: FloatArray, R: FloatArray, d: int, W: FloatArray
+) -> bool:
+    """In place Kalman update with one position measurement.
+
+    :func:`kf_update`'s fast path for ``β = (0, 1)``: ``K = P Hᵀ S⁻¹``,
+    ``x ← x + K ν``, ``P ← P − K H P``. Returns False (nothing changed) when S is not
+    positive definite.
+    """
+    n = x.shape[0]
+    S = W[0]
+    L = W[1]
+    Si = W[2]
+    K = W[3]
+    for i in range(d):
+        for j in range(d):
+            S[i, j] = P[i, j] + R[i, j]
+    if math.isnan(_chol_solve_setup(S, L, d)):
+        return False
+    _chol_inverse(L, Si, d, W[7])
+    for i in range(n):
+        for j in range(d):
+            s = 0.0
+            for k in range(d):
+                s += P[i, k] * Si[k, j]
+            K[i, j] = s
+    nu0 = z[0] - x[0]
+    nu1 = z[1] - x[1]
+    nu2 = z[2] - x[2] if d == 3 else 0.0
+    for i in range(n):
+        x[i] += K[i, 0] * nu0 + K[i, 1] * nu1 + (K[i, 2] * nu2 if d == 3 else 0.0)
+    # P ← P − K (H P): H P is the first d rows of P; compute the upper triangle from
+    # the old P (KS holds H P first)
+    HP = W[4]
+    for k in range(d):
+        for j in range(n):
+            HP[k, j] = P[k, j]
+    for i in range(n):
+        for j in range(i, n):
+            s = 0.0
+            for k in range(d):
+                s += K[i, k] * HP[k, j]
+            v = P[i, j] - s
+            P[i, j] = v
+            P[j, i] = v
+    return True
 
 
 @njit(cache=True)

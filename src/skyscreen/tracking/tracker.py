@@ -68,6 +68,7 @@ from skyscreen.tracking.filters import (
     imm_mix,
     kf_predict,
     kf_update,
+    kf_update1,
     transition,
 )
 from skyscreen.tracking.jpda import _bp_core, _exact_core
@@ -667,6 +668,16 @@ def _update_track(
 ) -> None:
     """Update every model of one track with ``n_z`` measurements (PDA weights)."""
     m_ = x.shape[0]
+    if m_ == 1 and n_z == 1 and beta[0] == 0.0:
+        # one model, one measurement: the plain Kalman update, and the combined
+        # state is the model's
+        kf_update1(x[0], P[0], zs[0], R, d, W)
+        n = x.shape[1]
+        for a in range(n):
+            xc[a] = x[0, a]
+            for b in range(n):
+                Pc[a, b] = P[0, a, b]
+        return
     lik = np.empty(m_)
     for j in range(m_):
         if m_ > 1:

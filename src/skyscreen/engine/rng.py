@@ -83,7 +83,7 @@ class Purpose(IntEnum):
     """Interceptor kill at closure (per launcher; counter: drone, step)."""
     MEASUREMENT = 11
     """Measurement noise of the tracked fidelity (per sensor; counter: drone, the
-    sensor's scan or look number × 8 + component)."""
+    sensor's scan or look number × 8 + component, 4 of 8 used)."""
     FALSE_ALARM = 12
     """False alarms of the tracked fidelity (per radar; counter: component, false
     alarm number, the radar's scan number)."""

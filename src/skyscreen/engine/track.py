@@ -429,7 +429,10 @@ def _score(
                             dd += e * e
                         cost[j, i] = min(math.sqrt(dd), c)
             col = np.empty(cost.shape[0], dtype=np.int64)
-            lsap(cost, col)
+            if cost.shape[0] == 1:  # one row: its cheapest column
+                col[0] = np.argmin(cost[0])
+            else:
+                lsap(cost, col)
             ospa_sum = 0.0
             for i in range(cost.shape[0]):
                 v = cost[i, col[i]]

@@ -11,7 +11,8 @@ tracker takes the converted measurement (Bar-Shalom, Li & Kirubarajan 2001, §10
 plus a floor of (0.1 m)² on the diagonal, so a noiseless sensor still gives a
 positive definite covariance. The conversion bias (of order r σ_a²) is below a metre
 for the notional sensors' σ_a ≤ 10 mrad at ranges of ≤ 20 km, so it is not corrected.
-Normal deviates come from uniforms by the Box–Muller transform.
+Normal deviates come from uniforms by the Box–Muller transform: four uniforms per
+measurement, two independent deviates from each pair.
 """
 
 from __future__ import annotations
@@ -22,7 +23,13 @@ from numba import njit
 
 from skyscreen._typing import FloatArray
 
-__all__ = ["FLOOR_M2", "box_muller", "polar_covariance", "polar_measurement"]
+__all__ = [
+    "FLOOR_M2",
+    "box_muller",
+    "box_muller_pair",
+    "polar_covariance",
+    "polar_measurement",
+]
 
 FLOOR_M2 = 0.01
 """Floor added to the diagonal of every measurement covariance (m²)."""
@@ -32,6 +39,13 @@ FLOOR_M2 = 0.01
 def box_muller(u1: float, u2: float) -> float:
     """A standard normal deviate from two uniforms in [0, 1)."""
     return math.sqrt(-2.0 * math.log(1.0 - u1)) * math.cos(2.0 * math.pi * u2)
+
+
+@njit(cache=True)
+def box_muller_pair(u1: float, u2: float) -> tuple[float, float]:
+    """Two independent standard normal deviates from two uniforms in [0, 1)."""
+    r = math.sqrt(-2.0 * math.log(1.0 - u1))
+    return r * math.cos(2.0 * math.pi * u2), r * math.sin(2.0 * math.pi * u2)
 
 
 @njit(cache=True)

@@ -262,16 +262,17 @@ def _camera_noise(
 ) -> None:
     """Measurements of drone ``flat[i]`` by camera ``q[i]``: angles and LRF range."""
     off = np.empty(3)
-    u = np.empty(6)
+    u = np.empty(4)
     for i in range(flat.shape[0]):
         j = flat[i]
         d = j % n_d
         c = q[i]
         base = look_no[c] * 8
-        for m in range(6):
+        for m in range(4):
             u[m] = uniform(
                 keys[c, 0], keys[c, 1], reps[j // n_d], dkey[d, 0], dkey[d, 1], base + m
             )
+        n1, n2 = meas_model.box_muller_pair(u[0], u[1])
         meas_model.polar_measurement(
             pos[j, 0] - cam_pos[c, 0],
             pos[j, 1] - cam_pos[c, 1],
@@ -279,9 +280,9 @@ def _camera_noise(
             RANGEFINDER_SIGMA_M,
             sig_a[c],
             sig_a[c],
-            meas_model.box_muller(u[0], u[1]),
+            n1,
+            n2,
             meas_model.box_muller(u[2], u[3]),
-            meas_model.box_muller(u[4], u[5]),
             off,
             out_R[i],
         )

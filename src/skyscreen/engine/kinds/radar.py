@@ -363,19 +363,18 @@ class RadarKind:
     def _covers(rd: RadarParams, scanning: BoolArray, pos: FloatArray) -> BoolArray:
         """Positions (N, 3) inside the coverage of a radar that scanned."""
         out = np.zeros(len(pos), dtype=np.bool_)
-        for q in np.flatnonzero(scanning):
-            rel = pos - rd.pos_m[q]
-            ground = np.hypot(rel[:, 0], rel[:, 1])
-            rng = np.hypot(ground, rel[:, 2])
-            el = np.arctan2(rel[:, 2], ground)
-            ok = (rng >= rd.range_min_m[q]) & (rng <= rd.range_max_m[q])
-            ok &= (el >= rd.elevation_min_rad[q]) & (el <= rd.elevation_max_rad[q])
-            if rd.half_sector_rad[q] < np.pi:
-                off = np.angle(
-                    np.exp(1j * (np.arctan2(rel[:, 1], rel[:, 0]) - rd.azimuth_rad[q]))
-                )
-                ok &= np.abs(off) <= rd.half_sector_rad[q]
-            out |= ok
+        _in_coverage(
+            np.ascontiguousarray(pos),
+            scanning,
+            rd.pos_m,
+            rd.range_min_m,
+            rd.range_max_m,
+            rd.elevation_min_rad,
+            rd.elevation_max_rad,
+            rd.azimuth_rad,
+            rd.half_sector_rad,
+            out,
+        )
         return out
 
 
@@ -407,14 +406,13 @@ def _radar_noise(
         d = j % n_d
         r = q[i]
         c = scan_no[r] * 8
-        u = np.empty(6)
-        for m in range(6):
+        u = np.empty(4)
+        for m in range(4):
             u[m] = uniform(
                 keys[r, 0], keys[r, 1], reps[j // n_d], dkey[d, 0], dkey[d, 1], c + m
             )
-        n1 = meas_model.box_muller(u[0], u[1])
-        n2 = meas_model.box_muller(u[2], u[3])
-        n3 = meas_model.box_muller(u[4], u[5])
+        n1, n2 = meas_model.box_muller_pair(u[0], u[1])
+        n3 = meas_model.box_muller(u[2], u[3])
         meas_model.polar_measurement(
             pos[j, 0] - radar_pos[r, 0],
             pos[j, 1] - radar_pos[r, 1],
@@ -430,6 +428,45 @@ def _radar_noise(
         )
         for a in range(3):
             out_z[i, a] = radar_pos[r, a] + off[a]
+
+
+@njit(cache=True)
+def _in_coverage(
+    pos: FloatArray,
+    scanning: BoolArray,
+    rpos: FloatArray,
+    rmin: FloatArray,
+    rmax: FloatArray,
+    emin: FloatArray,
+    emax: FloatArray,
+    az0: FloatArray,
+    half: FloatArray,
+    out: BoolArray,
+) -> None:
+    """``out[i]``: position i is inside the coverage of a radar that scanned.
+
+    Range, elevation and sector limits; the horizon is not checked (a track's height
+    is uncertain).
+    """
+    for i in range(pos.shape[0]):
+        for q in range(rpos.shape[0]):
+            if not scanning[q]:
+                continue
+            rx = pos[i, 0] - rpos[q, 0]
+            ry = pos[i, 1] - rpos[q, 1]
+            rz = pos[i, 2] - rpos[q, 2]
+            g = math.hypot(rx, ry)
+            rng = math.hypot(g, rz)
+            if rng < rmin[q] or rng > rmax[q]:
+                continue
+            el = math.atan2(rz, g)
+            if el < emin[q] or el > emax[q]:
+                continue
+            off = kinematics.wrap_angle(math.atan2(ry, rx) - az0[q])
+            if half[q] < math.pi and abs(off) > half[q]:
+                continue
+            out[i] = True
+            break
 
 
 _MAX_FALSE_ALARMS = 10000

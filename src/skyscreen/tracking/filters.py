@@ -321,43 +321,68 @@ def kf_update1(
     """In place Kalman update with one position measurement.
 
     :func:`kf_update`'s fast path for ``β = (0, 1)``: ``K = P Hᵀ S⁻¹``,
-    ``x ← x + K ν``, ``P ← P − K H P``. Returns False (nothing changed) when S is not
-    positive definite.
+    ``x ← x + K ν``, ``P ← P − K H P``, with ``S⁻¹`` by cofactors (d ≤ 3). Returns
+    False (nothing changed) when S is not positive definite.
     """
     n = x.shape[0]
-    S = W[0]
-    L = W[1]
     Si = W[2]
     K = W[3]
-    for i in range(d):
-        for j in range(d):
-            S[i, j] = P[i, j] + R[i, j]
-    if math.isnan(_chol_solve_setup(S, L, d)):
-        return False
-    _chol_inverse(L, Si, d, W[7])
-    for i in range(n):
-        for j in range(d):
-            s = 0.0
-            for k in range(d):
-                s += P[i, k] * Si[k, j]
-            K[i, j] = s
-    nu0 = z[0] - x[0]
-    nu1 = z[1] - x[1]
-    nu2 = z[2] - x[2] if d == 3 else 0.0
-    for i in range(n):
-        x[i] += K[i, 0] * nu0 + K[i, 1] * nu1 + (K[i, 2] * nu2 if d == 3 else 0.0)
-    # P ← P − K (H P): H P is the first d rows of P; compute the upper triangle from
-    # the old P (KS holds H P first)
     HP = W[4]
+    s00 = P[0, 0] + R[0, 0]
+    s01 = P[0, 1] + R[0, 1]
+    s11 = P[1, 1] + R[1, 1]
+    if d == 3:
+        s02 = P[0, 2] + R[0, 2]
+        s12 = P[1, 2] + R[1, 2]
+        s22 = P[2, 2] + R[2, 2]
+        c00 = s11 * s22 - s12 * s12
+        c01 = s02 * s12 - s01 * s22
+        c02 = s01 * s12 - s02 * s11
+        det = s00 * c00 + s01 * c01 + s02 * c02
+        if not (det > 0.0 and s00 > 0.0 and s00 * s11 - s01 * s01 > 0.0):
+            return False
+        inv = 1.0 / det
+        Si[0, 0] = c00 * inv
+        Si[0, 1] = c01 * inv
+        Si[0, 2] = c02 * inv
+        Si[1, 1] = (s00 * s22 - s02 * s02) * inv
+        Si[1, 2] = (s02 * s01 - s00 * s12) * inv
+        Si[2, 2] = (s00 * s11 - s01 * s01) * inv
+        Si[1, 0] = Si[0, 1]
+        Si[2, 0] = Si[0, 2]
+        Si[2, 1] = Si[1, 2]
+    else:
+        det = s00 * s11 - s01 * s01
+        if not (det > 0.0 and s00 > 0.0):
+            return False
+        inv = 1.0 / det
+        Si[0, 0] = s11 * inv
+        Si[0, 1] = -s01 * inv
+        Si[1, 0] = -s01 * inv
+        Si[1, 1] = s00 * inv
     for k in range(d):
         for j in range(n):
             HP[k, j] = P[k, j]
     for i in range(n):
-        for j in range(i, n):
-            s = 0.0
+        for j in range(d):
+            acc = 0.0
             for k in range(d):
-                s += K[i, k] * HP[k, j]
-            v = P[i, j] - s
+                acc += P[i, k] * Si[k, j]
+            K[i, j] = acc
+    nu0 = z[0] - x[0]
+    nu1 = z[1] - x[1]
+    nu2 = z[2] - x[2] if d == 3 else 0.0
+    for i in range(n):
+        acc = K[i, 0] * nu0 + K[i, 1] * nu1
+        if d == 3:
+            acc += K[i, 2] * nu2
+        x[i] += acc
+    for i in range(n):
+        for j in range(i, n):
+            acc = 0.0
+            for k in range(d):
+                acc += K[i, k] * HP[k, j]
+            v = P[i, j] - acc
             P[i, j] = v
             P[j, i] = v
     return True

@@ -422,7 +422,8 @@ def _find(parent: IntArray, a: int) -> int:
 def _gate(
     xp: FloatArray,
     Pp: FloatArray,
-    sel: BoolArray,
+    sel: IntArray,
+    n_sel: int,
     z: FloatArray,
     zcov: FloatArray,
     m0: int,
@@ -439,22 +440,27 @@ def _gate(
     pd2: FloatArray,
     pld: FloatArray,
 ) -> tuple[IntArray, IntArray, FloatArray, FloatArray, int]:
-    """Gated (track, measurement) pairs among tracks ``sel`` and free measurements.
+    """Gated (track, measurement) pairs among the tracks ``sel[:n_sel]``.
+
+    Only measurements still free are paired.
 
     ``order``/``xs``: measurements m0..m1-1 sorted by their first coordinate.
     ``pt, pm, pd2, pld``: pair buffers, returned (grown if they were too small) with
     the pairs (track, meas, d², log det S) and their count.
     """
-    n_k = xp.shape[0]
     cap = pt.shape[0]
     n_p = 0
     n_s = m1 - m0
-    for k in range(n_k):
-        if not sel[k]:
-            continue
+    for i_sel in range(n_sel):
+        k = sel[i_sel]
         w0 = math.sqrt(gamma * (Pp[k, 0, 0] + rmax[0]))
         w1 = math.sqrt(gamma * (Pp[k, 1, 1] + rmax[1]))
-        lo = np.searchsorted(xs[:n_s], xp[k, 0] - w0)
+        lo = 0
+        if n_s > 16:
+            lo = np.searchsorted(xs[:n_s], xp[k, 0] - w0)
+        else:
+            while lo < n_s and xs[lo] < xp[k, 0] - w0:
+                lo += 1
         hi = xp[k, 0] + w0
         for s in range(lo, n_s):
             if xs[s] > hi:
@@ -590,11 +596,19 @@ def _associate(
                 nm += 1
         # log likelihood ratio of each pair
         if not jpda:
-            if nt == 1 and nm == 1:
-                p = order[s]
-                cost = 0.5 * pd2[p] + 0.5 * pld[p] + 0.5 * d * _LN2PI - ln_pd_lam
-                if cost < miss_cost:
-                    assign[pt[p]] = pm[p]
+            if nt == 1 or nm == 1:
+                # One track (or one measurement): the optimum is the cheapest pair,
+                # taken if it beats the miss — exact, no assignment solver needed.
+                best_p = -1
+                best_c = miss_cost
+                for q in range(s, e):
+                    p = order[q]
+                    cost = 0.5 * pd2[p] + 0.5 * pld[p] + 0.5 * d * _LN2PI - ln_pd_lam
+                    if cost < best_c:
+                        best_c = cost
+                        best_p = p
+                if best_p >= 0:
+                    assign[pt[best_p]] = pm[best_p]
             else:
                 cm = np.full((nt, nm + nt), _FORBIDDEN)
                 for i in range(nt):
@@ -774,7 +788,8 @@ def _scan_batch(
     rmax = np.zeros(2)
     xs = np.empty(max(m_max, 1))
     order = np.empty(max(m_max, 1), dtype=np.int64)
-    sel = np.zeros(n_k, dtype=np.bool_)
+    sel = np.zeros(n_k, dtype=np.int64)
+    live = np.zeros(n_k, dtype=np.int64)
     cap = 4 * (n_k + m_max) + 16
     pt = np.empty(cap, dtype=np.int64)
     pm = np.empty(cap, dtype=np.int64)
@@ -800,10 +815,13 @@ def _scan_batch(
         xc = XC[r]
         Pc = PC[r]
         st = status[r]
+        n_live = 0
         for k in range(n_k):
             hit[k] = False
             if st[k] == FREE:
                 continue
+            live[n_live] = k
+            n_live += 1
             # 1. mix and predict
             if m_ > 1:
                 imm_mix(x[k], P[k], mu[k], tpm, c[k])
@@ -860,15 +878,17 @@ def _scan_batch(
             # --- stage 1: confirmed tracks
             for stage in range(2):
                 want = CONFIRMED if stage == 0 else TENTATIVE
-                any_sel = False
-                for k in range(n_k):
-                    sel[k] = st[k] == want
-                    any_sel |= sel[k]
-                if not any_sel:
+                n_sel = 0
+                for i_l in range(n_live):
+                    k = live[i_l]
+                    if st[k] == want:
+                        sel[n_sel] = k
+                        n_sel += 1
+                if n_sel == 0:
                     continue
                 pt, pm, pd2, pld, n_p = _gate(
-                    xc, Pc, sel, z, zc, g0, g1, free_m, gamma, rmax, d, order, xs, W,
-                    pt, pm, pd2, pld,
+                    xc, Pc, sel, n_sel, z, zc, g0, g1, free_m, gamma, rmax, d, order,
+                    xs, W, pt, pm, pd2, pld,
                 )  # fmt: skip
                 if n_p == 0:
                     continue
@@ -881,9 +901,9 @@ def _scan_batch(
                         wk[5], wk[6],
                     )  # fmt: skip
                 use_jpda = jpda and stage == 0
-                for k in range(n_k):
-                    assign[k] = -1
-                    beta_miss[k] = 1.0
+                for i_l in range(n_live):
+                    assign[live[i_l]] = -1
+                    beta_miss[live[i_l]] = 1.0
                 for i in range(n_p):
                     beta_pairs[i] = 0.0
                 _associate(
@@ -907,7 +927,8 @@ def _scan_batch(
                     wk,
                 )
                 if not use_jpda:
-                    for k in range(n_k):
+                    for i_sel in range(n_sel):
+                        k = sel[i_sel]
                         mm = assign[k]
                         if mm < 0:
                             continue
@@ -970,6 +991,8 @@ def _scan_batch(
                     continue
                 k = slot
                 st[k] = TENTATIVE
+                live[n_live] = k
+                n_live += 1
                 for j in range(m_):
                     for a in range(n):
                         x[k, j, a] = 0.0
@@ -997,7 +1020,8 @@ def _scan_batch(
                 free_m[mm] = False
             g0 = g1
         # --- bookkeeping: M-of-N, deletion
-        for k in range(n_k):
+        for i_l in range(n_live):
+            k = live[i_l]
             if st[k] == FREE:
                 continue
             if not (hit[k] or expect[r, k]):

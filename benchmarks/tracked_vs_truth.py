@@ -124,8 +124,8 @@ def outcomes(name: str, n: int) -> None:
     for col in (
         "track_gospa_m",
         "track_ospa_m",
-        "false_tracks_per_scan",
-        "missed_truths_per_scan",
+        "false_tracks_per_cycle",
+        "missed_truths_per_cycle",
         "detect_to_track_s",
     ):
         print(f"  {col:<22}{'':>14}{np.nanmean(b[col]):>14.4g}")

@@ -764,7 +764,7 @@ def build_tables(params: ScenarioParams, chunks: list[ChunkResult]) -> dict[str,
             [c.drone_t_tracked_s for c in chunks if c.drone_t_tracked_s is not None]
         )
     else:
-        for name in ("gospa_m", "ospa_m", "false_tracks_per_scan", "missed_per_scan"):
+        for name in ("gospa_m", "ospa_m", "false_tracks_per_cycle", "missed_per_cycle"):
             cat[f"track_{name}"] = np.full(n_all, np.nan)
         cat["drone_t_tracked_s"] = np.full((n_all, n_d0), np.nan)
     order = np.argsort(cat["replications"], kind="stable")
@@ -896,8 +896,8 @@ def build_tables(params: ScenarioParams, chunks: list[ChunkResult]) -> dict[str,
             "detect_to_track_s": to_track,
             "track_gospa_m": cat["track_gospa_m"],
             "track_ospa_m": cat["track_ospa_m"],
-            "false_tracks_per_scan": cat["track_false_tracks_per_scan"],
-            "missed_truths_per_scan": cat["track_missed_per_scan"],
+            "false_tracks_per_cycle": cat["track_false_tracks_per_cycle"],
+            "missed_truths_per_cycle": cat["track_missed_per_cycle"],
         },
     )
     events = None

@@ -48,7 +48,7 @@ Bumped whenever a table or column is added, removed, renamed or changes meaning;
 ``trajectories`` and moved the events' round counts from ``outcome`` (``rounds:N``) to
 their own column ``rounds``. Version 4 added the tracked fidelity's columns
 (``summary``: ``detect_to_track_s``, ``track_gospa_m``, ``track_ospa_m``,
-``false_tracks_per_scan``, ``missed_truths_per_scan``; ``drones``: ``t_tracked_s``) and
+``false_tracks_per_cycle``, ``missed_truths_per_cycle``; ``drones``: ``t_tracked_s``) and
 the optional ``picture`` table.
 """
 
@@ -121,7 +121,7 @@ _SUMMARY = Table(
         "detect_to_shot_s:float drones_cost_usd:float cost_per_stop_usd:float "
         "exchange_ratio:float value_protected_usd:float casualties_prevented:float "
         "detect_to_track_s:float track_gospa_m:float track_ospa_m:float "
-        "false_tracks_per_scan:float missed_truths_per_scan:float"
+        "false_tracks_per_cycle:float missed_truths_per_cycle:float"
     ),
 )
 _DRONES = Table(

@@ -56,7 +56,7 @@ def test_tracked_run_has_its_columns_and_picture(
 ) -> None:
     """Tracking scores are filled, the picture table holds the recorded reps."""
     s = baseline.summary
-    for col in ("track_gospa_m", "track_ospa_m", "false_tracks_per_scan"):
+    for col in ("track_gospa_m", "track_ospa_m", "false_tracks_per_cycle"):
         assert s[col].notna().all(), col
         assert (s[col] >= 0).all(), col
     assert (s["track_ospa_m"] <= 100.0 + 1e-9).all()  # OSPA is bounded by c

@@ -105,7 +105,7 @@ class ChunkResult:
         Steps actually stepped (the rest were provably quiet).
     tracking : dict of float (R,) or None
         Tracked fidelity: per-replication tracking scores (``gospa_m``, ``ospa_m``,
-        ``missed_per_scan``, ``false_tracks_per_scan``).
+        ``missed_per_cycle``, ``false_tracks_per_cycle``).
     drone_t_tracked_s : float (R, D) or None
         Tracked fidelity: when each drone first had a confirmed track (NaN: never).
     picture : dict of arrays or None
@@ -280,11 +280,11 @@ def run_chunk(
             sense(st, layout, s, t0, t1, ev, pic)
         reload(st, layout, t1)
         if deciding[s]:
-            pic = (
-                truth_picture(st, p, t1)
-                if tracked is None
-                else tracked.picture(st, p, t1)
-            )
+            if tracked is None:
+                pic = truth_picture(st, p, t1)
+            else:
+                pic = tracked.picture(st, p, t1)
+                tracked.score(st, t1)
             decide(st, p, layout, pic, t1, ev, on_decision)
         engage(st, layout, s, t1, ev)
         if traj is not None:

@@ -17,10 +17,11 @@ and control, which sees only the estimates, their covariance and age. Entries of
 tracks that follow no drone (false tracks, from clutter) are not in the picture: in
 this version false tracks are counted and scored but do not draw fire (docs/tracking.md).
 
-Scoring (per replication, over the tracker's updates): GOSPA and OSPA (c = 100 m,
-p = 1, α = 2) between the confirmed tracks and the airborne drones detected at least
-once, the false and missed counts of the GOSPA assignment, and each drone's first
-confirmed track time.
+Scoring (per replication): at every decision cycle, the picture command and control
+decides on is scored — GOSPA and OSPA (c = 100 m, p = 1, α = 2) between the confirmed
+tracks, predicted to the decision time, and the airborne drones detected at least
+once, with the missed and false counts of the GOSPA assignment — and averaged over the
+cycles; at every tracker update, each drone's first confirmed track is noted.
 """
 
 from __future__ import annotations
@@ -164,19 +165,7 @@ class TrackedPicture:
                     cov |= m.covers(pos)
             expect.reshape(-1)[live] = cov
         scan(self.tracks, self.cfg, t_s, zz, zzc, counts, zl, group_end, expect, active)
-        truth = st.airborne() & (st.t_first_detect_s <= t_s)
-        _score(
-            active,
-            st.pos_m,
-            truth,
-            ts.xc,
-            ts.status,
-            ts.label,
-            SCORE_C_M,
-            t_s,
-            self.scores,
-            self.t_tracked_s,
-        )
+        _first_tracked(active, ts.status, ts.label, t_s, self.t_tracked_s)
         if self.record is not None:
             self._record(st, t_s, active)
 
@@ -243,15 +232,36 @@ class TrackedPicture:
             drone=np.broadcast_to(np.arange(n_d)[None, :], (n_rep, n_d)),
         )
 
+    def score(self, st: ChunkState, t_s: float) -> None:
+        """Score the picture command and control sees at a decision cycle.
+
+        GOSPA and OSPA between the confirmed tracks and the airborne drones detected
+        at least once, in the replications with something airborne.
+        """
+        ts = self.tracks
+        active = np.asarray(st.airborne().any(axis=1))
+        truth = st.airborne() & (st.t_first_detect_s <= t_s)
+        _score(
+            active,
+            st.pos_m,
+            truth,
+            ts.xc,
+            ts.t_s,
+            ts.status,
+            SCORE_C_M,
+            t_s,
+            self.scores,
+        )
+
     def summary(self) -> dict[str, FloatArray]:
-        """Per-replication tracking scores (means over the tracker's updates)."""
+        """Per-replication tracking scores (means over the decision cycles)."""
         s = self.scores
         n = np.where(s[:, 5] > 0, s[:, 5], np.nan)
         return {
             "gospa_m": s[:, 0] / n,
             "ospa_m": s[:, 1] / n,
-            "missed_per_scan": s[:, 3] / n,
-            "false_tracks_per_scan": s[:, 4] / n,
+            "missed_per_cycle": s[:, 3] / n,
+            "false_tracks_per_cycle": s[:, 4] / n,
         }
 
     def recorded(self) -> dict[str, Any] | None:
@@ -371,19 +381,36 @@ def _entries(
 
 
 @njit(cache=True)
+def _first_tracked(
+    active: Any, status: IntArray, label: IntArray, t: float, t_tracked: FloatArray
+) -> None:
+    """Record when each drone first has a confirmed track (label: scoring only)."""
+    n_rep, n_k = status.shape
+    for r in range(n_rep):
+        if not active[r]:
+            continue
+        for k in range(n_k):
+            d = label[r, k]
+            if status[r, k] == CONFIRMED and d >= 0 and math.isnan(t_tracked[r, d]):
+                t_tracked[r, d] = t
+
+
+@njit(cache=True)
 def _score(
     active: Any,
     truth_pos: FloatArray,
     truth: Any,
     xc: FloatArray,
+    t_state: FloatArray,
     status: IntArray,
-    label: IntArray,
     c: float,
     t: float,
     out: FloatArray,
-    t_tracked: FloatArray,
 ) -> None:
-    """Accumulate GOSPA (p = 1, α = 2) and OSPA of one update, per replication."""
+    """Accumulate GOSPA (p = 1, α = 2) and OSPA at one decision cycle.
+
+    The confirmed tracks are predicted to ``t`` (constant velocity).
+    """
     n_rep, n_d = truth.shape
     n_k = status.shape[1]
     ti = np.empty(n_d, dtype=np.int64)
@@ -401,9 +428,6 @@ def _score(
             if status[r, k] == CONFIRMED:
                 ki[ne] = k
                 ne += 1
-                d = label[r, k]
-                if d >= 0 and math.isnan(t_tracked[r, d]):
-                    t_tracked[r, d] = t
         out[r, 5] += 1.0
         if nt == 0 and ne == 0:
             continue
@@ -415,17 +439,29 @@ def _score(
                 for i in range(nt):
                     for j in range(ne):
                         dd = 0.0
+                        k = ki[j]
+                        h = t - t_state[r, k]
                         for a in range(3):
-                            e = truth_pos[r, ti[i], a] - xc[r, ki[j], a]
+                            e = (
+                                truth_pos[r, ti[i], a]
+                                - xc[r, k, a]
+                                - xc[r, k, 3 + a] * h
+                            )
                             dd += e * e
                         cost[i, j] = min(math.sqrt(dd), c)
             else:
                 cost = np.empty((ne, nt))
                 for j in range(ne):
+                    k = ki[j]
+                    h = t - t_state[r, k]
                     for i in range(nt):
                         dd = 0.0
                         for a in range(3):
-                            e = truth_pos[r, ti[i], a] - xc[r, ki[j], a]
+                            e = (
+                                truth_pos[r, ti[i], a]
+                                - xc[r, k, a]
+                                - xc[r, k, 3 + a] * h
+                            )
                             dd += e * e
                         cost[j, i] = min(math.sqrt(dd), c)
             col = np.empty(cost.shape[0], dtype=np.int64)

@@ -224,6 +224,7 @@ CROSS_RULES: list[tuple[str, str]] = [
     ("run", "`duration_s` / `dt_s` is at most 2,000,000 steps."),
     ("laser", "`elevation_min_deg` < `elevation_max_deg`."),
     ("microwave", "`elevation_min_deg` < `elevation_max_deg`."),
+    ("tracking", "`confirm_m` <= `confirm_n` (M of N)."),
 ]
 
 SCENARIO_INTRO = """\

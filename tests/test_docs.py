@@ -199,6 +199,7 @@ RULE_CASES: list[tuple[int, Callable[[Data], None], str]] = [
     (11, _set(("run", "dt_s"), 0.0001), "run.duration_s"),
     (12, _pointing_up("laser"), "sites[0].effectors[2].elevation_max_deg"),
     (13, _pointing_up("microwave"), "sites[0].effectors[2].elevation_max_deg"),
+    (14, _set(("tracking",), {"confirm_m": 4, "confirm_n": 3}), "tracking.confirm_m"),
 ]
 
 

@@ -123,3 +123,48 @@ def test_every_example_runs_tracked(name: str) -> None:
     ).all()  # fmt: skip
     assert np.isfinite(s["track_gospa_m"]).all()
     assert res.drones["t_tracked_s"].notna().any()
+
+
+@pytest.mark.parametrize(
+    "tracking",
+    [
+        {"association": "jpda"},
+        {"motion": "imm", "turn_rate_deg_s": 15.0},
+        {"association": "jpda", "motion": "imm", "confirm_m": 2, "confirm_n": 3},
+    ],
+)
+def test_tracker_options_run_and_stay_deterministic(
+    spec: skyscreen.ScenarioSpec, tracking: dict[str, object]
+) -> None:
+    """JPDA and the IMM run end to end; chunking still changes nothing."""
+    from skyscreen.scenario import parse_scenario
+
+    data = spec.model_dump(mode="json", by_alias=True)
+    data["tracking"].update(tracking)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ScenarioWarning)
+        other = parse_scenario(data)
+    runs = [
+        skyscreen.simulate(
+            other,
+            replications=8,
+            seed=SEED,
+            fidelity="tracked",
+            workers=1,
+            chunk_size=c,
+            progress=False,
+        )
+        for c in (8, 3)
+    ]
+    _same(runs[0], runs[1])
+    assert runs[0].summary["track_gospa_m"].notna().all()
+    assert runs[0].drones["t_tracked_s"].notna().any()
+
+
+def test_confirm_m_above_confirm_n_is_an_error(spec: skyscreen.ScenarioSpec) -> None:
+    from skyscreen.scenario import parse_scenario
+
+    data = spec.model_dump(mode="json", by_alias=True)
+    data["tracking"].update({"confirm_m": 5, "confirm_n": 3})
+    with pytest.raises(skyscreen.ScenarioError, match="confirm_m"):
+        parse_scenario(data)

@@ -603,9 +603,10 @@ class TrackingSpec(Spec):
     @model_validator(mode="after")
     def _m_of_n(self) -> TrackingSpec:
         if self.confirm_m > self.confirm_n:
-            raise ValueError(
-                f"confirm_m must be at most confirm_n ({self.confirm_n}); "
-                f"got {self.confirm_m}"
+            fail_at(
+                "confirm_m",
+                f"must be at most confirm_n ({self.confirm_n}); got {self.confirm_m}",
+                self.confirm_m,
             )
         return self
 

@@ -327,7 +327,6 @@ def test_run_replaces_a_non_empty_out_only_with_overwrite(
 @pytest.mark.parametrize(
     ("flags", "message"),
     [
-        (["--fidelity", "tracked"], "error: fidelity 'tracked' is not available yet"),
         (["--executor", "dask"], "error: executor 'dask' is not available yet"),
         (
             ["--scheduler", "tcp://127.0.0.1:8786"],

@@ -50,9 +50,10 @@ def test_schema_is_consistent() -> None:
             "events",
             "trajectories",
             "ground_stations",
+            "picture",
         )
     )
-    assert OPTIONAL_TABLES == ("events", "trajectories", "ground_stations")
+    assert OPTIONAL_TABLES == ("events", "trajectories", "ground_stations", "picture")
     assert not set(RETIRED_TABLES) & set(TABLES)
     for name, table in TABLES.items():
         assert table.name == name
@@ -87,11 +88,33 @@ def test_build_tables_follows_the_schema(example_run: RunResult) -> None:
     """Every example's tables have exactly the schema's columns, in order and type."""
     for name in TABLE_NAMES:
         df = getattr(example_run, name)
-        if df is None:  # ground stations are located only by RF detectors
-            assert name == "ground_stations", name
-            assert not _has_rf(example_run), name
+        if df is None:
+            # ground stations are located only by RF detectors; the picture is the
+            # tracked fidelity's
+            assert name in ("ground_stations", "picture"), name
+            if name == "ground_stations":
+                assert not _has_rf(example_run), name
             continue
         _check_frame(name, df)
+
+
+def test_tracked_tables_follow_the_schema() -> None:
+    """A tracked run's tables, the picture included, have the schema's columns."""
+    res = skyscreen.simulate(
+        example_path("quickstart"),
+        replications=3,
+        seed=5,
+        workers=1,
+        events=True,
+        record=2,
+        progress=False,
+        fidelity="tracked",
+    )
+    assert res.picture is not None
+    for name in TABLE_NAMES:
+        df = getattr(res, name)
+        if df is not None:
+            _check_frame(name, df)
 
 
 def _has_rf(res: RunResult) -> bool:

@@ -446,7 +446,7 @@ def test_a_run_too_big_for_memory_is_refused_up_front(
     err = info.value
     assert isinstance(err, MemoryError)
     msg = str(err)
-    assert "needs about 16.1 GiB" in msg
+    assert "needs about 16.2 GiB" in msg
     assert "200 MiB available" in msg
     assert "fewer replications (about" in msg
     assert err.cli_message is not None

@@ -231,9 +231,9 @@ class TrackState:
     mu : float (R, K, M)
         Model probabilities.
     xc : float (R, K, n)
-        Combined (output) state estimate.
+        Combined (output) state estimate (with one model, a view of ``x``).
     Pc : float (R, K, n, n)
-        Combined covariance.
+        Combined covariance (with one model, a view of ``P``).
     status : int8 (R, K)
         0 free, 1 tentative, 2 confirmed.
     hist : int64 (R, K)
@@ -285,12 +285,15 @@ class TrackState:
 def init_tracks(n_rep: int, cfg: TrackerConfig) -> TrackState:
     """Empty track buffers for ``n_rep`` replications."""
     k, m, n = cfg.capacity, cfg.n_models, 2 * cfg.dim
+    x = np.zeros((n_rep, k, m, n))
+    P = np.zeros((n_rep, k, m, n, n))
     return TrackState(
-        x=np.zeros((n_rep, k, m, n)),
-        P=np.zeros((n_rep, k, m, n, n)),
+        x=x,
+        P=P,
         mu=np.zeros((n_rep, k, m)),
-        xc=np.zeros((n_rep, k, n)),
-        Pc=np.zeros((n_rep, k, n, n)),
+        # one model: the combined state is the model's (the same memory)
+        xc=x[:, :, 0, :] if m == 1 else np.zeros((n_rep, k, n)),
+        Pc=P[:, :, 0, :, :] if m == 1 else np.zeros((n_rep, k, n, n)),
         status=np.zeros((n_rep, k), dtype=np.int8),
         hist=np.zeros((n_rep, k), dtype=np.int64),
         misses=np.zeros((n_rep, k), dtype=np.int64),
@@ -359,6 +362,9 @@ def scan(
     if active is None:
         active = np.ones(n_rep, dtype=np.bool_)
     kind, omega, q, tpm = cfg.model_arrays()
+    shared = ts.x.shape[2] == 1 and (
+        ts.xc.__array_interface__["data"][0] == ts.x.__array_interface__["data"][0]
+    )
     _scan_batch(
         ts.x,
         ts.P,
@@ -402,6 +408,7 @@ def scan(
         cfg.jpda_exact_max,
         cfg.bp_max_iter,
         cfg.bp_tol,
+        shared,
     )
 
 
@@ -679,13 +686,19 @@ def _update_track(
     ln_pd_lam: float,
     miss_w: float,
     W: FloatArray,
+    shared: bool = False,
 ) -> None:
-    """Update every model of one track with ``n_z`` measurements (PDA weights)."""
+    """Update every model of one track with ``n_z`` measurements (PDA weights).
+
+    ``shared``: ``xc``/``Pc`` are the one model's own memory (nothing to combine).
+    """
     m_ = x.shape[0]
     if m_ == 1 and n_z == 1 and beta[0] == 0.0:
         # one model, one measurement: the plain Kalman update, and the combined
         # state is the model's
         kf_update1(x[0], P[0], zs[0], R, d, W)
+        if shared:
+            return
         n = x.shape[1]
         for a in range(n):
             xc[a] = x[0, a]
@@ -765,6 +778,7 @@ def _scan_batch(
     exact_max: int,
     bp_iter: int,
     bp_tol: float,
+    shared: bool,
 ) -> None:
     n_rep, n_k, m_, n = X.shape
     d = n // 2
@@ -836,7 +850,9 @@ def _scan_batch(
                         transition(kind[j], omega[j], q[j], dt, d, F, Q)
                         kf_predict(x[k, j], P[k, j], F, Q, work)
             t_state[r, k] = t
-            if m_ == 1:
+            if shared:
+                pass
+            elif m_ == 1:
                 for a in range(n):
                     xc[k, a] = x[k, 0, a]
                     for b2 in range(n):
@@ -936,7 +952,7 @@ def _scan_batch(
                             bz1[0, a] = z[mm, a]
                         _update_track(
                             x[k], P[k], mu[k], xc[k], Pc[k], c[k], bz1, zc[mm], b1, 1,
-                            d, ln_pd_lam, miss_w, W,
+                            d, ln_pd_lam, miss_w, W, shared,
                         )  # fmt: skip
                         free_m[mm] = False
                         hit[k] = True

@@ -153,12 +153,9 @@ class TrackedPicture:
             rep, unit, label, z, zc, active, int(unit.max()) + 1 if len(unit) else 1
         )
         ts = self.tracks
-        live = np.flatnonzero(ts.status.reshape(-1) > 0)
+        live, pos = _live_positions(ts.status, ts.xc, ts.t_s, float(t_s), active)
         expect = np.zeros(ts.status.shape, dtype=np.bool_)
         if len(live):
-            x = ts.xc.reshape(-1, 6)[live]
-            ahead = (t_s - ts.t_s.reshape(-1)[live])[:, None]
-            pos = x[:, :3] + x[:, 3:] * ahead
             cov = np.zeros(len(live), dtype=np.bool_)
             for m in measured:
                 if m.covers is not None:
@@ -378,6 +375,34 @@ def _entries(
                     for j in range(6):
                         cov[r, d, i, j] = Pc[r, k, i, j]
             quality[r, d] = max(0.0, 1.0 - misses[r, k] / del_misses)
+
+
+@njit(cache=True)
+def _live_positions(
+    status: IntArray, xc: FloatArray, t_state: FloatArray, t: float, active: Any
+) -> tuple[IntArray, FloatArray]:
+    """Flat indices of the active replications' tracks and their positions at ``t``."""
+    n_rep, n_k = status.shape
+    n = 0
+    for r in range(n_rep):
+        if active[r]:
+            for k in range(n_k):
+                if status[r, k] > 0:
+                    n += 1
+    idx = np.empty(n, dtype=np.int64)
+    pos = np.empty((n, 3))
+    i = 0
+    for r in range(n_rep):
+        if not active[r]:
+            continue
+        for k in range(n_k):
+            if status[r, k] > 0:
+                h = t - t_state[r, k]
+                idx[i] = r * n_k + k
+                for a in range(3):
+                    pos[i, a] = xc[r, k, a] + xc[r, k, 3 + a] * h
+                i += 1
+    return idx, pos
 
 
 @njit(cache=True)

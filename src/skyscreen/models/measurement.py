@@ -53,21 +53,32 @@ def polar_covariance(
     r: float, a: float, e: float, sr: float, sa: float, se: float, out_R: FloatArray
 ) -> None:
     """Covariance (3, 3) of the converted measurement at range/azimuth/elevation."""
-    ce, se_ = math.cos(e), math.sin(e)
-    ca, sa_ = math.cos(a), math.sin(a)
-    j = (
-        (ce * ca, -r * ce * sa_, -r * se_ * ca),
-        (ce * sa_, r * ce * ca, -r * se_ * sa_),
-        (se_, 0.0, r * ce),
-    )
-    var = (sr * sr, sa * sa, se * se)
-    for i in range(3):
-        for k in range(3):
-            s = 0.0
-            for m in range(3):
-                s += j[i][m] * var[m] * j[k][m]
-            out_R[i, k] = s
-        out_R[i, i] += FLOOR_M2
+    _polar_cov(r, math.cos(a), math.sin(a), math.cos(e), math.sin(e), sr, sa, se, out_R)
+
+
+@njit(cache=True)
+def _polar_cov(
+    r: float,
+    ca: float,
+    sa_: float,
+    ce: float,
+    se_: float,
+    sr: float,
+    sa: float,
+    se: float,
+    out_R: FloatArray,
+) -> None:
+    """:func:`polar_covariance` from the angles' cosines and sines."""
+    j00, j01, j02 = ce * ca, -r * ce * sa_, -r * se_ * ca
+    j10, j11, j12 = ce * sa_, r * ce * ca, -r * se_ * sa_
+    j20, j21, j22 = se_, 0.0, r * ce
+    v0, v1, v2 = sr * sr, sa * sa, se * se
+    out_R[0, 0] = j00 * j00 * v0 + j01 * j01 * v1 + j02 * j02 * v2 + FLOOR_M2
+    out_R[1, 1] = j10 * j10 * v0 + j11 * j11 * v1 + j12 * j12 * v2 + FLOOR_M2
+    out_R[2, 2] = j20 * j20 * v0 + j21 * j21 * v1 + j22 * j22 * v2 + FLOOR_M2
+    out_R[0, 1] = out_R[1, 0] = j00 * j10 * v0 + j01 * j11 * v1 + j02 * j12 * v2
+    out_R[0, 2] = out_R[2, 0] = j00 * j20 * v0 + j01 * j21 * v1 + j02 * j22 * v2
+    out_R[1, 2] = out_R[2, 1] = j10 * j20 * v0 + j11 * j21 * v1 + j12 * j22 * v2
 
 
 @njit(cache=True)
@@ -96,7 +107,9 @@ def polar_measurement(
     rm = max(r + sr * n_r, 0.0)
     am = a + sa * n_a
     em = e + se * n_e
-    out_d[0] = rm * math.cos(em) * math.cos(am)
-    out_d[1] = rm * math.cos(em) * math.sin(am)
-    out_d[2] = rm * math.sin(em)
-    polar_covariance(rm, am, em, sr, sa, se, out_R)
+    ca, sa_ = math.cos(am), math.sin(am)
+    ce, se_ = math.cos(em), math.sin(em)
+    out_d[0] = rm * ce * ca
+    out_d[1] = rm * ce * sa_
+    out_d[2] = rm * se_
+    _polar_cov(rm, ca, sa_, ce, se_, sr, sa, se, out_R)

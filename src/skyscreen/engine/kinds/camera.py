@@ -45,7 +45,7 @@ from skyscreen.engine.clock import tick_numbers
 from skyscreen.engine.events import Events
 from skyscreen.engine.kinds.base import Measured, Placed
 from skyscreen.engine.picture import AirPicture
-from skyscreen.engine.rng import Purpose, stream_keys, uniform
+from skyscreen.engine.rng import Purpose, stream_keys, uniform, uniform_pair
 from skyscreen.engine.state import ChunkState
 from skyscreen.models import eoir, kinematics
 from skyscreen.models import measurement as meas_model
@@ -262,17 +262,17 @@ def _camera_noise(
 ) -> None:
     """Measurements of drone ``flat[i]`` by camera ``q[i]``: angles and LRF range."""
     off = np.empty(3)
-    u = np.empty(4)
     for i in range(flat.shape[0]):
         j = flat[i]
         d = j % n_d
         c = q[i]
         base = look_no[c] * 8
-        for m in range(4):
-            u[m] = uniform(
-                keys[c, 0], keys[c, 1], reps[j // n_d], dkey[d, 0], dkey[d, 1], base + m
-            )
-        n1, n2 = meas_model.box_muller_pair(u[0], u[1])
+        rep = reps[j // n_d]
+        u0, u1 = uniform_pair(keys[c, 0], keys[c, 1], rep, dkey[d, 0], dkey[d, 1], base)
+        u2, u3 = uniform_pair(
+            keys[c, 0], keys[c, 1], rep, dkey[d, 0], dkey[d, 1], base + 1
+        )
+        n1, n2 = meas_model.box_muller_pair(u0, u1)
         meas_model.polar_measurement(
             pos[j, 0] - cam_pos[c, 0],
             pos[j, 1] - cam_pos[c, 1],
@@ -282,7 +282,7 @@ def _camera_noise(
             sig_a[c],
             n1,
             n2,
-            meas_model.box_muller(u[2], u[3]),
+            meas_model.box_muller(u2, u3),
             off,
             out_R[i],
         )

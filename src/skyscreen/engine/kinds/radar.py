@@ -19,7 +19,7 @@ from skyscreen.engine.clock import tick_numbers
 from skyscreen.engine.events import Events
 from skyscreen.engine.kinds.base import Measured, Placed
 from skyscreen.engine.picture import AirPicture
-from skyscreen.engine.rng import Purpose, stream_keys, uniform
+from skyscreen.engine.rng import Purpose, stream_keys, uniform, uniform_pair
 from skyscreen.engine.state import ChunkState
 from skyscreen.models import kinematics
 from skyscreen.models import measurement as meas_model
@@ -406,13 +406,13 @@ def _radar_noise(
         d = j % n_d
         r = q[i]
         c = scan_no[r] * 8
-        u = np.empty(4)
-        for m in range(4):
-            u[m] = uniform(
-                keys[r, 0], keys[r, 1], reps[j // n_d], dkey[d, 0], dkey[d, 1], c + m
-            )
-        n1, n2 = meas_model.box_muller_pair(u[0], u[1])
-        n3 = meas_model.box_muller(u[2], u[3])
+        rep = reps[j // n_d]
+        u0, u1 = uniform_pair(keys[r, 0], keys[r, 1], rep, dkey[d, 0], dkey[d, 1], c)
+        u2, u3 = uniform_pair(
+            keys[r, 0], keys[r, 1], rep, dkey[d, 0], dkey[d, 1], c + 1
+        )
+        n1, n2 = meas_model.box_muller_pair(u0, u1)
+        n3 = meas_model.box_muller(u2, u3)
         meas_model.polar_measurement(
             pos[j, 0] - radar_pos[r, 0],
             pos[j, 1] - radar_pos[r, 1],
@@ -446,25 +446,32 @@ def _in_coverage(
     """``out[i]``: position i is inside the coverage of a radar that scanned.
 
     Range, elevation and sector limits; the horizon is not checked (a track's height
-    is uncertain).
+    is uncertain). Elevations are compared through sin(el) = z / R, so no angle is
+    computed unless the radar has a sector.
     """
+    n_r = rpos.shape[0]
+    s_lo = np.empty(n_r)
+    s_hi = np.empty(n_r)
+    for q in range(n_r):
+        s_lo[q] = math.sin(emin[q])
+        s_hi[q] = math.sin(emax[q])
     for i in range(pos.shape[0]):
-        for q in range(rpos.shape[0]):
+        for q in range(n_r):
             if not scanning[q]:
                 continue
             rx = pos[i, 0] - rpos[q, 0]
             ry = pos[i, 1] - rpos[q, 1]
             rz = pos[i, 2] - rpos[q, 2]
-            g = math.hypot(rx, ry)
-            rng = math.hypot(g, rz)
-            if rng < rmin[q] or rng > rmax[q]:
+            r2 = rx * rx + ry * ry + rz * rz
+            if r2 < rmin[q] * rmin[q] or r2 > rmax[q] * rmax[q]:
                 continue
-            el = math.atan2(rz, g)
-            if el < emin[q] or el > emax[q]:
+            rng = math.sqrt(r2)
+            if rz < s_lo[q] * rng or rz > s_hi[q] * rng:
                 continue
-            off = kinematics.wrap_angle(math.atan2(ry, rx) - az0[q])
-            if half[q] < math.pi and abs(off) > half[q]:
-                continue
+            if half[q] < math.pi:
+                off = kinematics.wrap_angle(math.atan2(ry, rx) - az0[q])
+                if abs(off) > half[q]:
+                    continue
             out[i] = True
             break
 

@@ -198,27 +198,41 @@ def gaussian_nll(
 ) -> tuple[float, float]:
     """Squared Mahalanobis distance of ``z`` from ``H x`` and ``log det S``.
 
-    ``S = H P Hᵀ + R``. Returns ``(d², log det S)``; ``(inf, nan)`` when S is not
-    positive definite. ``W`` is scratch of shape (≥ 3, 6, 6) (:func:`workspace`).
+    ``S = H P Hᵀ + R``, inverted by cofactors (d ≤ 3). Returns ``(d², log det S)``;
+    ``(inf, nan)`` when S is not positive definite. ``W`` is unused (kept for the
+    kernels' common signature).
     """
-    S = W[0]
-    L = W[1]
-    y = W[2, 0]
-    for i in range(d):
-        for j in range(d):
-            S[i, j] = P[i, j] + R[i, j]
-    logdet = _chol_solve_setup(S, L, d)
-    if math.isnan(logdet):
-        return math.inf, math.nan
-    # forward substitution L y = nu
-    m2 = 0.0
-    for i in range(d):
-        s = z[i] - x[i]
-        for k in range(i):
-            s -= L[i, k] * y[k]
-        y[i] = s / L[i, i]
-        m2 += y[i] * y[i]
-    return m2, logdet
+    s00 = P[0, 0] + R[0, 0]
+    s01 = P[0, 1] + R[0, 1]
+    s11 = P[1, 1] + R[1, 1]
+    n0 = z[0] - x[0]
+    n1 = z[1] - x[1]
+    if d == 3:
+        s02 = P[0, 2] + R[0, 2]
+        s12 = P[1, 2] + R[1, 2]
+        s22 = P[2, 2] + R[2, 2]
+        c00 = s11 * s22 - s12 * s12
+        c01 = s02 * s12 - s01 * s22
+        c02 = s01 * s12 - s02 * s11
+        det = s00 * c00 + s01 * c01 + s02 * c02
+        if not (det > 0.0 and s00 > 0.0 and s00 * s11 - s01 * s01 > 0.0):
+            return math.inf, math.nan
+        c11 = s00 * s22 - s02 * s02
+        c12 = s02 * s01 - s00 * s12
+        c22 = s00 * s11 - s01 * s01
+        n2 = z[2] - x[2]
+        q = (
+            c00 * n0 * n0
+            + c11 * n1 * n1
+            + c22 * n2 * n2
+            + 2.0 * (c01 * n0 * n1 + c02 * n0 * n2 + c12 * n1 * n2)
+        )
+    else:
+        det = s00 * s11 - s01 * s01
+        if not (det > 0.0 and s00 > 0.0):
+            return math.inf, math.nan
+        q = s11 * n0 * n0 - 2.0 * s01 * n0 * n1 + s00 * n1 * n1
+    return q / det, math.log(det)
 
 
 @njit(cache=True)

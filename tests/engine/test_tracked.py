@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 import skyscreen
 from skyscreen.scenario import ScenarioWarning, example_names, example_path
@@ -168,3 +169,61 @@ def test_confirm_m_above_confirm_n_is_an_error(spec: skyscreen.ScenarioSpec) -> 
     data["tracking"].update({"confirm_m": 5, "confirm_n": 3})
     with pytest.raises(skyscreen.ScenarioError, match="confirm_m"):
         parse_scenario(data)
+
+
+def test_false_alarms_are_poisson_and_uniform_over_the_coverage() -> None:
+    """A radar's false alarms per scan are Poisson, uniform over the coverage.
+
+    Poisson with the field's mean; uniform over the covered annular sector by area and
+    over [0, false_alarm_height_m] in height.
+    """
+    from skyscreen.engine.kinds import make_layout
+    from skyscreen.engine.kinds.radar import RADAR
+    from skyscreen.engine.setup import init_state
+    from skyscreen.models import kinematics
+    from skyscreen.scenario import parse_scenario
+    from skyscreen.scenario.compile import compile_scenario
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ScenarioWarning)
+        spec = skyscreen.load_scenario(example_path("quickstart"))
+    data = spec.model_dump(mode="json", by_alias=True)
+    radar = next(u for u in data["sites"][0]["sensors"] if u["kind"] == "radar")
+    radar.update(
+        false_alarms_per_scan=4.0,
+        range_min_m=1000.0,
+        range_max_m=9000.0,
+        azimuth_deg=90.0,  # east
+        sector_deg=120.0,
+    )
+    data["tracking"]["false_alarm_height_m"] = 300.0
+    p = compile_scenario(parse_scenario(data))
+    layout = make_layout(p)
+    n_rep = 3000
+    st = init_state(p, layout, np.arange(n_rep), 9)
+    pl = next(x for x in layout.sensors if x.kind is RADAR)
+    kst = st.sensors[layout.sensors.index(pl)]
+    step = int(np.flatnonzero(kst.scan_no[:, 0] >= 0)[0])
+    m = RADAR.measure(pl, kst, st, step, np.zeros(0, dtype=np.int64),
+                      np.zeros(0, bool), np.zeros(0, dtype=np.int64))  # fmt: skip
+    assert m is not None
+    assert (m.label == -1).all()  # nothing airborne: every measurement is false
+    counts = np.bincount(m.rep, minlength=n_rep)
+    # Poisson: mean 4 within 4 standard errors, variance/mean near 1
+    assert abs(counts.mean() - 4.0) < 4 * np.sqrt(4.0 / n_rep)
+    assert 0.9 < counts.var() / counts.mean() < 1.1
+    rel = m.z_m - p.sensors["radar"].pos_m[0]
+    ground = np.hypot(rel[:, 0], rel[:, 1])
+    assert ground.min() >= 1000.0 - 100  # measurement noise blurs the edges a little
+    assert ground.max() <= 9000.0 + 100
+    # uniform by area: P(ground <= r) = (r² - r_min²) / (r_max² - r_min²)
+    cdf = (np.clip(ground, 1000, 9000) ** 2 - 1000**2) / (9000**2 - 1000**2)
+    assert stats.kstest(cdf, "uniform").pvalue > 1e-3
+    bearing = np.degrees(
+        kinematics.wrap_angle(np.pi / 2 - np.arctan2(rel[:, 1], rel[:, 0]))
+    )
+    assert np.all(np.abs(bearing - 90.0) <= 60.0 + 1.0)
+    assert stats.kstest((bearing - 30.0) / 120.0, "uniform").pvalue > 1e-3
+    assert m.z_m[:, 2].min() >= 0.0
+    assert m.z_m[:, 2].max() <= 300.0
+    assert np.all(np.linalg.eigvalsh(m.cov_m2) > 0)

@@ -33,12 +33,14 @@ import numpy as np
 from numba import njit
 
 from skyscreen._typing import FloatArray, IntArray
+from skyscreen.models.measurement import box_muller, box_muller_pair
 
 __all__ = [
     "Purpose",
     "draw",
     "drone_keys",
     "drone_uniforms",
+    "normals3",
     "stream_key",
     "stream_keys",
     "uniform",
@@ -148,30 +150,6 @@ def drone_keys(
 
 
 @njit(cache=True, inline="always")
-def _philox(
-    c0: np.uint64,
-    c1: np.uint64,
-    c2: np.uint64,
-    c3: np.uint64,
-    k0: np.uint64,
-    k1: np.uint64,
-) -> tuple[np.uint64, np.uint64]:  # pragma: no cover - compiled
-    """The first two output words of Philox4x32-10 (words held in uint64)."""
-    for _ in range(10):
-        p0 = _M0 * c0
-        p1 = _M1 * c2
-        c0, c1, c2, c3 = (
-            ((p1 >> _S32) ^ c1 ^ k0) & _MASK,
-            p1 & _MASK,
-            ((p0 >> _S32) ^ c3 ^ k1) & _MASK,
-            p0 & _MASK,
-        )
-        k0 = (k0 + _W0) & _MASK
-        k1 = (k1 + _W1) & _MASK
-    return c0, c1
-
-
-@njit(cache=True, inline="always")
 def _philox4(
     c0: np.uint64,
     c1: np.uint64,
@@ -180,7 +158,7 @@ def _philox4(
     k0: np.uint64,
     k1: np.uint64,
 ) -> tuple[np.uint64, np.uint64, np.uint64, np.uint64]:  # pragma: no cover
-    """All four output words of Philox4x32-10 (:func:`_philox` keeps the first two)."""
+    """The four output words of Philox4x32-10 (words held in uint64)."""
     for _ in range(10):
         p0 = _M0 * c0
         p1 = _M1 * c2
@@ -193,6 +171,20 @@ def _philox4(
         k0 = (k0 + _W0) & _MASK
         k1 = (k1 + _W1) & _MASK
     return c0, c1, c2, c3
+
+
+@njit(cache=True, inline="always")
+def _philox(
+    c0: np.uint64,
+    c1: np.uint64,
+    c2: np.uint64,
+    c3: np.uint64,
+    k0: np.uint64,
+    k1: np.uint64,
+) -> tuple[np.uint64, np.uint64]:  # pragma: no cover - compiled
+    """The first two output words of Philox4x32-10 (words held in uint64)."""
+    a, b, _, _ = _philox4(c0, c1, c2, c3, k0, k1)
+    return a, b
 
 
 @njit(cache=True)
@@ -217,6 +209,21 @@ def uniform_pair(
     u = float((a >> np.uint64(5)) * 67108864 + (b >> np.uint64(6))) * scale
     v = float((c >> np.uint64(5)) * 67108864 + (d >> np.uint64(6))) * scale
     return u, v
+
+
+@njit(cache=True)
+def normals3(
+    k0: int, k1: int, c0: int, c1: int, c2: int, c3: int
+) -> tuple[float, float, float]:
+    """Three independent standard normal deviates from counters c3 and c3 + 1.
+
+    Four uniforms from two Philox blocks (:func:`uniform_pair`), by the Box–Muller
+    transform: the first pair gives two deviates, the second one.
+    """
+    u0, u1 = uniform_pair(k0, k1, c0, c1, c2, c3)
+    u2, u3 = uniform_pair(k0, k1, c0, c1, c2, c3 + 1)
+    n1, n2 = box_muller_pair(u0, u1)
+    return n1, n2, box_muller(u2, u3)
 
 
 @njit(cache=True)

@@ -45,7 +45,7 @@ from skyscreen.engine.clock import tick_numbers
 from skyscreen.engine.events import Events
 from skyscreen.engine.kinds.base import Measured, Placed
 from skyscreen.engine.picture import AirPicture
-from skyscreen.engine.rng import Purpose, stream_keys, uniform, uniform_pair
+from skyscreen.engine.rng import Purpose, normals3, stream_keys, uniform
 from skyscreen.engine.state import ChunkState
 from skyscreen.models import eoir, kinematics
 from skyscreen.models import measurement as meas_model
@@ -266,13 +266,10 @@ def _camera_noise(
         j = flat[i]
         d = j % n_d
         c = q[i]
-        base = look_no[c] * 8
-        rep = reps[j // n_d]
-        u0, u1 = uniform_pair(keys[c, 0], keys[c, 1], rep, dkey[d, 0], dkey[d, 1], base)
-        u2, u3 = uniform_pair(
-            keys[c, 0], keys[c, 1], rep, dkey[d, 0], dkey[d, 1], base + 1
-        )
-        n1, n2 = meas_model.box_muller_pair(u0, u1)
+        n1, n2, n3 = normals3(
+            keys[c, 0], keys[c, 1], reps[j // n_d], dkey[d, 0], dkey[d, 1],
+            look_no[c] * 8,
+        )  # fmt: skip
         meas_model.polar_measurement(
             pos[j, 0] - cam_pos[c, 0],
             pos[j, 1] - cam_pos[c, 1],
@@ -282,7 +279,7 @@ def _camera_noise(
             sig_a[c],
             n1,
             n2,
-            meas_model.box_muller(u2, u3),
+            n3,
             off,
             out_R[i],
         )

@@ -19,7 +19,7 @@ from skyscreen.engine.clock import tick_numbers
 from skyscreen.engine.events import Events
 from skyscreen.engine.kinds.base import Measured, Placed
 from skyscreen.engine.picture import AirPicture
-from skyscreen.engine.rng import Purpose, stream_keys, uniform, uniform_pair
+from skyscreen.engine.rng import Purpose, normals3, stream_keys, uniform
 from skyscreen.engine.state import ChunkState
 from skyscreen.models import kinematics
 from skyscreen.models import measurement as meas_model
@@ -405,14 +405,10 @@ def _radar_noise(
         j = flat[i]
         d = j % n_d
         r = q[i]
-        c = scan_no[r] * 8
-        rep = reps[j // n_d]
-        u0, u1 = uniform_pair(keys[r, 0], keys[r, 1], rep, dkey[d, 0], dkey[d, 1], c)
-        u2, u3 = uniform_pair(
-            keys[r, 0], keys[r, 1], rep, dkey[d, 0], dkey[d, 1], c + 1
-        )
-        n1, n2 = meas_model.box_muller_pair(u0, u1)
-        n3 = meas_model.box_muller(u2, u3)
+        n1, n2, n3 = normals3(
+            keys[r, 0], keys[r, 1], reps[j // n_d], dkey[d, 0], dkey[d, 1],
+            scan_no[r] * 8,
+        )  # fmt: skip
         meas_model.polar_measurement(
             pos[j, 0] - radar_pos[r, 0],
             pos[j, 1] - radar_pos[r, 1],

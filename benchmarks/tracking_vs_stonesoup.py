@@ -587,6 +587,7 @@ def ratios(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
                 ("ss-jpda-ehm", "ss-gnn", CROSSING_TARGET),
             ]
         for a, b, target in pairs:
+            strict = (a, b) == ("sky-jpda", "sky-gnn")
             if a in cr and b in cr:
                 v = cr[a]["gospa_mean"] / cr[b]["gospa_mean"]
                 out.append(

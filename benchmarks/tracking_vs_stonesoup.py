@@ -595,12 +595,8 @@ def ratios(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
                         "case": case,
                         "what": f"GOSPA {a} / {b}",
                         "value": v,
-                        "target": f"<{target:g}"
-                        if target == SKY_CROSSING_TARGET
-                        else f"<={target:g}",
-                        "ok": v < target
-                        if target == SKY_CROSSING_TARGET
-                        else v <= target,
+                        "target": f"<{target:g}" if strict else f"<={target:g}",
+                        "ok": v < target if strict else v <= target,
                     }
                 )
     return out

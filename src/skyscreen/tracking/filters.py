@@ -193,20 +193,14 @@ def _chol_inverse(L: FloatArray, Sinv: FloatArray, d: int, Li: FloatArray) -> No
 
 
 @njit(cache=True)
-def gaussian_nll(
-    x: FloatArray, P: FloatArray, z: FloatArray, R: FloatArray, d: int, W: FloatArray
-) -> tuple[float, float]:
-    """Squared Mahalanobis distance of ``z`` from ``H x`` and ``log det S``.
+def _s_inverse(P: FloatArray, R: FloatArray, d: int, Si: FloatArray) -> float:
+    """``S⁻¹`` of ``S = H P Hᵀ + R`` (d ≤ 3) by cofactors into ``Si``; returns det S.
 
-    ``S = H P Hᵀ + R``, inverted by cofactors (d ≤ 3). Returns ``(d², log det S)``;
-    ``(inf, nan)`` when S is not positive definite. ``W`` is unused (kept for the
-    kernels' common signature).
+    Returns 0 (``Si`` undefined) when S is not positive definite.
     """
     s00 = P[0, 0] + R[0, 0]
     s01 = P[0, 1] + R[0, 1]
     s11 = P[1, 1] + R[1, 1]
-    n0 = z[0] - x[0]
-    n1 = z[1] - x[1]
     if d == 3:
         s02 = P[0, 2] + R[0, 2]
         s12 = P[1, 2] + R[1, 2]
@@ -216,23 +210,45 @@ def gaussian_nll(
         c02 = s01 * s12 - s02 * s11
         det = s00 * c00 + s01 * c01 + s02 * c02
         if not (det > 0.0 and s00 > 0.0 and s00 * s11 - s01 * s01 > 0.0):
-            return math.inf, math.nan
-        c11 = s00 * s22 - s02 * s02
-        c12 = s02 * s01 - s00 * s12
-        c22 = s00 * s11 - s01 * s01
-        n2 = z[2] - x[2]
-        q = (
-            c00 * n0 * n0
-            + c11 * n1 * n1
-            + c22 * n2 * n2
-            + 2.0 * (c01 * n0 * n1 + c02 * n0 * n2 + c12 * n1 * n2)
-        )
-    else:
-        det = s00 * s11 - s01 * s01
-        if not (det > 0.0 and s00 > 0.0):
-            return math.inf, math.nan
-        q = s11 * n0 * n0 - 2.0 * s01 * n0 * n1 + s00 * n1 * n1
-    return q / det, math.log(det)
+            return 0.0
+        inv = 1.0 / det
+        Si[0, 0] = c00 * inv
+        Si[0, 1] = Si[1, 0] = c01 * inv
+        Si[0, 2] = Si[2, 0] = c02 * inv
+        Si[1, 1] = (s00 * s22 - s02 * s02) * inv
+        Si[1, 2] = Si[2, 1] = (s02 * s01 - s00 * s12) * inv
+        Si[2, 2] = (s00 * s11 - s01 * s01) * inv
+        return float(det)
+    det = s00 * s11 - s01 * s01
+    if not (det > 0.0 and s00 > 0.0):
+        return 0.0
+    inv = 1.0 / det
+    Si[0, 0] = s11 * inv
+    Si[0, 1] = Si[1, 0] = -s01 * inv
+    Si[1, 1] = s00 * inv
+    return float(det)
+
+
+@njit(cache=True)
+def gaussian_nll(
+    x: FloatArray, P: FloatArray, z: FloatArray, R: FloatArray, d: int, W: FloatArray
+) -> tuple[float, float]:
+    """Squared Mahalanobis distance of ``z`` from ``H x`` and ``log det S``.
+
+    ``S = H P Hᵀ + R``, inverted by cofactors (d ≤ 3). Returns ``(d², log det S)``;
+    ``(inf, nan)`` when S is not positive definite. ``W``: scratch (≥ 3, 6, 6)
+    (:func:`workspace`).
+    """
+    Si = W[2]
+    det = _s_inverse(P, R, d, Si)
+    if det == 0.0:
+        return math.inf, math.nan
+    q = 0.0
+    for i in range(d):
+        ni = z[i] - x[i]
+        for j in range(d):
+            q += ni * Si[i, j] * (z[j] - x[j])
+    return q, math.log(det)
 
 
 @njit(cache=True)
@@ -342,38 +358,8 @@ def kf_update1(
     Si = W[2]
     K = W[3]
     HP = W[4]
-    s00 = P[0, 0] + R[0, 0]
-    s01 = P[0, 1] + R[0, 1]
-    s11 = P[1, 1] + R[1, 1]
-    if d == 3:
-        s02 = P[0, 2] + R[0, 2]
-        s12 = P[1, 2] + R[1, 2]
-        s22 = P[2, 2] + R[2, 2]
-        c00 = s11 * s22 - s12 * s12
-        c01 = s02 * s12 - s01 * s22
-        c02 = s01 * s12 - s02 * s11
-        det = s00 * c00 + s01 * c01 + s02 * c02
-        if not (det > 0.0 and s00 > 0.0 and s00 * s11 - s01 * s01 > 0.0):
-            return False
-        inv = 1.0 / det
-        Si[0, 0] = c00 * inv
-        Si[0, 1] = c01 * inv
-        Si[0, 2] = c02 * inv
-        Si[1, 1] = (s00 * s22 - s02 * s02) * inv
-        Si[1, 2] = (s02 * s01 - s00 * s12) * inv
-        Si[2, 2] = (s00 * s11 - s01 * s01) * inv
-        Si[1, 0] = Si[0, 1]
-        Si[2, 0] = Si[0, 2]
-        Si[2, 1] = Si[1, 2]
-    else:
-        det = s00 * s11 - s01 * s01
-        if not (det > 0.0 and s00 > 0.0):
-            return False
-        inv = 1.0 / det
-        Si[0, 0] = s11 * inv
-        Si[0, 1] = -s01 * inv
-        Si[1, 0] = -s01 * inv
-        Si[1, 1] = s00 * inv
+    if _s_inverse(P, R, d, Si) == 0.0:
+        return False
     for k in range(d):
         for j in range(n):
             HP[k, j] = P[k, j]

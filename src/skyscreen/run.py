@@ -553,7 +553,7 @@ def estimate_memory(
     >>> p = compile_scenario(load_scenario(example_path("coastal-airbase")))
     >>> est = estimate_memory(p, 1_000_000, events_per_replication=758.0)
     >>> round(est.total / 2**30)  # GiB: a million replications with events
-    263
+    264
     >>> round(est.events / est.total, 2)  # almost all of it the event log
     0.94
     """

@@ -546,3 +546,19 @@ def test_loading_the_run_layer_without_memory_is_a_clear_error(tmp_path: Path) -
     if proc.returncode == 4:
         pytest.skip("the run layer loaded within 16 MiB more")
     assert proc.returncode == 0, proc.stderr
+
+
+def test_the_tracked_fidelity_counts_its_track_buffers() -> None:
+    """The tracker's buffers: capacity x (state, covariance, bookkeeping) per chunk."""
+    from skyscreen.engine.track import tracker_config
+
+    params = compile_scenario(load_scenario(COASTAL))
+    truth = skyscreen.run.estimate_memory(params, 10_000, workers=2, chunk_size=500)
+    tracked = skyscreen.run.estimate_memory(
+        params, 10_000, workers=2, chunk_size=500, fidelity="tracked"
+    )
+    cfg = tracker_config(params)
+    per_track = 8 * (6 + 36 + 1 + 10)  # one model: the combined state is a view
+    assert tracked.tracker == cfg.capacity * per_track * 500 * 2
+    assert truth.tracker == 0
+    assert tracked.total - truth.total == tracked.tracker

@@ -316,7 +316,15 @@ def simulate(
     with exit_on_sigterm():
         params = compile_scenario(spec)
         need = _check_memory(
-            params, reps, seed, events, record, n_workers, chunk_size, progress
+            params,
+            reps,
+            seed,
+            events,
+            record,
+            n_workers,
+            chunk_size,
+            progress,
+            fidelity,
         )
         tasks = [
             ChunkTask(c, seed, events, record, fidelity)
@@ -478,17 +486,23 @@ class MemoryEstimate:
         The same for the trajectories (``record > 0``).
     workers : int
         The worker processes' chunks in flight.
+    tracker : int
+        The tracked fidelity's track buffers of the chunks in flight (0 in the truth
+        fidelity).
     """
 
     tables: int
     events: int
     trajectories: int
     workers: int
+    tracker: int = 0
 
     @property
     def total(self) -> int:
         """Everything: what :func:`simulate` compares with the memory available."""
-        return self.tables + self.events + self.trajectories + self.workers
+        return (
+            self.tables + self.events + self.trajectories + self.workers + self.tracker
+        )
 
 
 _PEAK_FACTOR = 4.5
@@ -520,6 +534,7 @@ def estimate_memory(
     recorded: int = 0,
     workers: int = 1,
     chunk_size: int | None = None,
+    fidelity: str = "truth",
 ) -> MemoryEstimate:
     """Memory a run of ``replications`` replications needs, estimated from its tables.
 
@@ -541,6 +556,10 @@ def estimate_memory(
         Replications whose trajectories are recorded.
     workers, chunk_size : int
         Worker processes and replications per chunk (default: all in one chunk).
+    fidelity : {"truth", "tracked"}
+        The tracked fidelity adds each chunk's track buffers (capacity × the state,
+        covariance and bookkeeping of a track, per replication) and, for recorded
+        replications, a bound on the picture table (every slot at every step).
 
     Returns
     -------
@@ -569,6 +588,15 @@ def estimate_memory(
     ev_per_rep = events_per_replication * _row_bytes("events")
     traj_per_rep = params.n_steps * n_d * _row_bytes("trajectories")
     chunk = replications if chunk_size is None else min(chunk_size, replications)
+    tracker = 0
+    if fidelity == "tracked":
+        from skyscreen.engine.track import tracker_config
+
+        cfg = tracker_config(params)
+        m, n = cfg.n_models, 2 * cfg.dim
+        per_track = 8 * (m * (n + n * n + 1) + (n + n * n if m > 1 else 0) + 10)
+        tracker = int(cfg.capacity * per_track * chunk * max(workers, 1))
+        traj_per_rep += params.n_steps * cfg.capacity * _row_bytes("picture")
     return MemoryEstimate(
         tables=int(_PEAK_FACTOR * replications * per_rep),
         events=int(_PEAK_FACTOR * replications * ev_per_rep),
@@ -581,6 +609,7 @@ def estimate_memory(
         )
         if workers > 1
         else 0,
+        tracker=tracker,
     )
 
 
@@ -607,6 +636,7 @@ def _check_memory(
     workers: int,
     chunk_size: int,
     progress: bool,
+    fidelity: str = "truth",
 ) -> MemoryEstimate:
     """Refuse a run that cannot fit in memory; show the estimate of a large one."""
     recorded = int((reps < record).sum())
@@ -617,6 +647,7 @@ def _check_memory(
         recorded=recorded,
         workers=workers,
         chunk_size=chunk_size,
+        fidelity=fidelity,
     )
     have = available_memory()
     if have is not None and need.total > have:
@@ -641,7 +672,8 @@ def _advice(
     cli: list[str] = []
     per_rep = (need.tables + need.events) / n_reps
     if have is not None and per_rep > 0:
-        fit = max(0, int((have - need.trajectories - need.workers) / per_rep * 0.9))
+        fixed = need.trajectories + need.workers + need.tracker
+        fit = max(0, int((have - fixed) / per_rep * 0.9))
         py.append(f"fewer replications (about {fit:,} fit)")
         cli.append(f"fewer replications (-n; about {fit:,} fit)")
     else:
@@ -654,6 +686,10 @@ def _advice(
         traj = format_bytes(need.trajectories)
         py.append(f"a smaller record (trajectories: {traj})")
         cli.append(f"a smaller --record (trajectories: {traj})")
+    if need.tracker > 0:
+        tr = format_bytes(need.tracker)
+        py.append(f"a smaller chunk_size (the chunks' tracks: {tr})")
+        cli.append(f"a smaller --chunk-size (the chunks' tracks: {tr})")
     return "; or ".join(py), "; or ".join(cli)
 
 

@@ -766,6 +766,8 @@ def coverage(
     out: list[SensorCoverage] = []
     for site in spec.sites:
         for s in site.sensors:
+            if not s.enabled:  # left out of the run: no coverage
+                continue
             azimuth, half = 0.0, math.pi  # cameras and RF detectors: all round
             skipped = False
             if isinstance(s, RadarSpec):

@@ -111,9 +111,11 @@ def compile_scenario(spec: ScenarioSpec, dt_s: float | None = None) -> ScenarioP
             a_vul.append(a.vulnerability)
             a_let.append(a.lethality)
         for s in site.sensors:
-            sensors[s.kind].append((s, to_enu(s.position, origin, centre)))
+            if s.enabled:  # a disabled unit is left out, as if absent
+                sensors[s.kind].append((s, to_enu(s.position, origin, centre)))
         for e in site.effectors:
-            effectors[e.kind].append((e, to_enu(e.position, origin, centre)))
+            if e.enabled:
+                effectors[e.kind].append((e, to_enu(e.position, origin, centre)))
 
     assets = AssetParams(
         ids=tuple(a_ids),

@@ -882,20 +882,19 @@ def scenario_warnings(spec: ScenarioSpec) -> list[str]:
     []
     """
     out: list[str] = []
-    if not any(site.effectors for site in spec.sites):
+    effectors = [e for site in spec.sites for e in site.effectors if e.enabled]
+    sensors = [u for site in spec.sites for u in site.sensors if u.enabled]
+    if not effectors:
         out.append("no site has effectors: no drone can be engaged")
-    if not any(site.sensors for site in spec.sites):
+    if not sensors:
         out.append("no site has sensors: no drone can be detected or fired at")
     identifiers = ("camera", "rf_detector")
     doc = spec.doctrine
-    waiting = sorted(
-        {e.kind for s in spec.sites for e in s.effectors}
-        & set(doc.identification_required)
-    )
+    waiting = sorted({e.kind for e in effectors} & set(doc.identification_required))
     if (
         doc.weapons_control == "tight"
         and waiting
-        and not any(u.kind in identifiers for s in spec.sites for u in s.sensors)
+        and not any(u.kind in identifiers for u in sensors)
     ):
         out.append(
             "doctrine.weapons_control is 'tight' but no site has a camera or an RF "

@@ -103,6 +103,10 @@ class UnitSpec(Protocol):
     def position(self) -> PositionSpec:
         """Where the unit stands, from its site."""
 
+    @property
+    def enabled(self) -> bool:
+        """False: the unit is left out of the run."""
+
 
 class SpecKind(NamedTuple):
     """A kind's entry in the scenario layer's registry.

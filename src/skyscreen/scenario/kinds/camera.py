@@ -42,6 +42,11 @@ class CameraSpec(ClassedSpec):
         default="day_night_camera", alias="class", description="Notional class."
     )
     position: PositionSpec = Field(description="Camera position; height_m is the mast.")
+    enabled: bool = Field(
+        default=True,
+        description="false: the unit is left out of the run (as if absent), so a "
+        "comparison or sweep can switch it on or off by its path.",
+    )
     r50_day_m: float = Field(
         gt=0.0, le=1e5, description="Range of 50% per-look detection by day (m)."
     )

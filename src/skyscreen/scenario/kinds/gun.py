@@ -37,6 +37,11 @@ class GunSpec(ClassedSpec):
         default="small_calibre_gun", alias="class", description="Notional class."
     )
     position: PositionSpec = Field(description="Mount position.")
+    enabled: bool = Field(
+        default=True,
+        description="false: the unit is left out of the run (as if absent), so a "
+        "comparison or sweep can switch it on or off by its path.",
+    )
     rate_rpm: float = Field(
         gt=0.0, le=10000.0, description="Rate of fire (rounds/min)."
     )

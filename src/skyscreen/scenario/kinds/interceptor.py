@@ -38,6 +38,11 @@ class InterceptorSpec(ClassedSpec):
     position: PositionSpec = Field(
         description="Launcher position; reusable interceptors land back here."
     )
+    enabled: bool = Field(
+        default=True,
+        description="false: the unit is left out of the run (as if absent), so a "
+        "comparison or sweep can switch it on or off by its path.",
+    )
     speed_mps: float = Field(
         gt=0.0, le=500.0, description="Interceptor airspeed, flown constant (m/s)."
     )

@@ -37,6 +37,11 @@ class JammerSpec(ClassedSpec):
         default="rf_jammer", alias="class", description="Notional class."
     )
     position: PositionSpec = Field(description="Antenna position.")
+    enabled: bool = Field(
+        default=True,
+        description="false: the unit is left out of the run (as if absent), so a "
+        "comparison or sweep can switch it on or off by its path.",
+    )
     eirp_w: float = Field(gt=0.0, le=1e7, description="Effective radiated power (W).")
     azimuth_deg: float = Field(
         ge=-360.0,

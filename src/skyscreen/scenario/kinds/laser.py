@@ -35,6 +35,11 @@ class LaserSpec(ClassedSpec):
         default="high_energy_laser", alias="class", description="Notional class."
     )
     position: PositionSpec = Field(description="Beam director position.")
+    enabled: bool = Field(
+        default=True,
+        description="false: the unit is left out of the run (as if absent), so a "
+        "comparison or sweep can switch it on or off by its path.",
+    )
     dwell_ref_s: float = Field(
         gt=0.0,
         le=600.0,

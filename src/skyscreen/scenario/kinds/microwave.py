@@ -38,6 +38,11 @@ class MicrowaveSpec(ClassedSpec):
         default="hpm_emitter", alias="class", description="Notional class."
     )
     position: PositionSpec = Field(description="Antenna position.")
+    enabled: bool = Field(
+        default=True,
+        description="false: the unit is left out of the run (as if absent), so a "
+        "comparison or sweep can switch it on or off by its path.",
+    )
     eirp_w: float = Field(
         gt=0.0,
         le=1e13,

@@ -33,6 +33,11 @@ class MissileSpec(ClassedSpec):
         default="short_range_missile", alias="class", description="Notional class."
     )
     position: PositionSpec = Field(description="Launcher position.")
+    enabled: bool = Field(
+        default=True,
+        description="false: the unit is left out of the run (as if absent), so a "
+        "comparison or sweep can switch it on or off by its path.",
+    )
     range_min_m: float = Field(ge=0.0, description="Minimum intercept range (m).")
     range_max_m: float = Field(gt=0.0, le=100000.0, description="Maximum range (m).")
     altitude_max_m: float = Field(gt=0.0, le=30000.0, description="Ceiling (m).")

@@ -39,6 +39,11 @@ class RadarSpec(ClassedSpec):
     position: PositionSpec = Field(
         description="Antenna position; height_m is the mast."
     )
+    enabled: bool = Field(
+        default=True,
+        description="false: the unit is left out of the run (as if absent), so a "
+        "comparison or sweep can switch it on or off by its path.",
+    )
     pd_ref: float = Field(
         gt=0.0,
         lt=1.0,

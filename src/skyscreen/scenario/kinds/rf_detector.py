@@ -49,6 +49,11 @@ class RFDetectorSpec(ClassedSpec):
     position: PositionSpec = Field(
         description="Antenna position; height_m is the mast."
     )
+    enabled: bool = Field(
+        default=True,
+        description="false: the unit is left out of the run (as if absent), so a "
+        "comparison or sweep can switch it on or off by its path.",
+    )
     sensitivity_dbm: float = Field(
         ge=-200.0, le=0.0, description="Weakest signal it detects (dBm)."
     )

@@ -48,10 +48,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
+from numba import njit
 
 from skyscreen._typing import BoolArray, FloatArray, IntArray
+from skyscreen.engine.rng import normals3
 from skyscreen.engine.shots import cancel
 from skyscreen.models import gun as gun_model
+from skyscreen.models import measurement as meas_model
 
 if TYPE_CHECKING:
     from skyscreen.engine.events import Events
@@ -70,6 +73,7 @@ __all__ = [
     "cancel_unfireable",
     "complete_reloads",
     "pointing_envelope",
+    "polar_measurements",
     "slant_geometry",
     "start_reloads",
 ]
@@ -542,3 +546,86 @@ def start_reloads(
     start = (loaded[r, k] == 0) & (reloads_left[r, k] > 0)
     reloads_left[r[start], k] -= 1
     reload_done_s[r[start], k] = t_done_s
+
+
+def polar_measurements(
+    st: ChunkState,
+    flat: IntArray,
+    q: IntArray,
+    sensor_pos: FloatArray,
+    sig_r: FloatArray,
+    sig_a: FloatArray,
+    sig_e: FloatArray,
+    tick: IntArray,
+    keys: IntArray,
+) -> tuple[FloatArray, FloatArray]:
+    """Converted polar measurements (:mod:`skyscreen.models.measurement`) of drones.
+
+    Drone ``flat[i]`` (a flat replication × drone index) measured by unit ``q[i]`` of a
+    sensor kind at ``sensor_pos`` with range, azimuth and elevation noise ``sig_*``
+    (per unit). The three deviates come from the unit's measurement stream
+    (``keys``), counter (replication, drone, ``tick[q]`` × 8): the unit's scan or look
+    number. Returns the measured positions (n, 3) and their covariances (n, 3, 3).
+    """
+    z = np.empty((len(flat), 3))
+    zc = np.empty((len(flat), 3, 3))
+    _polar_measurements(
+        flat,
+        q,
+        st.status.shape[1],
+        st.pos_m.reshape(-1, 3),
+        sensor_pos,
+        sig_r,
+        sig_a,
+        sig_e,
+        tick,
+        keys,
+        st.reps,
+        st.drone_key,
+        z,
+        zc,
+    )
+    return z, zc
+
+
+@njit(cache=True)
+def _polar_measurements(
+    flat: IntArray,
+    q: IntArray,
+    n_d: int,
+    pos: FloatArray,
+    sensor_pos: FloatArray,
+    sig_r: FloatArray,
+    sig_a: FloatArray,
+    sig_e: FloatArray,
+    tick: IntArray,
+    keys: IntArray,
+    reps: IntArray,
+    dkey: IntArray,
+    out_z: FloatArray,
+    out_R: FloatArray,
+) -> None:
+    off = np.empty(3)
+    for i in range(flat.shape[0]):
+        j = flat[i]
+        d = j % n_d
+        u = q[i]
+        n1, n2, n3 = normals3(
+            keys[u, 0], keys[u, 1], reps[j // n_d], dkey[d, 0], dkey[d, 1],
+            tick[u] * 8,
+        )  # fmt: skip
+        meas_model.polar_measurement(
+            pos[j, 0] - sensor_pos[u, 0],
+            pos[j, 1] - sensor_pos[u, 1],
+            pos[j, 2] - sensor_pos[u, 2],
+            sig_r[u],
+            sig_a[u],
+            sig_e[u],
+            n1,
+            n2,
+            n3,
+            off,
+            out_R[i],
+        )
+        for a in range(3):
+            out_z[i, a] = sensor_pos[u, a] + off[a]

@@ -43,12 +43,11 @@ from skyscreen._typing import BoolArray, FloatArray, IntArray
 from skyscreen.c2.threat import entry_threat
 from skyscreen.engine.clock import tick_numbers
 from skyscreen.engine.events import Events
-from skyscreen.engine.kinds.base import Measured, Placed
+from skyscreen.engine.kinds.base import Measured, Placed, polar_measurements
 from skyscreen.engine.picture import AirPicture
-from skyscreen.engine.rng import Purpose, normals3, stream_keys, uniform
+from skyscreen.engine.rng import Purpose, stream_keys, uniform
 from skyscreen.engine.state import ChunkState
 from skyscreen.models import eoir, kinematics
-from skyscreen.models import measurement as meas_model
 from skyscreen.models import radar as radar_model
 from skyscreen.scenario.kinds import CameraParams
 from skyscreen.scenario.params import ScenarioParams
@@ -220,21 +219,16 @@ class CameraKind:
         n_d = st.status.shape[1]
         flat = k[hit]
         q = unit[hit]
-        z = np.empty((len(flat), 3))
-        zc = np.empty((len(flat), 3, 3))
-        _camera_noise(
+        z, zc = polar_measurements(
+            st,
             flat,
             q,
-            n_d,
-            st.pos_m.reshape(-1, 3),
             cp.pos_m,
+            np.full(cp.n, RANGEFINDER_SIGMA_M),
+            cp.bearing_sigma_rad,
             cp.bearing_sigma_rad,
             look,
             kst.meas_keys,
-            st.reps,
-            st.drone_key,
-            z,
-            zc,
         )
         return Measured(
             rep=flat // n_d,
@@ -243,48 +237,6 @@ class CameraKind:
             z_m=z,
             cov_m2=zc,
         )
-
-
-@njit(cache=True)
-def _camera_noise(
-    flat: IntArray,
-    q: IntArray,
-    n_d: int,
-    pos: FloatArray,
-    cam_pos: FloatArray,
-    sig_a: FloatArray,
-    look_no: IntArray,
-    keys: IntArray,
-    reps: IntArray,
-    dkey: IntArray,
-    out_z: FloatArray,
-    out_R: FloatArray,
-) -> None:
-    """Measurements of drone ``flat[i]`` by camera ``q[i]``: angles and LRF range."""
-    off = np.empty(3)
-    for i in range(flat.shape[0]):
-        j = flat[i]
-        d = j % n_d
-        c = q[i]
-        n1, n2, n3 = normals3(
-            keys[c, 0], keys[c, 1], reps[j // n_d], dkey[d, 0], dkey[d, 1],
-            look_no[c] * 8,
-        )  # fmt: skip
-        meas_model.polar_measurement(
-            pos[j, 0] - cam_pos[c, 0],
-            pos[j, 1] - cam_pos[c, 1],
-            pos[j, 2] - cam_pos[c, 2],
-            RANGEFINDER_SIGMA_M,
-            sig_a[c],
-            sig_a[c],
-            n1,
-            n2,
-            n3,
-            off,
-            out_R[i],
-        )
-        for a in range(3):
-            out_z[i, a] = cam_pos[c, a] + off[a]
 
 
 @njit(cache=True)

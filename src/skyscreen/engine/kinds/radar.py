@@ -17,9 +17,9 @@ from numba import njit
 from skyscreen._typing import BoolArray, FloatArray, IntArray
 from skyscreen.engine.clock import tick_numbers
 from skyscreen.engine.events import Events
-from skyscreen.engine.kinds.base import Measured, Placed
+from skyscreen.engine.kinds.base import Measured, Placed, polar_measurements
 from skyscreen.engine.picture import AirPicture
-from skyscreen.engine.rng import Purpose, normals3, stream_keys, uniform
+from skyscreen.engine.rng import Purpose, stream_keys, uniform
 from skyscreen.engine.state import ChunkState
 from skyscreen.models import kinematics
 from skyscreen.models import measurement as meas_model
@@ -305,24 +305,16 @@ class RadarKind:
         else:
             det = np.zeros((0, rd.n), dtype=np.bool_)
         ii, qq = np.nonzero(det)
-        n_det = len(ii)
-        z = np.empty((n_det, 3))
-        zc = np.empty((n_det, 3, 3))
-        _radar_noise(
+        z, zc = polar_measurements(
+            st,
             k[ii],
             qq,
-            n_d,
-            st.pos_m.reshape(-1, 3),
             rd.pos_m,
             rd.range_sigma_m,
             rd.azimuth_sigma_rad,
             rd.elevation_sigma_rad,
             scan_no,
             kst.meas_keys,
-            st.reps,
-            st.drone_key,
-            z,
-            zc,
         )
         counts = np.zeros((n_rep, rd.n), dtype=np.int64)
         _false_alarm_counts(
@@ -376,54 +368,6 @@ class RadarKind:
             out,
         )
         return out
-
-
-@njit(cache=True)
-def _radar_noise(
-    flat: IntArray,
-    q: IntArray,
-    n_d: int,
-    pos: FloatArray,
-    radar_pos: FloatArray,
-    sig_r: FloatArray,
-    sig_a: FloatArray,
-    sig_e: FloatArray,
-    scan_no: IntArray,
-    keys: IntArray,
-    reps: IntArray,
-    dkey: IntArray,
-    out_z: FloatArray,
-    out_R: FloatArray,
-) -> None:
-    """Converted measurements of detections (drone ``flat[i]`` by radar ``q[i]``).
-
-    Noise from the radar's measurement stream, counter (replication, drone, scan × 4 +
-    component).
-    """
-    off = np.empty(3)
-    for i in range(flat.shape[0]):
-        j = flat[i]
-        d = j % n_d
-        r = q[i]
-        n1, n2, n3 = normals3(
-            keys[r, 0], keys[r, 1], reps[j // n_d], dkey[d, 0], dkey[d, 1],
-            scan_no[r] * 8,
-        )  # fmt: skip
-        meas_model.polar_measurement(
-            pos[j, 0] - radar_pos[r, 0],
-            pos[j, 1] - radar_pos[r, 1],
-            pos[j, 2] - radar_pos[r, 2],
-            sig_r[r],
-            sig_a[r],
-            sig_e[r],
-            n1,
-            n2,
-            n3,
-            off,
-            out_R[i],
-        )
-        for a in range(3):
-            out_z[i, a] = radar_pos[r, a] + off[a]
 
 
 @njit(cache=True)

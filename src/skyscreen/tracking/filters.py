@@ -153,46 +153,6 @@ def cv_predict(x: FloatArray, P: FloatArray, dt: float, q: float, d: int) -> Non
 
 
 @njit(cache=True)
-def _chol_solve_setup(S: FloatArray, L: FloatArray, d: int) -> float:
-    """Cholesky ``S = L Lᵀ`` (d, d) into ``L``; returns log det S (NaN if not PD)."""
-    logdet = 0.0
-    for i in range(d):
-        for j in range(i + 1):
-            s = S[i, j]
-            for k in range(j):
-                s -= L[i, k] * L[j, k]
-            if i == j:
-                if s <= 0.0:
-                    return math.nan
-                L[i, i] = math.sqrt(s)
-                logdet += 2.0 * math.log(L[i, i])
-            else:
-                L[i, j] = s / L[j, j]
-    return logdet
-
-
-@njit(cache=True)
-def _chol_inverse(L: FloatArray, Sinv: FloatArray, d: int, Li: FloatArray) -> None:
-    """``S⁻¹`` from its Cholesky factor (d ≤ 3: explicit, via L⁻¹; ``Li`` scratch)."""
-    for i in range(d):
-        for j in range(d):
-            Li[i, j] = 0.0
-    for i in range(d):
-        Li[i, i] = 1.0 / L[i, i]
-        for j in range(i):
-            s = 0.0
-            for k in range(j, i):
-                s -= L[i, k] * Li[k, j]
-            Li[i, j] = s / L[i, i]
-    for i in range(d):
-        for j in range(d):
-            s = 0.0
-            for k in range(max(i, j), d):
-                s += Li[k, i] * Li[k, j]
-            Sinv[i, j] = s
-
-
-@njit(cache=True)
 def _s_inverse(P: FloatArray, R: FloatArray, d: int, Si: FloatArray) -> float:
     """``S⁻¹`` of ``S = H P Hᵀ + R`` (d ≤ 3) by cofactors into ``Si``; returns det S.
 
@@ -277,20 +237,19 @@ def kf_update(
     """
     n = x.shape[0]
     S = W[0]
-    L = W[1]
     Si = W[2]
     K = W[3]
     KS = W[4]
     spread = W[5]
     nu = W[6, 0]
     nm = W[6, 1]
+    det = _s_inverse(P, R, d, Si)
+    if det == 0.0:
+        return math.inf, math.nan
+    logdet = math.log(det)
     for i in range(d):
         for j in range(d):
             S[i, j] = P[i, j] + R[i, j]
-    logdet = _chol_solve_setup(S, L, d)
-    if math.isnan(logdet):
-        return math.inf, math.nan
-    _chol_inverse(L, Si, d, W[7])
     # K = P Hᵀ S⁻¹ (n, d)
     for i in range(n):
         for j in range(d):

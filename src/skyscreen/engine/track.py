@@ -459,36 +459,18 @@ def _score(
         loc = 0.0
         n_pair = 0
         if nt > 0 and ne > 0:
-            if nt <= ne:
-                cost = np.empty((nt, ne))
+            dist = np.empty((nt, ne))
+            for j in range(ne):
+                k = ki[j]
+                h = t - t_state[r, k]
                 for i in range(nt):
-                    for j in range(ne):
-                        dd = 0.0
-                        k = ki[j]
-                        h = t - t_state[r, k]
-                        for a in range(3):
-                            e = (
-                                truth_pos[r, ti[i], a]
-                                - xc[r, k, a]
-                                - xc[r, k, 3 + a] * h
-                            )
-                            dd += e * e
-                        cost[i, j] = min(math.sqrt(dd), c)
-            else:
-                cost = np.empty((ne, nt))
-                for j in range(ne):
-                    k = ki[j]
-                    h = t - t_state[r, k]
-                    for i in range(nt):
-                        dd = 0.0
-                        for a in range(3):
-                            e = (
-                                truth_pos[r, ti[i], a]
-                                - xc[r, k, a]
-                                - xc[r, k, 3 + a] * h
-                            )
-                            dd += e * e
-                        cost[j, i] = min(math.sqrt(dd), c)
+                    dd = 0.0
+                    for a in range(3):
+                        e = truth_pos[r, ti[i], a] - xc[r, k, a] - xc[r, k, 3 + a] * h
+                        dd += e * e
+                    dist[i, j] = min(math.sqrt(dd), c)
+            # the solver wants no more rows than columns
+            cost = dist if nt <= ne else np.ascontiguousarray(dist.T)
             col = np.empty(cost.shape[0], dtype=np.int64)
             if cost.shape[0] == 1:  # one row: its cheapest column
                 col[0] = np.argmin(cost[0])

@@ -227,3 +227,73 @@ def test_false_alarms_are_poisson_and_uniform_over_the_coverage() -> None:
     assert m.z_m[:, 2].min() >= 0.0
     assert m.z_m[:, 2].max() <= 300.0
     assert np.all(np.linalg.eigvalsh(m.cov_m2) > 0)
+
+
+def test_picture_rows_follow_the_drones(baseline: skyscreen.RunResult) -> None:
+    """Every column of picture.parquet read back against the truth.
+
+    Confirmed tracks sit on the recorded trajectories (most within a few tens of
+    metres of a drone at the same time), move at drone speeds, carry a positive
+    uncertainty, and appear only at times the trajectories were recorded.
+    """
+    pic = baseline.picture
+    traj = baseline.trajectories
+    assert pic is not None
+    assert traj is not None
+    assert (pic["sigma_m"] > 0).all()
+    assert pic["track"].ge(0).all()
+    conf = pic[pic["confirmed"]]
+    assert len(conf) > 0
+    near = []
+    for (rep, t), rows in conf.groupby(["replication", "t_s"]):
+        truth = traj[(traj["replication"] == rep) & (traj["t_s"] == t)]
+        assert len(truth) > 0, (rep, t)  # a tracker update only while drones fly
+        xyz = truth[["x_m", "y_m", "z_m"]].to_numpy()
+        for p in rows[["x_m", "y_m", "z_m"]].to_numpy():
+            near.append(np.min(np.linalg.norm(xyz - p, axis=1)))
+    near_m = np.asarray(near)
+    assert np.median(near_m) < 50.0
+    assert np.mean(near_m < 200.0) > 0.9  # the rest: false tracks, lagging turns
+    speed = np.linalg.norm(conf[["vx_mps", "vy_mps", "vz_mps"]].to_numpy(), axis=1)
+    assert np.median(speed) < 100.0  # the drones fly at most a few tens of m/s
+
+
+EDGES = [
+    # the documented limits of the tracking block, one run each
+    {"confirm_m": 1, "confirm_n": 1, "tentative_misses": 1, "delete_misses": 1},
+    {"confirm_m": 62, "confirm_n": 62, "tentative_misses": 1000},
+    {"capacity": 1},
+    {"gate_prob": 1e-6, "pd": 1e-6, "switch_prob": 1e-6, "motion": "imm"},
+    {"gate_prob": 0.999999, "pd": 0.999999, "switch_prob": 0.999999, "motion": "imm"},
+    {"process_noise_m2_s3": 1e-9, "max_pos_std_m": 1e-3, "init_vel_std_mps": 1e-3},
+    {"process_noise_m2_s3": 1e4, "max_pos_std_m": 1e6, "init_vel_std_mps": 1000.0},
+    {"turn_rate_deg_s": 180.0, "motion": "imm", "association": "jpda"},
+    {"false_alarm_height_m": 20000.0, "association": "jpda"},
+]
+
+
+@pytest.mark.parametrize("tracking", EDGES)
+def test_tracking_block_at_its_limits(
+    spec: skyscreen.ScenarioSpec, tracking: dict[str, object]
+) -> None:
+    """Each tracking field at the ends of its documented range runs end to end.
+
+    Every drone ends in one state; the scores are finite and in range.
+    """
+    from skyscreen.scenario import parse_scenario
+
+    data = spec.model_dump(mode="json", by_alias=True)
+    data["tracking"].update(tracking)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ScenarioWarning)
+        other = parse_scenario(data)
+    res = skyscreen.simulate(
+        other, replications=4, seed=SEED, fidelity="tracked", workers=1, progress=False
+    )
+    s = res.summary
+    total = s[["n_killed", "n_defeated", "n_leaked", "n_expended", "n_airborne"]]
+    assert (total.sum(axis=1) == s["n_launched"]).all()
+    assert s["track_gospa_m"].between(0, np.inf).all()
+    assert s["track_ospa_m"].between(0, 100.0).all()
+    assert (s["false_tracks_per_cycle"] >= 0).all()
+    assert (s["missed_truths_per_cycle"] >= 0).all()

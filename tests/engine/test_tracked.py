@@ -297,3 +297,37 @@ def test_tracking_block_at_its_limits(
     assert s["track_ospa_m"].between(0, 100.0).all()
     assert (s["false_tracks_per_cycle"] >= 0).all()
     assert (s["missed_truths_per_cycle"] >= 0).all()
+
+
+def test_engine_scores_equal_the_metrics_module() -> None:
+    """The engine's compiled GOSPA/OSPA equal the metrics module's on the same sets.
+
+    Per replication, with the confirmed tracks predicted to the scoring time.
+    """
+    from skyscreen.engine.track import SCORE_C_M, _score
+    from skyscreen.tracking import gospa, ospa
+    from skyscreen.tracking.tracker import CONFIRMED
+
+    rng = np.random.default_rng(4)
+    n_rep, n_d, n_k = 40, 6, 9
+    truth_pos = rng.uniform(0, 400, (n_rep, n_d, 3))
+    truth = rng.random((n_rep, n_d)) < 0.6
+    xc = np.concatenate(
+        [rng.uniform(0, 400, (n_rep, n_k, 3)), rng.normal(0, 20, (n_rep, n_k, 3))],
+        axis=2,
+    )
+    t_state = rng.uniform(8.0, 10.0, (n_rep, n_k))
+    status = np.where(rng.random((n_rep, n_k)) < 0.5, CONFIRMED, 1).astype(np.int8)
+    out = np.zeros((n_rep, 6))
+    t = 10.0
+    _score(np.ones(n_rep, bool), truth_pos, truth, xc, t_state, status, SCORE_C_M,
+           t, out)  # fmt: skip
+    for r in range(n_rep):
+        conf = status[r] == CONFIRMED
+        est = xc[r, conf, :3] + xc[r, conf, 3:] * (t - t_state[r, conf])[:, None]
+        x = truth_pos[r, truth[r]]
+        g = gospa(x, est, c=SCORE_C_M, p=1.0)
+        assert out[r, 0] == pytest.approx(g.gospa, abs=1e-9)
+        assert out[r, 1] == pytest.approx(ospa(x, est, c=SCORE_C_M, p=1.0), abs=1e-9)
+        assert out[r, 3] == g.n_missed
+        assert out[r, 4] == g.n_false

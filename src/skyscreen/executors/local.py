@@ -67,13 +67,18 @@ __all__ = [
 
 @dataclass(frozen=True, slots=True, eq=False)
 class ChunkTask:
-    """One chunk: replication ids and the run's settings."""
+    """One chunk: replication ids and the run's settings.
+
+    ``point`` indexes the compiled scenarios passed with the tasks (a sweep runs
+    several scenarios, a plain run one: point 0).
+    """
 
     replications: IntArray
     seed: int
     events: bool
     record: int
     fidelity: str = "truth"
+    point: int = 0
 
 
 def available_cpus() -> int:
@@ -91,13 +96,20 @@ def available_cpus() -> int:
 # Fraction of its steps each task has done, shared with the parent (set per worker by
 # the pool initializer); None in the parent and in-process runs.
 _SHARED: Any = None
+# The compiled scenarios of the run, sent once per worker by the pool initializer.
+_PARAMS: Sequence[ScenarioParams] = ()
 
 
 def _init_worker(
-    progress: Any, lifeline: Connection, main_pid: int, tempdir: str | None
+    progress: Any,
+    lifeline: Connection,
+    main_pid: int,
+    tempdir: str | None,
+    params: Sequence[ScenarioParams] = (),
 ) -> None:
-    global _SHARED
+    global _SHARED, _PARAMS
     _SHARED = progress
+    _PARAMS = params
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     threading.Thread(
         target=_watch_main,
@@ -141,12 +153,17 @@ def _is_gone(pid: int) -> bool:
         return False
 
 
+def _run_in_worker(task: ChunkTask, slot: int) -> ChunkResult:
+    return _run(_PARAMS[task.point], task, slot)
+
+
 def _run(
     params: ScenarioParams,
     task: ChunkTask,
     slot: int = -1,
     on_step: Callable[[float], None] | None = None,
 ) -> ChunkResult:
+    """Run one chunk task on ``params`` (in this process or a worker)."""
     if on_step is None and _SHARED is not None and slot >= 0:
         shared = _SHARED
 
@@ -250,17 +267,20 @@ def exit_on_sigterm() -> Iterator[None]:
 
 
 def run_tasks(
-    params: ScenarioParams,
+    params: ScenarioParams | Sequence[ScenarioParams],
     tasks: Sequence[ChunkTask],
     workers: int,
     on_progress: Callable[[float], None] | None = None,
+    on_result: Callable[[int, ChunkResult], None] | None = None,
+    keep: bool = True,
 ) -> list[ChunkResult]:
     """Run chunk tasks, in this process (``workers <= 1``) or on a process pool.
 
     Parameters
     ----------
-    params : ScenarioParams
-        The compiled scenario (derived tables included).
+    params : ScenarioParams or sequence of ScenarioParams
+        The compiled scenario (derived tables included), or one per sweep point, which
+        each task's ``point`` indexes. Sent to each worker once, when it starts.
     tasks : sequence of ChunkTask
     workers : int
         Processes; 1 runs in this process. At most :func:`available_cpus` and one per
@@ -268,11 +288,17 @@ def run_tasks(
     on_progress : callable, optional
         Called now and then with the replications done so far (fractional while chunks
         run: each chunk reports the share of its time steps it has stepped).
+    on_result : callable, optional
+        Called in this process as each task finishes, in the order they finish, with
+        the task's index and result (a checkpoint writer saves it there).
+    keep : bool
+        Return the results; False returns an empty list (whoever passed ``on_result``
+        keeps what it needs, and memory holds one chunk at a time).
 
     Returns
     -------
     list of ChunkResult
-        In the order of ``tasks``.
+        In the order of ``tasks`` (empty unless ``keep``).
 
     Raises
     ------
@@ -281,9 +307,17 @@ def run_tasks(
         :class:`~skyscreen.executors._memory.InsufficientMemoryError` if that was
         for want of memory, as far as can be told.
     """
+    plist = [params] if isinstance(params, ScenarioParams) else list(params)
     results: list[ChunkResult | None] = [None] * len(tasks)
     sizes = [len(t.replications) for t in tasks]
     n = min(workers, len(tasks), available_cpus())
+
+    def finished(i: int, result: ChunkResult) -> None:
+        if on_result is not None:
+            on_result(i, result)
+        if keep:
+            results[i] = result
+
     if n <= 1:
         done_reps = 0.0
         for i, task in enumerate(tasks):
@@ -294,7 +328,7 @@ def run_tasks(
                 if on_progress:
                     on_progress(base + fraction * n)
 
-            results[i] = _run(params, task, on_step=step)
+            finished(i, _run(plist[task.point], task, on_step=step))
             done_reps += sizes[i]
             if on_progress:
                 on_progress(done_reps)
@@ -307,7 +341,7 @@ def run_tasks(
         max_workers=n,
         mp_context=ctx,
         initializer=_init_worker,
-        initargs=(shared, lifeline, os.getpid(), _temp_dir()),
+        initargs=(shared, lifeline, os.getpid(), _temp_dir(), plist),
     )
     procs: dict[int, BaseProcess] = {}
     try:
@@ -315,7 +349,7 @@ def run_tasks(
         try:
             with _without_main_module():
                 for i, task in enumerate(tasks):
-                    futures[pool.submit(_run, params, task, i)] = i
+                    futures[pool.submit(_run_in_worker, task, i)] = i
         except (OSError, EOFError) as exc:
             raise _could_not_start(exc) from exc
         finally:
@@ -325,7 +359,7 @@ def run_tasks(
             done, pending = wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)
             for f in done:
                 i = futures[f]
-                results[i] = f.result()
+                finished(i, f.result())
                 shared[i] = 1.0
             if on_progress:
                 on_progress(sum(shared[i] * sizes[i] for i in range(len(tasks))))

@@ -502,10 +502,10 @@ def test_arrow_running_out_of_memory_while_saving_is_a_clear_error(
     """An ArrowMemoryError while writing: exit 2 with a message about memory."""
     import pyarrow as pa
 
-    def write_run_dir(*args: object, **kwargs: object) -> None:
+    def write_run_files(*args: object, **kwargs: object) -> None:
         raise pa.ArrowMemoryError("malloc of size 4294967296 failed")
 
-    monkeypatch.setattr(skyscreen.run, "write_run_dir", write_run_dir)
+    monkeypatch.setattr(skyscreen.run, "write_run_files", write_run_files)
     out = tmp_path / "out"
     argv = ["run", QUICKSTART, "-n", "5", "--workers", "1", "--quiet"]
     assert main([*argv, "--out", str(out)]) == 2

@@ -183,6 +183,14 @@ class WriterRecord:
         }
         return json.dumps(data) + "\n"
 
+    def is_current(self) -> bool:
+        """Whether this record names this very process."""
+        return (
+            self.pid == os.getpid()
+            and self.start == (_OWN_START or "0")
+            and self.host == _hostname()
+        )
+
     def alive(self) -> bool | None:
         """Whether the writer still runs: True, False, or None if it cannot be told."""
         if self.host != _hostname():

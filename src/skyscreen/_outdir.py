@@ -55,6 +55,7 @@ __all__ = [
     "check_out_dir",
     "check_writable",
     "output_directory",
+    "own_study",
     "replace_refusal",
 ]
 
@@ -158,6 +159,9 @@ def _index_files(directory: Path) -> set[str] | None:
     return {row[0] for row in rows[1:] if row}
 
 
+_STUDY_FILES = frozenset({"plan.json", "chunks"})
+"""What a resumable run or sweep holds while it is written (skyscreen.io.checkpoint)."""
+
 _RUN_FILES = frozenset(
     {
         "run.json",
@@ -170,7 +174,18 @@ _RUN_FILES = frozenset(
 
 def _run_extras(directory: Path, entries: list[os.DirEntry[str]]) -> list[str]:
     """Entries of a run directory that a run does not write."""
-    return [_label(e) for e in entries if not (_plain_file(e) and e.name in _RUN_FILES)]
+    return [
+        _label(e)
+        for e in entries
+        if not ((_plain_file(e) and e.name in _RUN_FILES) or _study_entry(directory, e))
+    ]
+
+
+def _study_entry(directory: Path, e: os.DirEntry[str]) -> bool:
+    """Whether ``e`` is a resumable study's plan or chunk folder (while incomplete)."""
+    if not (directory / INCOMPLETE).is_file() or e.name not in _STUDY_FILES:
+        return False
+    return _plain_file(e) if e.name == "plan.json" else e.is_dir(follow_symlinks=False)
 
 
 def _decisions_extras(directory: Path, entries: list[os.DirEntry[str]]) -> list[str]:
@@ -192,16 +207,20 @@ _SWEEP_FILES = frozenset({"sweep.json"})
 
 
 def _sweep_extras(directory: Path, entries: list[os.DirEntry[str]]) -> list[str]:
-    """Entries of a sweep other than sweep.json, tables and replaceable directories.
+    """Entries of a sweep other than its own files and replaceable directories.
 
-    The sweep command is not written yet; this layout (sweep.json, Parquet or CSV
-    tables, and one skyscreen directory per point) is what it may write.
+    A sweep, comparison or sensitivity study (skyscreen.studies) writes a JSON
+    record, Parquet and CSV tables, PNG figures and, while incomplete, its plan and
+    chunks.
     """
     extras = []
     for e in entries:
         if _plain_file(e) and (
-            e.name in _SWEEP_FILES or e.name.endswith((".parquet", ".csv"))
+            e.name in _SWEEP_FILES
+            or e.name.endswith((".json", ".parquet", ".csv", ".png"))
         ):
+            continue
+        if _study_entry(directory, e):
             continue
         if e.is_dir(follow_symlinks=False) and (replace_refusal(Path(e.path)) is None):
             continue
@@ -256,6 +275,29 @@ def _kind(directory: Path) -> tuple[str | None, bool]:
 
 # --------------------------------------------------------------------------- checks
 
+_OWN_STUDIES: set[str] = set()
+"""Resumable studies this process is writing (:func:`own_study`)."""
+
+
+@contextmanager
+def own_study(directory: Path) -> Iterator[None]:
+    """Within the block, this process's incomplete ``directory`` may be replaced.
+
+    A resumable study (:mod:`skyscreen.io.checkpoint`) works in its output directory,
+    marked incomplete by this very process, then replaces it with its results; any
+    other directory marked incomplete by a live writer is never replaced.
+    """
+    key = os.path.realpath(directory)
+    _OWN_STUDIES.add(key)
+    try:
+        yield
+    finally:
+        _OWN_STUDIES.discard(key)
+
+
+def _is_own_study(directory: Path) -> bool:
+    return os.path.realpath(directory) in _OWN_STUDIES
+
 
 def replace_refusal(directory: Path) -> str | None:
     """Why skyscreen may not replace an existing directory, or None if it may.
@@ -282,7 +324,11 @@ def replace_refusal(directory: Path) -> str | None:
         return f"a directory skyscreen cannot list ({exc.strerror or exc})"
     incomplete = [e for e in entries if e.name == INCOMPLETE and _plain_file(e)]
     record = read_writer_record(directory / INCOMPLETE) if incomplete else None
-    if record is not None:
+    if record is not None and record.is_current() and _is_own_study(directory):
+        # This process's own resumable study (skyscreen.io.checkpoint), replaced by
+        # its final results.
+        entries = [e for e in entries if e.name != INCOMPLETE]
+    elif record is not None:
         alive = record.alive()
         if alive:
             return f"a directory skyscreen is still writing ({record.describe()})"
@@ -461,7 +507,8 @@ def output_directory(out: Path, kind: str, overwrite: bool = False) -> Iterator[
         raise ValueError(f"kind must be one of {list(KINDS)}; got {kind!r}")
     out = Path(out)
     check_out_dir(out, overwrite)
-    was_there = out.is_dir() and any(out.iterdir())
+    # A resumable study's own working directory is not "what was there".
+    was_there = out.is_dir() and any(out.iterdir()) and not _is_own_study(out)
 
     def recheck() -> None:
         try:

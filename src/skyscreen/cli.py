@@ -127,6 +127,23 @@ def _area(text: str) -> tuple[float, float, float, float]:
     return x0, x1, y0, y1
 
 
+def _executor_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--executor",
+        choices=["local", "dask"],
+        default="local",
+        help="local process pool (default), or Dask distributed: a LocalCluster of "
+        "--workers processes, or the cluster at --scheduler (pip install "
+        "'skyscreen[dask]'; docs/dask.md); the results are the same",
+    )
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="an existing Dask scheduler, e.g. tcp://10.0.0.5:8786 (implies "
+        "--executor dask)",
+    )
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="skyscreen",
@@ -138,8 +155,21 @@ def _build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("validate", help="check a scenario file and list every error")
     p.add_argument("scenario", metavar="SCENARIO")
 
-    p = sub.add_parser("run", help="run a scenario's Monte Carlo replications")
-    p.add_argument("scenario", metavar="SCENARIO")
+    p = sub.add_parser(
+        "run",
+        help="run a scenario's Monte Carlo replications",
+        description="Run a scenario's Monte Carlo replications into a run directory. "
+        "Each finished chunk is saved as it ends: a run stopped at any moment (Ctrl-C, "
+        "kill) is completed by `skyscreen run --resume DIR`, with the results an "
+        "uninterrupted run gives.",
+    )
+    p.add_argument("scenario", metavar="SCENARIO", nargs="?")
+    p.add_argument(
+        "--resume",
+        metavar="DIR",
+        help="complete the interrupted run in DIR (no SCENARIO; its settings are "
+        "the interrupted run's)",
+    )
     p.add_argument(
         "-n",
         "--replications",
@@ -180,8 +210,7 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--chunk-size", type=_positive_int, metavar="C", help="replications per chunk"
     )
-    p.add_argument("--executor", choices=["local", "dask"], default="local")
-    p.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address")
+    _executor_arguments(p)
     p.add_argument(
         "--dt-s", type=float, metavar="DT", help="override the time step (s)"
     )
@@ -468,37 +497,110 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
+_RUN_SETTINGS = (
+    "replications",
+    "seed",
+    "out",
+    "overwrite",
+    "events",
+    "value_protected",
+    "chunk_size",
+    "dt_s",
+)
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     from skyscreen.errors import SkyscreenError
     from skyscreen.io import check_out_dir, default_out_dir
 
-    if args.executor == "dask":
-        raise SkyscreenError("executor 'dask' is not available yet")
-    if args.scheduler is not None:
-        raise SkyscreenError(
-            "--scheduler needs --executor dask, which is not available yet"
-        )
+    if args.resume is not None:
+        given = [f"--{k.replace('_', '-')}" for k in _RUN_SETTINGS if getattr(args, k)]
+        if args.scenario is not None:
+            given.insert(0, "SCENARIO")
+        if args.record or args.fidelity != "truth":
+            given.append("--record/--fidelity")
+        if given:
+            raise SkyscreenError(
+                f"--resume continues a run with its own settings; drop {', '.join(given)}"
+            )
+        return _interruptible(Path(args.resume), "run", lambda: _resume_run(args))
+    if args.scenario is None:
+        raise SkyscreenError("give a SCENARIO to run, or --resume DIR")
     spec = _load(args.scenario)
     out = Path(args.out) if args.out else default_out_dir(spec.name)
-    check_out_dir(out, args.overwrite)  # fail before spending the time
+    _check_study_dir(out, args.overwrite, "run")  # fail before spending the time
+    check_out_dir(out, args.overwrite)
     from skyscreen.run import simulate  # (its imports alone take seconds)
 
-    result = simulate(
-        spec,
-        replications=args.replications,
-        seed=args.seed,
-        fidelity=args.fidelity,
+    def run() -> int:
+        result = simulate(
+            spec,
+            replications=args.replications,
+            seed=args.seed,
+            fidelity=args.fidelity,
+            workers=args.workers,
+            chunk_size=args.chunk_size,
+            events=args.events,
+            record=args.record,
+            progress=not args.quiet,
+            dt_s=args.dt_s,
+            value_protected=args.value_protected,
+            out=out,
+            overwrite=args.overwrite,
+            executor=args.executor,
+            scheduler=args.scheduler,
+        )
+        _print_summary(result, out)
+        return 0
+
+    return _interruptible(out, "run", run)
+
+
+def _resume_run(args: argparse.Namespace) -> int:
+    from skyscreen.run import resume
+
+    result = resume(
+        args.resume,
         workers=args.workers,
-        chunk_size=args.chunk_size,
-        events=args.events,
-        record=args.record,
         progress=not args.quiet,
-        dt_s=args.dt_s,
-        value_protected=args.value_protected,
+        executor=args.executor,
+        scheduler=args.scheduler,
     )
-    path = result.save(out, overwrite=args.overwrite)
-    _print_summary(result, path)
+    _print_summary(result, Path(args.resume))
     return 0
+
+
+def _check_study_dir(out: Path, overwrite: bool, command: str) -> None:
+    """An interrupted study at ``out`` without --overwrite: say --resume continues it."""
+    from skyscreen._atomic import INCOMPLETE, read_writer_record
+    from skyscreen.errors import RunDirectoryError
+
+    if overwrite or not (out / "plan.json").is_file():
+        return
+    record = read_writer_record(out / INCOMPLETE)
+    if record is not None and record.alive() is False:
+        raise RunDirectoryError(
+            f"{out}: an interrupted {command} is there; continue it with "
+            f"`skyscreen {command} --resume {out}`, or start again with --overwrite"
+        )
+
+
+def _interruptible(out: Path, command: str, body: Any) -> int:
+    """Run ``body``; on Ctrl-C or SIGTERM, say how to resume the study in ``out``."""
+    from skyscreen.executors.local import Terminated
+
+    try:
+        return int(body())
+    except (KeyboardInterrupt, Terminated) as exc:
+        if (out / "plan.json").is_file() and (out / "incomplete").is_file():
+            print(
+                f"interrupted; the finished chunks are saved in {out}: continue with "
+                f"`skyscreen {command} --resume {out}`",
+                file=sys.stderr,
+            )
+        if isinstance(exc, KeyboardInterrupt):
+            return 130
+        raise
 
 
 def _cmd_wta(args: argparse.Namespace) -> int:

@@ -13,13 +13,17 @@ import platform
 import sys
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from skyscreen._typing import FloatArray
-from skyscreen.errors import InsufficientMemoryError, SkyscreenError
+from skyscreen.errors import (
+    InsufficientMemoryError,
+    ResultSchemaError,
+    SkyscreenError,
+)
 from skyscreen.executors import available_memory, format_bytes, is_out_of_memory
 
 try:
@@ -43,12 +47,14 @@ try:
     from skyscreen.engine.kinds import make_layout
     from skyscreen.executors.local import (
         ChunkTask,
+        Terminated,
         available_cpus,
         exit_on_sigterm,
         run_tasks,
         split,
     )
-    from skyscreen.io.rundir import read_run_dir, write_run_dir
+    from skyscreen.io.checkpoint import ChunkStore
+    from skyscreen.io.rundir import read_run_dir, write_run_dir, write_run_files
     from skyscreen.scenario import load_scenario, parse_scenario
     from skyscreen.scenario.compile import (
         ScenarioParams,
@@ -70,6 +76,7 @@ except (ImportError, OSError, MemoryError) as _exc:
     raise
 
 __all__ = [
+    "EXECUTORS",
     "FIDELITIES",
     "InsufficientMemoryError",
     "MemoryEstimate",
@@ -77,6 +84,7 @@ __all__ = [
     "build_tables",
     "estimate_memory",
     "load_run",
+    "resume",
     "simulate",
 ]
 
@@ -150,13 +158,7 @@ class RunResult:
         except InsufficientMemoryError:
             raise
         except MemoryError as exc:  # pyarrow's ArrowMemoryError is one
-            why = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-            head = f"{path}: out of memory while writing the results ({why}); "
-            raise InsufficientMemoryError(
-                head + "free memory, or run fewer replications or with events=False",
-                cli_message=head + "free memory, or run fewer replications (-n) "
-                "or without --events",
-            ) from exc
+            raise _saving_ran_out(path, exc) from exc
         return self.path
 
     def __repr__(self) -> str:
@@ -165,6 +167,16 @@ class RunResult:
             f"{self.n_replications}, seed={self.meta.get('seed')}, fidelity="
             f"{self.meta.get('fidelity')!r})"
         )
+
+
+def _saving_ran_out(path: str | Path, exc: MemoryError) -> InsufficientMemoryError:
+    why = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    head = f"{path}: out of memory while writing the results ({why}); "
+    return InsufficientMemoryError(
+        head + "free memory, or run fewer replications or with events=False",
+        cli_message=head + "free memory, or run fewer replications (-n) "
+        "or without --events",
+    )
 
 
 def _replication_ids(
@@ -216,6 +228,11 @@ def simulate(
     progress: bool = True,
     dt_s: float | None = None,
     value_protected: bool = False,
+    *,
+    out: str | Path | None = None,
+    overwrite: bool = False,
+    executor: str = "local",
+    scheduler: str | None = None,
 ) -> RunResult:
     """Run a scenario's Monte Carlo replications.
 
@@ -234,10 +251,13 @@ def simulate(
         docs/tracking.md). The tracked fidelity adds the tracking columns of the
         summary and, with ``record``, the ``picture`` table.
     workers : int, optional
-        Processes; default the CPUs this process may use, and at most those (more
-        would only take turns), and one per chunk; run.json records the number used.
+        Processes (the local executor) or LocalCluster workers (Dask); default the
+        CPUs this process may use, and at most those (more would only take turns),
+        and one per chunk; run.json records the number used.
     chunk_size : int, optional
-        Replications per chunk; default one chunk per worker, at most 1000.
+        Replications per chunk; default one chunk per worker, at most 1000 (with
+        ``out``: two to four chunks per worker, so that an interrupted run loses
+        little). The results do not depend on it.
     events : bool
         Record the event log.
     record : int
@@ -253,12 +273,30 @@ def simulate(
         replication. The random streams are per entity, so the undefended run's
         drones fly, and their warheads fall, exactly as in the defended one until an
         effector acts: the difference is paired. About doubles the run time.
+    out : path, optional
+        Save the run there, resumably: each finished chunk is saved as it ends, and
+        a run stopped at any moment (Ctrl-C, SIGKILL, power loss) leaves a directory
+        marked incomplete that :func:`resume` completes, with the results an
+        uninterrupted run gives (docs/studies.md). Without ``out``, nothing is
+        written (:meth:`RunResult.save` writes the result).
+    overwrite : bool
+        With ``out``: replace a directory skyscreen wrote there (as
+        :meth:`RunResult.save`); an interrupted run there is otherwise an error
+        saying that :func:`resume` continues it.
+    executor : {"local", "dask"}
+        Where chunks run: a local process pool, or Dask distributed (a LocalCluster
+        of ``workers`` processes, or the cluster at ``scheduler``; needs
+        ``pip install 'skyscreen[dask]'``; docs/dask.md). Same results either way.
+    scheduler : str, optional
+        Address of an existing Dask scheduler (``tcp://HOST:PORT``); implies
+        ``executor="dask"``.
 
     Returns
     -------
     RunResult
-        Identical, for the same seed and replication ids, whatever ``workers`` and
-        ``chunk_size``.
+        Identical, for the same seed and replication ids, whatever ``workers``,
+        ``chunk_size``, ``executor``, and however often the run was interrupted and
+        resumed.
 
     Raises
     ------
@@ -269,6 +307,8 @@ def simulate(
         on stderr with the progress bar.
     SkyscreenError
         For invalid arguments, or if the worker processes died.
+    RunDirectoryError
+        If ``out`` may not be written.
 
     Notes
     -----
@@ -291,6 +331,7 @@ def simulate(
         raise SkyscreenError(
             f"fidelity must be one of {list(FIDELITIES)}; got {fidelity!r}"
         )
+    executor = _check_executor(executor, scheduler)
     reps = _replication_ids(replications, spec)
     if seed is None:
         seed = spec.run.seed if spec.run.seed is not None else _draw_seed()
@@ -309,92 +350,205 @@ def simulate(
     data = spec.model_dump(mode="json", by_alias=True)
     data["run"].update(run_over)
     spec = parse_scenario(data, source="the scenario with its overrides")
-    n_workers, chunk_size = _plan_chunks(len(reps), workers, chunk_size)
-
-    started = time.time()
-    t0 = time.perf_counter()
+    n_workers, chunk_size = _plan_chunks(
+        len(reps), workers, chunk_size, resumable=out is not None
+    )
+    plan = RunPlan(
+        spec=spec,
+        reps=reps,
+        seed=seed,
+        fidelity=fidelity,
+        events=events,
+        record=record,
+        chunk_size=chunk_size,
+        value_protected=value_protected,
+    )
+    how = _How(n_workers, progress, executor, scheduler)
+    if out is None:
+        return _run_plan(plan, how)
     with exit_on_sigterm():
-        params = compile_scenario(spec)
-        need = _check_memory(
-            params,
-            reps,
-            seed,
-            events,
-            record,
-            n_workers,
-            chunk_size,
-            progress,
-            fidelity,
+        store = ChunkStore.create(out, "run", plan.to_json(), overwrite)
+        return _run_plan_stored(plan, how, store)
+
+
+def resume(
+    path: str | Path,
+    workers: int | None = None,
+    progress: bool = True,
+    *,
+    executor: str = "local",
+    scheduler: str | None = None,
+) -> RunResult:
+    """Complete an interrupted run (:func:`simulate` with ``out``) in ``path``.
+
+    Runs only the chunks not saved yet, with the interrupted run's scenario, seed,
+    replications and chunking, and returns (and saves in ``path``) the result an
+    uninterrupted run would have given.
+
+    Parameters
+    ----------
+    path : path
+        The interrupted run's directory.
+    workers, progress, executor, scheduler
+        As :func:`simulate`; they do not change the results.
+
+    Raises
+    ------
+    ResultSchemaError
+        If ``path`` is not an interrupted run: complete, still being written by a
+        live process, damaged, or started by another version of skyscreen.
+    """
+    executor = _check_executor(executor, scheduler)
+    with exit_on_sigterm():
+        store = ChunkStore.resume(path, "run")
+        plan = RunPlan.from_json(store.plan, f"{path}/plan.json")
+        n_workers, _ = _plan_chunks(len(plan.reps), workers, plan.chunk_size)
+        how = _How(n_workers, progress, executor, scheduler)
+        return _run_plan_stored(plan, how, store)
+
+
+EXECUTORS = ("local", "dask")
+
+
+def _check_executor(executor: str, scheduler: str | None) -> str:
+    if executor not in EXECUTORS:
+        raise SkyscreenError(
+            f"executor must be one of {list(EXECUTORS)}; got {executor!r}"
         )
-        tasks = [
-            ChunkTask(c, seed, events, record, fidelity)
-            for c in split(reps, chunk_size)
-        ]
+    if scheduler is not None:
+        if not str(scheduler).strip():
+            raise SkyscreenError(
+                f"scheduler must be an address such as tcp://HOST:8786; got {scheduler!r}"
+            )
+        return "dask"
+    return executor
+
+
+@dataclass(frozen=True)
+class _How:
+    """How to run (never what): workers, progress bar, executor."""
+
+    workers: int
+    progress: bool
+    executor: str = "local"
+    scheduler: str | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class RunPlan:
+    """Everything a run's results depend on (saved as a resumable run's plan.json)."""
+
+    spec: ScenarioSpec
+    reps: IntArray
+    seed: int
+    fidelity: str
+    events: bool
+    record: int
+    chunk_size: int
+    value_protected: bool
+
+    def to_json(self) -> dict[str, Any]:
+        """The plan as JSON data."""
+        return {
+            "scenario": self.spec.model_dump(mode="json", by_alias=True),
+            "replication_ids": _ids_json(self.reps),
+            "seed": self.seed,
+            "fidelity": self.fidelity,
+            "events": self.events,
+            "record": self.record,
+            "chunk_size": self.chunk_size,
+            "value_protected": self.value_protected,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], source: str) -> RunPlan:
+        """The plan saved by :meth:`to_json`."""
         try:
-            chunks = _run_tasks(params, tasks, n_workers, spec.name, progress)
-            result_tables = build_tables(params, chunks)
-            if value_protected:
-                _fill_value_protected(
-                    spec,
-                    result_tables["summary"],
-                    reps,
-                    seed,
-                    n_workers,
-                    chunk_size,
-                    progress,
-                )
-            wall = time.perf_counter() - t0
-        except InsufficientMemoryError:
-            raise
-        except MemoryError as exc:
-            raise _ran_out(need, len(reps), events, record, exc) from exc
-        del chunks
-    meta = {
-        "scenario_name": spec.name,
-        "scenario_hash": scenario_hash(spec),
-        "seed": seed,
+            return cls(
+                spec=parse_scenario(data["scenario"], source=source),
+                reps=_ids_from_json(data["replication_ids"]),
+                seed=int(data["seed"]),
+                fidelity=str(data["fidelity"]),
+                events=bool(data["events"]),
+                record=int(data["record"]),
+                chunk_size=int(data["chunk_size"]),
+                value_protected=bool(data["value_protected"]),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            if isinstance(exc, SkyscreenError):
+                raise
+            raise ResultSchemaError(f"{source}: damaged ({exc!r})") from None
+
+    def tasks(self) -> list[ChunkTask]:
+        """The chunk tasks: the run (point 0), then the undefended run (point 1)."""
+        chunks = split(self.reps, self.chunk_size)
+        tasks = [
+            ChunkTask(c, self.seed, self.events, self.record, self.fidelity)
+            for c in chunks
+        ]
+        if self.value_protected:
+            tasks += [ChunkTask(c, self.seed, False, 0, point=1) for c in chunks]
+        return tasks
+
+    def specs(self) -> list[ScenarioSpec]:
+        """The scenarios the tasks' points index."""
+        return (
+            [self.spec, _undefended(self.spec)] if self.value_protected else [self.spec]
+        )
+
+
+def _ids_json(reps: IntArray) -> Any:
+    n = len(reps)
+    return {"range": n} if np.array_equal(reps, np.arange(n)) else reps.tolist()
+
+
+def _ids_from_json(data: Any) -> IntArray:
+    if isinstance(data, dict):
+        return np.arange(int(data["range"]), dtype=np.int64)
+    return np.asarray([int(r) for r in data], dtype=np.int64)
+
+
+def _undefended(spec: ScenarioSpec) -> ScenarioSpec:
+    """``spec`` with every effector removed (the value-protected baseline)."""
+    data = spec.model_dump(mode="json", by_alias=True)
+    for site in data["sites"]:
+        site["effectors"] = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "no site has effectors": on purpose here
+        return parse_scenario(data, source="the scenario without its effectors")
+
+
+def _meta(
+    plan: RunPlan, params: ScenarioParams, how: _How, started: float, wall: float
+) -> dict[str, Any]:
+    reps = plan.reps
+    return {
+        "scenario_name": plan.spec.name,
+        "scenario_hash": scenario_hash(plan.spec),
+        "seed": plan.seed,
         "replications": len(reps),
         "replication_ids": "range"
         if np.array_equal(reps, np.arange(len(reps)))
         else reps.tolist(),
-        "fidelity": fidelity,
+        "fidelity": plan.fidelity,
         "dt_s": params.dt_s,
         "duration_s": params.duration_s,
-        "workers": n_workers,
-        "chunk_size": chunk_size,
-        "events": events,
-        "record": record,
-        "value_protected": value_protected,
+        "workers": how.workers,
+        "executor": how.executor,
+        "chunk_size": plan.chunk_size,
+        "events": plan.events,
+        "record": plan.record,
+        "value_protected": plan.value_protected,
         "skyscreen_version": __version__,
         "numpy_version": np.__version__,
         "python_version": platform.python_version(),
         "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(started)),
         "wall_time_s": round(wall, 3),
     }
-    return RunResult(scenario=spec, meta=meta, **result_tables)
 
 
-def _fill_value_protected(
-    spec: ScenarioSpec,
-    summary: pd.DataFrame,
-    reps: IntArray,
-    seed: int,
-    n_workers: int,
-    chunk_size: int,
-    progress: bool,
-) -> None:
-    """Rerun ``spec`` without effectors, same seed and ids; fill the paired columns."""
-    data = spec.model_dump(mode="json", by_alias=True)
-    for site in data["sites"]:
-        site["effectors"] = []
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # "no site has effectors": on purpose here
-        bare = parse_scenario(data, source="the scenario without its effectors")
-    params = compile_scenario(bare)
-    tasks = [ChunkTask(c, seed, False, 0) for c in split(reps, chunk_size)]
-    chunks = _run_tasks(params, tasks, n_workers, f"{spec.name} (no defence)", progress)
-    undefended = build_tables(params, chunks)["summary"]
-    # Both summaries are ordered by replication id.
+def _fill_value_protected(summary: pd.DataFrame, undefended: pd.DataFrame) -> None:
+    """Fill the paired columns from the undefended run's summary (same ids, order)."""
     summary["value_protected_usd"] = (
         undefended["value_damaged_usd"].to_numpy() - summary["value_damaged_usd"]
     )
@@ -403,11 +557,157 @@ def _fill_value_protected(
     ).astype(np.float64)
 
 
+def _run_plan(plan: RunPlan, how: _How) -> RunResult:
+    """Run in memory (no directory)."""
+    started = time.time()
+    t0 = time.perf_counter()
+    with exit_on_sigterm():
+        plist = [compile_scenario(s) for s in plan.specs()]
+        params = plist[0]
+        need = _check_memory(
+            params,
+            plan.reps,
+            plan.seed,
+            plan.events,
+            plan.record,
+            how.workers,
+            plan.chunk_size,
+            how.progress,
+            plan.fidelity,
+        )
+        tasks = plan.tasks()
+        try:
+            chunks = execute(plist, tasks, how, plan.spec.name)
+            mine = [c for c, t in zip(chunks, tasks, strict=True) if t.point == 0]
+            result_tables = build_tables(params, mine)
+            if plan.value_protected:
+                bare = [c for c, t in zip(chunks, tasks, strict=True) if t.point == 1]
+                undefended = build_tables(plist[1], bare)["summary"]
+                _fill_value_protected(result_tables["summary"], undefended)
+            wall = time.perf_counter() - t0
+        except InsufficientMemoryError:
+            raise
+        except MemoryError as exc:
+            raise _ran_out(need, len(plan.reps), plan.events, plan.record, exc) from exc
+        del chunks
+    meta = _meta(plan, params, how, started, wall)
+    return RunResult(scenario=plan.spec, meta=meta, **result_tables)
+
+
+def chunk_name(task: ChunkTask, index: int) -> str:
+    """A chunk's folder name in a resumable study: its point and first replication.
+
+    The index in the task list breaks ties; the names sort in task order.
+    """
+    return f"p{task.point:05d}-c{index:07d}"
+
+
+def _run_plan_stored(plan: RunPlan, how: _How, store: ChunkStore) -> RunResult:
+    """Run the chunks ``store`` lacks, saving each; assemble; save the run there."""
+    started = time.time()
+    t0 = time.perf_counter()
+    need: MemoryEstimate | None = None
+    try:
+        plist = [compile_scenario(s) for s in plan.specs()]
+        params = plist[0]
+        need = _check_memory(
+            params,
+            plan.reps,
+            plan.seed,
+            plan.events,
+            plan.record,
+            how.workers,
+            plan.chunk_size,
+            how.progress,
+            plan.fidelity,
+        )
+        tasks = plan.tasks()
+        names = [chunk_name(t, i) for i, t in enumerate(tasks)]
+        done = store.done()
+        todo = [i for i, name in enumerate(names) if name not in done]
+
+        def save(j: int, chunk: ChunkResult) -> None:
+            i = todo[j]
+            t = tasks[i]
+            tables = build_tables(plist[t.point], [chunk])
+            if t.point != 0:  # the undefended run: its summary is all that is used
+                tables = {"summary": tables["summary"]}
+            store.save(names[i], tables)
+
+        execute(
+            plist,
+            [tasks[i] for i in todo],
+            how,
+            plan.spec.name,
+            on_result=save,
+            keep=False,
+            done_replications=sum(
+                len(tasks[i].replications) for i in set(range(len(tasks))) - set(todo)
+            ),
+            total_replications=sum(len(t.replications) for t in tasks),
+        )
+        own = [names[i] for i, t in enumerate(tasks) if t.point == 0]
+        tables = {name: store.load(own, name) for name in TABLES}
+        tables = {k: _by_replication(v) for k, v in tables.items()}
+        if plan.value_protected:
+            bare = [names[i] for i, t in enumerate(tasks) if t.point == 1]
+            undefended = _by_replication(store.load(bare, "summary"))
+            assert undefended is not None
+            assert tables["summary"] is not None
+            _fill_value_protected(tables["summary"], undefended)
+        wall = time.perf_counter() - t0
+        meta = _meta(plan, params, how, started, wall)
+        meta["resumed"] = bool(done)
+        result = RunResult(
+            scenario=plan.spec,
+            meta=meta,
+            **tables,  # type: ignore[arg-type]
+        )
+        full_meta = {
+            **meta,
+            "scenario": plan.spec.model_dump(mode="json", by_alias=True),
+        }
+        try:
+            store.finish(
+                lambda tmp: write_run_files(
+                    tmp, {n: getattr(result, n) for n in TABLES}, full_meta
+                ),
+                "run",
+            )
+        except MemoryError as exc:
+            if isinstance(exc, InsufficientMemoryError):
+                raise
+            raise _saving_ran_out(store.root, exc) from exc
+        result.path = store.root
+        return result
+    except (KeyboardInterrupt, Terminated):
+        store.interrupted()
+        raise
+    except BaseException as exc:
+        store.abandon()
+        if isinstance(exc, MemoryError) and not isinstance(
+            exc, InsufficientMemoryError
+        ):
+            if need is None:
+                raise
+            raise _ran_out(need, len(plan.reps), plan.events, plan.record, exc) from exc
+        raise
+
+
+def _by_replication(df: pd.DataFrame | None) -> pd.DataFrame | None:
+    """``df`` in replication order (stable: each replication's rows keep theirs)."""
+    if df is None or df.empty or df["replication"].is_monotonic_increasing:
+        return df
+    order = np.argsort(df["replication"].to_numpy(), kind="stable")
+    return df.iloc[order].reset_index(drop=True)
+
+
 def _plan_chunks(
     n_replications: int,
     workers: int | None,
     chunk_size: int | None,
     cpus: int | None = None,
+    resumable: bool = False,
 ) -> tuple[int, int]:
     """Worker processes and replications per chunk: ``(workers, chunk_size)``.
 
@@ -418,7 +718,9 @@ def _plan_chunks(
     ten times slower than in two chunks of 200). The default chunk is one per worker,
     up to 1000 replications: the engine's per-step cost is shared by a chunk's
     replications, so big chunks run fastest (measured on coastal-airbase: 37 ms per
-    replication in chunks of 50, 17 ms in chunks of 500).
+    replication in chunks of 50, 17 ms in chunks of 500). A ``resumable`` run saves
+    each chunk as it finishes, so an interruption loses at most the chunks running:
+    its default is up to four chunks per worker, none under 200 replications.
     """
     if workers is not None and workers < 1:
         raise SkyscreenError(f"workers must be >= 1; got {workers}")
@@ -427,20 +729,43 @@ def _plan_chunks(
     cpus = available_cpus() if cpus is None else cpus
     n_workers = cpus if workers is None else min(workers, cpus)
     if chunk_size is None:
-        chunk_size = min(1000, max(1, math.ceil(n_replications / n_workers)))
+        rounds = 1
+        if resumable:
+            rounds = max(1, min(4, n_replications // (n_workers * 200)))
+        chunk_size = min(1000, max(1, math.ceil(n_replications / (n_workers * rounds))))
     n_workers = max(1, min(n_workers, math.ceil(n_replications / chunk_size)))
     return n_workers, chunk_size
 
 
-def _run_tasks(
-    params: ScenarioParams,
+def execute(
+    params: Sequence[ScenarioParams],
     tasks: list[ChunkTask],
-    n_workers: int,
+    how: _How,
     name: str,
-    progress: bool,
+    on_result: Callable[[int, ChunkResult], None] | None = None,
+    keep: bool = True,
+    done_replications: int = 0,
+    total_replications: int | None = None,
 ) -> list[ChunkResult]:
-    if not progress:
-        return run_tasks(params, tasks, n_workers)
+    """Run chunk tasks on the chosen executor, with a progress bar if asked."""
+
+    def run(on_progress: Callable[[float], None] | None) -> list[ChunkResult]:
+        if how.executor == "dask":
+            from skyscreen.executors.dask import run_tasks_dask
+
+            return run_tasks_dask(
+                params,
+                tasks,
+                scheduler=how.scheduler,
+                workers=how.workers,
+                on_progress=on_progress,
+                on_result=on_result,
+                keep=keep,
+            )
+        return run_tasks(params, tasks, how.workers, on_progress, on_result, keep)
+
+    if not how.progress:
+        return run(None)
     from rich.console import Console
     from rich.progress import (
         BarColumn,
@@ -461,13 +786,10 @@ def _run_tasks(
         transient=False,
         refresh_per_second=4,
     ) as bar:
-        total = sum(len(t.replications) for t in tasks)
-        tid = bar.add_task(name, total=total)
-        return run_tasks(
-            params,
-            tasks,
-            n_workers,
-            lambda done: bar.update(tid, completed=int(done)),
+        total = total_replications or sum(len(t.replications) for t in tasks)
+        tid = bar.add_task(name, total=total, completed=done_replications)
+        return run(
+            lambda done: bar.update(tid, completed=done_replications + int(done))
         )
 
 

@@ -39,6 +39,7 @@ __all__ = [
     "default_out_dir",
     "read_run_dir",
     "write_run_dir",
+    "write_run_files",
 ]
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -96,22 +97,33 @@ def write_run_dir(
     if unknown:
         raise ResultSchemaError(f"tables must be among {list(TABLES)}; got {unknown}")
     out = Path(out)
-    written = [t for name, t in TABLES.items() if tables.get(name) is not None]
     with output_directory(out, "run", overwrite) as tmp:
-        files: dict[str, dict[str, Any]] = {}
-        for t in written:
-            table = pa.Table.from_pandas(tables[t.name], preserve_index=False)
-            pq.write_table(table, tmp / t.file, compression="zstd")
-            files[t.file] = {"rows": table.num_rows, "sha256": _sha256(tmp / t.file)}
-        rest = {k: v for k, v in meta.items() if k not in ("schema_version", "files")}
-        meta = {
-            "schema_version": SCHEMA_VERSION,
-            **rest,
-            "files": dict(sorted(files.items())),
-        }
-        text = json.dumps(meta, indent=2, default=str) + "\n"
-        (tmp / "run.json").write_text(text, encoding="utf-8")
+        write_run_files(tmp, tables, meta)
     return out
+
+
+def write_run_files(
+    directory: Path, tables: dict[str, pd.DataFrame | None], meta: dict[str, Any]
+) -> None:
+    """Write the tables and run.json into ``directory`` (a temporary being written).
+
+    :func:`write_run_dir` and a resumable run's final step
+    (:mod:`skyscreen.io.checkpoint`) both write through this.
+    """
+    written = [t for name, t in TABLES.items() if tables.get(name) is not None]
+    files: dict[str, dict[str, Any]] = {}
+    for t in written:
+        table = pa.Table.from_pandas(tables[t.name], preserve_index=False)
+        pq.write_table(table, directory / t.file, compression="zstd")
+        files[t.file] = {"rows": table.num_rows, "sha256": _sha256(directory / t.file)}
+    rest = {k: v for k, v in meta.items() if k not in ("schema_version", "files")}
+    meta = {
+        "schema_version": SCHEMA_VERSION,
+        **rest,
+        "files": dict(sorted(files.items())),
+    }
+    text = json.dumps(meta, indent=2, default=str) + "\n"
+    (directory / "run.json").write_text(text, encoding="utf-8")
 
 
 def _sha256(path: Path) -> str:

@@ -22,7 +22,7 @@ import json
 import math
 import platform
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -491,21 +491,30 @@ def resume_sweep(
     executor: str = "local",
     scheduler: str | None = None,
     figures: bool = True,
+    extra: Callable[[Path, SweepResult], None] | None = None,
 ) -> SweepResult:
-    """Complete the interrupted sweep in ``path`` (see :func:`sweep`)."""
+    """Complete the interrupted sweep in ``path`` (see :func:`sweep`).
+
+    ``extra`` writes further files into the directory (a comparison's).
+    """
     executor = _check_executor(executor, scheduler)
     with exit_on_sigterm():
         store = ChunkStore.resume(path, "sweep")
         study = _Study.from_json(store.plan, f"{path}/plan.json")
-        info = {
-            k: store.plan[k]
-            for k in ("scenario", "points", "paths", "vary", "design", "n_points")
-        }
+        info = {k: store.plan[k] for k in _INFO_KEYS if k in store.plan}
+        if info.get("design") == "compare" and extra is None:
+            raise SkyscreenError(
+                f"{path}: an interrupted comparison; resume it with "
+                "skyscreen.studies.resume (skyscreen compare --resume)"
+            )
         n_workers, _ = _plan_chunks(
             len(study.reps) * len(study.specs), workers, study.chunk_size
         )
         how = _How(n_workers, progress, executor, scheduler)
-        return _finish(study, info, how, store, figures)
+        return _finish(study, info, how, store, figures, extra)
+
+
+_INFO_KEYS = ("scenario", "points", "paths", "vary", "design", "n_points", "level")
 
 
 def _finish(
@@ -514,7 +523,12 @@ def _finish(
     how: _How,
     store: ChunkStore | None,
     figures: bool,
+    extra: Callable[[Path, SweepResult], None] | None = None,
 ) -> SweepResult:
+    """Run (the rest of) a study, then write its directory if it has one.
+
+    ``extra(tmp, result)`` writes further files (a comparison's) into it.
+    """
     started = time.time()
     t0 = time.perf_counter()
     base = parse_scenario(info["scenario"], source="the sweep's scenario")
@@ -544,7 +558,13 @@ def _finish(
         }
         result = SweepResult(rows=rows, points=points, meta=meta, scenario=base)
         if store is not None:
-            store.finish(lambda tmp: write_sweep_files(tmp, result, figures), "sweep")
+
+            def write(tmp: Path) -> None:
+                write_sweep_files(tmp, result, figures)
+                if extra is not None:
+                    extra(tmp, result)
+
+            store.finish(write, "sweep")
             result.path = store.root
         return result
     except (KeyboardInterrupt, Terminated):

@@ -388,6 +388,8 @@ def sweep(
     executor: str = "local",
     scheduler: str | None = None,
     figures: bool = True,
+    _info: Mapping[str, Any] | None = None,
+    _extra: Callable[[Path, SweepResult], None] | None = None,
 ) -> SweepResult:
     """Run a scenario at every point of a design, with common random numbers.
 
@@ -474,13 +476,14 @@ def sweep(
         "vary": varied,
         "design": design,
         "n_points": len(pts),
+        **(_info or {}),
     }
     how = _How(n_workers, progress, executor, scheduler)
     if out is None:
         return _finish(study, info, how, None, figures=False)
     with exit_on_sigterm():
         store = ChunkStore.create(out, "sweep", {**study.to_json(), **info}, overwrite)
-        return _finish(study, info, how, store, figures)
+        return _finish(study, info, how, store, figures, _extra)
 
 
 def resume_sweep(
@@ -502,10 +505,10 @@ def resume_sweep(
         store = ChunkStore.resume(path, "sweep")
         study = _Study.from_json(store.plan, f"{path}/plan.json")
         info = {k: store.plan[k] for k in _INFO_KEYS if k in store.plan}
-        if info.get("design") == "compare" and extra is None:
+        if info.get("design") in ("compare", "morris", "sobol") and extra is None:
             raise SkyscreenError(
-                f"{path}: an interrupted comparison; resume it with "
-                "skyscreen.studies.resume (skyscreen compare --resume)"
+                f"{path}: an interrupted {info['design']} study; resume it with "
+                "skyscreen.studies.resume"
             )
         n_workers, _ = _plan_chunks(
             len(study.reps) * len(study.specs), workers, study.chunk_size
@@ -514,7 +517,16 @@ def resume_sweep(
         return _finish(study, info, how, store, figures, extra)
 
 
-_INFO_KEYS = ("scenario", "points", "paths", "vary", "design", "n_points", "level")
+_INFO_KEYS = (
+    "scenario",
+    "points",
+    "paths",
+    "vary",
+    "design",
+    "n_points",
+    "level",
+    "sensitivity",
+)
 
 
 def _finish(

@@ -144,6 +144,150 @@ def _executor_arguments(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _study_common(p: argparse.ArgumentParser) -> None:
+    """Options every study (sweep, compare, sensitivity) shares."""
+    p.add_argument(
+        "-n",
+        "--replications",
+        type=_positive_int,
+        metavar="REPS",
+        help="replications per point (default: the scenario's); every point runs "
+        "the same ids with the same seed",
+    )
+    p.add_argument("--seed", type=_non_negative_int, help="root seed")
+    p.add_argument("--fidelity", choices=["truth", "tracked"], default="truth")
+    p.add_argument(
+        "--out",
+        metavar="DIR",
+        help="study directory (default runs/<name>-<kind>-<time>)",
+    )
+    p.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace an existing directory that skyscreen wrote and nothing else",
+    )
+    p.add_argument(
+        "--resume",
+        metavar="DIR",
+        help="complete the interrupted study in DIR with its own settings",
+    )
+    p.add_argument(
+        "--workers", type=_positive_int, metavar="N", help="worker processes"
+    )
+    p.add_argument(
+        "--chunk-size", type=_positive_int, metavar="C", help="replications per chunk"
+    )
+    _executor_arguments(p)
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def _study_parsers(sub: Any) -> None:
+    p = sub.add_parser(
+        "sweep",
+        help="run a scenario over a grid or Latin hypercube of field values",
+        description="Run a scenario at every point of a design; every point runs the "
+        "same replications with the same seed (common random numbers). Writes "
+        "sweep.parquet (a row per point and replication), points.parquet (a row per "
+        "point with each metric's mean and 95%% interval), sweep.json and figures. "
+        "Resumable: an interrupted sweep is completed by --resume DIR.",
+    )
+    p.add_argument("scenario", metavar="SCENARIO", nargs="?")
+    p.add_argument(
+        "--vary",
+        action="append",
+        default=[],
+        metavar="PATH=VALUES",
+        help="a field and its values: raids.0.count=4:64:4 (end included on the "
+        "grid), sites.0.effectors.gun-n.enabled=true,false, doctrine.min_shot_pk=0:0.3 "
+        "(a range, for --design lhs); repeat for more fields",
+    )
+    p.add_argument("--design", choices=["grid", "lhs"], default="grid")
+    p.add_argument(
+        "--points", type=_positive_int, metavar="K", help="Latin hypercube points"
+    )
+    p.add_argument("--no-figures", action="store_true", help="do not draw the figures")
+    _study_common(p)
+
+    p = sub.add_parser(
+        "compare",
+        help="paired comparison of two scenarios with common random numbers",
+        description="Run A and B with the same seeds and replications and report "
+        "every summary metric's paired difference B - A with its 95%% interval, "
+        "Holm-corrected significance and the variance saved against independent "
+        "seeds. B is a second file, or A with --vary PATH=VALUE.",
+    )
+    p.add_argument("scenario", metavar="A", nargs="?")
+    p.add_argument("other", metavar="B", nargs="?")
+    p.add_argument(
+        "--vary",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
+        help="B is A with this field set (repeatable), e.g. "
+        "sites.0.effectors.gun-n.enabled=false",
+    )
+    p.add_argument(
+        "--all",
+        action="store_true",
+        help="list every metric, not only those that differ",
+    )
+    _study_common(p)
+
+    p = sub.add_parser(
+        "sensitivity",
+        help="Morris screening or Sobol indices over uncertain fields (SALib)",
+        description="Which fields matter most? Morris elementary effects (n "
+        "trajectories: n*(k+1) points) or Sobol indices (N a power of two: N*(k+2) "
+        "points) of the chosen metrics' means, ranked, with 95%% intervals.",
+    )
+    p.add_argument("scenario", metavar="SCENARIO", nargs="?")
+    p.add_argument(
+        "--vary",
+        action="append",
+        default=[],
+        metavar="PATH=LO:HI",
+        help="a field and its range (or listed values a,b,c); repeat for more",
+    )
+    p.add_argument("--method", choices=["morris", "sobol"], default="morris")
+    p.add_argument(
+        "--samples",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="Morris trajectories (default 10) or Sobol base samples (a power of "
+        "two, default 64)",
+    )
+    p.add_argument(
+        "--metric",
+        action="append",
+        default=[],
+        metavar="METRIC",
+        help="summary metric to analyse (repeatable; default n_leaked and "
+        "value_damaged_usd)",
+    )
+    _study_common(p)
+
+    p = sub.add_parser(
+        "query",
+        help="SQL (DuckDB) over a run's or a sweep's Parquet files",
+        description="Run SQL over a run directory (views summary, drones, effectors, "
+        "assets, events, trajectories, ...) or a sweep directory (views sweep, "
+        "points); print the result or write it as CSV or Parquet (docs/query.md).",
+    )
+    p.add_argument("dir", metavar="DIR")
+    p.add_argument("sql", metavar="SQL")
+    p.add_argument(
+        "--out", metavar="FILE", help="write the result to FILE.csv or FILE.parquet"
+    )
+    p.add_argument(
+        "--max-rows",
+        type=_non_negative_int,
+        default=50,
+        metavar="K",
+        help="rows to print (default 50)",
+    )
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="skyscreen",
@@ -424,6 +568,8 @@ def _build_parser() -> argparse.ArgumentParser:
         "--overwrite", action="store_true", help="replace an existing --out file"
     )
 
+    _study_parsers(sub)
+
     sub.add_parser("schema", help="print the JSON Schema of scenario files")
 
     p = sub.add_parser("examples", help="list the bundled example scenarios")
@@ -435,8 +581,20 @@ def _fmt(value: Any, metric: str) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"
     if metric.endswith("_usd"):
-        return f"${value:,.0f}"
+        return f"-${-value:,.0f}" if value < 0 else f"${value:,.0f}"
     return f"{value:,.2f}"
+
+
+def _compact(value: Any, metric: str) -> str:
+    """A short number for narrow tables: 3.8, 612k, $20.0M."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "-"
+    sign, v = ("-" if value < 0 else ""), abs(float(value))
+    cur = "$" if metric.endswith("_usd") else ""
+    for div, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if v >= div:
+            return f"{sign}{cur}{v / div:.3g}{suffix}"
+    return f"{sign}{cur}{v:.3g}"
 
 
 def _print_summary(result: Any, out_dir: Path) -> None:
@@ -523,7 +681,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             raise SkyscreenError(
                 f"--resume continues a run with its own settings; drop {', '.join(given)}"
             )
-        return _interruptible(Path(args.resume), "run", lambda: _resume_run(args))
+        return int(_interruptible(Path(args.resume), "run", lambda: _resume_run(args)))
     if args.scenario is None:
         raise SkyscreenError("give a SCENARIO to run, or --resume DIR")
     spec = _load(args.scenario)
@@ -553,7 +711,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         _print_summary(result, out)
         return 0
 
-    return _interruptible(out, "run", run)
+    return int(_interruptible(out, "run", run))
 
 
 def _resume_run(args: argparse.Namespace) -> int:
@@ -585,12 +743,12 @@ def _check_study_dir(out: Path, overwrite: bool, command: str) -> None:
         )
 
 
-def _interruptible(out: Path, command: str, body: Any) -> int:
-    """Run ``body``; on Ctrl-C or SIGTERM, say how to resume the study in ``out``."""
+def _interruptible(out: Path, command: str, body: Any) -> Any:
+    """``body()``; on Ctrl-C (then 130) or SIGTERM, say how to resume ``out``."""
     from skyscreen.executors.local import Terminated
 
     try:
-        return int(body())
+        return body()
     except (KeyboardInterrupt, Terminated) as exc:
         if (out / "plan.json").is_file() and (out / "incomplete").is_file():
             print(
@@ -861,6 +1019,314 @@ def _cmd_examples(args: argparse.Namespace) -> int:
     return 0
 
 
+def _study_out(args: argparse.Namespace, name: str, kind: str) -> Path:
+    from skyscreen.io import check_out_dir, default_out_dir
+
+    out = Path(args.out) if args.out else default_out_dir(f"{name}-{kind}")
+    _check_study_dir(out, args.overwrite, kind)
+    check_out_dir(out, args.overwrite)
+    return out
+
+
+def _study_resume(args: argparse.Namespace, command: str) -> Any:
+    """``--resume DIR``: refuse other settings; return the completed study's result."""
+    from skyscreen.errors import SkyscreenError
+
+    settings = ("replications", "seed", "out", "overwrite", "chunk_size", "vary")
+    given = [f"--{k.replace('_', '-')}" for k in settings if getattr(args, k, None)]
+    if args.scenario is not None:
+        given.insert(0, "SCENARIO")
+    if given:
+        raise SkyscreenError(
+            f"--resume continues a {command} with its own settings; drop "
+            f"{', '.join(given)}"
+        )
+    from skyscreen.studies import resume, study_kind
+
+    kind = study_kind(args.resume)
+    if kind != command and not (
+        command == "sensitivity" and kind in ("morris", "sobol")
+    ):
+        name = "sensitivity" if kind in ("morris", "sobol") else kind
+        raise SkyscreenError(
+            f"{args.resume}: an interrupted {name}; resume it with "
+            f"`skyscreen {name} --resume {args.resume}`"
+        )
+    return resume(
+        args.resume,
+        args.workers,
+        not args.quiet,
+        executor=args.executor,
+        scheduler=args.scheduler,
+    )
+
+
+def _study_kwargs(args: argparse.Namespace) -> dict[str, Any]:
+    return {
+        "replications": args.replications,
+        "seed": args.seed,
+        "fidelity": args.fidelity,
+        "workers": args.workers,
+        "chunk_size": args.chunk_size,
+        "progress": not args.quiet,
+        "overwrite": args.overwrite,
+        "executor": args.executor,
+        "scheduler": args.scheduler,
+    }
+
+
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    from skyscreen.errors import SkyscreenError
+
+    if args.resume is not None:
+        out = Path(args.resume)
+        res = _interruptible(out, "sweep", lambda: _study_resume(args, "sweep"))
+        if isinstance(res, int):
+            return res
+        _print_sweep(res, out)
+        return 0
+    if args.scenario is None:
+        raise SkyscreenError("give a SCENARIO and --vary PATH=VALUES, or --resume DIR")
+    if not args.vary:
+        raise SkyscreenError("a sweep needs at least one --vary PATH=VALUES")
+    from skyscreen.studies.overrides import check_paths, parse_vary
+    from skyscreen.studies.sweep import make_points
+
+    spec = _load(args.scenario)
+    varies = [parse_vary(v) for v in args.vary]
+    check_paths(spec, varies)
+    make_points(varies, args.design, args.points)  # fail before spending the time
+    out = _study_out(args, spec.name, "sweep")
+    from skyscreen.studies import sweep
+
+    res = _interruptible(
+        out,
+        "sweep",
+        lambda: sweep(
+            spec,
+            varies,
+            design=args.design,
+            n_points=args.points,
+            out=out,
+            figures=not args.no_figures,
+            **_study_kwargs(args),
+        ),
+    )
+    if isinstance(res, int):
+        return res
+    _print_sweep(res, out)
+    return 0
+
+
+def _print_sweep(res: Any, out: Path) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from skyscreen.studies.sweep import HEADLINE_METRICS
+
+    table = Table(
+        title=f"{res.scenario.name} sweep: {len(res.points)} points x "
+        f"{res.meta['replications']:,} replications, seed {res.meta['seed']}",
+        title_justify="left",
+    )
+    for p in res.paths:
+        table.add_column(p, overflow="fold")
+    for m in HEADLINE_METRICS:
+        table.add_column(m, justify="right", overflow="fold")
+    pts = res.points.head(60)
+    for i in range(len(pts)):
+        cells = [str(pts[p].iloc[i]) for p in res.paths]
+        for m in HEADLINE_METRICS:
+            mean, hi = pts[f"{m}_mean"].iloc[i], pts[f"{m}_hi"].iloc[i]
+            cells.append(f"{_compact(mean, m)} ±{_compact(hi - mean, m)}")
+        table.add_row(*cells)
+    console = Console()
+    console.print(table)
+    console.print("mean ±half-width of its 95% interval")
+    if len(res.points) > 60:
+        console.print(f"... {len(res.points) - 60} more points in points.parquet")
+    console.print(f"wall time {res.meta['wall_time_s']:.1f} s; results in {out}")
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from skyscreen.errors import SkyscreenError
+
+    if args.resume is not None:
+        if args.other is not None:
+            raise SkyscreenError("--resume continues a comparison; drop B")
+        out = Path(args.resume)
+        res = _interruptible(out, "compare", lambda: _study_resume(args, "compare"))
+        if isinstance(res, int):
+            return res
+        _print_comparison(res, out, args.all)
+        return 0
+    if args.scenario is None:
+        raise SkyscreenError(
+            "give A and B, or A and --vary PATH=VALUE, or --resume DIR"
+        )
+    if (args.other is None) == (not args.vary):
+        raise SkyscreenError("give either B or --vary PATH=VALUE, not both")
+    a = _load(args.scenario)
+    b = _load(args.other) if args.other is not None else None
+    if b is None:
+        from skyscreen.studies.overrides import check_paths, parse_vary
+
+        check_paths(a, [parse_vary(v) for v in args.vary])
+    out = _study_out(args, a.name, "compare")
+    from skyscreen.studies import compare
+
+    res = _interruptible(
+        out,
+        "compare",
+        lambda: compare(a, b, vary=args.vary or None, out=out, **_study_kwargs(args)),
+    )
+    if isinstance(res, int):
+        return res
+    _print_comparison(res, out, args.all)
+    return 0
+
+
+def _print_comparison(comp: Any, out: Path, show_all: bool) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    t = comp.table
+    table = Table(
+        title=f"A: {comp.names[0]}\nB: {comp.names[1]}\n{len(comp.a):,} paired "
+        f"replications, seed {comp.sweep.meta['seed']}",
+        title_justify="left",
+    )
+    for col, just in (
+        ("metric", "left"),
+        ("A", "right"),
+        ("B", "right"),
+        ("B - A", "right"),
+        ("95% interval", "right"),
+        ("significant", "left"),
+        ("variance saved", "right"),
+    ):
+        table.add_column(col, justify=just)  # type: ignore[arg-type]
+    hidden = 0
+    for row in t.itertuples(index=False):
+        if row.n == 0 or (not show_all and row.diff == 0 and row.ci_high == 0):
+            hidden += 1
+            continue
+        sig = (
+            "yes (Holm)"
+            if row.significant_holm
+            else ("yes" if row.significant else "no")
+        )
+        ratio = (
+            "-"
+            if not math.isfinite(row.variance_ratio)
+            else f"{row.variance_ratio:.1f}x"
+        )
+        table.add_row(
+            row.metric,
+            _fmt(row.mean_a, row.metric),
+            _fmt(row.mean_b, row.metric),
+            _fmt(row.diff, row.metric),
+            f"{_fmt(row.ci_low, row.metric)} - {_fmt(row.ci_high, row.metric)}",
+            sig,
+            ratio,
+        )
+    console = Console()
+    console.print(table)
+    if hidden:
+        console.print(
+            f"({hidden} metrics identical or undefined in both; --all lists them)"
+        )
+    console.print(
+        "variance saved: (var A + var B) / var(B - A), how many times more "
+        f"replications independent seeds would need; results in {out}"
+    )
+
+
+def _cmd_sensitivity(args: argparse.Namespace) -> int:
+    from skyscreen.errors import SkyscreenError
+
+    if args.resume is not None:
+        out = Path(args.resume)
+        res = _interruptible(
+            out, "sensitivity", lambda: _study_resume(args, "sensitivity")
+        )
+        if isinstance(res, int):
+            return res
+        _print_sensitivity(res, out)
+        return 0
+    if args.scenario is None:
+        raise SkyscreenError("give a SCENARIO and --vary PATH=LO:HI, or --resume DIR")
+    if not args.vary:
+        raise SkyscreenError("a sensitivity study needs at least one --vary PATH=LO:HI")
+    from skyscreen.studies.overrides import check_paths, parse_vary
+
+    spec = _load(args.scenario)
+    varies = [parse_vary(v) for v in args.vary]
+    check_paths(spec, varies)
+    n = args.samples or (10 if args.method == "morris" else 64)
+    out = _study_out(args, spec.name, "sensitivity")
+    from skyscreen.studies import sensitivity
+
+    res = _interruptible(
+        out,
+        "sensitivity",
+        lambda: sensitivity(
+            spec,
+            varies,
+            method=args.method,
+            n=n,
+            metrics=args.metric or ("n_leaked", "value_damaged_usd"),
+            out=out,
+            **_study_kwargs(args),
+        ),
+    )
+    if isinstance(res, int):
+        return res
+    _print_sensitivity(res, out)
+    return 0
+
+
+def _print_sensitivity(res: Any, out: Path) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    cols = (
+        ["mu_star", "mu_star_conf", "sigma"]
+        if res.method == "morris"
+        else ["S1", "S1_conf", "ST", "ST_conf"]
+    )
+    for metric, g in res.table.groupby("metric", sort=False):
+        table = Table(
+            title=f"{res.sweep.scenario.name}: {res.method} sensitivity of {metric} "
+            f"({len(res.sweep.points)} points x {res.sweep.meta['replications']:,} "
+            "replications)",
+            title_justify="left",
+        )
+        table.add_column("rank", justify="right")
+        table.add_column("field")
+        for c in cols:
+            table.add_column(c.replace("_conf", " +/-"), justify="right")
+        for _, r in g.iterrows():
+            table.add_row(
+                str(r["rank"]), str(r["field"]), *(f"{r[c]:.4g}" for c in cols)
+            )
+        console.print(table)
+    console.print(f"results in {out}")
+
+
+def _cmd_query(args: argparse.Namespace) -> int:
+    from skyscreen.io.query import format_table, query, write_query
+
+    df = query(args.dir, args.sql)
+    if args.out:
+        write_query(df, Path(args.out))
+        print(f"{len(df):,} rows written to {args.out}")
+        return 0
+    print(format_table(df, max_rows=args.max_rows))
+    return 0
+
+
 _COMMANDS = {
     "validate": _cmd_validate,
     "run": _cmd_run,
@@ -868,6 +1334,10 @@ _COMMANDS = {
     "decisions": _cmd_decisions,
     "coverage": _cmd_coverage,
     "track": _cmd_track,
+    "sweep": _cmd_sweep,
+    "compare": _cmd_compare,
+    "sensitivity": _cmd_sensitivity,
+    "query": _cmd_query,
     "schema": _cmd_schema,
     "examples": _cmd_examples,
 }

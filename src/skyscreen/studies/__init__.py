@@ -52,6 +52,7 @@ __all__ = [
     "resume_sensitivity",
     "resume_sweep",
     "sensitivity",
+    "study_kind",
     "sweep",
     "with_values",
 ]

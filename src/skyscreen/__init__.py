@@ -38,6 +38,7 @@ if TYPE_CHECKING:
         export_decision_instances,
         to_wta_instance,
     )
+    from skyscreen.io.query import query
     from skyscreen.run import RunResult, load_run, simulate
     from skyscreen.scenario import (
         ScenarioSpec,
@@ -45,6 +46,18 @@ if TYPE_CHECKING:
         dump_scenario,
         load_scenario,
         scenario_warnings,
+    )
+    from skyscreen.studies import (
+        Comparison,
+        SensitivityResult,
+        SweepResult,
+        compare,
+        load_comparison,
+        load_sensitivity,
+        load_sweep,
+        resume,
+        sensitivity,
+        sweep,
     )
 
 _LAZY = {
@@ -56,6 +69,17 @@ _LAZY = {
     "RunResult": "skyscreen.run",
     "load_run": "skyscreen.run",
     "simulate": "skyscreen.run",
+    "Comparison": "skyscreen.studies",
+    "SensitivityResult": "skyscreen.studies",
+    "SweepResult": "skyscreen.studies",
+    "compare": "skyscreen.studies",
+    "load_comparison": "skyscreen.studies",
+    "load_sensitivity": "skyscreen.studies",
+    "load_sweep": "skyscreen.studies",
+    "resume": "skyscreen.studies",
+    "sensitivity": "skyscreen.studies",
+    "sweep": "skyscreen.studies",
+    "query": "skyscreen.io.query",
     "decision_instances": "skyscreen.decisions",
     "export_decision_instances": "skyscreen.decisions",
     "to_wta_instance": "skyscreen.decisions",
@@ -80,6 +104,7 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "Comparison",
     "InsufficientMemoryError",
     "ModelError",
     "ResultSchemaError",
@@ -88,17 +113,27 @@ __all__ = [
     "ScenarioError",
     "ScenarioSpec",
     "ScenarioWarning",
+    "SensitivityResult",
     "SkyscreenError",
+    "SweepResult",
     "__version__",
+    "compare",
     "decision_instances",
     "detection_range_m",
     "dump_scenario",
     "eoir_detection_range_m",
     "export_decision_instances",
+    "load_comparison",
     "load_run",
     "load_scenario",
+    "load_sensitivity",
+    "load_sweep",
+    "query",
+    "resume",
     "rf_detection_range_m",
     "scenario_warnings",
+    "sensitivity",
     "simulate",
+    "sweep",
     "to_wta_instance",
 ]

@@ -611,6 +611,9 @@ def _print_summary(result: Any, out_dir: Path) -> None:
     table.add_column("metric")
     table.add_column("mean / probability", justify="right")
     table.add_column("95% interval", justify="right")
+    table.add_column("median", justify="right")
+    table.add_column("95th pct", justify="right")
+    dist = result.quantiles(q=(0.5, 0.95)).set_index("metric")
     for row in stats.itertuples(index=False):
         if row.n == 0:  # never defined in this run (value protected not asked for)
             continue
@@ -619,15 +622,20 @@ def _print_summary(result: Any, out_dir: Path) -> None:
             est = f"${row.estimate:,.0f}" if usd else f"{row.estimate:,.2f}"
             lo = f"${row.ci_low:,.0f}" if usd else f"{row.ci_low:,.2f}"
             hi = f"${row.ci_high:,.0f}" if usd else f"{row.ci_high:,.2f}"
-            table.add_row(row.metric, est, f"{lo} - {hi}")
+            table.add_row(row.metric, est, f"{lo} - {hi}", "", "")
             continue
         if row.kind == "mean":
             est = _fmt(row.estimate, row.metric)
             ci = f"{_fmt(row.ci_low, row.metric)} - {_fmt(row.ci_high, row.metric)}"
+            med = p95 = ""
+            if row.metric in dist.index:
+                med = _compact(dist.loc[row.metric, "q50"], row.metric)
+                p95 = _compact(dist.loc[row.metric, "q95"], row.metric)
         else:
             est = f"{row.estimate:.3f}"
             ci = f"{row.ci_low:.3f} - {row.ci_high:.3f}"
-        table.add_row(row.metric, est, ci)
+            med = p95 = ""
+        table.add_row(row.metric, est, ci, med, p95)
     console.print(table)
     console.print(f"wall time {result.meta['wall_time_s']:.1f} s; results in {out_dir}")
 

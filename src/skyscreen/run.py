@@ -35,6 +35,11 @@ try:
 
     from skyscreen._typing import IntArray
     from skyscreen._version import __version__
+    from skyscreen.analysis.distributions import (
+        DEFAULT_QUANTILES,
+        exceedance,
+        quantile_table,
+    )
     from skyscreen.analysis.stats import summary_stats
     from skyscreen.engine import (
         EFFECTOR_KINDS,
@@ -145,6 +150,33 @@ class RunResult:
         See :func:`skyscreen.analysis.summary_stats`.
         """
         return summary_stats(self.summary, self.assets, level)
+
+    def quantiles(
+        self, q: Sequence[float] = DEFAULT_QUANTILES, level: float = 0.95
+    ) -> pd.DataFrame:
+        """Every summary metric's distribution: n, mean, std, min, quantiles, max.
+
+        See :func:`skyscreen.analysis.quantile_table` (NaNs, undefined times, left out).
+        """
+        return quantile_table(self.summary, q=q, level=level)
+
+    def exceedance(
+        self,
+        metric: str = "value_damaged_usd",
+        thresholds: Any = None,
+        level: float = 0.95,
+    ) -> pd.DataFrame:
+        """P(metric > x) with Wilson intervals: "how bad can it get".
+
+        ``x``: ``thresholds``, or every value the metric took (a step curve). See
+        :func:`skyscreen.analysis.exceedance`.
+        """
+        if metric not in self.summary.columns:
+            raise SkyscreenError(
+                f"metric must be a summary column ({', '.join(self.summary.columns[1:])}); "
+                f"got {metric!r}"
+            )
+        return exceedance(self.summary[metric], thresholds, level)
 
     def save(self, path: str | Path, overwrite: bool = False) -> Path:
         """Write the run directory (Parquet tables + run.json), atomically."""

@@ -44,6 +44,7 @@ __all__ = [
     "parse_scenario",
     "read_scenario_data",
     "scenario_json_schema",
+    "yaml_value",
 ]
 
 MAX_FILE_BYTES = 5_000_000
@@ -290,6 +291,26 @@ def _expanded_size(node: yaml.Node) -> tuple[int, int]:
         return size, depth
 
     return visit(node, set())
+
+
+def yaml_value(text: str) -> Any:
+    """``text`` read as scenario files read a value: YAML 1.2 core rules.
+
+    ``1e6`` is a number, ``yes`` and ``on`` are strings, ``010`` is ten. Text that is
+    not a plain value (a mapping, list, or bad YAML) comes back as it is.
+
+    Examples
+    --------
+    >>> yaml_value("1e6"), yaml_value("true"), yaml_value("yes"), yaml_value("010")
+    (1000000.0, True, 'yes', 10)
+    """
+    try:
+        value = _load_yaml(text)
+    except ScenarioError:
+        return text
+    if isinstance(value, int | float | str | bool):
+        return value
+    return text
 
 
 def _load_yaml(text: str) -> Any:

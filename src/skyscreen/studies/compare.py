@@ -88,6 +88,11 @@ def paired_differences(
     """
     if metrics is None:
         metrics = [m for m in SUMMARY_METRICS if m in a.columns and m in b.columns]
+    if a["replication"].duplicated().any() or b["replication"].duplicated().any():
+        raise SkyscreenError(
+            "the two summaries must hold the same replication ids to be paired, each "
+            "once; got repeats"
+        )
     m = a.merge(b, on="replication", suffixes=("_a", "_b"), validate="one_to_one")
     if len(m) != len(a) or len(m) != len(b):
         raise SkyscreenError(

@@ -26,10 +26,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import yaml
-
 from skyscreen.errors import FieldError, ScenarioError, SkyscreenError
 from skyscreen.scenario import parse_scenario
+from skyscreen.scenario.load import yaml_value
 from skyscreen.scenario.spec import ScenarioSpec
 
 __all__ = [
@@ -175,13 +174,8 @@ def with_values(
 
 
 def _scalar(text: str) -> Any:
-    try:
-        value = yaml.safe_load(text)
-    except yaml.YAMLError:
-        return text
-    if isinstance(value, int | float | str | bool) or value is None:
-        return value
-    return text
+    """An item of ``--vary`` read as the scenario files read a value (YAML 1.2)."""
+    return yaml_value(text)
 
 
 def _number(text: str, what: str) -> float:
@@ -233,8 +227,8 @@ def _grid(lo: float, hi: float, step: float, what: str) -> tuple[Any, ...]:
     if n > MAX_GRID_POINTS:
         raise VaryError(f"{what}: at most {MAX_GRID_POINTS:,} values; got {n:,}")
     ints = all(float(x).is_integer() for x in (lo, hi, step))
-    if ints:
-        return tuple(int(lo) + i * int(step) for i in range(n))
+    if ints:  # exact integer arithmetic: no rounding tolerance to overshoot the end
+        return tuple(range(int(lo), int(hi) + 1, int(step)))
     # Rounded to the step's decimals, so 0:1:0.1 gives 0.3, not 0.30000000000000004.
     decimals = max(0, -math.floor(math.log10(step)) + 6)
     return tuple(round(lo + i * step, decimals) for i in range(n))

@@ -59,7 +59,9 @@ from skyscreen.studies.overrides import (
     MAX_GRID_POINTS,
     Vary,
     VaryError,
+    _cast_like,
     check_paths,
+    get_path,
     parse_vary,
     with_values,
 )
@@ -444,7 +446,7 @@ def sweep(
     if vary is not None:
         vs = [parse_vary(v) if isinstance(v, str) else v for v in vary]
         check_paths(base, vs)
-        pts = make_points(vs, design, n_points, seed)
+        pts = _as_fields(base, make_points(vs, design, n_points, seed))
         paths = [v.path for v in vs]
         varied = [_vary_json(v) for v in vs]
     else:
@@ -458,6 +460,7 @@ def sweep(
                 "every point must set the same paths, in the same order"
             )
         check_paths(base, [Vary(p, (None,)) for p in paths])
+        pts = _as_fields(base, pts)
         design, varied = "points", []
     specs = [
         with_values(base, p, source=f"sweep point {i} ({_describe(p)})")
@@ -587,6 +590,19 @@ def _finish(
         if store is not None:
             store.abandon()
         raise
+
+
+def _as_fields(
+    base: ScenarioSpec, points: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The points with each value as its field takes it (an integer field rounded).
+
+    The recorded points are then the values that ran.
+    """
+    data = base.model_dump(mode="json", by_alias=True)
+    return [
+        {p: _cast_like(get_path(data, p), v) for p, v in pt.items()} for pt in points
+    ]
 
 
 def _vary_json(v: Vary) -> dict[str, Any]:

@@ -585,6 +585,20 @@ def _fmt(value: Any, metric: str) -> str:
     return f"{value:,.2f}"
 
 
+def _console() -> Any:
+    """Rich's console on stdout; 120 columns when stdout is not a terminal.
+
+    Piped to a file or another program, Rich would assume 80 columns and cut the
+    metric names; the COLUMNS variable still wins.
+    """
+    from rich.console import Console
+
+    console = Console()
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        console = Console(width=120)
+    return console
+
+
 def _compact(value: Any, metric: str) -> str:
     """A short number for narrow tables: 3.8, 612k, $20.0M."""
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
@@ -598,11 +612,10 @@ def _compact(value: Any, metric: str) -> str:
 
 
 def _print_summary(result: Any, out_dir: Path) -> None:
-    from rich.console import Console
     from rich.table import Table
 
     stats = result.stats()
-    console = Console()
+    console = _console()
     table = Table(
         title=f"{result.scenario.name}: {result.n_replications:,} replications, "
         f"seed {result.seed}",
@@ -1127,7 +1140,6 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def _print_sweep(res: Any, out: Path) -> None:
-    from rich.console import Console
     from rich.table import Table
 
     from skyscreen.studies.sweep import HEADLINE_METRICS
@@ -1148,7 +1160,7 @@ def _print_sweep(res: Any, out: Path) -> None:
             mean, hi = pts[f"{m}_mean"].iloc[i], pts[f"{m}_hi"].iloc[i]
             cells.append(f"{_compact(mean, m)} ±{_compact(hi - mean, m)}")
         table.add_row(*cells)
-    console = Console()
+    console = _console()
     console.print(table)
     console.print("mean ±half-width of its 95% interval")
     if len(res.points) > 60:
@@ -1195,7 +1207,6 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
 
 def _print_comparison(comp: Any, out: Path, show_all: bool) -> None:
-    from rich.console import Console
     from rich.table import Table
 
     t = comp.table
@@ -1238,7 +1249,7 @@ def _print_comparison(comp: Any, out: Path, show_all: bool) -> None:
             sig,
             ratio,
         )
-    console = Console()
+    console = _console()
     console.print(table)
     if hidden:
         console.print(
@@ -1295,10 +1306,9 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
 
 
 def _print_sensitivity(res: Any, out: Path) -> None:
-    from rich.console import Console
     from rich.table import Table
 
-    console = Console()
+    console = _console()
     cols = (
         ["mu_star", "mu_star_conf", "sigma"]
         if res.method == "morris"

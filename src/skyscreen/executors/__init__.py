@@ -1,4 +1,4 @@
-"""Executors that run chunks of replications: a local process pool (Dask later)."""
+"""Executors that run chunks of replications: a local process pool, or Dask."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from skyscreen.executors._memory import (
 )
 
 if TYPE_CHECKING:
+    from skyscreen.executors.dask import run_tasks_dask
     from skyscreen.executors.local import ChunkTask, run_tasks
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "format_bytes",
     "is_out_of_memory",
     "run_tasks",
+    "run_tasks_dask",
 ]
 
 
@@ -30,4 +32,6 @@ def __getattr__(name: str) -> Any:
     # only) can be imported before NumPy and the engine.
     if name in ("ChunkTask", "run_tasks"):
         return getattr(importlib.import_module("skyscreen.executors.local"), name)
+    if name == "run_tasks_dask":  # imports Dask only when it runs
+        return getattr(importlib.import_module("skyscreen.executors.dask"), name)
     raise AttributeError(f"module 'skyscreen.executors' has no attribute {name!r}")

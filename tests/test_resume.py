@@ -172,11 +172,11 @@ def test_a_run_killed_with_sigkill_resumes_to_the_same_result(tmp_path: Path) ->
     args = [
         COASTAL,
         "-n",
-        "120",
+        "40",
         "--seed",
         "5",
         "--chunk-size",
-        "10",
+        "5",
         "--workers",
         "2",
         "--events",
@@ -189,7 +189,7 @@ def test_a_run_killed_with_sigkill_resumes_to_the_same_result(tmp_path: Path) ->
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     saved = _chunks(out)
-    assert 2 <= len(saved) < 12
+    assert 2 <= len(saved) < 8
     with pytest.raises(ResultSchemaError, match="incomplete"):
         skyscreen.load_run(out)
     res = subprocess.run(
@@ -212,7 +212,7 @@ def test_a_run_killed_with_sigkill_resumes_to_the_same_result(tmp_path: Path) ->
     )
     assert res.returncode == 0, res.stderr
     whole = skyscreen.simulate(
-        COASTAL, replications=120, seed=5, events=True, progress=False
+        COASTAL, replications=40, seed=5, events=True, progress=False
     )
     _same_tables(whole, skyscreen.load_run(out))
     assert not [
@@ -230,11 +230,11 @@ def test_ctrl_c_leaves_a_resumable_sweep_and_says_so(tmp_path: Path) -> None:
             COASTAL,
             *varies,
             "-n",
-            "60",
+            "20",
             "--seed",
             "3",
             "--chunk-size",
-            "10",
+            "5",
             "--workers",
             "1",
             "--quiet",
@@ -259,7 +259,7 @@ def test_ctrl_c_leaves_a_resumable_sweep_and_says_so(tmp_path: Path) -> None:
     whole = sweep(
         COASTAL,
         ["raids.2.count=4,8", "doctrine.min_shot_pk=0,0.1"],
-        replications=60,
+        replications=20,
         seed=3,
         workers=2,
         progress=False,

@@ -12,7 +12,9 @@ Each look (every ``look_period_s``), per camera and replication, in this order:
    its entry: toward the entry's picture position, or, once the camera holds the
    drone (has seen it within identification range), toward the drone itself, which
    its video tracker keeps centred. A searching camera sweeps the horizon at its slew
-   rate.
+   rate. A replication with nothing airborne is quiet: its cameras do nothing (no
+   tasking, no slew, no sweep), so their pointing is the same whether or not the
+   engine steps its quiet stretches (which it skips when the whole chunk is quiet).
 3. **Detection.** Every airborne drone inside the horizontal field of view, within
    ``range_max_m`` and above the (4/3-earth) horizon is detected with the per-look
    probability 1/(1 + (R/R50)^k) (:func:`skyscreen.models.eoir.eoir_pd`), R50 for the
@@ -287,6 +289,17 @@ def _look(
     n_c = cam_pos.shape[0]
     n_e = c_valid.shape[1]
     for r in range(n_rep):
+        # A replication with nothing airborne is quiet: its cameras neither task,
+        # slew nor sweep, as when it runs alone and the engine skips its quiet steps
+        # (so a camera's pointing never depends on the other replications of the
+        # chunk).
+        quiet = True
+        for d in range(n_d):
+            if airborne[r, d]:
+                quiet = False
+                break
+        if quiet:
+            continue
         for q in range(n_c):
             if look[q] < 0:
                 continue

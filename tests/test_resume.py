@@ -350,3 +350,68 @@ def test_a_damaged_plan_is_refused(
     (out / "plan.json").write_text(plan.replace('"seed": 1', '"seed": 2'))
     with pytest.raises(ResultSchemaError, match="damaged"):
         ChunkStore.resume(out, "run")
+
+
+def test_resume_flag_continues_the_study_in_out_or_starts_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`sweep SCENARIO --vary ... --out DIR --resume`: the interrupted command again."""
+    import skyscreen.run as run_module
+
+    args = [
+        "sweep",
+        QUICKSTART,
+        "--vary",
+        "raids.0.count=2,4",
+        "-n",
+        "6",
+        "--seed",
+        "4",
+        "--chunk-size",
+        "2",
+        "--workers",
+        "1",
+        "--quiet",
+        "--no-figures",
+    ]
+    out = tmp_path / "s"
+    monkeypatch.setattr(run_module, "run_tasks", _StopAfter(2))
+    assert main([*args, "--out", str(out)]) == 130
+    _pretend_the_writer_died(out)
+    monkeypatch.setattr(run_module, "run_tasks", _StopAfter(None))
+    # Another scenario is refused; the same one is continued.
+    other = tmp_path / "other.yaml"
+    other.write_text(
+        Path(QUICKSTART).read_text().replace("name: quickstart", "name: other")
+    )
+    assert (
+        main(
+            [
+                "sweep",
+                str(other),
+                "--vary",
+                "raids.0.count=2,4",
+                "--out",
+                str(out),
+                "--resume",
+                "--quiet",
+            ]
+        )
+        == 2
+    )
+    assert "another scenario" in capsys.readouterr().err
+    assert main([*args, "--out", str(out), "--resume"]) == 0
+    assert "resuming the interrupted sweep" in capsys.readouterr().err
+    whole = sweep(
+        QUICKSTART,
+        ["raids.0.count=2,4"],
+        replications=6,
+        seed=4,
+        workers=1,
+        progress=False,
+    )
+    pd.testing.assert_frame_equal(whole.rows, load_sweep(out).rows, check_exact=True)
+    # Nothing to continue: --resume starts it.
+    fresh = tmp_path / "fresh"
+    assert main([*args, "--out", str(fresh), "--resume"]) == 0
+    pd.testing.assert_frame_equal(whole.rows, load_sweep(fresh).rows, check_exact=True)

@@ -169,7 +169,11 @@ def _study_common(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--resume",
         metavar="DIR",
-        help="complete the interrupted study in DIR with its own settings",
+        nargs="?",
+        const="",
+        help="complete the interrupted study in DIR with its own settings; without "
+        "DIR, continue the one in --out DIR if there is one (its scenario must be "
+        "SCENARIO), else start it",
     )
     p.add_argument(
         "--workers", type=_positive_int, metavar="N", help="worker processes"
@@ -311,8 +315,11 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--resume",
         metavar="DIR",
+        nargs="?",
+        const="",
         help="complete the interrupted run in DIR (no SCENARIO; its settings are "
-        "the interrupted run's)",
+        "the interrupted run's); without DIR, continue the one in --out DIR if "
+        "there is one (its scenario must be SCENARIO), else start it",
     )
     p.add_argument(
         "-n",
@@ -688,10 +695,78 @@ _RUN_SETTINGS = (
 )
 
 
+def _resume_form(args: argparse.Namespace, command: str) -> None:
+    """``--resume`` without DIR: continue the study in ``--out`` if it is there.
+
+    The form ``skyscreen sweep SCENARIO --vary ... --out DIR --resume`` repeats the
+    command that was interrupted. If DIR holds an interrupted study, it is continued
+    with its saved settings (SCENARIO must be the same scenario, apart from its run
+    settings); if DIR holds none, the study starts as if --resume were not given.
+    """
+    import json
+
+    from skyscreen.errors import SkyscreenError
+
+    if args.resume != "":
+        return
+    if not args.out:
+        raise SkyscreenError(
+            "--resume without DIR continues the study in --out DIR; give --out"
+        )
+    out = Path(args.out)
+    if not ((out / "plan.json").is_file() and (out / "incomplete").is_file()):
+        args.resume = None  # nothing to continue: start it
+        return
+    try:
+        plan = json.loads((out / "plan.json").read_text(encoding="utf-8"))
+        saved = plan.get("scenario") or plan["scenarios"][0]
+    except (OSError, ValueError, KeyError, IndexError, TypeError):
+        raise SkyscreenError(
+            f"{out}: its plan.json is damaged; cannot resume it"
+        ) from None
+    if args.scenario is not None:
+        mine = _load(args.scenario).model_dump(mode="json", by_alias=True)
+        if {k: v for k, v in mine.items() if k != "run"} != {
+            k: v for k, v in saved.items() if k != "run"
+        }:
+            raise SkyscreenError(
+                f"{out}: holds an interrupted {command} of another scenario than "
+                f"{args.scenario} (or of an earlier version of it); resume it with "
+                f"`skyscreen {command} --resume {out}`, or start again with --overwrite"
+            )
+    print(
+        f"resuming the interrupted {command} in {out} with its saved settings",
+        file=sys.stderr,
+    )
+    for name in (
+        "scenario",
+        "other",
+        "replications",
+        "seed",
+        "out",
+        "chunk_size",
+        "dt_s",
+    ):
+        if hasattr(args, name):
+            setattr(args, name, None)
+    for name in ("overwrite", "events", "value_protected"):
+        if hasattr(args, name):
+            setattr(args, name, False)
+    for name in ("vary", "metric"):
+        if hasattr(args, name):
+            setattr(args, name, [])
+    if hasattr(args, "record"):
+        args.record = 0
+    if hasattr(args, "fidelity"):
+        args.fidelity = "truth"
+    args.resume = str(out)
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     from skyscreen.errors import SkyscreenError
     from skyscreen.io import check_out_dir, default_out_dir
 
+    _resume_form(args, "run")
     if args.resume is not None:
         given = [f"--{k.replace('_', '-')}" for k in _RUN_SETTINGS if getattr(args, k)]
         if args.scenario is not None:
@@ -1099,6 +1174,7 @@ def _study_kwargs(args: argparse.Namespace) -> dict[str, Any]:
 def _cmd_sweep(args: argparse.Namespace) -> int:
     from skyscreen.errors import SkyscreenError
 
+    _resume_form(args, "sweep")
     if args.resume is not None:
         out = Path(args.resume)
         res = _interruptible(out, "sweep", lambda: _study_resume(args, "sweep"))
@@ -1171,6 +1247,7 @@ def _print_sweep(res: Any, out: Path) -> None:
 def _cmd_compare(args: argparse.Namespace) -> int:
     from skyscreen.errors import SkyscreenError
 
+    _resume_form(args, "compare")
     if args.resume is not None:
         if args.other is not None:
             raise SkyscreenError("--resume continues a comparison; drop B")
@@ -1264,6 +1341,7 @@ def _print_comparison(comp: Any, out: Path, show_all: bool) -> None:
 def _cmd_sensitivity(args: argparse.Namespace) -> int:
     from skyscreen.errors import SkyscreenError
 
+    _resume_form(args, "sensitivity")
     if args.resume is not None:
         out = Path(args.resume)
         res = _interruptible(

@@ -14,10 +14,18 @@ file):
    every raid's count), which should be about linear;
 4. the share of one chunk's time in each stage of the step (sensing, moving,
    deciding...), and within sensing each sensor kind's (radars, cameras, RF
-   detectors).
+   detectors);
+5. issue 12's two speed targets as ratios, on the pinned copy
+   ``benchmarks/scenarios/coastal-airbase.yaml`` with 1000 replications: (a) the
+   engine's nanoseconds per active drone-step (drones the move stage moved, summed over
+   the steps) over the minimal kernel's on the same drone-steps
+   (``benchmarks/minimal_kernel.py``; target at most 4); (b) where the whole-process
+   ratio against commit 6a7d3c3 is measured (``benchmarks/compare_commits.py``;
+   target: median ratio at most 0.5).
 
 Timings are wall-clock on whatever machine runs this; compare ratios, not seconds,
-across machines. Use ``--quick`` to skip the 10 000-replication and 480-drone points.
+across machines. Use ``--quick`` to skip the 10 000-replication and 480-drone points,
+``--targets`` to print only section 5.
 """
 
 from __future__ import annotations
@@ -146,11 +154,85 @@ def scaled(spec: skyscreen.ScenarioSpec, factor: int) -> skyscreen.ScenarioSpec:
     return parse_scenario(data)
 
 
+def engine_per_drone_step(n: int, repeat: int = 3) -> dict[str, float]:
+    """The engine's wall time per active drone-step on the pinned coastal-airbase.
+
+    One chunk of ``n`` replications on one core, warm, median of ``repeat`` runs. The
+    move stage's kernel is wrapped to add up the drones it moves in each step (one
+    Python call per step, a microsecond against the step's milliseconds).
+    """
+    from skyscreen.engine import move as engine_move
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from minimal_kernel import SCENARIO
+
+    spec = load_scenario(SCENARIO)
+    params = compile_scenario(spec)
+    run_chunk(params, np.arange(2), 1)  # warm up
+    moved = [0]
+    inner = engine_move._move
+
+    def counting(k: Any, *args: Any) -> Any:
+        moved[0] += len(k)
+        return inner(k, *args)
+
+    times = []
+    engine_move._move = counting
+    try:
+        for _ in range(repeat):
+            moved[0] = 0
+            t = time.perf_counter()
+            run_chunk(params, np.arange(n), spec.run.seed)
+            times.append(time.perf_counter() - t)
+    finally:
+        engine_move._move = inner
+    sec = float(np.median(times))
+    return {"drone_steps": moved[0], "seconds": sec, "ns": sec / moved[0] * 1e9}
+
+
+def targets(n: int = 1000) -> None:
+    """Print issue 12's speed targets as ratios (section 5)."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from minimal_kernel import measure
+
+    print(
+        f"\n5. issue 12 targets, benchmarks/scenarios/coastal-airbase.yaml, "
+        f"{n} replications, one core"
+    )
+    eng = engine_per_drone_step(n)
+    mk = measure(n)
+    print(
+        f"   engine:         {eng['seconds']:6.2f} s  "
+        f"{eng['drone_steps'] / 1e6:6.2f} M active drone-steps  "
+        f"{eng['ns']:6.1f} ns per drone-step"
+    )
+    print(
+        f"   minimal kernel: {mk['seconds']:6.2f} s  "
+        f"{mk['drone_steps'] / 1e6:6.2f} M drone-steps         "
+        f"{mk['ns_per_drone_step']:6.1f} ns per drone-step"
+    )
+    print(
+        f"   (a) engine / minimal kernel, per drone-step: "
+        f"{eng['ns'] / mk['ns_per_drone_step']:5.2f}x   (target <= 4)"
+    )
+    print(
+        "   (b) whole process against commit 6a7d3c3 (target: median ratio <= 0.5):"
+        "\n       python benchmarks/compare_commits.py 6a7d3c3 "
+        "--scenario coastal-airbase --replications 1000"
+    )
+
+
 def main() -> None:
     """Run the benchmark and print its figures."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="skip the largest points")
+    ap.add_argument(
+        "--targets", action="store_true", help="print only issue 12's target ratios"
+    )
     args = ap.parse_args()
+    if args.targets:
+        targets()
+        return
     spec = load_scenario(example_path("coastal-airbase"))
     n_d, dt, dur = spec.n_drones, spec.run.dt_s, spec.run.duration_s
     grid_steps = round(dur / dt)
@@ -212,6 +294,8 @@ def main() -> None:
                 if sub.startswith("sense: "):
                     print(f"     {sub[7:]:<14} {s2:6.2f} s  {100 * s2 / wall:5.1f} %")
     print(f"   {'(whole chunk)':<16} {wall:6.2f} s")
+
+    targets()
 
 
 if __name__ == "__main__":

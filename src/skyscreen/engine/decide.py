@@ -186,6 +186,165 @@ def _greedy(
         out_surv[b] = total
 
 
+@njit(cache=True)
+def _greedy_sparse(
+    values: FloatArray,
+    surv: FloatArray,
+    ptr: IntArray,
+    weapon: IntArray,
+    entry: IntArray,
+    pk: FloatArray,
+    aux: FloatArray,
+    ident: BoolArray,
+    tight: BoolArray,
+    free: BoolArray,
+    open_slots: IntArray,
+    unit_cost: FloatArray,
+    out_target: IntArray,
+    out_aux: FloatArray,
+    out_pk: FloatArray,
+    out_value: FloatArray,
+    out_surv: FloatArray,
+) -> None:
+    """:func:`_greedy` on the listed non-zero Pk of every assignable kind.
+
+    ``ptr`` (K, B + 1) gives, for each kind, row ``b``'s entries
+    ``[ptr[k, b], ptr[k, b + 1])`` of the concatenated lists ``weapon`` (global
+    weapon index), ``entry``, ``pk`` and ``aux``, by entry in ascending order;
+    ``tight[k]`` says kind k may only engage identified entries (``ident``, (B, N)).
+
+    The same assignment as the dense kernel, bit for bit, when every unit cost is
+    >= 0 (the caller checks): greedy maximum marginal return only ever takes a pair
+    of positive gain ``value · survival · pk − cost``, which needs pk > 0, and each
+    weapon's best pair among its listed ones is the first maximum in entry order, as
+    over the dense row. A weapon whose best gain is not positive is never taken (its
+    gains only fall as shots are added), so which zero-Pk entry the dense scan would
+    have named its best does not matter. Each step costs O(candidates), not O(N).
+    """
+    n_b, n_d = values.shape
+    n_w = free.shape[1]
+    n_k = ptr.shape[0]
+    cnt = np.zeros(n_w + 1, dtype=np.int64)
+    fill = np.empty(n_w, dtype=np.int64)
+    rem = np.empty(n_w, dtype=np.int64)
+    best_j = np.empty(n_w, dtype=np.int64)
+    best_g = np.empty(n_w)
+    best_c = np.empty(n_w, dtype=np.int64)
+    chosen = np.empty(n_w, dtype=np.int64)
+    survival = np.empty(n_d)
+    count = np.zeros(n_d, dtype=np.int64)
+    size = 0
+    for kk in range(n_k):
+        for b in range(n_b):
+            size = max(size, ptr[kk, b + 1] - ptr[kk, b])
+    c_entry = np.empty(max(size * n_k, 1), dtype=np.int64)
+    c_src = np.empty(max(size * n_k, 1), dtype=np.int64)
+    for b in range(n_b):
+        # Each weapon's candidates (its listed pairs), in entry order: a stable
+        # counting sort by weapon of the kinds' lists (a weapon is one kind's).
+        for w in range(n_w + 1):
+            cnt[w] = 0
+        for kk in range(n_k):
+            for e in range(ptr[kk, b], ptr[kk, b + 1]):
+                if tight[kk] and not ident[b, entry[e]]:
+                    continue
+                cnt[weapon[e] + 1] += 1
+        for w in range(n_w):
+            cnt[w + 1] += cnt[w]
+            fill[w] = cnt[w]
+        for kk in range(n_k):
+            for e in range(ptr[kk, b], ptr[kk, b + 1]):
+                if tight[kk] and not ident[b, entry[e]]:
+                    continue
+                w = weapon[e]
+                c_entry[fill[w]] = entry[e]
+                c_src[fill[w]] = e
+                fill[w] += 1
+        for d in range(n_d):
+            survival[d] = surv[b, d]
+            count[d] = 0
+        for w in range(n_w):
+            rem[w] = 1 if free[b, w] else 0
+            chosen[w] = -1
+            _best_sparse(
+                w, values[b], pk, unit_cost, rem, open_slots[b], survival, count,
+                cnt, c_entry, c_src, best_j, best_g, best_c,
+            )  # fmt: skip
+        while True:
+            bi = -1
+            bg = 0.0
+            for w in range(n_w):
+                if best_g[w] > bg:
+                    bg = best_g[w]
+                    bi = w
+            if bi < 0:
+                break
+            j = best_j[bi]
+            chosen[bi] = best_c[bi]
+            rem[bi] -= 1
+            survival[j] = survival[j] * (1.0 - pk[c_src[best_c[bi]]])
+            count[j] += 1
+            for w in range(n_w):
+                if best_j[w] == j:
+                    _best_sparse(
+                        w, values[b], pk, unit_cost, rem, open_slots[b], survival,
+                        count, cnt, c_entry, c_src, best_j, best_g, best_c,
+                    )  # fmt: skip
+        for w in range(n_w):
+            out_target[b, w] = -1
+            out_aux[b, w] = 0.0
+            out_pk[b, w] = 0.0
+            out_value[b, w] = 0.0
+            if chosen[w] >= 0:
+                e = c_src[chosen[w]]
+                d = entry[e]
+                out_target[b, w] = d
+                out_aux[b, w] = aux[e]
+                out_pk[b, w] = pk[e]
+                out_value[b, w] = values[b, d]
+        total = 0.0
+        for d in range(n_d):
+            total += values[b, d] * survival[d]
+        out_surv[b] = total
+
+
+# Inlined in numba IR: called per weapon and step, where a call passing its arrays
+# cost more than the scan.
+@njit(cache=True, inline="always")
+def _best_sparse(
+    w: int,
+    values: FloatArray,
+    pk: FloatArray,
+    unit_cost: FloatArray,
+    rem: IntArray,
+    max_per_target: IntArray,
+    survival: FloatArray,
+    count: IntArray,
+    start: IntArray,
+    c_entry: IntArray,
+    c_src: IntArray,
+    best_j: IntArray,
+    best_g: FloatArray,
+    best_c: IntArray,
+) -> None:
+    """Weapon ``w``'s best candidate (greedy_mmr's ``_row_best`` over its list)."""
+    bj = -1
+    bc = -1
+    bg = -np.inf
+    if rem[w] > 0:
+        for c in range(start[w], start[w + 1]):
+            j = c_entry[c]
+            if count[j] < max_per_target[j]:
+                g = values[j] * survival[j] * pk[c_src[c]] - unit_cost[w]
+                if g > bg:
+                    bg = g
+                    bj = j
+                    bc = c
+    best_j[w] = bj
+    best_g[w] = bg
+    best_c[w] = bc
+
+
 def _solve(
     p: ScenarioParams,
     values: FloatArray,
@@ -277,7 +436,21 @@ def decide(
     pk_out = np.zeros((len(rows), n_w))
     value_out = np.zeros((len(rows), n_w))
     surv_out = np.zeros(len(rows))
-    block = max(1, _BLOCK_ELEMENTS // max(n_w * n_d, 1))
+    # The listed (sparse) evaluation serves the greedy assignment when no hook
+    # wants the dense instance and every point kind can list its Pk; the dense
+    # arrays are O(B·W·N) to write and scan, mostly zeros in a large scenario.
+    sparse = (
+        doc.wta_method == "greedy"
+        and on_decision is None
+        and bool(np.all(unit_cost >= 0.0))
+        and all(
+            hasattr(pl.kind, "evaluate_sparse")
+            for pl in kinds
+            if not getattr(pl.kind, "area", False)
+        )
+    )
+    per_row = n_d if sparse else n_w * n_d
+    block = max(1, _BLOCK_ELEMENTS // max(per_row, 1))
     for b0 in range(0, len(rows), block):
         sel = slice(b0, b0 + block)
         br = rows[sel]
@@ -344,29 +517,6 @@ def decide(
             )
             placed.append((sl, got))
             free_b[:, sl] = False
-        # Every assignable kind writes the whole of its block of weapons.
-        pk = np.empty((n_b, n_w, n_d))
-        aux = np.empty((n_b, n_w, n_d))
-        for pl in kinds:
-            sl = slice(pl.weapon, pl.weapon + pl.n)
-            pl.kind.evaluate(pl, st.effectors[pl.slot], ctx, pk[:, sl], aux[:, sl])
-            if pl in tight:
-                pk[:, sl] *= pic.identified[br][:, None, :]
-        if on_decision is not None:
-            # Observed only: the cycle is solved below exactly as without the hook.
-            for i, r in enumerate(br):
-                on_decision(
-                    DecisionInstance(
-                        replication=int(st.reps[r]),
-                        t_s=t1,
-                        values=values[i] * surv[i],
-                        pk=pk[i],
-                        free=free_b[i],
-                        max_per_target=open_slots[i],
-                        cost=cost,
-                        cost_weight=float(doc.cost_weight),
-                    )
-                )
         args = (
             target[sel],
             aux_out[sel],
@@ -374,10 +524,16 @@ def decide(
             value_out[sel],
             surv_out[sel],
         )
-        if doc.wta_method == "greedy":
-            _greedy(values, surv, pk, aux, free_b, open_slots, unit_cost, *args)
+        if sparse:
+            _assign_sparse(
+                st, pic, kinds, tight, ctx, values, surv, free_b, open_slots,
+                unit_cost, args,
+            )  # fmt: skip
         else:
-            _solve(p, values, surv, pk, aux, free_b, open_slots, cost, *args)
+            _assign_dense(
+                st, p, pic, kinds, tight, ctx, values, surv, free_b, open_slots,
+                cost, unit_cost, t1, on_decision, args,
+            )  # fmt: skip
         for sl, (a_target, a_aux, a_pk, a_value) in placed:
             target[sel, sl] = a_target
             aux_out[sel, sl] = a_aux
@@ -390,6 +546,113 @@ def decide(
             "decision", rows, t1, -1, -1, np.zeros((len(rows), 3)), 0, value=surv_out
         )
     _commit(st, layout, rows, target, aux_out, pk_out, value_out, t1, ev)
+
+
+def _assign_sparse(
+    st: ChunkState,
+    pic: AirPicture,
+    kinds: tuple[Any, ...],
+    tight: list[Any],
+    ctx: DecideContext,
+    values: FloatArray,
+    surv: FloatArray,
+    free_b: BoolArray,
+    open_slots: IntArray,
+    unit_cost: FloatArray,
+    args: tuple[Any, ...],
+) -> None:
+    """Greedy assignment of one block from the kinds' listed non-zero Pk."""
+    point = [pl for pl in kinds if not getattr(pl.kind, "area", False)]
+    lists = [pl.kind.evaluate_sparse(pl, st.effectors[pl.slot], ctx) for pl in point]
+    n_b = len(ctx.rows)
+    ptr = np.zeros((max(len(lists), 1), n_b + 1), dtype=np.int64)
+    base = 0
+    for i, sp in enumerate(lists):
+        ptr[i] = sp.ptr + base
+        base += len(sp.unit)
+    weapon = _cat([sp.unit + pl.weapon for sp, pl in zip(lists, point, strict=True)])
+    entry = _cat([sp.entry for sp in lists])
+    pk = _cat([sp.pk for sp in lists], np.float64)
+    aux = _cat([sp.aux for sp in lists], np.float64)
+    is_tight = np.array([pl in tight for pl in point] or [False])
+    ident = (
+        np.ascontiguousarray(pic.identified[ctx.rows])
+        if tight
+        else np.ones((1, 1), dtype=np.bool_)
+    )
+    _greedy_sparse(
+        values,
+        surv,
+        ptr,
+        weapon,
+        entry,
+        pk,
+        aux,
+        ident,
+        is_tight,
+        free_b,
+        open_slots,
+        unit_cost,
+        *args,
+    )
+
+
+def _cat(parts: list[Any], dtype: Any = np.int64) -> Any:
+    """The parts concatenated as one contiguous array of ``dtype`` (empty: none)."""
+    if not parts:
+        return np.zeros(0, dtype=dtype)
+    return np.ascontiguousarray(np.concatenate(parts), dtype=dtype)
+
+
+def _assign_dense(
+    st: ChunkState,
+    p: ScenarioParams,
+    pic: AirPicture,
+    kinds: tuple[Any, ...],
+    tight: list[Any],
+    ctx: DecideContext,
+    values: FloatArray,
+    surv: FloatArray,
+    free_b: BoolArray,
+    open_slots: IntArray,
+    cost: FloatArray,
+    unit_cost: FloatArray,
+    t1: float,
+    on_decision: Callable[[DecisionInstance], None] | None,
+    args: tuple[Any, ...],
+) -> None:
+    """Assignment of one block from the kinds' dense (B, W, N) Pk arrays."""
+    doc = p.doctrine
+    br = ctx.rows
+    n_b, n_d = values.shape
+    n_w = free_b.shape[1]
+    # Every assignable kind writes the whole of its block of weapons.
+    pk = np.empty((n_b, n_w, n_d))
+    aux = np.empty((n_b, n_w, n_d))
+    for pl in kinds:
+        sl = slice(pl.weapon, pl.weapon + pl.n)
+        pl.kind.evaluate(pl, st.effectors[pl.slot], ctx, pk[:, sl], aux[:, sl])
+        if pl in tight:
+            pk[:, sl] *= pic.identified[br][:, None, :]
+    if on_decision is not None:
+        # Observed only: the cycle is solved below exactly as without the hook.
+        for i, r in enumerate(br):
+            on_decision(
+                DecisionInstance(
+                    replication=int(st.reps[r]),
+                    t_s=t1,
+                    values=values[i] * surv[i],
+                    pk=pk[i],
+                    free=free_b[i],
+                    max_per_target=open_slots[i],
+                    cost=cost,
+                    cost_weight=float(doc.cost_weight),
+                )
+            )
+    if doc.wta_method == "greedy":
+        _greedy(values, surv, pk, aux, free_b, open_slots, unit_cost, *args)
+    else:
+        _solve(p, values, surv, pk, aux, free_b, open_slots, cost, *args)
 
 
 def _commit(

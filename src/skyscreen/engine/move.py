@@ -66,6 +66,12 @@ def _move(
     into ``home_reached`` (both inf otherwise). Returns how many of either happened.
     """
     n_out = 0
+    # g·tan(bank) of each drone, once per call rather than twice per drone-step (the
+    # turn radius v²/(g·tan φ) and turn rate g·tan φ / v of models.kinematics, the
+    # same operations in the same order, so the same bits).
+    g_tan = np.empty(dp.bank_max_rad.shape[0])
+    for d in range(g_tan.shape[0]):
+        g_tan[d] = kinematics.G_MPS2 * math.tan(dp.bank_max_rad[d])
     for i in range(k.shape[0]):
         j = k[i]
         d = j % n_d
@@ -82,13 +88,14 @@ def _move(
             tx, ty, tz = route[j, wp, 0], route[j, wp, 1], route[j, wp, 2]
         final = (wp == dp.n_waypoints[d]) and (not returning)
         dx, dy = tx - px, ty - py
-        dist_h = math.hypot(dx, dy)
+        # The horizontal distance decides only a flying drone's dive onto its aim
+        # point and a returning drone's arrival home: skip the hypotenuse otherwise.
+        dist_h = math.hypot(dx, dy) if (flying and final) or returning else 0.0
         v = speed[j]
-        bank = dp.bank_max_rad[d]
         # Within its turn radius (or a step) of a point a wing can no longer turn onto
         # it: it captures a waypoint there, and starts its dive there at the latest,
         # whatever dive_range says.
-        capture = max(kinematics.turn_radius_m(v, bank), v * (t1 - t0))
+        capture = max(v * v / g_tan[d], v * (t1 - t0))  # kinematics.turn_radius_m
         div = diving[j] or (
             flying and final and dist_h <= max(dp.dive_range_m[d], capture)
         )
@@ -118,7 +125,7 @@ def _move(
                 arrive[j] = start + d3 / vd
                 n_out += 1
         elif cruise:
-            rate = kinematics.max_turn_rate_rad_s(v, bank)
+            rate = g_tan[d] / max(v, 1e-9)  # kinematics.max_turn_rate_rad_s
             ch = kinematics.steer_heading(heading[j], math.atan2(dy, dx), rate, dte)
             step = v * dte
             z_goal = dp.cruise_height_m[d] if (final or returning) else tz

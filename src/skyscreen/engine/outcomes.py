@@ -8,13 +8,15 @@ the same instant count as a kill — and arrivals detonate (damage and casualtie
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
-from skyscreen._typing import BoolArray, FloatArray, IntArray
+from skyscreen._typing import FloatArray, IntArray
 from skyscreen.engine.codes import (
     CAUSE_ARRIVAL,
     CAUSE_ENDURANCE,
     DEFEATED,
     EXPENDED,
+    FLYING,
     KILLED,
     LEAKED,
     NEUTRALISED,
@@ -126,6 +128,63 @@ def _resolve_shots(
     return t_kill, k_eff
 
 
+@njit(cache=True)
+def _order_outcomes(
+    status: IntArray,
+    t_launch: FloatArray,
+    endurance: FloatArray,
+    t1: float,
+    t_kill: FloatArray,
+    t_arrive: FloatArray,
+    t_down: FloatArray,
+    t_home: FloatArray,
+    out_idx: IntArray,
+    out_best: FloatArray,
+    out_code: IntArray,
+) -> int:
+    """Each airborne drone's earliest outcome in the step; kills win ties.
+
+    Arrays are flat over (R·D) (``endurance`` is over D). For every airborne drone
+    whose flight ends in the step, in flat (row-major) order, writes its flat index,
+    the time of its outcome and its code into the ``out_*`` buffers; returns how
+    many. The comparisons are those of the NumPy form this replaced, in the same
+    order (kill, arrival, area defeat, home reached, endurance), so ties and NaNs
+    fall the same way; one pass, no (R, D) temporaries.
+    """
+    n_d = endurance.shape[0]
+    n = 0
+    for j in range(status.shape[0]):
+        st_j = status[j]
+        if st_j != FLYING and st_j != NEUTRALISED:
+            continue
+        expiry = t_launch[j] + endurance[j % n_d]
+        t_exp = expiry if expiry <= t1 else np.inf
+        best = t_kill[j]
+        code = KILLED if np.isfinite(best) else 0
+        if t_arrive[j] < best:
+            best = t_arrive[j]
+            code = LEAKED
+        if t_down[j] < best:
+            best = t_down[j]
+            code = DEFEATED
+        if t_home[j] < best:
+            best = t_home[j]
+            code = DEFEATED
+        if t_exp < best:
+            best = t_exp
+            code = EXPENDED
+        if code <= 0:
+            continue
+        # A neutralised drone that runs out of endurance was defeated, not expended.
+        if code == EXPENDED and st_j == NEUTRALISED:
+            code = DEFEATED
+        out_idx[n] = j
+        out_best[n] = best
+        out_code[n] = code
+        n += 1
+    return n
+
+
 def settle(
     st: ChunkState,
     p: ScenarioParams,
@@ -143,60 +202,51 @@ def settle(
     """Give each drone the earliest of its outcomes in the step; kills win ties.
 
     ``maybe`` False says that no shot killed, nothing arrived and no area effect
-    brought a drone down in the step; then only endurance can end a flight.
+    brought a drone down in the step; then only endurance can end a flight (the
+    compiled pass checks that too, so ``maybe`` is only a hint kept for callers).
     """
-    dr = p.drones
-    expiry = st.t_launch_s + dr.endurance_s[None, :]
-    # Most steps end nothing: leave before the full ordering below.
-    if not maybe and not (expiry <= t1).any():
+    n_flat = st.status.size
+    idx = np.empty(n_flat, dtype=np.int64)
+    best_all = np.empty(n_flat)
+    code_all = np.empty(n_flat, dtype=np.int64)
+    n = _order_outcomes(
+        st.status.reshape(-1),
+        st.t_launch_s.reshape(-1),
+        p.drones.endurance_s,
+        float(t1),
+        t_kill.reshape(-1),
+        t_arrive.reshape(-1),
+        t_down.reshape(-1),
+        t_home.reshape(-1),
+        idx,
+        best_all,
+        code_all,
+    )
+    if n == 0:
         return
-    active = st.airborne()
-    if not (
-        active
-        & (
-            np.isfinite(t_kill)
-            | np.isfinite(t_arrive)
-            | np.isfinite(t_down)
-            | np.isfinite(t_home)
-            | (expiry <= t1)
-        )
-    ).any():
-        return
-    t_exp = np.where(active & (expiry <= t1), expiry, np.inf)
-    best = np.where(active, t_kill, np.inf)
-    code = np.where(np.isfinite(best), KILLED, 0)
-    for t_c, c in (
-        (t_arrive, LEAKED),
-        (t_down, DEFEATED),
-        (t_home, DEFEATED),
-        (t_exp, EXPENDED),
-    ):
-        better = active & (t_c < best)
-        best = np.where(better, t_c, best)
-        code = np.where(better, c, code)
-    ended = code > 0
-    if not ended.any():
-        return
-    # A neutralised drone that runs out of endurance was defeated, not expended.
-    code = np.where((code == EXPENDED) & (st.status == NEUTRALISED), DEFEATED, code)
+    n_d = st.status.shape[1]
+    idx, best, code = idx[:n], best_all[:n], code_all[:n]
+    r_e, d_e = idx // n_d, idx % n_d
     # Position at the moment of the outcome: back along the velocity from t1.
-    back = np.where(ended, t1 - best, 0.0)
-    end_pos = st.pos_m - st.vel_mps * back[..., None]
-    end_pos[..., 2] = np.maximum(end_pos[..., 2], 0.0)
+    back = t1 - best
+    end_pos = st.pos_m[r_e, d_e] - st.vel_mps[r_e, d_e] * back[:, None]
+    end_pos[:, 2] = np.maximum(end_pos[:, 2], 0.0)
 
-    killed = ended & (code == KILLED)
+    # Each outcome's drones in row-major order, as np.nonzero of its mask gave them.
+    killed = code == KILLED
     if killed.any():
-        r, d = np.nonzero(killed)
+        r, d = r_e[killed], d_e[killed]
         eff = k_eff[r, d]
         st.cause[r, d] = layout.effector_cause[eff]
         st.effector[r, d] = eff
         np.add.at(st.eff_kills, (r, eff), 1)
         # Debris over occupied assets.
         a = p.assets
+        k_pos = end_pos[killed]
         if a.n:
             dist = np.hypot(
-                end_pos[r, d, None, 0] - a.pos_m[None, :, 0],
-                end_pos[r, d, None, 1] - a.pos_m[None, :, 1],
+                k_pos[:, None, 0] - a.pos_m[None, :, 0],
+                k_pos[:, None, 1] - a.pos_m[None, :, 1],
             )
             over = (dist <= a.radius_m[None, :]) & (a.occupancy[None, :] > 0)
             rr, aa = np.nonzero(over)
@@ -205,59 +255,65 @@ def settle(
             ev.add(
                 "kill",
                 r,
-                best[r, d],
+                best[killed],
                 d,
                 eff + layout.n_sensors,
-                end_pos[r, d],
+                k_pos,
                 ev.outcome("kill"),
             )
-    leaked = ended & (code == LEAKED)
+    leaked = code == LEAKED
     if leaked.any():
-        st.cause[leaked] = CAUSE_ARRIVAL
-        _detonate(st, p, leaked, best, ev)
+        r, d = r_e[leaked], d_e[leaked]
+        st.cause[r, d] = CAUSE_ARRIVAL
+        _detonate(st, p, r, d, best[leaked], ev)
         # A leaker ends at its impact point (written by _detonate), not at a point
         # extrapolated back along its dive.
-        end_pos[leaked] = st.pos_m[leaked]
-    defeated = ended & (code == DEFEATED)
+        end_pos[leaked] = st.pos_m[r, d]
+    defeated = code == DEFEATED
     if defeated.any():
-        by_area = defeated & (st.cause == 0)
-        st.cause[by_area] = layout.effector_cause[down_by[by_area]]
-        st.effector[by_area] = down_by[by_area]
-        r, d = np.nonzero(defeated)
+        r, d = r_e[defeated], d_e[defeated]
+        by_area = st.cause[r, d] == 0
+        ra, da = r[by_area], d[by_area]
+        st.cause[ra, da] = layout.effector_cause[down_by[ra, da]]
+        st.effector[ra, da] = down_by[ra, da]
         np.add.at(st.jam_defeats, (r, st.effector[r, d]), 1)
         if ev is not None:
             ev.add(
                 "defeated",
                 r,
-                best[r, d],
+                best[defeated],
                 d,
                 st.effector[r, d] + layout.n_sensors,
-                end_pos[r, d],
+                end_pos[defeated],
             )
-    expended = ended & (code == EXPENDED)
+    expended = code == EXPENDED
     if expended.any():
-        st.cause[expended] = CAUSE_ENDURANCE
+        r, d = r_e[expended], d_e[expended]
+        st.cause[r, d] = CAUSE_ENDURANCE
         if ev is not None:
-            r, d = np.nonzero(expended)
-            ev.add("expended", r, best[r, d], d, -1, end_pos[r, d])
-    st.status[ended] = code[ended]
-    st.t_end_s[ended] = best[ended]
-    st.pos_m[ended] = end_pos[ended]
-    st.vel_mps[ended] = 0.0
+            ev.add("expended", r, best[expended], d, -1, end_pos[expended])
+    st.status[r_e, d_e] = code
+    st.t_end_s[r_e, d_e] = best
+    st.pos_m[r_e, d_e] = end_pos
+    st.vel_mps[r_e, d_e] = 0.0
 
 
 def _detonate(
     st: ChunkState,
     p: ScenarioParams,
-    leaked: BoolArray,
-    t_arr: FloatArray,
+    r_all: IntArray,
+    d_all: IntArray,
+    t_all: FloatArray,
     ev: Events | None,
 ) -> None:
-    """Damage and casualties of drones detonating at their aim points, in time order."""
+    """Damage and casualties of drones detonating at their aim points, in time order.
+
+    ``r_all, d_all`` (n,) are the leakers in row-major order, ``t_all`` their times
+    of arrival.
+    """
     a, dr = p.assets, p.drones
-    r_all, d_all = np.nonzero(leaked)
-    order = np.lexsort((d_all, t_arr[r_all, d_all], r_all))
-    r_all, d_all = r_all[order], d_all[order]
+    order = np.lexsort((d_all, t_all, r_all))
+    r_all, d_all, t_all = r_all[order], d_all[order], t_all[order]
     # Rank of each arrival within its replication, so repeated hits on one asset in
     # one step are applied one after another.
     rank = np.zeros(len(r_all), dtype=np.int64)
@@ -269,15 +325,15 @@ def _detonate(
     sigma = damage_model.cep_to_sigma_m(dr.cep_m)
     for k in range(int(rank.max()) + 1 if len(rank) else 0):
         sel = rank == k
-        r, d = r_all[sel], d_all[sel]
+        r, d, t_arr = r_all[sel], d_all[sel], t_all[sel]
         aim = st.route_m[r, d, dr.n_waypoints[d]]
         impact = aim[:, :2] + sigma[d, None] * st.impact_z[r, d]
-        impact += _ins_drift(st, p, r, d, t_arr[r, d])
+        impact += _ins_drift(st, p, r, d, t_arr)
         st.miss_m[r, d] = np.hypot(impact[:, 0] - aim[:, 0], impact[:, 1] - aim[:, 1])
         st.pos_m[r, d, :2] = impact
         st.pos_m[r, d, 2] = aim[:, 2]
         if ev is not None:
-            ev.add("leak", r, t_arr[r, d], d, -1, st.pos_m[r, d])
+            ev.add("leak", r, t_arr, d, -1, st.pos_m[r, d])
         if a.n == 0:
             continue
         dist = np.hypot(
@@ -301,7 +357,7 @@ def _detonate(
             ev.add(
                 "damage",
                 rep,
-                t_arr[rep, drone],
+                t_arr[rr],
                 drone,
                 -1,
                 st.pos_m[rep, drone],

@@ -70,11 +70,13 @@ __all__ = [
     "Measured",
     "Placed",
     "SensorKind",
+    "SparsePk",
     "cancel_unfireable",
     "complete_reloads",
     "pointing_envelope",
     "polar_measurements",
     "slant_geometry",
+    "sparse_pk",
     "start_reloads",
 ]
 
@@ -181,6 +183,59 @@ class DecideContext:
     missile_min_time_to_go_s: float
     missile_reserve_rounds: int
     reserve_min_value_usd: float
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class SparsePk:
+    """The non-zero kill probabilities of an assignable kind's ``evaluate``, listed.
+
+    An optional form of ``evaluate`` (``evaluate_sparse``) for the decide stage's
+    greedy assignment: the dense (B, n, E) arrays are mostly zeros in a large
+    scenario (a weapon reaches few of the drones), and writing and scanning them cost
+    O(B·n·E) per decision cycle. Row ``b``'s entries are ``[ptr[b], ptr[b + 1])``,
+    by picture entry in ascending order.
+
+    Attributes
+    ----------
+    ptr : int (B + 1,)
+    unit : int (N,)
+        The kind's unit (0 .. n-1).
+    entry : int (N,)
+        The picture entry.
+    pk, aux : float (N,)
+        As ``evaluate`` writes them; every listed Pk is above 0 and every unlisted
+        one is 0.
+    """
+
+    ptr: IntArray
+    unit: IntArray
+    entry: IntArray
+    pk: FloatArray
+    aux: FloatArray
+
+
+def sparse_pk(fill: Any, n_rows: int, n_units: int) -> SparsePk:
+    """Run a sparse evaluation kernel with buffers long enough for its entries.
+
+    ``fill(bufs)`` calls the kernel with ``bufs = (ptr, unit, entry, pk, aux)`` and
+    returns the number of entries; a kernel that finds more than the buffers hold
+    fills what fits and says how many it found, and it is run again once with
+    buffers of that length (it is pure, so the second run gives the same entries).
+    """
+    cap = max(64, 4 * n_rows * max(n_units, 1))
+    while True:
+        bufs = (
+            np.empty(n_rows + 1, dtype=np.int64),
+            np.empty(cap, dtype=np.int64),
+            np.empty(cap, dtype=np.int64),
+            np.empty(cap),
+            np.empty(cap),
+        )
+        n = int(fill(bufs))
+        if n <= cap:
+            ptr, unit, entry, pk, aux = bufs
+            return SparsePk(ptr, unit[:n], entry[:n], pk[:n], aux[:n])
+        cap = n
 
 
 class SensorKind(Protocol):

@@ -20,9 +20,11 @@ from skyscreen.engine.kinds.base import (
     DecideContext,
     EffectorBase,
     Placed,
+    SparsePk,
     complete_reloads,
     pointing_envelope,
     slant_geometry,
+    sparse_pk,
     start_reloads,
 )
 from skyscreen.engine.rng import Purpose, draw, stream_key
@@ -85,6 +87,15 @@ class GunKernelParams(NamedTuple):
 
 
 @njit(cache=True)
+def _longest_slews(g: GunKernelParams) -> FloatArray:
+    """Each gun's longest slew, pi / slew rate + settle (s), for the cheap exits."""
+    out = np.empty(g.pos_m.shape[0])
+    for k in range(out.shape[0]):
+        out[k] = math.pi / g.slew_rate_rad_s[k] + g.settle_s[k]
+    return out
+
+
+@njit(cache=True)
 def _evaluate(
     rows: IntArray,
     eligible: BoolArray,
@@ -106,6 +117,8 @@ def _evaluate(
     """
     n_d = eligible.shape[1]
     n_g = g.pos_m.shape[0]
+    longest = _longest_slews(g)
+    holding = hold_range < np.inf
     for b in range(rows.shape[0]):
         r = rows[b]
         for d in range(n_d):
@@ -125,11 +138,9 @@ def _evaluate(
                 # Cheap exit: out of reach even after the longest slew (the drone
                 # closes at most speed x (pi / slew rate + settle)). Skips only pairs
                 # whose Pk is 0, so the result is unchanged.
-                reach = g.range_max_m[k] + speed * (
-                    math.pi / g.slew_rate_rad_s[k] + g.settle_s[k]
-                )
+                reach = g.range_max_m[k] + speed * longest[k]
                 r2 = rx * rx + ry * ry + rz * rz
-                if r2 > reach * reach or math.sqrt(r2) > hold_range:
+                if r2 > reach * reach or (holding and math.sqrt(r2) > hold_range):
                     continue
                 az0 = math.atan2(ry, rx)
                 el0 = math.atan2(rz, math.hypot(rx, ry))
@@ -145,6 +156,9 @@ def _evaluate(
                 az = pz + vz * s_t - gz
                 ground = math.hypot(ax, ay)
                 rng = math.sqrt(ground * ground + az * az)
+                # in_envelope tests the range first: no arctangent out of range.
+                if rng < g.range_min_m[k] or rng > g.range_max_m[k]:
+                    continue
                 el = math.atan2(az, ground)
                 if not gun_model.in_envelope(
                     rng,
@@ -158,7 +172,121 @@ def _evaluate(
                 pk = gun_model.pk_from_table(
                     g.pk_table[k, raid_idx[d]], g.pk_step_m[k], rng
                 )
-                out_pk[b, k, d] = pk if pk >= min_pk else 0.0
+                pk = pk if pk >= min_pk else 0.0
+                out_pk[b, k, d] = pk
+
+
+@njit(cache=True)
+def _evaluate_sparse(
+    rows: IntArray,
+    eligible: BoolArray,
+    free: BoolArray,
+    pos: FloatArray,
+    vel: FloatArray,
+    raid_idx: IntArray,
+    gun_az: FloatArray,
+    gun_el: FloatArray,
+    g: GunKernelParams,
+    min_pk: float,
+    hold_range: float,
+    out_ptr: IntArray,
+    out_unit: IntArray,
+    out_entry: IntArray,
+    out_pk: FloatArray,
+    out_slew: FloatArray,
+) -> int:
+    """The (row, gun, drone) pairs of :func:`_evaluate` with a Pk above 0, as a list.
+
+    Row ``b``'s pairs are ``out_*[out_ptr[b]:out_ptr[b + 1]]``, by drone, in
+    ascending order. Only guns within reach of a drone are visited: the guns sorted
+    by east coordinate, a drone looks at those whose east coordinate is within the
+    largest reach (plus a metre for round-off) of its own, a superset of the pairs
+    the cheap exit keeps, so the pairs and their values are exactly the dense
+    kernel's non-zero ones. Returns the number of pairs; when it exceeds the
+    buffers' length, the buffers hold the first ones only and the caller retries
+    with longer buffers.
+
+    The pair's computation is the dense kernel's, written out again: a helper
+    called per pair (numba passes the parameter tuple's arrays by value) measured
+    1.4 to 4 times slower.
+    """
+    n_d = eligible.shape[1]
+    n_g = g.pos_m.shape[0]
+    cap = out_unit.shape[0]
+    longest = _longest_slews(g)
+    holding = hold_range < np.inf
+    order = np.argsort(g.pos_m[:, 0], kind="mergesort")
+    xs = g.pos_m[order, 0]
+    max_range = 0.0
+    max_longest = 0.0
+    for k in range(n_g):
+        max_range = max(max_range, g.range_max_m[k])
+        max_longest = max(max_longest, longest[k])
+    n = 0
+    for b in range(rows.shape[0]):
+        r = rows[b]
+        out_ptr[b] = n
+        for d in range(n_d):
+            if not eligible[r, d]:
+                continue
+            px, py, pz = pos[r, d, 0], pos[r, d, 1], pos[r, d, 2]
+            vx, vy, vz = vel[r, d, 0], vel[r, d, 1], vel[r, d, 2]
+            speed = math.sqrt(vx * vx + vy * vy + vz * vz)
+            window = max_range + speed * max_longest + 1.0
+            lo = np.searchsorted(xs, px - window)
+            hi = np.searchsorted(xs, px + window, side="right")
+            for t in range(lo, hi):
+                k = order[t]
+                if not free[r, k]:
+                    continue
+                gx, gy, gz = g.pos_m[k, 0], g.pos_m[k, 1], g.pos_m[k, 2]
+                rx, ry, rz = px - gx, py - gy, pz - gz
+                # Cheap exit: out of reach even after the longest slew (the drone
+                # closes at most speed x (pi / slew rate + settle)). Skips only pairs
+                # whose Pk is 0, so the result is unchanged.
+                reach = g.range_max_m[k] + speed * longest[k]
+                r2 = rx * rx + ry * ry + rz * rz
+                if r2 > reach * reach or (holding and math.sqrt(r2) > hold_range):
+                    continue
+                az0 = math.atan2(ry, rx)
+                el0 = math.atan2(rz, math.hypot(rx, ry))
+                s_t = gun_model.slew_time_s(
+                    az0 - gun_az[r, k],
+                    el0 - gun_el[r, k],
+                    g.slew_rate_rad_s[k],
+                    g.settle_s[k],
+                )
+                ax = px + vx * s_t - gx
+                ay = py + vy * s_t - gy
+                az = pz + vz * s_t - gz
+                ground = math.hypot(ax, ay)
+                rng = math.sqrt(ground * ground + az * az)
+                # in_envelope tests the range first: no arctangent out of range.
+                if rng < g.range_min_m[k] or rng > g.range_max_m[k]:
+                    continue
+                el = math.atan2(az, ground)
+                if not gun_model.in_envelope(
+                    rng,
+                    el,
+                    g.range_min_m[k],
+                    g.range_max_m[k],
+                    g.elevation_min_rad[k],
+                    g.elevation_max_rad[k],
+                ):
+                    continue
+                pk = gun_model.pk_from_table(
+                    g.pk_table[k, raid_idx[d]], g.pk_step_m[k], rng
+                )
+                pk = pk if pk >= min_pk else 0.0
+                if pk > 0.0:
+                    if n < cap:
+                        out_unit[n] = k
+                        out_entry[n] = d
+                        out_pk[n] = pk
+                        out_slew[n] = s_t
+                    n += 1
+    out_ptr[rows.shape[0]] = n
+    return n
 
 
 @njit(cache=True)
@@ -310,6 +438,30 @@ class GunKind(EffectorBase):
             out_aux,
         )
 
+    def evaluate_sparse(
+        self, pl: Placed, kst: GunState, ctx: DecideContext
+    ) -> SparsePk:
+        """The non-zero entries of :meth:`evaluate`, row by row (a :class:`SparsePk`)."""
+        free = np.ascontiguousarray(ctx.free[:, pl.weapon : pl.weapon + pl.n])
+        return sparse_pk(
+            lambda bufs: _evaluate_sparse(
+                ctx.rows,
+                ctx.eligible,
+                free,
+                ctx.pos_m,
+                ctx.vel_mps,
+                ctx.raid_idx,
+                kst.az_rad,
+                kst.el_rad,
+                self.kernel_params(pl),
+                float(ctx.min_shot_pk),
+                float(ctx.hold_range_m),
+                *bufs,
+            ),
+            len(ctx.rows),
+            pl.n,
+        )
+
     def commit(
         self,
         pl: Placed,
@@ -343,9 +495,13 @@ class GunKind(EffectorBase):
         """
         g: GunParams = pl.params
         raid_idx = pl.scenario.drones.raid_idx
+        # Most steps no gun is due: one test over (R, G) before the per-gun work.
+        due = (kst.target >= 0) & (kst.fire_s <= t1)
+        if not due.any():
+            return
         alive = st.airborne()
         for k in range(g.n):
-            r = np.flatnonzero((kst.target[:, k] >= 0) & (kst.fire_s[:, k] <= t1))
+            r = np.flatnonzero(due[:, k])
             if len(r) == 0:
                 continue
             d = kst.target[r, k]

@@ -18,7 +18,9 @@ from skyscreen.engine.kinds.base import (
     DecideContext,
     EffectorBase,
     Placed,
+    SparsePk,
     complete_reloads,
+    sparse_pk,
     start_reloads,
 )
 from skyscreen.engine.rng import Purpose, draw, stream_key
@@ -140,7 +142,108 @@ def _evaluate(
                 pk = missile_model.kill_probability(
                     rng, m.pk[k], m.range_max_m[k], m.pk_edge[k], m.falloff_start[k]
                 )
-                out_pk[b, k, d] = pk if pk >= min_pk else 0.0
+                pk = pk if pk >= min_pk else 0.0
+                out_pk[b, k, d] = pk
+
+
+@njit(cache=True)
+def _evaluate_sparse(
+    rows: IntArray,
+    eligible: BoolArray,
+    free: BoolArray,
+    pos: FloatArray,
+    vel: FloatArray,
+    values: FloatArray,
+    t_go: FloatArray,
+    reserve_low: BoolArray,
+    m: MissileKernelParams,
+    min_pk: float,
+    hold_range: float,
+    min_ttg: float,
+    reserve_value: float,
+    out_ptr: IntArray,
+    out_unit: IntArray,
+    out_entry: IntArray,
+    out_pk: FloatArray,
+    out_aux: FloatArray,
+) -> int:
+    """The non-zero pairs of :func:`_evaluate`, listed (as the guns' sparse kernel).
+
+    Launchers are visited through their east coordinate, within the largest reach
+    (plus a metre for round-off) of the drone's: a superset of the pairs the cheap
+    exit keeps. Returns the number of pairs (see ``gun._evaluate_sparse``). The
+    pair's computation is :func:`_evaluate`'s, written out again (a helper called
+    per pair measured slower).
+    """
+    n_d = eligible.shape[1]
+    n_m = m.pos_m.shape[0]
+    cap = out_unit.shape[0]
+    order = np.argsort(m.pos_m[:, 0], kind="mergesort")
+    xs = m.pos_m[order, 0]
+    max_range = 0.0
+    max_lead = 0.0
+    for k in range(n_m):
+        max_range = max(max_range, m.range_max_m[k])
+        max_lead = max(max_lead, m.reaction_s[k] + m.range_max_m[k] / m.speed_mps[k])
+    n = 0
+    for b in range(rows.shape[0]):
+        r = rows[b]
+        out_ptr[b] = n
+        for d in range(n_d):
+            if not eligible[r, d]:
+                continue
+            vx, vy, vz = vel[r, d, 0], vel[r, d, 1], vel[r, d, 2]
+            speed = math.sqrt(vx * vx + vy * vy + vz * vz)
+            window = max_range + speed * max_lead + 1.0
+            px, py, pz = pos[r, d, 0], pos[r, d, 1], pos[r, d, 2]
+            lo = np.searchsorted(xs, px - window)
+            hi = np.searchsorted(xs, px + window, side="right")
+            for t in range(lo, hi):
+                k = order[t]
+                if not free[r, k]:
+                    continue
+                mx, my, mz = m.pos_m[k, 0], m.pos_m[k, 1], m.pos_m[k, 2]
+                # Cheap exit: the intercept is beyond maximum range unless the drone
+                # is within it plus its flight during reaction and fly-out.
+                qx, qy, qz = px - mx, py - my, pz - mz
+                reach = m.range_max_m[k] + speed * (
+                    m.reaction_s[k] + m.range_max_m[k] / m.speed_mps[k]
+                )
+                r2 = qx * qx + qy * qy + qz * qz
+                if r2 > reach * reach or math.sqrt(r2) > hold_range:
+                    continue
+                if t_go[b, d] < min_ttg:
+                    continue
+                if reserve_low[r, k] and values[b, d] < reserve_value:
+                    continue
+                sx = px + vx * m.reaction_s[k]
+                sy = py + vy * m.reaction_s[k]
+                sz = pz + vz * m.reaction_s[k]
+                t_f = missile_model.intercept_time_xyz_s(
+                    sx - mx, sy - my, sz - mz, vx, vy, vz, m.speed_mps[k]
+                )
+                if not np.isfinite(t_f):
+                    continue
+                ix, iy, iz = sx + vx * t_f, sy + vy * t_f, sz + vz * t_f
+                qx, qy, qz = ix - mx, iy - my, iz - mz
+                rng = math.sqrt(qx * qx + qy * qy + qz * qz)
+                if not missile_model.in_envelope(
+                    rng, iz, m.range_min_m[k], m.range_max_m[k], m.altitude_max_m[k]
+                ):
+                    continue
+                pk = missile_model.kill_probability(
+                    rng, m.pk[k], m.range_max_m[k], m.pk_edge[k], m.falloff_start[k]
+                )
+                pk = pk if pk >= min_pk else 0.0
+                if pk > 0.0:
+                    if n < cap:
+                        out_unit[n] = k
+                        out_entry[n] = d
+                        out_pk[n] = pk
+                        out_aux[n] = 0.0
+                    n += 1
+    out_ptr[rows.shape[0]] = n
+    return n
 
 
 class MissileKind(EffectorBase):
@@ -272,6 +375,33 @@ class MissileKind(EffectorBase):
             out_pk,
         )
 
+    def evaluate_sparse(
+        self, pl: Placed, kst: MissileState, ctx: DecideContext
+    ) -> SparsePk:
+        """The non-zero entries of :meth:`evaluate`, row by row (a :class:`SparsePk`)."""
+        free = np.ascontiguousarray(ctx.free[:, pl.weapon : pl.weapon + pl.n])
+        reserve_low = kst.ready <= ctx.missile_reserve_rounds
+        return sparse_pk(
+            lambda bufs: _evaluate_sparse(
+                ctx.rows,
+                ctx.eligible,
+                free,
+                ctx.pos_m,
+                ctx.vel_mps,
+                ctx.values,
+                ctx.t_go_s,
+                reserve_low,
+                self.kernel_params(pl),
+                float(ctx.min_shot_pk),
+                float(ctx.hold_range_m),
+                float(ctx.missile_min_time_to_go_s),
+                float(ctx.reserve_min_value_usd),
+                *bufs,
+            ),
+            len(ctx.rows),
+            pl.n,
+        )
+
     def commit(
         self,
         pl: Placed,
@@ -302,9 +432,13 @@ class MissileKind(EffectorBase):
         A missile's outcome draws from the (replication, launcher, drone, step) stream.
         """
         m: MissileParams = pl.params
+        # Most steps no launcher is due: one test over (R, M) before the rest.
+        due = (kst.target >= 0) & (kst.launch_s <= t1)
+        if not due.any():
+            return
         alive = st.airborne()
         for k in range(m.n):
-            r = np.flatnonzero((kst.target[:, k] >= 0) & (kst.launch_s[:, k] <= t1))
+            r = np.flatnonzero(due[:, k])
             if len(r) == 0:
                 continue
             d = kst.target[r, k]

@@ -105,6 +105,10 @@ def _detect(
     """
     n_s = s.pos_m.shape[0]
     n_sw0 = 0
+    far = np.empty(n_s)
+    for q in range(n_s):
+        reach = s.range_max_m[q] * (1.0 + 1e-6) + 1.0
+        far[q] = reach * reach
     for i in range(k.shape[0]):
         j = k[i]
         d = j % n_d
@@ -118,15 +122,20 @@ def _detect(
             rx = pos[j, 0] - s.pos_m[q, 0]
             ry = pos[j, 1] - s.pos_m[q, 1]
             rz = pos[j, 2] - s.pos_m[q, 2]
+            # Far beyond the range (by a margin far above round-off): skip the
+            # hypotenuse; the exact test below would skip the pair too.
+            if rx * rx + ry * ry + rz * rz > far[q]:
+                continue
             ground = math.hypot(rx, ry)
             rng = max(math.sqrt(ground * ground + rz * rz), 1e-3)
-            el = math.atan2(rz, ground)
-            hor = radar_model.horizon_range_m(s.pos_m[q, 2], pos[j, 2])
+            # The coverage tests are pure and all must pass: the cheap range test
+            # first, so a drone out of range costs no arctangent or horizon.
             if rng < s.range_min_m[q] or rng > s.range_max_m[q]:
                 continue
-            if el < s.elevation_min_rad[q] or el > s.elevation_max_rad[q]:
+            if rng > radar_model.horizon_range_m(s.pos_m[q, 2], pos[j, 2]):
                 continue
-            if rng > hor:
+            el = math.atan2(rz, ground)
+            if el < s.elevation_min_rad[q] or el > s.elevation_max_rad[q]:
                 continue
             if s.half_sector_rad[q] < math.pi:
                 off = kinematics.wrap_angle(math.atan2(ry, rx) - s.azimuth_rad[q])

@@ -281,10 +281,12 @@ def connect(path: str | Path) -> duckdb.DuckDBPyConnection:
     >>> from skyscreen.scenario import example_path
     >>> run = skyscreen.simulate(example_path("quickstart"), replications=3, seed=1,
     ...                          workers=1, progress=False)
-    >>> import tempfile; out = run.save(Path(tempfile.mkdtemp()) / "run")
+    >>> import tempfile; tmp = tempfile.TemporaryDirectory()
+    >>> out = run.save(Path(tmp.name) / "run")
     >>> with connect(out) as con:
     ...     con.execute("SELECT count(*) FROM summary").fetchone()
     (3,)
+    >>> tmp.cleanup()
     """
     return _open(path)[0]
 
@@ -320,7 +322,8 @@ def query(path: str | Path, sql: str) -> pd.DataFrame:
     >>> from skyscreen.scenario import example_path
     >>> run = skyscreen.simulate(example_path("quickstart"), replications=4, seed=1,
     ...                          workers=1, progress=False)
-    >>> import tempfile; out = run.save(Path(tempfile.mkdtemp()) / "run")
+    >>> import tempfile; tmp = tempfile.TemporaryDirectory()
+    >>> out = run.save(Path(tmp.name) / "run")
     >>> query(out, "SELECT count(*) AS n FROM summary")
        n
     0  4
@@ -328,6 +331,7 @@ def query(path: str | Path, sql: str) -> pd.DataFrame:
     Traceback (most recent call last):
     ...
     skyscreen.io.query.QueryError: ...: the query failed: Catalog Error: Table with name nowhere does not exist! ...
+    >>> tmp.cleanup()
     """
     con, names = _open(path)
     try:
@@ -371,13 +375,14 @@ def write_query(df: pd.DataFrame, out: str | Path) -> None:
 
     Examples
     --------
-    >>> import tempfile
-    >>> out = Path(tempfile.mkdtemp()) / "result.csv"
+    >>> import tempfile; tmp = tempfile.TemporaryDirectory()
+    >>> out = Path(tmp.name) / "result.csv"
     >>> write_query(pd.DataFrame({"a": [1, 2]}), out)
     >>> print(out.read_text(), end="")
     a
     1
     2
+    >>> tmp.cleanup()
     """
     out = Path(out)
     suffix = out.suffix.lower()

@@ -80,11 +80,11 @@ def paired_differences(
 
     Examples
     --------
-    >>> a = pd.DataFrame({"replication": [0, 1, 2], "n_leaked": [3, 5, 4]})
-    >>> b = pd.DataFrame({"replication": [0, 1, 2], "n_leaked": [2, 4, 2]})
+    >>> a = pd.DataFrame({"replication": range(5), "n_leaked": [3, 5, 4, 6, 5]})
+    >>> b = pd.DataFrame({"replication": range(5), "n_leaked": [2, 4, 2, 5, 3]})
     >>> t = paired_differences(a, b, ["n_leaked"])
     >>> float(t["diff"].iloc[0]), bool(t["significant"].iloc[0])
-    (-1.3333333333333333, True)
+    (-1.4, True)
     """
     if metrics is None:
         metrics = [m for m in SUMMARY_METRICS if m in a.columns and m in b.columns]

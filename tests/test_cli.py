@@ -325,10 +325,16 @@ def test_run_replaces_a_non_empty_out_only_with_overwrite(
 
 
 def test_run_on_an_unreachable_scheduler_is_a_clear_error(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """`run --scheduler` with no scheduler there exits 2 naming it, writing nothing."""
     import socket
+
+    import skyscreen.executors.dask
+
+    monkeypatch.setattr(skyscreen.executors.dask, "CONNECT_TIMEOUT_S", 1.0)
 
     with socket.socket() as s:  # a port nothing listens on
         s.bind(("127.0.0.1", 0))

@@ -364,6 +364,19 @@ def test_the_chunk_plan_caps_workers_at_the_cpus() -> None:
     assert plan(5, 1000, None, cpus=8) == (5, 1)  # one replication per process
     assert plan(400, 1000, 1000, cpus=2) == (1, 1000)  # one chunk: one process
     assert plan(400, 2, 50, cpus=2) == (2, 50)
+    # A resumable run: two to four chunks per worker, none under 200 replications.
+    assert plan(1000, 2, None, cpus=2, resumable=True) == (2, 250)
+    assert plan(4000, 2, None, cpus=2, resumable=True) == (2, 500)
+    assert plan(300, 2, None, cpus=2, resumable=True) == (2, 150)
+    # The engine state of a chunk stays within the budget whatever the raid size:
+    # 2000 drones, about 2 MB a replication, chunks of about 110.
+    n, c = plan(1000, 2, None, cpus=2, n_drones=2000)
+    assert n == 2
+    assert c * 2000 * skyscreen.run._STATE_BYTES_PER_DRONE <= (
+        skyscreen.run._CHUNK_STATE_BUDGET
+    )
+    assert 100 <= c <= 120
+    assert plan(1000, 2, None, cpus=2, n_drones=24) == (2, 500)  # no effect
     with pytest.raises(SkyscreenError, match="workers must be >= 1"):
         plan(400, 0, None, cpus=2)
 

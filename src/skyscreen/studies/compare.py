@@ -30,6 +30,7 @@ from skyscreen.run import (
     _check_executor,
     _draw_seed,
     _How,
+    _n_drones,
     _plan_chunks,
     _replication_ids,
 )
@@ -294,7 +295,11 @@ def compare(
         raise SkyscreenError(f"seed must be >= 0 and < 2**63; got {seed}")
     reps = _replication_ids(replications, spec_a)
     n_workers, chunk_size = _plan_chunks(
-        2 * len(reps), workers, chunk_size, resumable=out is not None
+        2 * len(reps),
+        workers,
+        chunk_size,
+        resumable=out is not None,
+        n_drones=max(_n_drones(spec_a), _n_drones(spec_b)),
     )
     study = _Study(
         [spec_a, spec_b], reps, int(seed), fidelity, min(chunk_size, len(reps))

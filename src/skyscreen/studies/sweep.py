@@ -45,6 +45,7 @@ from skyscreen.run import (
     _How,
     _ids_from_json,
     _ids_json,
+    _n_drones,
     _plan_chunks,
     _replication_ids,
     build_tables,
@@ -468,7 +469,11 @@ def sweep(
     ]
     reps = _replication_ids(replications, base)
     n_workers, chunk_size = _plan_chunks(
-        len(reps) * len(specs), workers, chunk_size, resumable=out is not None
+        len(reps) * len(specs),
+        workers,
+        chunk_size,
+        resumable=out is not None,
+        n_drones=max(_n_drones(s) for s in specs),
     )
     chunk_size = min(chunk_size, len(reps))
     study = _Study(specs, reps, seed, fidelity, chunk_size)

@@ -764,7 +764,6 @@ def _resume_form(args: argparse.Namespace, command: str) -> None:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from skyscreen.errors import SkyscreenError
-    from skyscreen.io import check_out_dir, default_out_dir
 
     _resume_form(args, "run")
     if args.resume is not None:
@@ -781,6 +780,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if args.scenario is None:
         raise SkyscreenError("give a SCENARIO to run, or --resume DIR")
     spec = _load(args.scenario)
+    _start_workers_early(args)  # warms up while the rest is imported
+    from skyscreen.io import check_out_dir, default_out_dir
+
     out = Path(args.out) if args.out else default_out_dir(spec.name)
     _check_study_dir(out, args.overwrite, "run")  # fail before spending the time
     check_out_dir(out, args.overwrite)
@@ -808,6 +810,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
         return 0
 
     return int(_interruptible(out, "run", run))
+
+
+def _start_workers_early(args: argparse.Namespace) -> None:
+    """Let the worker pool's fork server warm up while the run layer is imported."""
+    if args.executor == "local" and args.scheduler is None and args.workers != 1:
+        from skyscreen.executors._early import start_fork_server
+
+        start_fork_server()
 
 
 def _resume_run(args: argparse.Namespace) -> int:
@@ -1121,6 +1131,7 @@ def _study_out(args: argparse.Namespace, name: str, kind: str) -> Path:
     out = Path(args.out) if args.out else default_out_dir(f"{name}-{kind}")
     _check_study_dir(out, args.overwrite, kind)
     check_out_dir(out, args.overwrite)
+    _start_workers_early(args)
     return out
 
 

@@ -14,7 +14,7 @@ import re
 import shutil
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -1135,6 +1135,17 @@ def _study_out(args: argparse.Namespace, name: str, kind: str) -> Path:
     return out
 
 
+def _study_run(
+    out: Path, command: str, body: Any, show: Callable[[Any, Path], None]
+) -> int:
+    """Run a study (``body()``) resumably in ``out`` and show its result: exit status."""
+    res = _interruptible(out, command, body)
+    if isinstance(res, int):  # interrupted: 130
+        return res
+    show(res, out)
+    return 0
+
+
 def _study_resume(args: argparse.Namespace, command: str) -> Any:
     """``--resume DIR``: refuse other settings; return the completed study's result."""
     from skyscreen.errors import SkyscreenError
@@ -1188,11 +1199,9 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     _resume_form(args, "sweep")
     if args.resume is not None:
         out = Path(args.resume)
-        res = _interruptible(out, "sweep", lambda: _study_resume(args, "sweep"))
-        if isinstance(res, int):
-            return res
-        _print_sweep(res, out)
-        return 0
+        return _study_run(
+            out, "sweep", lambda: _study_resume(args, "sweep"), _print_sweep
+        )
     if args.scenario is None:
         raise SkyscreenError("give a SCENARIO and --vary PATH=VALUES, or --resume DIR")
     if not args.vary:
@@ -1207,7 +1216,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     out = _study_out(args, spec.name, "sweep")
     from skyscreen.studies import sweep
 
-    res = _interruptible(
+    return _study_run(
         out,
         "sweep",
         lambda: sweep(
@@ -1219,11 +1228,8 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
             figures=not args.no_figures,
             **_study_kwargs(args),
         ),
+        _print_sweep,
     )
-    if isinstance(res, int):
-        return res
-    _print_sweep(res, out)
-    return 0
 
 
 def _print_sweep(res: Any, out: Path) -> None:
@@ -1263,11 +1269,12 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         if args.other is not None:
             raise SkyscreenError("--resume continues a comparison; drop B")
         out = Path(args.resume)
-        res = _interruptible(out, "compare", lambda: _study_resume(args, "compare"))
-        if isinstance(res, int):
-            return res
-        _print_comparison(res, out, args.all)
-        return 0
+        return _study_run(
+            out,
+            "compare",
+            lambda: _study_resume(args, "compare"),
+            lambda res, out: _print_comparison(res, out, args.all),
+        )
     if args.scenario is None:
         raise SkyscreenError(
             "give A and B, or A and --vary PATH=VALUE, or --resume DIR"
@@ -1283,15 +1290,12 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     out = _study_out(args, a.name, "compare")
     from skyscreen.studies import compare
 
-    res = _interruptible(
+    return _study_run(
         out,
         "compare",
         lambda: compare(a, b, vary=args.vary or None, out=out, **_study_kwargs(args)),
+        lambda res, out: _print_comparison(res, out, args.all),
     )
-    if isinstance(res, int):
-        return res
-    _print_comparison(res, out, args.all)
-    return 0
 
 
 def _print_comparison(comp: Any, out: Path, show_all: bool) -> None:
@@ -1355,13 +1359,12 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
     _resume_form(args, "sensitivity")
     if args.resume is not None:
         out = Path(args.resume)
-        res = _interruptible(
-            out, "sensitivity", lambda: _study_resume(args, "sensitivity")
+        return _study_run(
+            out,
+            "sensitivity",
+            lambda: _study_resume(args, "sensitivity"),
+            _print_sensitivity,
         )
-        if isinstance(res, int):
-            return res
-        _print_sensitivity(res, out)
-        return 0
     if args.scenario is None:
         raise SkyscreenError("give a SCENARIO and --vary PATH=LO:HI, or --resume DIR")
     if not args.vary:
@@ -1375,7 +1378,7 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
     out = _study_out(args, spec.name, "sensitivity")
     from skyscreen.studies import sensitivity
 
-    res = _interruptible(
+    return _study_run(
         out,
         "sensitivity",
         lambda: sensitivity(
@@ -1387,11 +1390,8 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
             out=out,
             **_study_kwargs(args),
         ),
+        _print_sensitivity,
     )
-    if isinstance(res, int):
-        return res
-    _print_sensitivity(res, out)
-    return 0
 
 
 def _print_sensitivity(res: Any, out: Path) -> None:

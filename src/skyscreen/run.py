@@ -593,6 +593,23 @@ def _fill_value_protected(summary: pd.DataFrame, undefended: pd.DataFrame) -> No
     ).astype(np.float64)
 
 
+def _check_plan_memory(
+    plan: RunPlan, params: ScenarioParams, how: _How
+) -> MemoryEstimate:
+    """:func:`_check_memory` for the run ``plan`` describes, run as ``how`` says."""
+    return _check_memory(
+        params,
+        plan.reps,
+        plan.seed,
+        plan.events,
+        plan.record,
+        how.workers,
+        plan.chunk_size,
+        how.progress,
+        plan.fidelity,
+    )
+
+
 def _run_plan(plan: RunPlan, how: _How) -> RunResult:
     """Run in memory (no directory)."""
     started = time.time()
@@ -600,17 +617,7 @@ def _run_plan(plan: RunPlan, how: _How) -> RunResult:
     with exit_on_sigterm():
         plist = [compile_scenario(s) for s in plan.specs()]
         params = plist[0]
-        need = _check_memory(
-            params,
-            plan.reps,
-            plan.seed,
-            plan.events,
-            plan.record,
-            how.workers,
-            plan.chunk_size,
-            how.progress,
-            plan.fidelity,
-        )
+        need = _check_plan_memory(plan, params, how)
         tasks = plan.tasks()
         try:
             chunks = execute(plist, tasks, how, plan.spec.name)
@@ -631,11 +638,45 @@ def _run_plan(plan: RunPlan, how: _How) -> RunResult:
 
 
 def chunk_name(task: ChunkTask, index: int) -> str:
-    """A chunk's folder name in a resumable study: its point and first replication.
+    """A chunk's folder name in a resumable study: its point and index in the tasks.
 
-    The index in the task list breaks ties; the names sort in task order.
+    The names sort in task order.
     """
     return f"p{task.point:05d}-c{index:07d}"
+
+
+def run_missing_chunks(
+    store: ChunkStore,
+    params: Sequence[ScenarioParams],
+    tasks: list[ChunkTask],
+    how: _How,
+    name: str,
+    tables: Callable[[ChunkTask, ChunkResult], dict[str, pd.DataFrame | None]],
+) -> list[str]:
+    """Run the tasks whose chunks ``store`` lacks, saving ``tables(task, result)`` of each.
+
+    Returns every task's chunk name, in task order (for :meth:`ChunkStore.load`).
+    """
+    names = [chunk_name(t, i) for i, t in enumerate(tasks)]
+    done = store.done()
+    todo = [i for i, n in enumerate(names) if n not in done]
+
+    def save(j: int, chunk: ChunkResult) -> None:
+        i = todo[j]
+        store.save(names[i], tables(tasks[i], chunk))
+
+    total = sum(len(t.replications) for t in tasks)
+    execute(
+        params,
+        [tasks[i] for i in todo],
+        how,
+        name,
+        on_result=save,
+        keep=False,
+        done_replications=total - sum(len(tasks[i].replications) for i in todo),
+        total_replications=total,
+    )
+    return names
 
 
 def _run_plan_stored(plan: RunPlan, how: _How, store: ChunkStore) -> RunResult:
@@ -646,41 +687,20 @@ def _run_plan_stored(plan: RunPlan, how: _How, store: ChunkStore) -> RunResult:
     try:
         plist = [compile_scenario(s) for s in plan.specs()]
         params = plist[0]
-        need = _check_memory(
-            params,
-            plan.reps,
-            plan.seed,
-            plan.events,
-            plan.record,
-            how.workers,
-            plan.chunk_size,
-            how.progress,
-            plan.fidelity,
-        )
+        need = _check_plan_memory(plan, params, how)
         tasks = plan.tasks()
-        names = [chunk_name(t, i) for i, t in enumerate(tasks)]
-        done = store.done()
-        todo = [i for i, name in enumerate(names) if name not in done]
 
-        def save(j: int, chunk: ChunkResult) -> None:
-            i = todo[j]
-            t = tasks[i]
+        def chunk_tables(
+            t: ChunkTask, chunk: ChunkResult
+        ) -> dict[str, pd.DataFrame | None]:
             tables = build_tables(plist[t.point], [chunk])
             if t.point != 0:  # the undefended run: its summary is all that is used
                 tables = {"summary": tables["summary"]}
-            store.save(names[i], tables)
+            return tables
 
-        execute(
-            plist,
-            [tasks[i] for i in todo],
-            how,
-            plan.spec.name,
-            on_result=save,
-            keep=False,
-            done_replications=sum(
-                len(tasks[i].replications) for i in set(range(len(tasks))) - set(todo)
-            ),
-            total_replications=sum(len(t.replications) for t in tasks),
+        resumed = bool(store.done())
+        names = run_missing_chunks(
+            store, plist, tasks, how, plan.spec.name, chunk_tables
         )
         own = [names[i] for i, t in enumerate(tasks) if t.point == 0]
         tables = {name: store.load(own, name) for name in TABLES}
@@ -693,7 +713,7 @@ def _run_plan_stored(plan: RunPlan, how: _How, store: ChunkStore) -> RunResult:
             _fill_value_protected(tables["summary"], undefended)
         wall = time.perf_counter() - t0
         meta = _meta(plan, params, how, started, wall)
-        meta["resumed"] = bool(done)
+        meta["resumed"] = resumed
         result = RunResult(
             scenario=plan.spec,
             meta=meta,

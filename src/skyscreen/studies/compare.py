@@ -40,6 +40,7 @@ from skyscreen.schema import SUMMARY_METRICS
 from skyscreen.studies.overrides import check_paths, parse_vary, with_values
 from skyscreen.studies.sweep import (
     HEADLINE_METRICS,
+    Derived,
     SweepResult,
     _finish,
     _Study,
@@ -314,21 +315,20 @@ def compare(
         "level": level,
     }
     how = _How(n_workers, progress, executor, scheduler)
+    derived = _derived()
     if out is None:
-        return _comparison(_finish(study, info, how, None, False), names, level)
+        return derived.result(_finish(study, info, how, None, False))
     with exit_on_sigterm():
         store = ChunkStore.create(out, "sweep", {**study.to_json(), **info}, overwrite)
-        res = _finish(
-            study,
-            info,
-            how,
-            store,
-            False,
-            extra=lambda tmp, sw: _write_comparison(tmp, _comparison(sw, names, level)),
-        )
-        comp = _comparison(res, names, level)
-        comp.path = res.path
-        return comp
+        return derived.result(_finish(study, info, how, store, False, derived.hook))
+
+
+def _derived() -> Derived[Comparison]:
+    """The comparison of a two-point study (its names and level are in its meta)."""
+    return Derived(
+        lambda sw: _comparison(sw, _names(sw), float(sw.meta.get("level", 0.95))),
+        _write_comparison,
+    )
 
 
 def _comparison(res: SweepResult, names: tuple[str, str], level: float) -> Comparison:
@@ -362,12 +362,7 @@ def resume_comparison(
     """Complete the interrupted comparison in ``path`` (see :func:`compare`)."""
     from skyscreen.studies.sweep import resume_sweep
 
-    box: list[Comparison] = []
-
-    def extra(tmp: Path, sw: SweepResult) -> None:
-        box.append(_comparison(sw, _names(sw), float(sw.meta.get("level", 0.95))))
-        _write_comparison(tmp, box[0])
-
+    derived = _derived()
     res = resume_sweep(
         path,
         workers,
@@ -375,11 +370,9 @@ def resume_comparison(
         executor=executor,
         scheduler=scheduler,
         figures=False,
-        extra=extra,
+        extra=derived.hook,
     )
-    comp = box[0] if box else _comparison(res, _names(res), 0.95)
-    comp.path = res.path
-    return comp
+    return derived.result(res)
 
 
 def _names(res: SweepResult) -> tuple[str, str]:
@@ -392,9 +385,7 @@ def load_comparison(path: str | Path) -> Comparison:
     res = load_sweep(path)
     if res.meta.get("design") != "compare":
         raise SkyscreenError(f"{path}: a sweep, not a comparison")
-    comp = _comparison(res, _names(res), float(res.meta.get("level", 0.95)))
-    comp.path = Path(path)
-    return comp
+    return _derived().result(res)
 
 
 def plot_comparison(

@@ -38,7 +38,13 @@ from skyscreen.scenario import load_scenario
 from skyscreen.scenario.spec import ScenarioSpec
 from skyscreen.schema import SUMMARY_METRICS
 from skyscreen.studies.overrides import Vary, check_paths, parse_vary
-from skyscreen.studies.sweep import SweepResult, load_sweep, sweep, write_sweep_files
+from skyscreen.studies.sweep import (
+    Derived,
+    SweepResult,
+    load_sweep,
+    sweep,
+    write_sweep_files,
+)
 
 __all__ = [
     "METHODS",
@@ -208,12 +214,7 @@ def sensitivity(
             "seed": int(seed) % 2**32,
         },
     }
-    box: list[SensitivityResult] = []
-
-    def extra(tmp: Path, sw: SweepResult) -> None:
-        box.append(_result(sw))
-        _write(tmp, box[0])
-
+    derived = Derived(_result, _write)
     res = sweep(
         base,
         points=points,
@@ -229,11 +230,9 @@ def sensitivity(
         scheduler=scheduler,
         figures=False,
         _info=info,
-        _extra=extra,
+        _extra=derived.hook,
     )
-    result = box[0] if box else _result(res)
-    result.path = res.path
-    return result
+    return derived.result(res)
 
 
 def _result(res: SweepResult) -> SensitivityResult:
@@ -253,12 +252,7 @@ def resume_sensitivity(
     """Complete the interrupted sensitivity study in ``path``."""
     from skyscreen.studies.sweep import resume_sweep
 
-    box: list[SensitivityResult] = []
-
-    def extra(tmp: Path, sw: SweepResult) -> None:
-        box.append(_result(sw))
-        _write(tmp, box[0])
-
+    derived = Derived(_result, _write)
     res = resume_sweep(
         path,
         workers,
@@ -266,11 +260,9 @@ def resume_sensitivity(
         executor=executor,
         scheduler=scheduler,
         figures=False,
-        extra=extra,
+        extra=derived.hook,
     )
-    result = box[0] if box else _result(res)
-    result.path = res.path
-    return result
+    return derived.result(res)
 
 
 def analyse(res: SweepResult, seed: int = 0) -> pd.DataFrame:

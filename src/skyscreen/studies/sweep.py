@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -49,8 +49,8 @@ from skyscreen.run import (
     _plan_chunks,
     _replication_ids,
     build_tables,
-    chunk_name,
     execute,
+    run_missing_chunks,
 )
 from skyscreen.scenario import load_scenario, parse_scenario
 from skyscreen.scenario.compile import compile_scenario, scenario_hash
@@ -336,35 +336,21 @@ def run_specs(
     """
     plist = [compile_scenario(s) for s in study.specs]
     tasks = study.tasks()
-    total = sum(len(t.replications) for t in tasks)
     if store is None:
-        chunks = execute(plist, tasks, how, name, total_replications=total)
+        chunks = execute(plist, tasks, how, name)
         parts = [
             _summary_rows(plist[t.point], c, t.point)
             for t, c in zip(tasks, chunks, strict=True)
         ]
         rows = pd.concat(parts, ignore_index=True)
     else:
-        names = [chunk_name(t, i) for i, t in enumerate(tasks)]
-        done = store.done()
-        todo = [i for i, n in enumerate(names) if n not in done]
-
-        def save(j: int, chunk: Any) -> None:
-            i = todo[j]
-            t = tasks[i]
-            store.save(
-                names[i], {"summary": _summary_rows(plist[t.point], chunk, t.point)}
-            )
-
-        execute(
+        names = run_missing_chunks(
+            store,
             plist,
-            [tasks[i] for i in todo],
+            tasks,
             how,
             name,
-            on_result=save,
-            keep=False,
-            done_replications=total - sum(len(tasks[i].replications) for i in todo),
-            total_replications=total,
+            lambda t, chunk: {"summary": _summary_rows(plist[t.point], chunk, t.point)},
         )
         loaded = store.load(names, "summary")
         assert loaded is not None
@@ -523,6 +509,43 @@ def resume_sweep(
         )
         how = _How(n_workers, progress, executor, scheduler)
         return _finish(study, info, how, store, figures, extra)
+
+
+class _HasPath(Protocol):
+    path: Path | None
+
+
+_R = TypeVar("_R", bound=_HasPath)
+
+
+class Derived(Generic[_R]):
+    """A study's own result, derived from its sweep once, written and returned.
+
+    A comparison or a sensitivity study is a sweep with a result of its own: ``hook``
+    (for :func:`sweep`'s ``_extra`` or :func:`resume_sweep`'s ``extra``) derives it
+    when the sweep completes and writes it into the study's directory; ``result``
+    returns it (deriving it then if there was no directory to write).
+    """
+
+    def __init__(
+        self,
+        derive: Callable[[SweepResult], _R],
+        write: Callable[[Path, _R], None],
+    ) -> None:
+        self._derive = derive
+        self._write = write
+        self._value: _R | None = None
+
+    def hook(self, directory: Path, sw: SweepResult) -> None:
+        """Derive the result and write it into ``directory``."""
+        self._value = self._derive(sw)
+        self._write(directory, self._value)
+
+    def result(self, sw: SweepResult) -> _R:
+        """The result, with the sweep's directory as its path."""
+        value = self._value if self._value is not None else self._derive(sw)
+        value.path = sw.path
+        return value
 
 
 _INFO_KEYS = (

@@ -312,6 +312,11 @@ def test_a_comparison_directory_reads_back(short: ScenarioSpec, tmp_path: Path) 
     csv = pd.read_csv(out / "comparison.csv")
     assert csv["metric"].tolist() == comp.table["metric"].tolist()
     assert_series_equal(csv["diff"], comp.table["diff"], check_names=False)
+    # Every column the CSV holds reads back as the table's (CSV keeps 17 digits).
+    assert list(csv.columns) == list(comp.table.columns)
+    assert_frame_equal(
+        csv, comp.table, check_dtype=False, check_exact=False, rtol=1e-15
+    )
     back = load_comparison(out)
     assert_frame_equal(back.table, comp.table)
     assert_frame_equal(back.a, comp.a)

@@ -53,14 +53,19 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse as sp
-from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
 from skyscreen._typing import FloatArray, IntArray
 from skyscreen.c2 import _wta_numba
 from skyscreen.c2._wta_problem import Budget, Problem, objective
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
+
+# scipy.sparse and scipy.optimize are imported where they are used: together about
+# 0.4 s, which every run would pay at import though only the exact method needs them.
 
 __all__ = [
     "BRUTE_LIMIT",
@@ -129,6 +134,8 @@ class _Pool:
 
     def matrices(self) -> tuple[FloatArray, sp.csr_matrix, sp.csr_matrix]:
         """Costs (n,), partition rows (T, n) and capacity rows (W, n)."""
+        import scipy.sparse as sp
+
         n = len(self.target)
         cost = np.asarray(self.cost, float)
         a_eq = sp.csr_matrix(
@@ -191,6 +198,8 @@ def _solve_master_lp(
     pool: _Pool, capacity: IntArray, budget: Budget
 ) -> tuple[FloatArray, FloatArray, FloatArray, float] | None:
     """Master LP: weights (n,), duals σ (T,) and π >= 0 (W,), value; None if cut short."""
+    from scipy.optimize import linprog
+
     cost, a_eq, a_cap = pool.matrices()
     options: dict[str, float] = {}
     if budget.deadline is not None:
@@ -216,6 +225,8 @@ def _solve_master_milp(
     pool: _Pool, capacity: IntArray, budget: Budget, node_limit: int | None
 ) -> tuple[IntArray | None, float]:
     """Set-partitioning MILP over the pool: chosen columns (or None) and dual bound."""
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
     cost, a_eq, a_cap = pool.matrices()
     options: dict[str, float | int | bool] = {
         "mip_rel_gap": _MILP_GAP,

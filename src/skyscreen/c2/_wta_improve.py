@@ -33,15 +33,14 @@ assignment problem", Operations Research 55(6):1136–1146.
 from __future__ import annotations
 
 import numpy as np
-import scipy.sparse as sp
-from scipy.optimize import linear_sum_assignment
-from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
 from skyscreen._typing import FloatArray, IntArray
 from skyscreen.c2 import _wta_numba
 from skyscreen.c2._wta_problem import Budget, Problem, objective
 
 __all__ = ["greedy_counts", "improve_counts", "units_from_counts"]
+
+# scipy.optimize and scipy.sparse are imported where they are used (see _wta_exact).
 
 # Share of single-weapon targets whose weapon stays put in the odd rounds, so that a
 # free unit may become a second weapon there (even rounds: none).
@@ -104,6 +103,8 @@ def _assignment_round(
     stay_share: float,
 ) -> None:
     """Reassign one free weapon per target and the unused ones, by linear assignment."""
+    from scipy.optimize import linear_sum_assignment
+
     n_t = problem.n_target
     n_u = int(unit_type.shape[0])
     key = rng.random(n_u)
@@ -164,6 +165,9 @@ def _sparse_assignment(cost: FloatArray, current: IntArray) -> IntArray:
     wta_200x400x3 (400 free weapons): 5x faster than the dense problem, within 0.01%
     of its value; the current assignment stays feasible, so a round never gets worse.
     """
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import min_weight_full_bipartite_matching
+
     n, n_t = cost.shape
     k = min(_SPARSE_K, n_t - 1, n - 1)
     keep = np.zeros(cost.shape, bool)

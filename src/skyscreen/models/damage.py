@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from scipy import special, stats
+from scipy import special
 
 from skyscreen._typing import FloatArray
 
@@ -99,6 +99,8 @@ def casualties(u: Any, remaining: Any, lethality: Any) -> FloatArray:
     # Keep u inside (0, 1): ppf(0) is -1 and ppf(1) is n by convention, and scipy warns
     # near 1. Lethality 1 kills everyone remaining whatever u.
     uu = np.clip(np.asarray(u, dtype=np.float64), 1e-300, 1.0 - 2.0**-53)
+    from scipy import stats  # here: importing scipy.stats takes 0.6 s (analysis.stats)
+
     out = stats.binom.ppf(uu, n, np.minimum(p, 1.0))
     out = np.where(p >= 1.0, n, out)
     out = np.where((n <= 0) | (p <= 0), 0.0, out)

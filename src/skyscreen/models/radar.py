@@ -31,7 +31,7 @@ import math
 from typing import Any
 
 import numpy as np
-from scipy import optimize, special
+from scipy import special
 
 from skyscreen._typing import FloatArray
 from skyscreen.models.jit import ufunc
@@ -160,6 +160,8 @@ def snr_from_reference(pd_ref: float, pfa: float, swerling: int = 1) -> float:
     if swerling == 1:
         return float(np.log(pfa) / np.log(pd_ref) - 1.0)
     if swerling == 0:
+        from scipy import optimize  # here: scipy.optimize takes 0.2 s to import
+
         return float(
             optimize.brentq(
                 lambda s: float(pd_swerling0(s, pfa)) - pd_ref, 0.0, 1e6, xtol=1e-12

@@ -51,6 +51,19 @@ def _non_negative_int(text: str) -> int:
     return value
 
 
+_RECORD_SELECT = ("best", "median", "worst")  # skyscreen.run.RECORD_SELECT (lazy)
+
+
+def _record_select(text: str) -> str:
+    names = [n.strip() for n in text.split(",")]
+    bad = [n for n in names if n not in _RECORD_SELECT]
+    if bad or not names:
+        raise argparse.ArgumentTypeError(
+            f"must be some of {','.join(_RECORD_SELECT)}, comma-separated; got {text!r}"
+        )
+    return text
+
+
 def _replication_id(text: str) -> int:
     value = _non_negative_int(text)
     limit = 2**32 - 1  # skyscreen.scenario.spec.MAX_REPLICATION_ID (kept lazy)
@@ -345,6 +358,13 @@ def _build_parser() -> argparse.ArgumentParser:
         default=0,
         metavar="K",
         help="record trajectories of the first K replications",
+    )
+    p.add_argument(
+        "--record-select",
+        type=_record_select,
+        metavar="LIST",
+        help="after the run, run again and record (trajectories and events) the "
+        "replications chosen by value damaged: any of best,median,worst",
     )
     p.add_argument(
         "--value-protected",
@@ -690,6 +710,7 @@ _RUN_SETTINGS = (
     "overwrite",
     "events",
     "value_protected",
+    "record_select",
     "chunk_size",
     "dt_s",
 )
@@ -746,6 +767,7 @@ def _resume_form(args: argparse.Namespace, command: str) -> None:
         "out",
         "chunk_size",
         "dt_s",
+        "record_select",
     ):
         if hasattr(args, name):
             setattr(args, name, None)
@@ -805,6 +827,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             overwrite=args.overwrite,
             executor=args.executor,
             scheduler=args.scheduler,
+            record_select=args.record_select,
         )
         _print_summary(result, out)
         return 0

@@ -83,6 +83,7 @@ except (ImportError, OSError, MemoryError) as _exc:
 __all__ = [
     "EXECUTORS",
     "FIDELITIES",
+    "RECORD_SELECT",
     "InsufficientMemoryError",
     "MemoryEstimate",
     "RunResult",
@@ -90,6 +91,7 @@ __all__ = [
     "estimate_memory",
     "load_run",
     "resume",
+    "select_replications",
     "simulate",
 ]
 
@@ -265,6 +267,7 @@ def simulate(
     overwrite: bool = False,
     executor: str = "local",
     scheduler: str | None = None,
+    record_select: str | Sequence[str] | None = None,
 ) -> RunResult:
     """Run a scenario's Monte Carlo replications.
 
@@ -322,6 +325,14 @@ def simulate(
     scheduler : str, optional
         Address of an existing Dask scheduler (``tcp://HOST:PORT``); implies
         ``executor="dask"``.
+    record_select : str or sequence of str, optional
+        Also record the trajectories (and, in the tracked fidelity, the picture)
+        and the events of chosen replications: any of ``"best"``, ``"median"`` and
+        ``"worst"`` by value damaged (:func:`select_replications`), as a list or
+        comma-separated. They are known only once the run is done, so these
+        replications are run again afterwards, alone, recording; a replication run
+        alone is the same replication as in the batch (its random streams depend
+        only on the seed and its id). run.json's ``record_select`` names them.
 
     Returns
     -------
@@ -372,6 +383,7 @@ def simulate(
     seed = int(seed)
     if record < 0:
         raise SkyscreenError(f"record must be >= 0; got {record}")
+    select = _record_select(record_select)
     # The recorded scenario is the one that ran: its run settings take the overrides,
     # re-validated (a new dt_s must still fit the scan and decision periods).
     run_over: dict[str, Any] = {"seed": seed}
@@ -398,6 +410,7 @@ def simulate(
         record=record,
         chunk_size=chunk_size,
         value_protected=value_protected,
+        record_select=select,
     )
     how = _How(n_workers, progress, executor, scheduler)
     if out is None:
@@ -482,6 +495,7 @@ class RunPlan:
     record: int
     chunk_size: int
     value_protected: bool
+    record_select: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """The plan as JSON data."""
@@ -494,6 +508,7 @@ class RunPlan:
             "record": self.record,
             "chunk_size": self.chunk_size,
             "value_protected": self.value_protected,
+            "record_select": list(self.record_select),
         }
 
     @classmethod
@@ -509,6 +524,7 @@ class RunPlan:
                 record=int(data["record"]),
                 chunk_size=int(data["chunk_size"]),
                 value_protected=bool(data["value_protected"]),
+                record_select=_record_select(data.get("record_select")),
             )
         except (KeyError, TypeError, ValueError) as exc:
             if isinstance(exc, SkyscreenError):
@@ -555,10 +571,15 @@ def _undefended(spec: ScenarioSpec) -> ScenarioSpec:
 
 
 def _meta(
-    plan: RunPlan, params: ScenarioParams, how: _How, started: float, wall: float
+    plan: RunPlan,
+    params: ScenarioParams,
+    how: _How,
+    started: float,
+    wall: float,
+    selected: dict[str, int] | None = None,
 ) -> dict[str, Any]:
     reps = plan.reps
-    return {
+    meta = {
         "scenario_name": plan.spec.name,
         "scenario_hash": scenario_hash(plan.spec),
         "seed": plan.seed,
@@ -581,6 +602,11 @@ def _meta(
         "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(started)),
         "wall_time_s": round(wall, 3),
     }
+    if selected:
+        meta["record_select"] = selected
+        if not plan.events:
+            meta["events"] = "selected"
+    return meta
 
 
 def _fill_value_protected(summary: pd.DataFrame, undefended: pd.DataFrame) -> None:
@@ -627,13 +653,14 @@ def _run_plan(plan: RunPlan, how: _How) -> RunResult:
                 bare = [c for c, t in zip(chunks, tasks, strict=True) if t.point == 1]
                 undefended = build_tables(plist[1], bare)["summary"]
                 _fill_value_protected(result_tables["summary"], undefended)
+            del chunks
+            selected = _record_selected(plan, params, how, result_tables)
             wall = time.perf_counter() - t0
         except InsufficientMemoryError:
             raise
         except MemoryError as exc:
             raise _ran_out(need, len(plan.reps), plan.events, plan.record, exc) from exc
-        del chunks
-    meta = _meta(plan, params, how, started, wall)
+    meta = _meta(plan, params, how, started, wall, selected)
     return RunResult(scenario=plan.spec, meta=meta, **result_tables)
 
 
@@ -711,8 +738,9 @@ def _run_plan_stored(plan: RunPlan, how: _How, store: ChunkStore) -> RunResult:
             assert undefended is not None
             assert tables["summary"] is not None
             _fill_value_protected(tables["summary"], undefended)
+        selected = _record_selected(plan, params, how, tables)
         wall = time.perf_counter() - t0
-        meta = _meta(plan, params, how, started, wall)
+        meta = _meta(plan, params, how, started, wall, selected)
         meta["resumed"] = resumed
         result = RunResult(
             scenario=plan.spec,
@@ -748,6 +776,98 @@ def _run_plan_stored(plan: RunPlan, how: _How, store: ChunkStore) -> RunResult:
                 raise
             raise _ran_out(need, len(plan.reps), plan.events, plan.record, exc) from exc
         raise
+
+
+RECORD_SELECT = ("best", "median", "worst")
+"""The replications ``record_select`` can choose (:func:`select_replications`)."""
+
+
+def _record_select(value: str | Sequence[str] | None) -> tuple[str, ...]:
+    """``record_select`` as a tuple of distinct names in :data:`RECORD_SELECT`."""
+    if value is None:
+        return ()
+    items = value.split(",") if isinstance(value, str) else list(value)
+    names = [str(v).strip() for v in items]
+    bad = [n for n in names if n not in RECORD_SELECT]
+    if bad or not names:
+        raise SkyscreenError(
+            f"record_select must name some of {', '.join(RECORD_SELECT)} "
+            f"(a list, or comma-separated); got {value!r}"
+        )
+    return tuple(dict.fromkeys(names))
+
+
+def select_replications(
+    summary: pd.DataFrame, which: Sequence[str] = RECORD_SELECT
+) -> dict[str, int]:
+    """The best, median and worst replications of a run by value damaged.
+
+    Replications are ordered by ``value_damaged_usd``, then by casualties, then by
+    id: ``best`` is the first, ``worst`` the last, ``median`` the one at position
+    ``(n - 1) // 2`` (the lower median when ``n`` is even), so ties are broken the
+    same way every time.
+
+    Parameters
+    ----------
+    summary : DataFrame
+        A run's summary table.
+    which : sequence of {"best", "median", "worst"}
+
+    Returns
+    -------
+    dict
+        Name -> replication id, in the order of ``which``.
+    """
+    names = _record_select(list(which))
+    if summary.empty:
+        return {}
+    ids = summary["replication"].to_numpy()
+    order = np.lexsort(
+        (ids, summary["casualties"].to_numpy(), summary["value_damaged_usd"].to_numpy())
+    )
+    at = {"best": 0, "median": (len(ids) - 1) // 2, "worst": len(ids) - 1}
+    return {n: int(ids[order[at[n]]]) for n in names}
+
+
+def _record_selected(
+    plan: RunPlan,
+    params: ScenarioParams,
+    how: _How,
+    tables: dict[str, pd.DataFrame | None],
+) -> dict[str, int]:
+    """Run ``plan.record_select``'s replications again, recording; merge into ``tables``.
+
+    Adds their trajectories (and picture) to those of ``plan.record``, and, if the run
+    has no event log, makes ``tables["events"]`` theirs. Returns the chosen ids.
+    """
+    summary = tables["summary"]
+    if not plan.record_select or summary is None:
+        return {}
+    chosen = select_replications(summary, plan.record_select)
+    have_events = plan.events
+    todo = sorted({r for r in chosen.values() if r >= plan.record or not have_events})
+    if not todo:
+        return chosen
+    reps = np.asarray(todo, dtype=np.int64)
+    task = ChunkTask(reps, plan.seed, True, int(reps.max()) + 1, plan.fidelity)
+    one = _How(1, how.progress, how.executor, how.scheduler)
+    label = f"{plan.spec.name}: recording {', '.join(chosen)}"
+    (chunk,) = execute([params], [task], one, label)
+    again = build_tables(params, [chunk])
+    for name in ("trajectories", "picture"):
+        new = again[name]
+        if new is None:
+            continue
+        new = new[new["replication"] >= plan.record]
+        old = tables[name]
+        tables[name] = (
+            new.reset_index(drop=True)
+            if old is None
+            else _by_replication(pd.concat([old, new], ignore_index=True))
+        )
+    if not have_events:
+        tables["events"] = again["events"]
+    return chosen
 
 
 def _by_replication(df: pd.DataFrame | None) -> pd.DataFrame | None:

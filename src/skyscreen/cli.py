@@ -51,6 +51,13 @@ def _non_negative_int(text: str) -> int:
     return value
 
 
+def _port(text: str) -> int:
+    value = _non_negative_int(text)
+    if value > 65535:
+        raise argparse.ArgumentTypeError(f"must be a port, 0 to 65535; got {value}")
+    return value
+
+
 _RECORD_SELECT = ("best", "median", "worst")  # skyscreen.run.RECORD_SELECT (lazy)
 
 
@@ -596,6 +603,26 @@ def _build_parser() -> argparse.ArgumentParser:
     )
 
     _study_parsers(sub)
+
+    p = sub.add_parser(
+        "view", help="replay a run in the browser (a server on this machine only)"
+    )
+    p.add_argument("dir", metavar="DIR", help="run directory")
+    p.add_argument(
+        "--port",
+        type=_port,
+        default=8765,
+        metavar="P",
+        help="port to serve on (default 8765; 0: any free port)",
+    )
+    p.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to bind (default 127.0.0.1: this machine only)",
+    )
+    p.add_argument(
+        "--no-browser", action="store_true", help="print the address, open no browser"
+    )
 
     sub.add_parser("schema", help="print the JSON Schema of scenario files")
 
@@ -1457,6 +1484,13 @@ def _cmd_query(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_view(args: argparse.Namespace) -> int:
+    from skyscreen.viewer import serve
+
+    serve(args.dir, host=args.host, port=args.port, open_browser=not args.no_browser)
+    return 0
+
+
 _COMMANDS = {
     "validate": _cmd_validate,
     "run": _cmd_run,
@@ -1468,6 +1502,7 @@ _COMMANDS = {
     "compare": _cmd_compare,
     "sensitivity": _cmd_sensitivity,
     "query": _cmd_query,
+    "view": _cmd_view,
     "schema": _cmd_schema,
     "examples": _cmd_examples,
 }

@@ -624,6 +624,28 @@ def _build_parser() -> argparse.ArgumentParser:
         "--no-browser", action="store_true", help="print the address, open no browser"
     )
 
+    p = sub.add_parser("animate", help="write a GIF or MP4 clip of one replication")
+    p.add_argument("dir", metavar="DIR", help="run directory (with trajectories)")
+    p.add_argument(
+        "--replication",
+        type=_non_negative_int,
+        metavar="I",
+        help="replication id (default: the first recorded)",
+    )
+    p.add_argument(
+        "--out", default="raid.gif", help="FILE.gif, or FILE.mp4 with ffmpeg"
+    )
+    p.add_argument("--fps", type=_positive_int, default=10, help="frames per second")
+    p.add_argument(
+        "--seconds",
+        type=float,
+        default=15.0,
+        help="length of the clip; the whole flight is played in it",
+    )
+    p.add_argument(
+        "--overwrite", action="store_true", help="replace an existing --out file"
+    )
+
     sub.add_parser("schema", help="print the JSON Schema of scenario files")
 
     p = sub.add_parser("examples", help="list the bundled example scenarios")
@@ -1484,6 +1506,21 @@ def _cmd_query(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_animate(args: argparse.Namespace) -> int:
+    from skyscreen.report.animation import animate
+
+    out = animate(
+        args.dir,
+        args.out,
+        args.replication,
+        fps=args.fps,
+        seconds=args.seconds,
+        overwrite=args.overwrite,
+    )
+    print(f"clip written to {out}")
+    return 0
+
+
 def _cmd_view(args: argparse.Namespace) -> int:
     from skyscreen.viewer import serve
 
@@ -1503,6 +1540,7 @@ _COMMANDS = {
     "sensitivity": _cmd_sensitivity,
     "query": _cmd_query,
     "view": _cmd_view,
+    "animate": _cmd_animate,
     "schema": _cmd_schema,
     "examples": _cmd_examples,
 }

@@ -624,6 +624,21 @@ def _build_parser() -> argparse.ArgumentParser:
         "--no-browser", action="store_true", help="print the address, open no browser"
     )
 
+    p = sub.add_parser(
+        "report", help="write the after-action report of a run (one HTML file)"
+    )
+    p.add_argument("dir", metavar="DIR", help="run, sweep or comparison directory")
+    p.add_argument(
+        "--out", metavar="FILE", help="the HTML file (default DIR/report.html)"
+    )
+    p.add_argument(
+        "--rcs",
+        type=_positive_float,
+        metavar="M2",
+        help="radar cross-section of the coverage drawn on the map (default: the "
+        "smallest of the raids' drones)",
+    )
+
     p = sub.add_parser("animate", help="write a GIF or MP4 clip of one replication")
     p.add_argument("dir", metavar="DIR", help="run directory (with trajectories)")
     p.add_argument(
@@ -1506,6 +1521,14 @@ def _cmd_query(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_report(args: argparse.Namespace) -> int:
+    from skyscreen.report import write_report
+
+    out = write_report(args.dir, args.out, rcs_m2=args.rcs)
+    print(f"report written to {out}")
+    return 0
+
+
 def _cmd_animate(args: argparse.Namespace) -> int:
     from skyscreen.report.animation import animate
 
@@ -1539,6 +1562,7 @@ _COMMANDS = {
     "compare": _cmd_compare,
     "sensitivity": _cmd_sensitivity,
     "query": _cmd_query,
+    "report": _cmd_report,
     "view": _cmd_view,
     "animate": _cmd_animate,
     "schema": _cmd_schema,

@@ -260,9 +260,15 @@ class RunData:
         drone_raid = [int(v) for v in np.asarray(drones.raid_idx).tolist()]
         summary = r.summary
         rec = summary[summary["replication"].isin(self.recorded)]
+        # run --record-select: which of the recorded replications are the best, median
+        # or worst (by value damaged), named in the picker.
+        picked: dict[int, list[str]] = {}
+        for name, rep_id in (meta.get("record_select") or {}).items():
+            picked.setdefault(int(rep_id), []).append(str(name))
         replications = [
             {
                 "id": int(row["replication"]),
+                "label": "/".join(picked.get(int(row["replication"]), [])),
                 "n_launched": int(row["n_launched"]),
                 "n_detected": int(row["n_detected"]),
                 "n_engaged": int(row["n_engaged"]),

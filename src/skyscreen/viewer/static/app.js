@@ -1654,12 +1654,13 @@
     const sel = $("replication");
     sel.replaceChildren();
     for (const r of meta.replication_summaries) {
-      const o = el("option", "", `#${r.id} · ${r.n_killed + r.n_defeated} stopped, ${r.n_leaked} leaked, ${fmtMoney(r.value_damaged_usd)} damaged`);
+      const tag = r.label ? ` (${r.label})` : "";
+      const o = el("option", "", `#${r.id}${tag} · ${r.n_killed + r.n_defeated} stopped, ${r.n_leaked} leaked, ${fmtMoney(r.value_damaged_usd)} damaged`);
       o.value = String(r.id);
       sel.append(o);
     }
     if (!meta.recorded.length) {
-      showMessage("This run recorded no trajectories: run it again with --record K (K ≥ 1) to replay its first K replications. The scenario is shown below.", true);
+      showMessage("This run recorded no trajectories: run it again with --record K (K ≥ 1) to replay its first K replications, or --record-select best,median,worst. The scenario is shown below.", true);
       fitBounds(defenceBounds());
       $("play").disabled = true;
       requestDraw();

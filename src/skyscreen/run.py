@@ -784,7 +784,7 @@ RECORD_SELECT = ("best", "median", "worst")
 
 def _record_select(value: str | Sequence[str] | None) -> tuple[str, ...]:
     """``record_select`` as a tuple of distinct names in :data:`RECORD_SELECT`."""
-    if value is None:
+    if value is None or (not isinstance(value, str) and len(value) == 0):
         return ()
     items = value.split(",") if isinstance(value, str) else list(value)
     names = [str(v).strip() for v in items]

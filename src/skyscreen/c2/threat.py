@@ -162,8 +162,26 @@ def entry_threat(
         qx, qy = px - asset_pos[a, 0], py - asset_pos[a, 1]
         t_go = cpa_time_s(qx, qy, vx, vy)
         cx, cy = qx + vx * t_go, qy + vy * t_go
-        d_cpa = math.sqrt(cx * cx + cy * cy)
+        d2 = cx * cx + cy * cy
         r_d = max(asset_r[a] + lethal_m + margin, 1e-9)
+        rr = r_d * r_d
+        if a > 0 and best >= 0.0:
+            # Skip the exponential of an asset whose value, as computed below, could
+            # not beat the best so far (val > best takes it). Beyond 40 danger radii
+            # the exponent is below -745 and e^-x is exactly 0, so val is 0. Else
+            # e^-x <= 1 / (1 + x) for x = d² / (2 r_d²) >= 0, so val is at most
+            # V / ((1 + x)(1 + t_go/τ)); the margin of 1e-10 is far above the
+            # round-off of either side (a few ulps).
+            if d2 > 1600.0 * rr:
+                continue
+            denom = 1.0 + t_go / tau
+            if (
+                best > 0.0
+                and denom > 0.0
+                and asset_v[a] * (1.0 + 1e-10) * rr <= best * denom * (rr + 0.5 * d2)
+            ):
+                continue
+        d_cpa = math.sqrt(d2)
         val = threat_value(d_cpa, t_go, r_d, asset_v[a], tau)
         if a == 0 or val > best:
             best = val

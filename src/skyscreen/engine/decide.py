@@ -32,6 +32,7 @@ from skyscreen.c2.greedy import greedy_mmr
 from skyscreen.c2.threat import entry_threat
 from skyscreen.engine.events import Events
 from skyscreen.engine.kinds import DecideContext, Layout
+from skyscreen.engine.kinds.base import rows_by_unit
 from skyscreen.engine.picture import AirPicture
 from skyscreen.engine.state import ChunkState
 from skyscreen.scenario.params import ScenarioParams
@@ -669,12 +670,8 @@ def _commit(
     """Hand each weapon's target to its kind; count the shots pending per drone."""
     for pl in layout.assignable:
         kst: Any = st.effectors[pl.slot]
-        for u in range(pl.n):
+        for u, loc in rows_by_unit(target[:, pl.weapon : pl.weapon + pl.n] >= 0):
             w = pl.weapon + u
-            sel = target[:, w] >= 0
-            if not sel.any():
-                continue
-            loc = np.flatnonzero(sel)
             ra = rows[loc]
             da = target[loc, w]
             st.pending[ra, da] += 1

@@ -7,7 +7,7 @@ its kill probability from a table averaged over the bias.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import numpy as np
@@ -23,6 +23,7 @@ from skyscreen.engine.kinds.base import (
     SparsePk,
     complete_reloads,
     pointing_envelope,
+    rows_by_unit,
     slant_geometry,
     sparse_pk,
     start_reloads,
@@ -56,6 +57,8 @@ class GunState:
         Counters.
     keys : list of (int, int)
         Each gun's random stream key.
+    pk_reach : dict
+        Per minimum shot Pk, :func:`_pk_reach`'s (G, raids) ranges, computed once.
     """
 
     rounds: IntArray
@@ -70,6 +73,7 @@ class GunState:
     rounds_fired: IntArray
     reloads_done: IntArray
     keys: list[tuple[int, int]]
+    pk_reach: dict[float, FloatArray] = field(default_factory=dict)
 
 
 class GunKernelParams(NamedTuple):
@@ -92,6 +96,34 @@ def _longest_slews(g: GunKernelParams) -> FloatArray:
     out = np.empty(g.pos_m.shape[0])
     for k in range(out.shape[0]):
         out[k] = math.pi / g.slew_rate_rad_s[k] + g.settle_s[k]
+    return out
+
+
+@njit(cache=True)
+def _pk_reach(pk_table: FloatArray, pk_step: FloatArray, min_pk: float) -> FloatArray:
+    """Per (gun, raid) a range beyond which the table's Pk is below ``min_pk`` or 0.
+
+    A segment of the table is dead when both its ends are zero, or both below
+    ``min_pk`` by a relative margin far above the interpolation's round-off (the
+    interpolation never exceeds the larger end by more than that); the range returned
+    is the end of the last live segment plus a metre, inf when the last segment of the
+    table lives (ranges beyond the table take its last value). Tables hold
+    probabilities, >= 0.
+    """
+    n_g, n_q, n_tab = pk_table.shape
+    out = np.empty((n_g, n_q))
+    for k in range(n_g):
+        for q in range(n_q):
+            last = -1
+            for i in range(n_tab - 2, -1, -1):
+                top = max(pk_table[k, q, i], pk_table[k, q, i + 1])
+                if top > 0.0 and top * (1.0 + 1e-9) >= min_pk:
+                    last = i
+                    break
+            if last == n_tab - 2:
+                out[k, q] = np.inf
+            else:
+                out[k, q] = (last + 1) * pk_step[k] * (1.0 + 1e-9) + 1.0
     return out
 
 
@@ -189,6 +221,7 @@ def _evaluate_sparse(
     g: GunKernelParams,
     min_pk: float,
     hold_range: float,
+    pk_reach: FloatArray,
     out_ptr: IntArray,
     out_unit: IntArray,
     out_entry: IntArray,
@@ -202,7 +235,11 @@ def _evaluate_sparse(
     by east coordinate, a drone looks at those whose east coordinate is within the
     largest reach (plus a metre for round-off) of its own, a superset of the pairs
     the cheap exit keeps, so the pairs and their values are exactly the dense
-    kernel's non-zero ones. Returns the number of pairs; when it exceeds the
+    kernel's non-zero ones. The reach is the range limit or, where shorter, the
+    range beyond which the gun's Pk table against the drone's raid stays below
+    ``min_pk`` (``pk_reach``, :func:`_pk_reach`): a burst's Pk falls below the
+    minimum well inside the guns' range limit, so most pairs within the limit would
+    only compute a Pk of 0. Returns the number of pairs; when it exceeds the
     buffers' length, the buffers hold the first ones only and the caller retries
     with longer buffers.
 
@@ -217,10 +254,14 @@ def _evaluate_sparse(
     holding = hold_range < np.inf
     order = np.argsort(g.pos_m[:, 0], kind="mergesort")
     xs = g.pos_m[order, 0]
+    n_q = pk_reach.shape[1]
+    reach_m = np.empty((n_g, n_q))
     max_range = 0.0
     max_longest = 0.0
     for k in range(n_g):
-        max_range = max(max_range, g.range_max_m[k])
+        for q in range(n_q):
+            reach_m[k, q] = min(g.range_max_m[k], pk_reach[k, q])
+            max_range = max(max_range, reach_m[k, q])
         max_longest = max(max_longest, longest[k])
     n = 0
     for b in range(rows.shape[0]):
@@ -244,7 +285,7 @@ def _evaluate_sparse(
                 # Cheap exit: out of reach even after the longest slew (the drone
                 # closes at most speed x (pi / slew rate + settle)). Skips only pairs
                 # whose Pk is 0, so the result is unchanged.
-                reach = g.range_max_m[k] + speed * longest[k]
+                reach = reach_m[k, raid_idx[d]] + speed * longest[k]
                 r2 = rx * rx + ry * ry + rz * rz
                 if r2 > reach * reach or (holding and math.sqrt(r2) > hold_range):
                     continue
@@ -443,6 +484,10 @@ class GunKind(EffectorBase):
     ) -> SparsePk:
         """The non-zero entries of :meth:`evaluate`, row by row (a :class:`SparsePk`)."""
         free = np.ascontiguousarray(ctx.free[:, pl.weapon : pl.weapon + pl.n])
+        g: GunParams = pl.params
+        min_pk = float(ctx.min_shot_pk)
+        if min_pk not in kst.pk_reach:
+            kst.pk_reach[min_pk] = _pk_reach(g.pk_table, g.pk_step_m, min_pk)
         return sparse_pk(
             lambda bufs: _evaluate_sparse(
                 ctx.rows,
@@ -454,8 +499,9 @@ class GunKind(EffectorBase):
                 kst.az_rad,
                 kst.el_rad,
                 self.kernel_params(pl),
-                float(ctx.min_shot_pk),
+                min_pk,
                 float(ctx.hold_range_m),
+                kst.pk_reach[min_pk],
                 *bufs,
             ),
             len(ctx.rows),
@@ -500,10 +546,7 @@ class GunKind(EffectorBase):
         if not due.any():
             return
         alive = st.airborne()
-        for k in range(g.n):
-            r = np.flatnonzero(due[:, k])
-            if len(r) == 0:
-                continue
+        for k, r in rows_by_unit(due):
             d = kst.target[r, k]
             rng, az, el = slant_geometry(g.pos_m[k], st.pos_m[r, d])
             ok_env = gun_model.in_envelope(

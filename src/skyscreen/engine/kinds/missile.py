@@ -20,6 +20,7 @@ from skyscreen.engine.kinds.base import (
     Placed,
     SparsePk,
     complete_reloads,
+    rows_by_unit,
     sparse_pk,
     start_reloads,
 )
@@ -437,10 +438,7 @@ class MissileKind(EffectorBase):
         if not due.any():
             return
         alive = st.airborne()
-        for k in range(m.n):
-            r = np.flatnonzero(due[:, k])
-            if len(r) == 0:
-                continue
+        for k, r in rows_by_unit(due):
             d = kst.target[r, k]
             e = pl.index + k
             flying = in_air(st, slots, e)[r]

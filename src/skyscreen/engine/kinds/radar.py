@@ -46,8 +46,11 @@ class RadarState:
     meas_keys, fa_keys : int (S, 2)
         Each radar's measurement-noise and false-alarm stream keys (tracked fidelity).
     last : dict
-        The step's detections (N, S), kept by :meth:`RadarKind.sense` for
+        The step's Pd and draws (N, S), kept by :meth:`RadarKind.sense` for
         :meth:`RadarKind.measure` in the same step (tracked fidelity).
+    scratch : dict
+        ``"out"``: the kernel's (3, n, S) output arrays, reused from step to step
+        (fresh ones of that size cost page faults every step).
     """
 
     scan_no: IntArray
@@ -55,6 +58,7 @@ class RadarState:
     meas_keys: IntArray
     fa_keys: IntArray
     last: dict[str, Any] = field(default_factory=dict)
+    scratch: dict[str, FloatArray] = field(default_factory=dict)
 
 
 class RadarKernelParams(NamedTuple):
@@ -74,6 +78,23 @@ class RadarKernelParams(NamedTuple):
     clutter_height_m: FloatArray
     clutter_range_m: FloatArray
     clutter_loss_db: FloatArray
+
+
+@njit(cache=True)
+def _limit_slope(el_rad: float, side: float) -> float:
+    """The slope (tangent) of an elevation limit, for the test that skips atan2.
+
+    ``side`` is -1 for a lower limit, +1 for an upper one. A limit at or beyond the
+    vertical on its side excludes nothing (±inf, always clear of it); one within
+    0.07 rad of the vertical otherwise (its tangent too steep for the margin to mean
+    an angle above round-off) or beyond it on the other side is never cleared
+    (∓inf), so the arctangent decides.
+    """
+    if side * el_rad >= 0.5 * math.pi:
+        return side * np.inf
+    if abs(el_rad) > 1.5:
+        return -side * np.inf
+    return math.tan(el_rad)
 
 
 @njit(cache=True)
@@ -106,9 +127,17 @@ def _detect(
     n_s = s.pos_m.shape[0]
     n_sw0 = 0
     far = np.empty(n_s)
+    horizon_own = np.empty(n_s)
+    tan_lo = np.empty(n_s)
+    tan_hi = np.empty(n_s)
     for q in range(n_s):
         reach = s.range_max_m[q] * (1.0 + 1e-6) + 1.0
         far[q] = reach * reach
+        # The antenna's own term of the horizon, A in fl(A + B) with B >= 0 the
+        # target's: a range within it is within the horizon whatever the height.
+        horizon_own[q] = radar_model.horizon_range_m(s.pos_m[q, 2], 0.0)
+        tan_lo[q] = _limit_slope(s.elevation_min_rad[q], -1.0)
+        tan_hi[q] = _limit_slope(s.elevation_max_rad[q], 1.0)
     for i in range(k.shape[0]):
         j = k[i]
         d = j % n_d
@@ -132,11 +161,18 @@ def _detect(
             # first, so a drone out of range costs no arctangent or horizon.
             if rng < s.range_min_m[q] or rng > s.range_max_m[q]:
                 continue
-            if rng > radar_model.horizon_range_m(s.pos_m[q, 2], pos[j, 2]):
+            if rng > horizon_own[q] and rng > radar_model.horizon_range_m(
+                s.pos_m[q, 2], pos[j, 2]
+            ):
                 continue
-            el = math.atan2(rz, ground)
-            if el < s.elevation_min_rad[q] or el > s.elevation_max_rad[q]:
-                continue
+            # The elevation's arctangent only near the limits: a line of sight
+            # whose slope clears both limits' tangents by a relative 1e-9 (far above
+            # the round-off of either side) passes the exact test too.
+            tol = 1e-9 * (abs(rz) + ground)
+            if not (rz - ground * tan_lo[q] > tol and ground * tan_hi[q] - rz > tol):
+                el = math.atan2(rz, ground)
+                if el < s.elevation_min_rad[q] or el > s.elevation_max_rad[q]:
+                    continue
             if s.half_sector_rad[q] < math.pi:
                 off = kinematics.wrap_angle(math.atan2(ry, rx) - s.azimuth_rad[q])
                 if abs(off) > s.half_sector_rad[q]:
@@ -168,6 +204,11 @@ def _detect(
                 out_pd[i, q] = np.nan
                 n_sw0 += 1
     return n_sw0
+
+
+def _hits(pd: FloatArray, u: FloatArray) -> BoolArray:
+    """The pairs that detect: in coverage, and the draw below the Pd."""
+    return np.asarray((pd >= 0.0) & (u < pd))
 
 
 class RadarKind:
@@ -233,16 +274,18 @@ class RadarKind:
         kst.last.clear()
         if found is None:
             return None
-        kst.last.update(step=step, k=k, det=found[0])
-        unit = found[1]
+        pd, u, unit = found
+        # The (N, S) detections are formed only if measure asks (tracked fidelity).
+        kst.last.update(step=step, k=k, pd=pd, u=u)
         return unit >= 0, unit
 
     def _detections(
         self, pl: Placed, kst: RadarState, st: ChunkState, step: int, k: IntArray
-    ) -> tuple[BoolArray, IntArray] | None:
-        """Per (drone in ``k``, radar) detections (N, S) and each drone's first radar.
+    ) -> tuple[FloatArray, FloatArray, IntArray] | None:
+        """Per (drone in ``k``, radar) Pd and draw (N, S), each drone's first radar.
 
-        None when no radar scans in the step.
+        The Pd is -1 where the radar does not scan or the drone is outside its
+        coverage; a pair detects where ``_hits``. None when no radar scans in the step.
         """
         rd: RadarParams = pl.params
         scan_no = kst.scan_no[step]
@@ -250,9 +293,10 @@ class RadarKind:
             return None
         dr = pl.scenario.drones
         n_d = dr.n
-        snr = np.empty((len(k), rd.n))
-        pd = np.empty((len(k), rd.n))
-        u = np.empty((len(k), rd.n))
+        out = kst.scratch.get("out")
+        if out is None or out.shape[1] < len(k):
+            out = kst.scratch["out"] = np.empty((3, len(k), rd.n))
+        snr, pd, u = out[0, : len(k)], out[1, : len(k)], out[2, : len(k)]
         unit = np.empty(len(k), dtype=np.int64)
         n_sw0 = _detect(
             k,
@@ -280,7 +324,7 @@ class RadarKind:
             rows = sw0.any(axis=1)
             det = (pd[rows] >= 0.0) & (u[rows] < pd[rows])
             unit[rows] = np.where(det.any(axis=1), np.argmax(det, axis=1), -1)
-        return (pd >= 0.0) & (u < pd), unit
+        return pd, u, unit
 
     def measure(
         self,
@@ -307,10 +351,14 @@ class RadarKind:
             return None
         n_rep, n_d = st.status.shape
         if kst.last.get("step") == step and kst.last.get("k") is k:
-            det = kst.last["det"]
+            det = _hits(kst.last["pd"], kst.last["u"])
         elif len(k):
             found = self._detections(pl, kst, st, step, k)
-            det = found[0] if found is not None else np.zeros((len(k), rd.n), bool)
+            det = (
+                _hits(found[0], found[1])
+                if found is not None
+                else np.zeros((len(k), rd.n), bool)
+            )
         else:
             det = np.zeros((0, rd.n), dtype=np.bool_)
         ii, qq = np.nonzero(det)

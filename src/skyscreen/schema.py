@@ -40,7 +40,7 @@ __all__ = [
     "Table",
 ]
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 """Version of the run-directory layout, recorded in run.json as ``schema_version``.
 
 Bumped whenever a table or column is added, removed, renamed or changes meaning;
@@ -49,7 +49,7 @@ Bumped whenever a table or column is added, removed, renamed or changes meaning;
 their own column ``rounds``. Version 4 added the tracked fidelity's columns
 (``summary``: ``detect_to_track_s``, ``track_gospa_m``, ``track_ospa_m``,
 ``false_tracks_per_cycle``, ``missed_truths_per_cycle``; ``drones``: ``t_tracked_s``) and
-the optional ``picture`` table.
+the optional ``picture`` table. Version 5 added ``effectors.t_dry_s``.
 """
 
 ColumnType = Literal["int", "float", "bool", "category"]
@@ -139,7 +139,7 @@ _EFFECTORS = Table(
     "effectors",
     _cols(
         "replication:int effector:category kind:category engagements:int "
-        "rounds_fired:int missiles_fired:int kills:int cost_usd:float"
+        "rounds_fired:int missiles_fired:int kills:int cost_usd:float t_dry_s:float"
     ),
 )
 _ASSETS = Table(

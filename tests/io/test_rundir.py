@@ -64,7 +64,7 @@ def test_run_json_records_what_ran(result: skyscreen.RunResult, tmp_path: Path) 
         "wall_time_s",
     ):
         assert key in meta, key
-    assert meta["schema_version"] == SCHEMA_VERSION == 4
+    assert meta["schema_version"] == SCHEMA_VERSION == 5
     assert (
         meta["scenario"]["raids"][0]["drone"]["speed_mps"] == 50.0
     )  # defaults expanded
@@ -157,7 +157,7 @@ def test_load_run_checks_the_schema(
     meta = json.loads((out / "run.json").read_text())
     meta["schema_version"] = 99
     (out / "run.json").write_text(json.dumps(meta))
-    with pytest.raises(ResultSchemaError, match="schema_version must be 4; got 99: "):
+    with pytest.raises(ResultSchemaError, match="schema_version must be 5; got 99: "):
         skyscreen.load_run(out)
     out = result.save(tmp_path / "run3")
     result.summary.drop(columns="casualties").to_parquet(out / "summary.parquet")
@@ -201,7 +201,9 @@ def test_load_run_refuses_an_older_schema_version(
     with pytest.raises(ResultSchemaError) as info:
         skyscreen.load_run(out)
     msg = str(info.value)
-    assert msg.startswith(f"{out / 'run.json'}: schema_version must be 4; got 1: ")
+    assert msg.startswith(
+        f"{out / 'run.json'}: schema_version must be {SCHEMA_VERSION}; got 1: "
+    )
     assert "older layout (schema version 1)" in msg
     assert f"reads only schema version {SCHEMA_VERSION}" in msg
     assert "re-run the scenario with this version" in msg

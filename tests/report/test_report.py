@@ -257,7 +257,11 @@ def test_effectors_table_drives_the_effector_figure(
     run = _with(full_run, effectors=e)
     new = _pngs(run, ["plot_effectors", "plot_funnel", "plot_assets"])
     assert _changed(baseline, new) == {"plot_effectors"}
-    assert "not recorded by this run" in full_report.section("effectors").html
+    # The run has the column; a table without it (an older run's) says so.
+    assert "P(ran dry)" in full_report.section("effectors").html
+    with styled():
+        older = _effectors_section(_with(full_run, effectors=e.drop(columns="t_dry_s")))
+    assert "not recorded by this run" in older.html
 
     e["t_dry_s"] = np.where(e["effector"] == "gun-n", 900.0, np.nan)
     with styled():

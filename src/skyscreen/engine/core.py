@@ -92,6 +92,10 @@ class ChunkResult:
     eff_engagements, eff_rounds, eff_missiles, eff_kills : int (R, E)
     eff_cost_usd : float (R, E)
         USD each effector spent (its kind's ``cost``).
+    eff_t_dry_s : float (R, E)
+        End of the first step after which the effector had nothing left to fire (its
+        kind's ``magazine`` at zero), reload or recharge later or not; NaN if never,
+        and for kinds without a magazine.
     asset_hits, asset_casualties, asset_debris : int (R, A)
     asset_damaged : bool (R, A)
     events : dict of arrays or None
@@ -132,6 +136,7 @@ class ChunkResult:
     eff_missiles: IntArray
     eff_kills: IntArray
     eff_cost_usd: FloatArray
+    eff_t_dry_s: FloatArray
     asset_hits: IntArray
     asset_damaged: BoolArray
     asset_casualties: IntArray
@@ -230,6 +235,7 @@ def run_chunk(
         >= 0
     )
     steps_run = 0
+    t_dry = np.full((len(reps), layout.n_effectors), np.nan)
     pic: AirPicture | None = None
     if fidelity not in ("truth", "tracked"):
         raise ValueError(f"fidelity must be 'truth' or 'tracked'; got {fidelity!r}")
@@ -287,6 +293,7 @@ def run_chunk(
                 tracked.score(st, t1)
             decide(st, p, layout, pic, t1, ev, on_decision)
         engage(st, layout, s, t1, ev)
+        _note_dry(st, layout, t_dry, t1)
         if traj is not None:
             _record(st, traj, rec_rows, t0, t1)
         if check:
@@ -295,7 +302,7 @@ def run_chunk(
     finish(st, p, layout, min(p.n_steps * dt, p.duration_s), ev)
     still = st.status == PENDING  # launch after the end (validated against, defensive)
     st.status[still] = FLYING
-    return _result(st, layout, ev, traj, steps_run, tracked)
+    return _result(st, layout, ev, traj, steps_run, t_dry, tracked)
 
 
 def check_state(st: ChunkState, layout: Layout, t_s: float) -> None:
@@ -324,6 +331,18 @@ def check_state(st: ChunkState, layout: Layout, t_s: float) -> None:
         raise RuntimeError(f"at t = {t_s} s: " + "; ".join(problems))
 
 
+def _note_dry(st: ChunkState, layout: Layout, t_dry: FloatArray, t1: float) -> None:
+    """Set ``t_dry`` (R, E) to ``t1`` where a magazine is empty for the first time."""
+    for pl, kst in zip(layout.effectors, st.effectors, strict=True):
+        if pl.n == 0:
+            continue
+        mag = pl.kind.magazine(kst)
+        if mag is None:
+            continue
+        block = t_dry[:, pl.index : pl.index + pl.n]
+        block[(mag <= 0) & np.isnan(block)] = t1
+
+
 def _record(
     st: ChunkState, traj: dict[str, list[Any]], rows: IntArray, t0: float, t1: float
 ) -> None:
@@ -350,6 +369,7 @@ def _result(
     ev: Events | None,
     traj: dict[str, list[Any]] | None,
     steps_run: int,
+    t_dry: FloatArray,
     tracked: TrackedPicture | None = None,
 ) -> ChunkResult:
     """Gather the chunk's outcomes; every kind's counters, zero where it has none."""
@@ -383,6 +403,7 @@ def _result(
         eff_missiles=columns["missiles_fired"],
         eff_kills=st.eff_kills + st.jam_defeats,
         eff_cost_usd=cost,
+        eff_t_dry_s=t_dry,
         asset_hits=st.asset_hits,
         asset_damaged=st.asset_damaged,
         asset_casualties=st.asset_casualties,

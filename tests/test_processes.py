@@ -436,13 +436,13 @@ def test_the_memory_estimate_bounds_the_tables() -> None:
 
 
 def test_the_memory_estimate_of_a_known_case() -> None:
-    """coastal-airbase, a million replications: 16.1 GiB; with ~758 events, 264."""
+    """coastal-airbase, a million replications: 16.4 GiB; with ~758 events, 264."""
     params = compile_scenario(load_scenario(COASTAL))
     plain = skyscreen.run.estimate_memory(params, 1_000_000)
-    # Per replication: 216 B of summary; 24 drones x 118 B; 8 effectors x 52 B;
+    # Per replication: 216 B of summary; 24 drones x 118 B; 8 effectors x 60 B;
     # 7 assets x 55 B; times 4.5 for the main process's peak.
-    assert plain.tables == int(4.5 * 1_000_000 * (216 + 24 * 118 + 8 * 52 + 7 * 55))
-    assert round(plain.total / 2**30, 1) == 16.1
+    assert plain.tables == int(4.5 * 1_000_000 * (216 + 24 * 118 + 8 * 60 + 7 * 55))
+    assert round(plain.total / 2**30, 1) == 16.4
     full = skyscreen.run.estimate_memory(params, 1_000_000, events_per_replication=758)
     assert round(full.total / 2**30) == 264
 
@@ -459,7 +459,7 @@ def test_a_run_too_big_for_memory_is_refused_up_front(
     err = info.value
     assert isinstance(err, MemoryError)
     msg = str(err)
-    assert "needs about 16.2 GiB" in msg
+    assert "needs about 16.4 GiB" in msg
     assert "200 MiB available" in msg
     assert "fewer replications (about" in msg
     assert err.cli_message is not None

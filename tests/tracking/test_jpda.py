@@ -180,6 +180,29 @@ def test_exact_rows_scaled_far_out_of_range() -> None:
     np.testing.assert_allclose(jpda_exact(scaled), jpda_exact(w), rtol=1e-14)
 
 
+def test_exact_when_every_event_underflows() -> None:
+    # Three tracks share one measurement; each row's miss weight is ~1e-290 of its
+    # measurement's (a clutter density of 1e-300), so every event takes at least
+    # two of them and underflows even with the rows scaled: the log-domain
+    # enumeration gives the marginals. Event "track i takes it" ∝ 1 / w[i, 0] (all
+    # missed ∝ 1), relative to the product of the miss weights.
+    w0 = np.array([1.07289855e-288, 2.09969692e-294, 3.69911458e-287])
+    w = np.stack([w0, np.ones(3)], axis=1)
+    ratio = 1.0 / w0
+    total = 1.0 + ratio.sum()
+    # track i missed: all missed or another track takes it (no 1 - x: cancellation)
+    others = 1.0 + np.array(
+        [ratio[1] + ratio[2], ratio[0] + ratio[2], ratio[0] + ratio[1]]
+    )
+    want = np.stack([others / total, ratio / total], axis=1)
+    beta = np.empty_like(w)
+    log_total = _exact_core(w, beta)
+    np.testing.assert_allclose(beta, want, rtol=1e-12)
+    assert math.isclose(log_total, np.log(w0).sum() + math.log(total), rel_tol=1e-13)
+    np.testing.assert_allclose(jpda_exact(w), want, rtol=1e-12)
+    np.testing.assert_allclose(jpda_bp(w), want, rtol=1e-12)  # a star: BP is exact
+
+
 # --- (b) belief propagation is exact on trees -----------------------------------------
 
 

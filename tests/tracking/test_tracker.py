@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linear_sum_assignment
 from scipy.stats import chi2
@@ -456,6 +456,13 @@ def _run(
     n_rep=st.integers(1, 3),
     empty=st.floats(0.0, 0.5),
 )
+# Confirmed tracks (clutter, at a density of 1e-300) sharing their only measurement in
+# an exact-JPDA cluster: every joint event's product of row-scaled weights underflowed
+# and the marginals, then the states, were NaN.
+@example(
+    seed=0, dim=2, association="jpda", motion="cv", pd=0.5, gate_prob=1 - 1e-12,
+    capacity=64, clutter=40.0, density=1e-300, exact_max=3, n_rep=1, empty=0.0,
+)  # fmt: skip
 def test_invariants_and_batching(
     scene_factory: Any,
     batch_of: Any,

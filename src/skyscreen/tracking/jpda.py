@@ -36,13 +36,17 @@ Compiled cores
 Both wrappers validate and then call ``@numba.njit(cache=True)`` cores that other
 compiled code may call directly. They assume valid input (2-D C-contiguous float64,
 entries finite and >= 0) and allocate nothing but, in ``_exact_core``, four arrays of
-length n_t or n_m.
+length n_t or n_m (and, when it falls back to the log domain, ``log w`` and three more).
 
 ``_exact_core(w, beta) -> float``
     ``w`` (n_t, n_m + 1) float64, read only; ``beta`` (n_t, n_m + 1) float64, written.
     Returns the natural log of the total weight of all joint events (the cluster's
     likelihood ratio, up to the row factors), ``-inf`` when no event has positive
-    weight, in which case ``beta`` is filled with NaN.
+    weight, in which case ``beta`` is filled with NaN. Products of weights are formed
+    directly (rows scaled by their maxima); when the total of the scaled events is
+    tiny (their products may have underflowed) the enumeration is redone in the log
+    domain (``_exact_core_log``), so any range of finite positive weights gives the
+    marginals.
 
 ``_bp_core(w, beta, mu, nu, buf, max_iter, tol) -> int``
     ``w`` (n_t, n_m + 1) float64, read only; ``beta`` (n_t, n_m + 1) float64, written;
@@ -103,6 +107,13 @@ from numba import njit
 
 from skyscreen._typing import FloatArray
 
+# Below this total (of events weighted by row-scaled weights, each row's largest 1),
+# events may have been lost to underflow (products under 2.2e-308) with weights not
+# negligible against the total, or the total itself is 0: :func:`_exact_core` then
+# redoes the enumeration in the log domain. An event lost above it weighs < 1e-58 of
+# the total.
+_TOTAL_MIN = 1e-250
+
 __all__ = ["jpda_bp", "jpda_exact"]
 
 
@@ -155,14 +166,79 @@ def _exact_core(w: FloatArray, beta: FloatArray) -> float:
         else:
             prod[d + 1] = p
             d += 1
-    if total <= 0.0:
-        beta[:, :] = np.nan
-        return -math.inf
+    if total < _TOTAL_MIN:
+        # [tests fix] The events' products underflowed (to 0 or subnormal), so the
+        # marginals were NaN: scaling rows by their maxima does not help when every
+        # event must take a small entry from several rows, e.g. tracks sharing their
+        # only measurement, with miss weights of 1e-290 relative to it (a clutter
+        # density of 1e-300). The marginals are well defined all the same; redo the
+        # sums in the log domain. Clusters whose total is not this small never come
+        # here (results unchanged).
+        return _exact_core_log(np.log(w), beta)
     inv = 1.0 / total
     for i in range(n_t):
         for c in range(n_c):
             beta[i, c] *= inv
     return math.log(total) + log_scale
+
+
+@njit(cache=True)
+def _exact_core_log(lw: FloatArray, beta: FloatArray) -> float:
+    """Exact JPDA marginals by enumeration from log weights ``lw`` (−inf: weight 0).
+
+    Two passes over the events: the first finds the largest log weight of an event,
+    the second sums the events' weights relative to it (each at most 1, the largest
+    exactly 1), so the sums neither overflow nor underflow whatever the weights'
+    range. Returns the log of the total weight, −inf (``beta`` NaN) when no event has
+    positive weight.
+    """
+    n_t = lw.shape[0]
+    n_c = lw.shape[1]
+    n_m = n_c - 1
+    beta[:, :] = 0.0
+    if n_t == 0:
+        return 0.0
+    choice = np.full(n_t, -1, dtype=np.int64)
+    used = np.zeros(max(n_m, 1), dtype=np.bool_)
+    acc = np.zeros(n_t + 1)  # acc[d]: log weight of the choices of tracks 0..d-1
+    top = -math.inf
+    total = 0.0
+    for pass_ in range(2):
+        d = 0
+        while d >= 0:
+            c = choice[d]
+            if c > 0:
+                used[c - 1] = False
+            c += 1
+            while c < n_c and (lw[d, c] == -math.inf or (c > 0 and used[c - 1])):
+                c += 1
+            if c == n_c:
+                choice[d] = -1
+                d -= 1
+                continue
+            choice[d] = c
+            if c > 0:
+                used[c - 1] = True
+            a = acc[d] + lw[d, c]
+            if d == n_t - 1:
+                if pass_ == 0:
+                    top = max(top, a)
+                else:
+                    p = math.exp(a - top)
+                    total += p
+                    for i in range(n_t):
+                        beta[i, choice[i]] += p
+            else:
+                acc[d + 1] = a
+                d += 1
+        if top == -math.inf:
+            beta[:, :] = np.nan
+            return -math.inf
+    inv = 1.0 / total
+    for i in range(n_t):
+        for c in range(n_c):
+            beta[i, c] *= inv
+    return math.log(total) + top
 
 
 @njit(cache=True)

@@ -12,9 +12,38 @@ from __future__ import annotations
 import contextlib
 import sys
 
-__all__ = ["start_fork_server"]
+__all__ = ["short_socket_dir", "start_fork_server"]
 
 _MAIN_KEYS = ("init_main_from_path", "init_main_from_name")
+_SOCKET_PATH_MAX = 107
+"""Longest path of a Unix socket on Linux (``sun_path`` holds 108 bytes with the NUL)."""
+_LISTENER_NAME = 24
+"""Room for the fork server's socket name in multiprocessing's temporary directory."""
+
+
+def short_socket_dir() -> None:
+    """Give multiprocessing a temporary directory short enough for its sockets.
+
+    The fork server listens on a Unix socket in multiprocessing's temporary directory
+    (``pymp-*`` in ``TMPDIR``); with a long ``TMPDIR`` (a deep build or test folder)
+    the path exceeds what a Unix socket allows and the workers cannot start ("AF_UNIX
+    path too long"). Then the directory is made in ``/tmp`` instead (removed at exit,
+    as multiprocessing's own is). Nothing changes when ``TMPDIR`` is short enough.
+    """
+    import os
+    import shutil
+    import tempfile
+    from multiprocessing import process, util
+
+    config = process.current_process()._config  # type: ignore[attr-defined]
+    current = config.get("tempdir")
+    base = current if current is not None else tempfile.gettempdir()
+    longest = len(os.fsencode(base)) + (0 if current else len("/pymp-XXXXXXXX"))
+    if longest + _LISTENER_NAME <= _SOCKET_PATH_MAX or not os.path.isdir("/tmp"):
+        return
+    short = tempfile.mkdtemp(prefix="pymp-", dir="/tmp")
+    util.Finalize(None, shutil.rmtree, args=(short, True), exitpriority=-100)
+    config["tempdir"] = short
 
 
 def start_fork_server() -> None:
@@ -28,6 +57,7 @@ def start_fork_server() -> None:
     import multiprocessing as mp
     from multiprocessing import forkserver, spawn
 
+    short_socket_dir()
     ctx = mp.get_context("forkserver")
     # The same preload as skyscreen.executors.local._context: the engine, warmed up.
     ctx.set_forkserver_preload(["skyscreen.executors._preload"])

@@ -52,6 +52,7 @@ import numpy as np
 from skyscreen._typing import IntArray
 from skyscreen.engine import ChunkResult, run_chunk
 from skyscreen.errors import SkyscreenError
+from skyscreen.executors._early import short_socket_dir
 from skyscreen.executors._memory import InsufficientMemoryError, is_out_of_memory
 from skyscreen.scenario.compile import ScenarioParams
 
@@ -183,6 +184,7 @@ def _run(
 
 def _context() -> mp.context.BaseContext:
     if sys.platform.startswith("linux"):
+        short_socket_dir()  # the fork server's socket, whatever TMPDIR's length
         ctx = mp.get_context("forkserver")
         ctx.set_forkserver_preload(["skyscreen.executors._preload"])
         return ctx

@@ -92,6 +92,9 @@ def test_errors_name_what_is_missing(run_dir: Path, tmp_path: Path) -> None:
     (tmp_path / "there.gif").write_bytes(b"x")
     with pytest.raises(SkyscreenError, match="exists"):
         animate(run_dir, tmp_path / "there.gif")
+    for fps in (0, 61):  # the limits are 1 and 60
+        with pytest.raises(SkyscreenError, match="fps must be 1 to 60"):
+            animate(run_dir, tmp_path / "f.gif", fps=fps)
     with pytest.raises(SkyscreenError, match="at most"):
         animate(run_dir, tmp_path / "y.gif", fps=60, seconds=1000)
     bare = skyscreen.simulate(

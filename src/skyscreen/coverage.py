@@ -757,11 +757,7 @@ def coverage(
     h = float(height_m)
     visibility = spec.environment.visibility_m
     params = compile_scenario(spec)
-    where = {
-        i: np.array(block.pos_m[q])
-        for block in params.sensors.values()
-        for q, i in enumerate(block.ids)
-    }
+    where = params.sensors.positions()
 
     out: list[SensorCoverage] = []
     for site in spec.sites:

@@ -61,11 +61,7 @@ class _Units:
 def _units(result: RunResult) -> tuple[_Units, pd.DataFrame]:
     spec = result.scenario
     params = compile_scenario(spec)
-    pos: dict[str, Any] = {}
-    for blocks in (params.sensors, params.effectors):
-        for block in blocks.values():
-            for q, uid in enumerate(block.ids):
-                pos[uid] = block.pos_m[q]
+    pos = {**params.sensors.positions(), **params.effectors.positions()}
     ids, kinds, xy, reach, eff = [], [], [], [], []
     for site in spec.sites:
         for group, is_eff in ((site.sensors, False), (site.effectors, True)):
@@ -74,7 +70,7 @@ def _units(result: RunResult) -> tuple[_Units, pd.DataFrame]:
                     continue
                 ids.append(u.id)
                 kinds.append(u.kind)
-                xy.append(np.asarray(pos[u.id], float)[:2])
+                xy.append(pos[u.id][:2])
                 reach.append(float(getattr(u, "range_max_m", 0.0) or 0.0))
                 eff.append(is_eff)
     assets = pd.DataFrame(

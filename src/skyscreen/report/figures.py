@@ -262,17 +262,11 @@ def _units(result: RunResult) -> dict[str, Any]:
     """Positions and specs of the scenario's units, from the compiled scenario."""
     spec = result.scenario
     params = compile_scenario(spec)
-    eff_pos = {
-        i: np.asarray(block.pos_m[q], dtype=np.float64)
-        for block in params.effectors.values()
-        for q, i in enumerate(block.ids)
+    return {
+        "params": params,
+        "eff_pos": params.effectors.positions(),
+        "sen_pos": params.sensors.positions(),
     }
-    sen_pos = {
-        i: np.asarray(block.pos_m[q], dtype=np.float64)
-        for block in params.sensors.values()
-        for q, i in enumerate(block.ids)
-    }
-    return {"params": params, "eff_pos": eff_pos, "sen_pos": sen_pos}
 
 
 def _draw_polygons(ax: Axes, cov: CoverageResult, fill: bool) -> None:

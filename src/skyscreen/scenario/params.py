@@ -254,6 +254,14 @@ class KindBlocks(Mapping[str, Any]):
         """Every unit's kind name, in the same order as :attr:`ids`."""
         return tuple(k for k, block in self._blocks.items() for _ in range(block.n))
 
+    def positions(self) -> dict[str, np.ndarray]:
+        """Every unit's position (3,), float64 m in the local frame, by its id."""
+        return {
+            uid: np.asarray(block.pos_m[q], dtype=np.float64)
+            for block in self._blocks.values()
+            for q, uid in enumerate(block.ids)
+        }
+
 
 @dataclass(frozen=True, slots=True, eq=False)
 class CompileContext:

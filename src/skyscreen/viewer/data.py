@@ -135,11 +135,7 @@ class RunData:
         spec = r.scenario
         meta = r.meta
         params = compile_scenario(spec)
-        unit_pos: dict[str, Any] = {}
-        for blocks in (params.sensors, params.effectors):
-            for block in blocks.values():
-                for q, uid in enumerate(block.ids):
-                    unit_pos[uid] = block.pos_m[q]
+        unit_pos = {**params.sensors.positions(), **params.effectors.positions()}
 
         assets_tab = r.assets
         p_damaged = (
@@ -176,46 +172,27 @@ class RunData:
                         "p_damaged": _num(p_damaged.get(a.id), 4),
                     }
                 )
-            for s in site.sensors:
-                if not s.enabled or s.id not in unit_pos:
-                    continue
-                x, y, z = _xy(unit_pos[s.id])
-                sensors.append(
-                    {
-                        "id": s.id,
-                        "site": site.id,
-                        "kind": s.kind,
-                        "class": getattr(s, "class_", ""),
-                        "x": x,
-                        "y": y,
-                        "z": z,
-                        "range_min_m": _num(getattr(s, "range_min_m", 0.0), 1),
-                        "range_max_m": _num(getattr(s, "range_max_m", None), 1),
-                        **_sector(s),
-                    }
-                )
-                xs.append(x or 0.0)
-                ys.append(y or 0.0)
-            for e in site.effectors:
-                if not e.enabled or e.id not in unit_pos:
-                    continue
-                x, y, z = _xy(unit_pos[e.id])
-                effectors.append(
-                    {
-                        "id": e.id,
-                        "site": site.id,
-                        "kind": e.kind,
-                        "class": getattr(e, "class_", ""),
-                        "x": x,
-                        "y": y,
-                        "z": z,
-                        "range_min_m": _num(getattr(e, "range_min_m", 0.0), 1),
-                        "range_max_m": _num(getattr(e, "range_max_m", None), 1),
-                        **_sector(e),
-                    }
-                )
-                xs.append(x or 0.0)
-                ys.append(y or 0.0)
+            for units, out in ((site.sensors, sensors), (site.effectors, effectors)):
+                for u in units:
+                    if not u.enabled or u.id not in unit_pos:
+                        continue
+                    x, y, z = _xy(unit_pos[u.id])
+                    out.append(
+                        {
+                            "id": u.id,
+                            "site": site.id,
+                            "kind": u.kind,
+                            "class": getattr(u, "class_", ""),
+                            "x": x,
+                            "y": y,
+                            "z": z,
+                            "range_min_m": _num(getattr(u, "range_min_m", 0.0), 1),
+                            "range_max_m": _num(getattr(u, "range_max_m", None), 1),
+                            **_sector(u),
+                        }
+                    )
+                    xs.append(x or 0.0)
+                    ys.append(y or 0.0)
             sites.append(
                 {
                     "id": site.id,

@@ -29,6 +29,7 @@ from numba import njit
 
 from skyscreen._typing import BoolArray, FloatArray, IntArray
 from skyscreen.c2.greedy import greedy_mmr
+from skyscreen.c2.lookahead import LOOKAHEAD_METHODS, plan_stages_batch
 from skyscreen.c2.threat import entry_threat
 from skyscreen.engine.events import Events
 from skyscreen.engine.kinds import DecideContext, Layout
@@ -441,7 +442,8 @@ def decide(
     # wants the dense instance and every point kind can list its Pk; the dense
     # arrays are O(B·W·N) to write and scan, mostly zeros in a large scenario.
     sparse = (
-        doc.wta_method == "greedy"
+        doc.fire_control == "myopic"
+        and doc.wta_method == "greedy"
         and on_decision is None
         and bool(np.all(unit_cost >= 0.0))
         and all(
@@ -451,6 +453,8 @@ def decide(
         )
     )
     per_row = n_d if sparse else n_w * n_d
+    if doc.fire_control == "lookahead":
+        per_row *= _stages(doc)
     block = max(1, _BLOCK_ELEMENTS // max(per_row, 1))
     for b0 in range(0, len(rows), block):
         sel = slice(b0, b0 + block)
@@ -525,7 +529,12 @@ def decide(
             value_out[sel],
             surv_out[sel],
         )
-        if sparse:
+        if doc.fire_control == "lookahead":
+            _assign_lookahead(
+                st, p, pic, kinds, tight, ctx, values, surv, t_go, free_b,
+                open_slots, unit_cost, args,
+            )  # fmt: skip
+        elif sparse:
             _assign_sparse(
                 st, pic, kinds, tight, ctx, values, surv, free_b, open_slots,
                 unit_cost, args,
@@ -596,6 +605,115 @@ def _assign_sparse(
         unit_cost,
         *args,
     )
+
+
+def _stages(doc: Any) -> int:
+    """Decision cycles the look-ahead plans (at least 1, at most 64)."""
+    return int(
+        min(64, max(1, np.ceil(doc.lookahead_horizon_s / doc.decision_period_s - 1e-9)))
+    )
+
+
+def _assign_lookahead(
+    st: ChunkState,
+    p: ScenarioParams,
+    pic: AirPicture,
+    kinds: tuple[Any, ...],
+    tight: list[Any],
+    ctx: DecideContext,
+    values: FloatArray,
+    surv: FloatArray,
+    t_go: FloatArray,
+    free_b: BoolArray,
+    open_slots: IntArray,
+    unit_cost: FloatArray,
+    args: tuple[Any, ...],
+) -> None:
+    """Rolling-horizon assignment of one block (:mod:`skyscreen.c2.lookahead`).
+
+    Stage k's kill probabilities are the kinds' own ``evaluate`` on the picture
+    extrapolated k decision periods along each entry's velocity, for entries whose
+    time to go exceeds k periods; at stage 0 the weapons free now may fire, at later
+    stages every weapon with shots left (a weapon busy now is taken to be free again
+    by the next cycle). Each kind's ``shots_left`` bounds its shots over the horizon.
+    Only stage 0 is committed.
+    """
+    doc = p.doctrine
+    br = ctx.rows
+    n_b, n_d = values.shape
+    n_w = free_b.shape[1]
+    n_k = _stages(doc)
+    period = doc.decision_period_s
+    pk = np.zeros((n_b, n_k, n_w, n_d))
+    aux0 = np.zeros((n_b, n_w, n_d))
+    shots = np.full((n_b, n_w), n_k, dtype=np.int64)
+    point = [pl for pl in kinds if not getattr(pl.kind, "area", False)]
+    for pl in point:
+        left = pl.kind.shots_left(pl, st.effectors[pl.slot])
+        if left is not None:
+            shots[:, pl.weapon : pl.weapon + pl.n] = np.minimum(left[br], n_k)
+    avail_rows = np.zeros((st.n_rep, n_w), dtype=bool)
+    avail_rows[br] = shots > 0
+    for pl in kinds:
+        if getattr(pl.kind, "area", False):
+            avail_rows[br, pl.weapon : pl.weapon + pl.n] = False
+    # Later stages: every valid entry (shoot-look-shoot is the planner's gap, the
+    # shooters' limit its max_shooters), on its predicted path until its time to go.
+    later = pic.valid.copy()
+    if tight and len(tight) == len(kinds):
+        later &= pic.identified
+    scratch = np.empty((n_b, n_w, n_d))
+    for k in range(n_k):
+        if k == 0:
+            ctx_k = ctx
+        else:
+            lead = k * period
+            elig = later.copy()
+            elig[br] &= t_go > lead
+            ctx_k = DecideContext(
+                rows=br, eligible=elig, free=avail_rows,
+                pos_m=pic.pos_m + pic.vel_mps * lead, vel_mps=ctx.vel_mps,
+                values=values, t_go_s=t_go - lead, raid_idx=ctx.raid_idx,
+                min_shot_pk=ctx.min_shot_pk, hold_range_m=ctx.hold_range_m,
+                missile_min_time_to_go_s=ctx.missile_min_time_to_go_s,
+                missile_reserve_rounds=ctx.missile_reserve_rounds,
+                reserve_min_value_usd=ctx.reserve_min_value_usd,
+            )  # fmt: skip
+        for pl in point:
+            sl = slice(pl.weapon, pl.weapon + pl.n)
+            out_aux = aux0[:, sl] if k == 0 else scratch[:, sl]
+            stage = pk[:, k, sl]
+            pl.kind.evaluate(pl, st.effectors[pl.slot], ctx_k, stage, out_aux)
+            if pl in tight:
+                stage *= pic.identified[br][:, None, :]
+            pk[:, k, sl] = stage
+    gap = 0
+    if doc.shoot_look_shoot:
+        gap = max(0, int(np.ceil((period + doc.assess_time_s) / period - 1e-9)) - 1)
+    target, aux_out, pk_out, value_out, surv_out = args
+    plan_stages_batch(
+        values,
+        surv,
+        pk,
+        free_b,
+        avail_rows[br],
+        shots,
+        np.ascontiguousarray(open_slots),
+        int(doc.max_shooters_per_drone),
+        gap,
+        unit_cost,
+        LOOKAHEAD_METHODS[doc.wta_method],
+        int(doc.wta_max_iter),
+        target,
+        surv_out,
+    )
+    for w in range(n_w):
+        has = target[:, w] >= 0
+        d = np.where(has, target[:, w], 0)
+        idx = np.arange(n_b)
+        aux_out[:, w] = np.where(has, aux0[idx, w, d], 0.0)
+        pk_out[:, w] = np.where(has, pk[idx, 0, w, d], 0.0)
+        value_out[:, w] = np.where(has, values[idx, d], 0.0)
 
 
 def _cat(parts: list[Any], dtype: Any = np.int64) -> Any:

@@ -185,10 +185,13 @@ class DoctrineParams:
     decision_period_s, track_memory_s, assess_time_s, urgency_tau_s : float
     danger_margin_m, identify_time_s, self_defence_range_m : float
     cost_weight, min_shot_pk, missile_min_time_to_go_s, reserve_min_value_usd : float
+    lookahead_horizon_s : float
     shoot_look_shoot : bool
     max_shooters_per_drone, wta_max_iter, missile_reserve_rounds : int
     wta_method : str
         ``greedy``, ``improve`` or ``exact``.
+    fire_control : str
+        ``myopic`` or ``lookahead``.
     weapons_control : str
         ``free``, ``tight`` or ``hold``.
     identification_required : tuple of str
@@ -204,6 +207,8 @@ class DoctrineParams:
     danger_margin_m: float
     wta_method: str
     wta_max_iter: int
+    fire_control: str
+    lookahead_horizon_s: float
     weapons_control: str
     identify_time_s: float
     identification_required: tuple[str, ...]

@@ -397,6 +397,21 @@ class DoctrineSpec(Spec):
         description="Iteration budget of the improve and exact solvers per decision "
         "(an iteration budget, not a time limit, so runs stay reproducible).",
     )
+    fire_control: Literal["myopic", "lookahead"] = Field(
+        default="myopic",
+        description="myopic: each decision cycle solves the assignment of the moment. "
+        "lookahead: plans the shots of the next lookahead_horizon_s on the entries' "
+        "predicted paths (weapons x cycles x entries, within magazines and "
+        "shoot-look-shoot) with wta_method and commits the first cycle's "
+        "(docs/fire-control.md).",
+    )
+    lookahead_horizon_s: float = Field(
+        default=30.0,
+        gt=0.0,
+        le=600.0,
+        description="How far the look-ahead plans (s); it plans "
+        "ceil(horizon / decision_period_s) cycles, at most 64.",
+    )
     decision_period_s: float = Field(
         default=2.0, gt=0.0, le=600.0, description="Time between decision cycles (s)."
     )

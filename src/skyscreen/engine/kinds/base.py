@@ -302,6 +302,12 @@ class EffectorKind(Protocol):
     def magazine(self, kst: Any) -> IntArray | None:
         """Rounds left per unit (R, n), or None for a kind without a magazine."""
 
+    def shots_left(self, pl: Placed, kst: Any) -> IntArray | None:
+        """Shots each unit (R, n) can still fire without a reload, or None: no limit.
+
+        The look-ahead fire control's magazine constraint (:mod:`skyscreen.c2.lookahead`).
+        """
+
     def cost(self, pl: Placed, kst: Any) -> FloatArray:
         """USD spent by each unit so far (R, n)."""
 
@@ -417,6 +423,10 @@ class EffectorBase:
 
     def magazine(self, kst: Any) -> IntArray | None:
         """No magazine."""
+        return None
+
+    def shots_left(self, pl: Placed, kst: Any) -> IntArray | None:
+        """No limit on shots."""
         return None
 
     def reload(self, pl: Placed, kst: Any, t1: float) -> None:

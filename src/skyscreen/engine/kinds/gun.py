@@ -415,6 +415,11 @@ class GunKind(EffectorBase):
         """Rounds left in each magazine (R, G)."""
         return kst.rounds
 
+    def shots_left(self, pl: Placed, kst: GunState) -> IntArray:
+        """Bursts left in each magazine (R, G); the last may be short."""
+        n = pl.params.n_rounds[None, :]
+        return np.asarray(-(-kst.rounds // n))
+
     def cost(self, pl: Placed, kst: GunState) -> FloatArray:
         """Rounds fired times the cost of a round (R, G) (USD)."""
         return np.asarray(kst.rounds_fired * pl.params.cost_per_round_usd[None, :])

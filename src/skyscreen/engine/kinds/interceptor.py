@@ -355,6 +355,10 @@ class InterceptorKind(EffectorBase):
         """Interceptors ready on each rack (R, L)."""
         return kst.rack
 
+    def shots_left(self, pl: Placed, kst: InterceptorState) -> IntArray:
+        """Interceptors ready on each rack (R, L)."""
+        return kst.rack
+
     def cost(self, pl: Placed, kst: InterceptorState) -> FloatArray:
         """Launches times ``cost_usd`` (R, L) (USD)."""
         return np.asarray(kst.launches * pl.params.cost_usd[None, :])

@@ -305,6 +305,10 @@ class MissileKind(EffectorBase):
         """Rounds ready on each launcher (R, M)."""
         return kst.ready
 
+    def shots_left(self, pl: Placed, kst: MissileState) -> IntArray:
+        """Rounds ready on each launcher (R, M)."""
+        return kst.ready
+
     def cost(self, pl: Placed, kst: MissileState) -> FloatArray:
         """Missiles fired times the cost of a missile (R, M) (USD)."""
         return np.asarray(kst.fired * pl.params.cost_usd[None, :])

@@ -1,0 +1,429 @@
+r"""Multi-stage (time-expanded) weapon-target assignment for look-ahead fire control.
+
+A myopic decision cycle solves the static assignment of the moment: any weapon free
+now with a positive kill probability on a valuable threat fires, however poor the shot
+and however much better the shots it will have a few cycles later. The look-ahead
+policy (``doctrine.fire_control: lookahead``) plans over the next K decision cycles
+(stages) and commits only the first (a rolling horizon).
+
+The stage problem
+-----------------
+Stages k = 0 … K−1 are the decision cycles t, t + Δ, …; weapons i = 0 … W−1; picture
+entries j = 0 … N−1 with value V_j (threat value) and survival S_j from shots already
+in the air; ``pk[k, i, j]`` is the predicted kill probability of a shot that weapon i
+is assigned at stage k, on the entry's predicted path (0 where the shot is infeasible:
+outside the envelope, the entry past its time to go, the weapon not free). A plan x
+assigns each slot (k, i) at most one entry and minimises
+
+    Σ_j V_j S_j Π_{k,i} (1 − pk[k, i, j])^{x_kij}  +  Σ_{k,i,j} c_i x_kij
+
+subject to
+
+- **magazine**: weapon i fires at most ``shots[i]`` times over the horizon;
+- **availability**: at stage 0 only weapons free now (``free0``), later only weapons
+  with ``avail`` (the caller's view of which weapons can fire again);
+- **shooters**: at most ``open0[j]`` weapons on entry j at stage 0 (the doctrine's
+  maximum less the shots pending), ``max_shooters`` at later stages;
+- **shoot-look-shoot**: no shot on entry j in the ``gap`` stages after a stage with a
+  shot on it (shots of one stage may fire together, as in the engine).
+
+"The chance that a target is already dead by a later stage" is the product form: a
+later shot at j adds V_j S_j Π(earlier)(1 − p) · p, the value still alive when it
+fires. The plan is open-loop (it spends a planned round whether or not the target died
+earlier), which is exact for one target per weapon — after a kill the rounds left do
+not matter — and conservative with magazines shared across targets; re-planning every
+cycle supplies the recourse.
+
+Solvers (``method``, as ``doctrine.wta_method``), all deterministic with iteration
+budgets:
+
+- ``greedy`` (0): maximum marginal return over the time-expanded slots — the static
+  greedy (:mod:`skyscreen.c2.greedy`) with (stage, weapon) slots as weapon types and the
+  magazine and look gap as side constraints. Ties go to the later stage (keep the round).
+- ``improve`` (1): greedy, then drop-and-refill: remove one planned shot, complete the
+  plan greedily, keep the result if it is better; repeated until no move improves or
+  ``max_iter`` completions.
+- ``exact`` (2): depth-first branch and bound over the slots, stage by stage, started
+  from ``improve``'s plan, with the bound "every remaining slot fires at every entry at
+  once" (a relaxation of the assignment and of every side constraint, so never above
+  the optimum); at most ``max_iter`` nodes, after which the best plan found is returned
+  unproved.
+
+Only stage 0 is committed; :func:`plan_stages` also returns the whole plan and its
+objective, which tests compare with brute force.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
+
+import numpy as np
+from numba import njit
+
+from skyscreen._typing import BoolArray, FloatArray, IntArray
+
+__all__ = ["LOOKAHEAD_METHODS", "plan_objective", "plan_stages", "plan_stages_batch"]
+
+LOOKAHEAD_METHODS = {"greedy": 0, "improve": 1, "exact": 2}
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _jit(fn: _F) -> _F:
+    # numba's decorator is untyped; the kernels keep their annotated signatures.
+    return cast(_F, njit(cache=True)(fn))
+
+
+@_jit
+def plan_objective(
+    values: FloatArray, surv: FloatArray, pk: FloatArray, unit_cost: FloatArray,
+    plan: IntArray,
+) -> float:  # fmt: skip
+    """Expected surviving value plus weighted cost of ``plan`` ((K, W) entry or −1)."""
+    n_k, n_w = plan.shape
+    s = surv.copy()
+    total = 0.0
+    for k in range(n_k):
+        for i in range(n_w):
+            j = plan[k, i]
+            if j >= 0:
+                s[j] *= 1.0 - pk[k, i, j]
+                total += unit_cost[i]
+    for j in range(values.shape[0]):
+        total += values[j] * s[j]
+    return total
+
+
+@_jit
+def _allowed(
+    k: int, i: int, j: int, plan: IntArray, pk: FloatArray, used: IntArray,
+    shots: IntArray, stage_count: IntArray, open0: IntArray, max_shooters: int,
+    gap: int, slot_ok: BoolArray,
+) -> bool:  # fmt: skip
+    """Whether slot (k, i), now empty, may fire at entry j in ``plan``."""
+    if not slot_ok[k, i] or plan[k, i] >= 0 or pk[k, i, j] <= 0.0:
+        return False
+    if used[i] >= shots[i]:
+        return False
+    cap = open0[j] if k == 0 else max_shooters
+    if stage_count[k, j] >= cap:
+        return False
+    if gap > 0:
+        n_k = plan.shape[0]
+        lo = max(0, k - gap)
+        hi = min(n_k - 1, k + gap)
+        for kk in range(lo, hi + 1):
+            if kk != k and stage_count[kk, j] > 0:
+                return False
+    return True
+
+
+@_jit
+def _before(g: FloatArray, key: IntArray, a: int, b: int) -> bool:
+    """Heap order: larger gain first; ties to the later stage, lower weapon, entry."""
+    if g[a] != g[b]:
+        return bool(g[a] > g[b])
+    return bool(key[a] < key[b])
+
+
+@_jit
+def _sift_down(heap: IntArray, n: int, g: FloatArray, key: IntArray, pos: int) -> None:
+    while True:
+        left = 2 * pos + 1
+        if left >= n:
+            return
+        top = left
+        if left + 1 < n and _before(g, key, heap[left + 1], heap[left]):
+            top = left + 1
+        if not _before(g, key, heap[top], heap[pos]):
+            return
+        heap[pos], heap[top] = heap[top], heap[pos]
+        pos = top
+
+
+@_jit
+def _greedy_fill(
+    values: FloatArray, pk: FloatArray, unit_cost: FloatArray, plan: IntArray,
+    s: FloatArray, used: IntArray, shots: IntArray, stage_count: IntArray,
+    open0: IntArray, max_shooters: int, gap: int, slot_ok: BoolArray,
+) -> None:  # fmt: skip
+    """Add shots to ``plan`` by largest positive gain until none is positive.
+
+    ``s`` (survival under the plan), ``used`` (shots per weapon) and
+    ``stage_count`` ((K, N) shots per stage and entry) describe ``plan`` and are
+    updated with it. Ties go to the later stage, then the lower weapon and entry.
+
+    Lazy greedy: a candidate's gain V_j s_j p − c only falls as shots are added
+    (s_j falls) and a slot that becomes infeasible stays so (the constraints only
+    tighten), so the candidates sit in a max-heap under their last computed gain; the
+    top is recomputed and taken only if it is still on top. The same shots, in the
+    same order, as rescanning every slot each step, in O(C log C) for C candidates.
+    """
+    n_k, n_w = plan.shape
+    n_d = values.shape[0]
+    n_c = 0
+    for k in range(n_k):
+        for i in range(n_w):
+            if slot_ok[k, i] and plan[k, i] < 0:
+                for j in range(n_d):
+                    if pk[k, i, j] > 0.0:
+                        n_c += 1
+    c_k = np.empty(n_c, dtype=np.int64)
+    c_i = np.empty(n_c, dtype=np.int64)
+    c_j = np.empty(n_c, dtype=np.int64)
+    g = np.empty(n_c)
+    key = np.empty(n_c, dtype=np.int64)
+    heap = np.empty(n_c, dtype=np.int64)
+    n = 0
+    for k in range(n_k):
+        for i in range(n_w):
+            if slot_ok[k, i] and plan[k, i] < 0:
+                for j in range(n_d):
+                    if pk[k, i, j] > 0.0:
+                        gain = values[j] * s[j] * pk[k, i, j] - unit_cost[i]
+                        if gain > 0.0:
+                            c_k[n], c_i[n], c_j[n] = k, i, j
+                            g[n] = gain
+                            key[n] = ((n_k - 1 - k) * n_w + i) * n_d + j
+                            heap[n] = n
+                            n += 1
+    for pos in range(n // 2 - 1, -1, -1):
+        _sift_down(heap, n, g, key, pos)
+    while n > 0:
+        c = heap[0]
+        k, i, j = c_k[c], c_i[c], c_j[c]
+        ok = _allowed(
+            k, i, j, plan, pk, used, shots, stage_count, open0, max_shooters, gap,
+            slot_ok,
+        )  # fmt: skip
+        gain = values[j] * s[j] * pk[k, i, j] - unit_cost[i]
+        if not ok or gain <= 0.0:
+            n -= 1
+            heap[0] = heap[n]
+            _sift_down(heap, n, g, key, 0)
+            continue
+        if gain != g[c]:
+            g[c] = gain
+            _sift_down(heap, n, g, key, 0)
+            continue
+        plan[k, i] = j
+        s[j] *= 1.0 - pk[k, i, j]
+        used[i] += 1
+        stage_count[k, j] += 1
+        n -= 1
+        heap[0] = heap[n]
+        _sift_down(heap, n, g, key, 0)
+
+
+@_jit
+def _state(
+    surv: FloatArray, pk: FloatArray, plan: IntArray, n_d: int,
+) -> tuple[FloatArray, IntArray, IntArray]:  # fmt: skip
+    """Survival, shots per weapon and shots per (stage, entry) of ``plan``."""
+    n_k, n_w = plan.shape
+    s = surv.copy()
+    used = np.zeros(n_w, dtype=np.int64)
+    stage_count = np.zeros((n_k, n_d), dtype=np.int64)
+    for k in range(n_k):
+        for i in range(n_w):
+            j = plan[k, i]
+            if j >= 0:
+                s[j] *= 1.0 - pk[k, i, j]
+                used[i] += 1
+                stage_count[k, j] += 1
+    return s, used, stage_count
+
+
+@_jit
+def _improve(
+    values: FloatArray, surv: FloatArray, pk: FloatArray, unit_cost: FloatArray,
+    plan: IntArray, shots: IntArray, open0: IntArray, max_shooters: int, gap: int,
+    slot_ok: BoolArray, max_iter: int,
+) -> float:  # fmt: skip
+    """Drop-and-refill local search on ``plan`` (in place); returns its objective."""
+    n_k, n_w = plan.shape
+    n_d = values.shape[0]
+    best = plan_objective(values, surv, pk, unit_cost, plan)
+    trial = plan.copy()
+    evals = 0
+    improved = True
+    while improved and evals < max_iter:
+        improved = False
+        for k in range(n_k):
+            for i in range(n_w):
+                if plan[k, i] < 0 or evals >= max_iter:
+                    continue
+                trial[:, :] = plan
+                trial[k, i] = -1
+                s, used, stage_count = _state(surv, pk, trial, n_d)
+                # The dropped slot may not take its old target back: the move is
+                # "another use of these rounds", not a re-run of the same greedy.
+                keep = slot_ok[k, i]
+                slot_ok[k, i] = False
+                _greedy_fill(
+                    values, pk, unit_cost, trial, s, used, shots, stage_count, open0,
+                    max_shooters, gap, slot_ok,
+                )  # fmt: skip
+                slot_ok[k, i] = keep
+                if keep:
+                    _greedy_fill(
+                        values, pk, unit_cost, trial, s, used, shots, stage_count,
+                        open0, max_shooters, gap, slot_ok,
+                    )  # fmt: skip
+                evals += 1
+                obj = plan_objective(values, surv, pk, unit_cost, trial)
+                if obj < best - 1e-12 * max(1.0, abs(best)):
+                    best = obj
+                    plan[:, :] = trial
+                    improved = True
+    return best
+
+
+@_jit
+def _exact(
+    values: FloatArray, surv: FloatArray, pk: FloatArray, unit_cost: FloatArray,
+    plan: IntArray, shots: IntArray, open0: IntArray, max_shooters: int, gap: int,
+    slot_ok: BoolArray, max_iter: int, incumbent: float,
+) -> tuple[float, bool]:  # fmt: skip
+    """Branch and bound from ``plan`` (the incumbent, replaced in place when beaten).
+
+    Returns the best objective and whether the search finished within ``max_iter``
+    nodes (the plan is then optimal).
+    """
+    n_k, n_w = plan.shape
+    n_d = values.shape[0]
+    n_s = n_k * n_w
+    # rest[s, j]: Π over slots s.. of (1 − pk) at entry j, the bound's relaxation.
+    rest = np.ones((n_s + 1, n_d))
+    for s_ in range(n_s - 1, -1, -1):
+        k, i = s_ // n_w, s_ % n_w
+        for j in range(n_d):
+            q = 1.0 - pk[k, i, j] if slot_ok[k, i] else 1.0
+            rest[s_, j] = rest[s_ + 1, j] * q
+    cur = np.full((n_k, n_w), -1, dtype=np.int64)
+    s = surv.copy()
+    used = np.zeros(n_w, dtype=np.int64)
+    stage_count = np.zeros((n_k, n_d), dtype=np.int64)
+    choice = np.full(n_s, -2, dtype=np.int64)  # −2 not yet branched, −1 no shot
+    saved = np.ones(n_s)
+    best = incumbent
+    nodes = 0
+    depth = 0
+    cost_so_far = 0.0
+    while depth >= 0:
+        if depth == n_s:
+            obj = cost_so_far
+            for j in range(n_d):
+                obj += values[j] * s[j]
+            if obj < best - 1e-12 * max(1.0, abs(best)):
+                best = obj
+                plan[:, :] = cur
+            depth -= 1
+            continue
+        k, i = depth // n_w, depth % n_w
+        # Undo this slot's previous choice before trying the next.
+        prev = choice[depth]
+        if prev >= 0:
+            s[prev] = saved[depth]
+            used[i] -= 1
+            stage_count[k, prev] -= 1
+            cur[k, i] = -1
+            cost_so_far -= unit_cost[i]
+        nxt = prev + 1
+        while 0 <= nxt < n_d and not _allowed(
+            k, i, nxt, cur, pk, used, shots, stage_count, open0, max_shooters, gap,
+            slot_ok,
+        ):  # fmt: skip
+            nxt += 1
+        if nxt >= n_d:
+            choice[depth] = -2
+            depth -= 1
+            continue
+        choice[depth] = nxt
+        if nxt >= 0:
+            saved[depth] = s[nxt]
+            s[nxt] *= 1.0 - pk[k, i, nxt]
+            used[i] += 1
+            stage_count[k, nxt] += 1
+            cur[k, i] = nxt
+            cost_so_far += unit_cost[i]
+        nodes += 1
+        if nodes > max_iter:
+            return best, False
+        bound = cost_so_far
+        for j in range(n_d):
+            bound += values[j] * s[j] * rest[depth + 1, j]
+        if bound < best - 1e-12 * max(1.0, abs(best)):
+            depth += 1
+    return best, True
+
+
+@_jit
+def plan_stages(
+    values: FloatArray, surv: FloatArray, pk: FloatArray, free0: BoolArray,
+    avail: BoolArray, shots: IntArray, open0: IntArray, max_shooters: int, gap: int,
+    unit_cost: FloatArray, method: int, max_iter: int, plan: IntArray,
+) -> tuple[float, bool]:  # fmt: skip
+    """Solve one stage problem (module docstring) into ``plan`` (K, W).
+
+    Returns the plan's objective and whether it is proved optimal (``exact`` within
+    its budget; the greedy and improve plans are not).
+    """
+    n_k, n_w = plan.shape
+    n_d = values.shape[0]
+    slot_ok = np.zeros((n_k, n_w), dtype=np.bool_)
+    for i in range(n_w):
+        slot_ok[0, i] = free0[i] and shots[i] > 0
+        for k in range(1, n_k):
+            slot_ok[k, i] = avail[i] and shots[i] > 0
+    plan[:, :] = -1
+    s = surv.copy()
+    used = np.zeros(n_w, dtype=np.int64)
+    stage_count = np.zeros((n_k, n_d), dtype=np.int64)
+    _greedy_fill(
+        values, pk, unit_cost, plan, s, used, shots, stage_count, open0,
+        max_shooters, gap, slot_ok,
+    )  # fmt: skip
+    obj = plan_objective(values, surv, pk, unit_cost, plan)
+    if method >= 1:
+        obj = _improve(
+            values, surv, pk, unit_cost, plan, shots, open0, max_shooters, gap,
+            slot_ok, max_iter,
+        )  # fmt: skip
+    if method == 2:
+        return _exact(
+            values, surv, pk, unit_cost, plan, shots, open0, max_shooters, gap,
+            slot_ok, max_iter, obj,
+        )  # fmt: skip
+    return obj, False
+
+
+@_jit
+def plan_stages_batch(
+    values: FloatArray, surv: FloatArray, pk: FloatArray, free0: BoolArray,
+    avail: BoolArray, shots: IntArray, open0: IntArray, max_shooters: int, gap: int,
+    unit_cost: FloatArray, method: int, max_iter: int, out_target: IntArray,
+    out_surv: FloatArray,
+) -> None:  # fmt: skip
+    """:func:`plan_stages` per row b of (B, …) arrays; commits stage 0.
+
+    ``pk`` is (B, K, W, N). ``out_target[b, i]`` is weapon i's entry at stage 0 (−1
+    none); ``out_surv[b]`` the expected surviving value after the stage-0 shots.
+    """
+    n_b, n_k, n_w, n_d = pk.shape
+    plan = np.empty((n_k, n_w), dtype=np.int64)
+    for b in range(n_b):
+        plan_stages(
+            values[b], surv[b], pk[b], free0[b], avail[b], shots[b], open0[b],
+            max_shooters, gap, unit_cost, method, max_iter, plan,
+        )  # fmt: skip
+        total = 0.0
+        s = surv[b].copy()
+        for i in range(n_w):
+            out_target[b, i] = plan[0, i]
+            if plan[0, i] >= 0:
+                s[plan[0, i]] *= 1.0 - pk[b, 0, i, plan[0, i]]
+        for j in range(n_d):
+            total += values[b, j] * s[j]
+        out_surv[b] = total

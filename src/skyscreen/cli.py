@@ -427,6 +427,47 @@ def _build_parser() -> argparse.ArgumentParser:
     )
 
     p = sub.add_parser(
+        "hindsight",
+        help="the perfect-information bound on value damaged (guns and missiles)",
+    )
+    p.add_argument("scenario", metavar="SCENARIO")
+    p.add_argument(
+        "-n",
+        "--replications",
+        type=_positive_int,
+        metavar="REPS",
+        help="replications (default: the scenario's)",
+    )
+    p.add_argument(
+        "--seed",
+        type=_non_negative_int,
+        help="root seed (default: the scenario's); compare with runs of this seed",
+    )
+    p.add_argument(
+        "--method",
+        choices=["auto", "milp", "lp"],
+        default="auto",
+        help="auto (default) and milp: the MILP within a node budget; lp: the LP "
+        "relaxation",
+    )
+    p.add_argument(
+        "--node-limit",
+        type=_positive_int,
+        metavar="K",
+        help="branch-and-bound nodes per replication (default 2000; milp 20000)",
+    )
+    p.add_argument(
+        "--out",
+        metavar="FILE",
+        help="write one row per replication (.parquet or .csv)",
+    )
+    p.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace an existing --out file (never the scenario file)",
+    )
+
+    p = sub.add_parser(
         "decisions",
         help="export one replication's decision cycles as WTA instance files",
     )
@@ -1057,6 +1098,56 @@ def _assignment_csv(x: Any) -> Any:
     return write
 
 
+def _cmd_hindsight(args: argparse.Namespace) -> int:
+    from skyscreen.errors import SkyscreenError
+
+    out = Path(args.out) if args.out else None
+    if out is not None:
+        if out.suffix.lower() not in (".parquet", ".csv"):
+            raise SkyscreenError(
+                f"--out {out}: must end in .parquet or .csv; got "
+                f"{out.suffix or 'no suffix'!r}"
+            )
+        _check_file_target(out, Path(args.scenario), "scenario", args.overwrite)
+    spec = _load(args.scenario)
+    from skyscreen.studies.hindsight import hindsight_bound
+
+    hb = hindsight_bound(
+        spec,
+        replications=args.replications,
+        seed=args.seed,
+        method=args.method,
+        node_limit=args.node_limit,
+    )
+    n = len(hb.replications)
+    print(f"scenario     {hb.scenario_name}: {n:,} replications, seed {hb.seed}")
+    for label, column in (
+        ("bound", "value_damaged_usd"),
+        ("LP bound", "lp_value_damaged_usd"),
+        ("undefended", "undefended_value_damaged_usd"),
+    ):
+        m, lo, hi = hb.interval(column)
+        ci = (
+            "" if n < 2 else f"  (95% interval {_fmt(lo, column)} - {_fmt(hi, column)})"
+        )
+        print(f"{label:<12} {_fmt(m, column)} mean value damaged{ci}")
+    counts = ", ".join(f"{k} {v:,}" for k, v in sorted(hb.method_counts().items()))
+    print(f"methods      {counts}")
+    if out is not None:
+        _check_file_target(out, Path(args.scenario), "scenario", args.overwrite)
+        frame, csv = hb.to_frame(), out.suffix.lower() == ".csv"
+
+        def write(tmp: Path) -> None:
+            if csv:
+                frame.to_csv(tmp, index=False)
+            else:
+                frame.to_parquet(tmp, index=False)
+
+        _write_file(out, write, "bound")
+        print(f"per replication {out}")
+    return 0
+
+
 def _cmd_decisions(args: argparse.Namespace) -> int:
     from skyscreen.io import check_out_dir
 
@@ -1555,6 +1646,7 @@ _COMMANDS = {
     "validate": _cmd_validate,
     "run": _cmd_run,
     "wta": _cmd_wta,
+    "hindsight": _cmd_hindsight,
     "decisions": _cmd_decisions,
     "coverage": _cmd_coverage,
     "track": _cmd_track,

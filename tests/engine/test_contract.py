@@ -39,11 +39,16 @@ FIRE = EVENT_KINDS.index("fire")
 TERMINAL = {STATES.index(s) for s in ("killed", "defeated", "leaked", "expended")}
 
 
-@pytest.fixture(scope="module")
-def params() -> Any:
+@pytest.fixture(scope="module", params=["myopic", "lookahead"])
+def params(request: pytest.FixtureRequest) -> Any:
     # A late raid and short-endurance drones, on purpose: loading warns of both.
     with pytest.warns(ScenarioWarning):
-        return compile_scenario(load_scenario(SCENARIO))
+        spec = load_scenario(SCENARIO)
+    # Both fire controls: the look-ahead evaluates every kind on predicted paths.
+    doctrine = spec.doctrine.model_copy(
+        update={"fire_control": request.param, "lookahead_horizon_s": 10.0}
+    )
+    return compile_scenario(spec.model_copy(update={"doctrine": doctrine}))
 
 
 def _kinds(extra_effector: Any = None, extra_sensor: Any = None) -> Any:

@@ -649,7 +649,9 @@ def _assign_lookahead(
     shots = np.full((n_b, n_w), n_k, dtype=np.int64)
     point = [pl for pl in kinds if not getattr(pl.kind, "area", False)]
     for pl in point:
-        left = pl.kind.shots_left(pl, st.effectors[pl.slot])
+        # Optional in the kinds' protocol, as evaluate_sparse is: none, no limit.
+        shots_of = getattr(pl.kind, "shots_left", None)
+        left = shots_of(pl, st.effectors[pl.slot]) if shots_of else None
         if left is not None:
             shots[:, pl.weapon : pl.weapon + pl.n] = np.minimum(left[br], n_k)
     avail_rows = np.zeros((st.n_rep, n_w), dtype=bool)

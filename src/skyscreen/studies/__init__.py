@@ -1,4 +1,4 @@
-"""Studies over many runs: sweeps, paired comparisons, sensitivity analyses.
+"""Studies over many runs: sweeps, paired comparisons, sensitivity analyses, bounds.
 
 They call :func:`skyscreen.simulate`'s machinery, so they sit in the run layer, above
 it (docs/architecture.md). Every study runs its scenarios with the same seed and
@@ -19,6 +19,11 @@ from skyscreen.studies.compare import (
     paired_differences,
     resume_comparison,
 )
+from skyscreen.studies.hindsight import (
+    HindsightBound,
+    candidate_shots,
+    hindsight_bound,
+)
 from skyscreen.studies.overrides import Vary, VaryError, parse_vary, with_values
 from skyscreen.studies.sensitivity import (
     SensitivityResult,
@@ -36,11 +41,14 @@ from skyscreen.studies.sweep import (
 
 __all__ = [
     "Comparison",
+    "HindsightBound",
     "SensitivityResult",
     "SweepResult",
     "Vary",
     "VaryError",
+    "candidate_shots",
     "compare",
+    "hindsight_bound",
     "load_comparison",
     "load_sensitivity",
     "load_sweep",

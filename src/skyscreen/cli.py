@@ -428,7 +428,7 @@ def _build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "hindsight",
-        help="the perfect-information bound on value damaged (guns and missiles)",
+        help="the hindsight bound on value damaged (guns and missiles)",
     )
     p.add_argument("scenario", metavar="SCENARIO")
     p.add_argument(
@@ -455,6 +455,14 @@ def _build_parser() -> argparse.ArgumentParser:
         type=_positive_int,
         metavar="K",
         help="branch-and-bound nodes per replication (default 2000; milp 20000)",
+    )
+    p.add_argument(
+        "--relaxation",
+        choices=["perfect", "doctrine", "expected"],
+        default="perfect",
+        help="perfect (default): paths and shot outcomes known; doctrine: the same "
+        "within the doctrine's cycles, picture and weapons control; expected: paths "
+        "known, outcomes not (bounds the mean)",
     )
     p.add_argument(
         "--out",
@@ -1118,9 +1126,11 @@ def _cmd_hindsight(args: argparse.Namespace) -> int:
         seed=args.seed,
         method=args.method,
         node_limit=args.node_limit,
+        relaxation=args.relaxation,
     )
     n = len(hb.replications)
     print(f"scenario     {hb.scenario_name}: {n:,} replications, seed {hb.seed}")
+    print(f"relaxation   {args.relaxation}")
     for label, column in (
         ("bound", "value_damaged_usd"),
         ("LP bound", "lp_value_damaged_usd"),

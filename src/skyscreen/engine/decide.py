@@ -607,6 +607,16 @@ def _assign_sparse(
     )
 
 
+@njit(cache=True)
+def _surviving_value(values: FloatArray, surv: FloatArray, out: FloatArray) -> None:
+    """Σ_j values · surv per row, summed in order as the assignment kernels do."""
+    for b in range(values.shape[0]):
+        total = 0.0
+        for d in range(values.shape[1]):
+            total += values[b, d] * surv[b, d]
+        out[b] = total
+
+
 def _stages(doc: Any) -> int:
     """Decision cycles the look-ahead plans (at least 1, at most 64)."""
     return int(
@@ -639,15 +649,31 @@ def _assign_lookahead(
     Only stage 0 is committed.
     """
     doc = p.doctrine
-    br = ctx.rows
     n_b, n_d = values.shape
     n_w = free_b.shape[1]
     n_k = _stages(doc)
     period = doc.decision_period_s
-    pk = np.zeros((n_b, n_k, n_w, n_d))
-    aux0 = np.zeros((n_b, n_w, n_d))
-    shots = np.full((n_b, n_w), n_k, dtype=np.int64)
     point = [pl for pl in kinds if not getattr(pl.kind, "area", False)]
+    target, aux_out, pk_out, value_out, surv_out = args
+    # Stage 0 first: a row where no free weapon has a shot now commits nothing,
+    # whatever the later stages hold, so only the other rows are planned.
+    pk0 = np.zeros((n_b, n_w, n_d))
+    aux0 = np.zeros((n_b, n_w, n_d))
+    for pl in point:
+        sl = slice(pl.weapon, pl.weapon + pl.n)
+        pl.kind.evaluate(pl, st.effectors[pl.slot], ctx, pk0[:, sl], aux0[:, sl])
+        if pl in tight:
+            pk0[:, sl] *= pic.identified[ctx.rows][:, None, :]
+    target[:] = -1
+    _surviving_value(values, surv, surv_out)
+    act = np.flatnonzero((pk0 > 0.0).any(axis=(1, 2)))
+    if len(act) == 0:
+        return
+    br = ctx.rows[act]
+    n_a = len(act)
+    pk = np.zeros((n_a, n_k, n_w, n_d))
+    pk[:, 0] = pk0[act]
+    shots = np.full((n_a, n_w), n_k, dtype=np.int64)
     for pl in point:
         # Optional in the kinds' protocol, as evaluate_sparse is: none, no limit.
         shots_of = getattr(pl.kind, "shots_left", None)
@@ -664,58 +690,60 @@ def _assign_lookahead(
     later = pic.valid.copy()
     if tight and len(tight) == len(kinds):
         later &= pic.identified
-    scratch = np.empty((n_b, n_w, n_d))
-    for k in range(n_k):
-        if k == 0:
-            ctx_k = ctx
-        else:
-            lead = k * period
-            elig = later.copy()
-            elig[br] &= t_go > lead
-            ctx_k = DecideContext(
-                rows=br, eligible=elig, free=avail_rows,
-                pos_m=pic.pos_m + pic.vel_mps * lead, vel_mps=ctx.vel_mps,
-                values=values, t_go_s=t_go - lead, raid_idx=ctx.raid_idx,
-                min_shot_pk=ctx.min_shot_pk, hold_range_m=ctx.hold_range_m,
-                missile_min_time_to_go_s=ctx.missile_min_time_to_go_s,
-                missile_reserve_rounds=ctx.missile_reserve_rounds,
-                reserve_min_value_usd=ctx.reserve_min_value_usd,
-            )  # fmt: skip
+    values_a, t_go_a = values[act], t_go[act]
+    scratch = np.empty((n_a, n_w, n_d))
+    stage = np.empty((n_a, n_w, n_d))
+    pos = pic.pos_m.copy()
+    for k in range(1, n_k):
+        lead = k * period
+        elig = later.copy()
+        elig[br] &= t_go_a > lead
+        pos[br] = pic.pos_m[br] + pic.vel_mps[br] * lead
+        ctx_k = DecideContext(
+            rows=br, eligible=elig, free=avail_rows, pos_m=pos, vel_mps=ctx.vel_mps,
+            values=values_a, t_go_s=t_go_a - lead, raid_idx=ctx.raid_idx,
+            min_shot_pk=ctx.min_shot_pk, hold_range_m=ctx.hold_range_m,
+            missile_min_time_to_go_s=ctx.missile_min_time_to_go_s,
+            missile_reserve_rounds=ctx.missile_reserve_rounds,
+            reserve_min_value_usd=ctx.reserve_min_value_usd,
+        )  # fmt: skip
         for pl in point:
             sl = slice(pl.weapon, pl.weapon + pl.n)
-            out_aux = aux0[:, sl] if k == 0 else scratch[:, sl]
-            stage = pk[:, k, sl]
-            pl.kind.evaluate(pl, st.effectors[pl.slot], ctx_k, stage, out_aux)
+            pl.kind.evaluate(
+                pl, st.effectors[pl.slot], ctx_k, stage[:, sl], scratch[:, sl]
+            )
             if pl in tight:
-                stage *= pic.identified[br][:, None, :]
-            pk[:, k, sl] = stage
+                stage[:, sl] *= pic.identified[br][:, None, :]
+        # A planned later shot counts only if its opportunity comes as predicted.
+        pk[:, k] = stage * doc.lookahead_discount**k
     gap = 0
     if doc.shoot_look_shoot:
         gap = max(0, int(np.ceil((period + doc.assess_time_s) / period - 1e-9)) - 1)
-    target, aux_out, pk_out, value_out, surv_out = args
+    t_a = np.empty((n_a, n_w), dtype=np.int64)
+    s_a = np.empty(n_a)
     plan_stages_batch(
-        values,
-        surv,
+        values_a,
+        surv[act],
         pk,
-        free_b,
+        free_b[act],
         avail_rows[br],
         shots,
-        np.ascontiguousarray(open_slots),
+        np.ascontiguousarray(open_slots[act]),
         int(doc.max_shooters_per_drone),
         gap,
         unit_cost,
         LOOKAHEAD_METHODS[doc.wta_method],
         int(doc.wta_max_iter),
-        target,
-        surv_out,
+        t_a,
+        s_a,
     )
-    for w in range(n_w):
-        has = target[:, w] >= 0
-        d = np.where(has, target[:, w], 0)
-        idx = np.arange(n_b)
-        aux_out[:, w] = np.where(has, aux0[idx, w, d], 0.0)
-        pk_out[:, w] = np.where(has, pk[idx, 0, w, d], 0.0)
-        value_out[:, w] = np.where(has, values[idx, d], 0.0)
+    surv_out[act] = s_a
+    target[act] = t_a
+    rows, units = np.nonzero(t_a >= 0)
+    d = t_a[rows, units]
+    aux_out[act[rows], units] = aux0[act[rows], units, d]
+    pk_out[act[rows], units] = pk0[act[rows], units, d]
+    value_out[act[rows], units] = values_a[rows, d]
 
 
 def _cat(parts: list[Any], dtype: Any = np.int64) -> Any:

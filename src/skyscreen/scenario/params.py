@@ -185,7 +185,7 @@ class DoctrineParams:
     decision_period_s, track_memory_s, assess_time_s, urgency_tau_s : float
     danger_margin_m, identify_time_s, self_defence_range_m : float
     cost_weight, min_shot_pk, missile_min_time_to_go_s, reserve_min_value_usd : float
-    lookahead_horizon_s : float
+    lookahead_horizon_s, lookahead_discount : float
     shoot_look_shoot : bool
     max_shooters_per_drone, wta_max_iter, missile_reserve_rounds : int
     wta_method : str
@@ -209,6 +209,7 @@ class DoctrineParams:
     wta_max_iter: int
     fire_control: str
     lookahead_horizon_s: float
+    lookahead_discount: float
     weapons_control: str
     identify_time_s: float
     identification_required: tuple[str, ...]

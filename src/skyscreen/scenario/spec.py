@@ -412,6 +412,15 @@ class DoctrineSpec(Spec):
         description="How far the look-ahead plans (s); it plans "
         "ceil(horizon / decision_period_s) cycles, at most 64.",
     )
+    lookahead_discount: float = Field(
+        default=1.0,
+        gt=0.0,
+        le=1.0,
+        description="The look-ahead counts a shot planned k cycles ahead with its kill "
+        "probability times this to the power k: the chance that the predicted "
+        "opportunity comes (the drone turns, the weapon is taken); 1 trusts the "
+        "prediction.",
+    )
     decision_period_s: float = Field(
         default=2.0, gt=0.0, le=600.0, description="Time between decision cycles (s)."
     )

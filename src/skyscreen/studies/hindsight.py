@@ -1,4 +1,8 @@
-r"""The hindsight bound: the best a clairvoyant defence could do, per replication.
+r"""The hindsight bounds: the best a clairvoyant defence could do, per replication.
+
+Three relaxations: ``perfect`` (below), ``doctrine`` (the same, within the doctrine's
+decision cycles, picture and weapons control) and ``expected`` (paths known, shot
+outcomes not: a bound on the mean).
 
 The perfect-information relaxation of Brown, Smith & Sun ("Information relaxations and
 duality in stochastic dynamic programs", *Operations Research* 58(4), 2010). The engine
@@ -73,6 +77,80 @@ bound is reported (status ``bound``); ``method="lp"`` reports the LP relaxation 
 relaxation's value is reported for every replication (``lp_value_damaged_usd``), to
 show how tight it is.
 
+The doctrine relaxation (``relaxation="doctrine"``)
+-------------------------------------------------
+The same information, and the same MILP, with rules every schedule the engine runs in
+the truth fidelity obeys, whatever its fire-control policy (myopic or look-ahead, any
+assignment solver or Pk floor) — each a packing constraint, so dropping shots from a
+schedule keeps it feasible and the killing shots of any engine schedule satisfy them
+(tests/studies/test_hindsight_doctrine.py checks each on the engine's fire and assign
+events):
+
+* **Decision cycles and delays.** ``decide`` runs in the steps holding a multiple of
+  ``decision_period_s`` (:func:`~skyscreen.engine.clock.tick_numbers`) at the step's
+  end *t_d*; a gun then fires in the first step whose end is ≥ *t_d* + slew, the slew
+  being max(|Δaz|, |Δel|)/rate + settle ∈ [settle, π/rate + settle]; a launcher at
+  ≥ *t_d* + reaction_s. A candidate (weapon, drone, fire step) keeps the decision
+  cycles that could have produced it.
+* **The picture.** At *t_d* the drone must be airborne and in the truth picture
+  (detected within ``track_memory_s``), identified if the weapon's kind is weapons
+  tight, and within ``self_defence_range_m`` of the weapon under weapons hold (the
+  kinds' ``evaluate`` give such pairs no Pk, and no solver assigns a pair of Pk 0).
+  Detections: radars and RF detectors draw per (radar or detector, drone, scan or
+  look), take no cue, and a drone flies its undefended path until killed, so their
+  detections (and RF classification) are those of the undefended flight, computed with
+  their own ``sense``. A camera's pointing follows the picture, hence the defence: it
+  is taken to point at every drone at every look (within range and horizon, the look's
+  own draw below the Pd: a superset of its detections), and to identify a drone at
+  the first look at which a hold of ``identify_time_s`` within ``identify_range_m``
+  could have ended (cameras are not limited to one drone at a time: a relaxation).
+* **Weapon timing.** After a shot in step *f* a weapon is free again only at a
+  decision cycle after *f* (decide runs before engage) once a gun's burst is over
+  (``busy_s``) and, if the magazine emptied, the reload is done; its next shot fires
+  no earlier than that cycle's earliest fire step: at most one shot in
+  [*f*, next(*f*)), next non-decreasing. Any *B* + 1 consecutive shots (*B* a
+  magazine) straddle one reload: at most *B* in [*f*, span(*f*)), span the least
+  composition of *B* − 1 ordinary gaps and one reload gap. Totals and missile
+  channels as in the perfect relaxation.
+* **Shooters and shoot-look-shoot** (used by the expected bound; a clairvoyant needs
+  one shot per drone, so they cannot bind the MILP). A shot decided no later than
+  cycle *k_hi* is pending (the engine's ``pending``: committed, not resolved) at
+  every cycle *k* ≥ *k_hi* with *t_d(k)* < *t_res*; with shoot-look-shoot a drone is
+  closed to a new salvo until *t_d(k)* ≥ *t_res* + ``assess_time_s`` (``assessed_s``,
+  the resolution time being the shot's time of flight after its fire step: *R*/*v₀*
+  for a gun, the intercept time for a missile). Shots whose intervals [*k_hi*, end)
+  share a cycle are pending together, or one salvo: at most
+  ``max_shooters_per_drone`` of them.
+
+Left relaxed: the minimum shot Pk, missile minimum time to go and reserve (policy
+parameters), cameras' tasking and field of view, cancelled engagements. The doctrine
+bound holds for the truth fidelity (the tracked picture keeps its own tracks).
+
+The expected relaxation (``relaxation="expected"``)
+---------------------------------------------------
+Paths known, outcomes not. Fix a replication's paths, sensor draws and damage facts
+(*F*) and let *x_c* = P(shot *c* is fired | *F*) for a policy that does not see a
+shot's outcome before firing it. Every realised schedule satisfies the packing rows
+above, so *x* does. A fired shot's own draws (a gun's aim bias and outcome uniform,
+a missile's outcome) are used by no other shot and are independent of the decision
+to fire it, so P(*c* fired and kills) = *x_c p_c*, *p_c* the kill probability
+averaged over those draws: a gun's
+:func:`~skyscreen.models.gun.burst_kill_probability` at the shot's range (the model's
+96-point quadrature over the Rayleigh aim bias, a full burst — a short one kills
+less), a missile's Pk. A drone is killed only by some fired shot, so P(*j* killed) ≤
+Σ_c *x_c p_c* (the union bound; exact when the shots at a drone never overlap in the
+air, as under shoot-look-shoot with one shooter). The product form
+exp(Σ_c *x_c* ln(1 − *p_c*)) is **not** a valid bound: shoot-look-shoot fires a
+second shot only if the first missed, so P(fired) understates the shots the drone
+survives (one drone, two shots of Pk 0.5: survival 0.25, product form 0.354). A
+drone leaking damages asset *a* as a fixed fact of *F* (damage draws per (drone,
+asset)), so E[value damaged | *F*] ≥ Σ_a V_a max_{j damages a} (1 − Σ_c *x_c p_c*)⁺:
+the LP min Σ_a V_a *u_a* subject to *u_a* ≥ 1 − *k_j*, *k_j* = Σ_c *p_c x_c* and the
+packing rows bounds every such policy's expected value damaged given *F*. It is a
+bound on the mean, not per replication: its per-replication values average to a
+bound on a policy's mean over the same replications (up to the policy's Monte Carlo
+noise from shot outcomes).
+
 How to read it
 --------------
 The bound is on value damaged (USD): no policy, however clever, can damage less in a
@@ -111,13 +189,21 @@ from skyscreen.scenario import load_scenario
 from skyscreen.scenario.compile import compile_scenario
 from skyscreen.scenario.params import ScenarioParams
 from skyscreen.scenario.spec import ScenarioSpec
+from skyscreen.studies import _hindsight_doctrine as _doc
+from skyscreen.studies._hindsight_expected import solve_expected
 
 __all__ = [
     "HINDSIGHT_METHODS",
+    "RELAXATIONS",
     "HindsightBound",
     "candidate_shots",
     "hindsight_bound",
 ]
+
+RELAXATIONS = ("perfect", "doctrine", "expected")
+"""``perfect``: paths and outcomes known, the weapons' limits kept; ``doctrine``: the
+same with the doctrine's decision cycles, picture and weapons control kept;
+``expected``: paths known, outcomes not (a bound on the mean)."""
 
 HINDSIGHT_METHODS = ("auto", "milp", "lp")
 """``auto``: the MILP with a node budget, its proven dual bound where the budget runs
@@ -155,10 +241,12 @@ class HindsightBound:
         Value damaged with no defence at all (the most any defence can save is this
         minus the bound).
     method : tuple of str (R,)
-        ``milp``, or ``lp`` (the LP relaxation), per replication.
+        ``milp``, or ``lp`` (the LP relaxation; always for the expected bound), per
+        replication.
     status : tuple of str (R,)
-        ``optimal`` (MILP proven optimal), ``bound`` (MILP node budget spent: HiGHS's
-        proven dual bound) or ``relaxation`` (LP).
+        ``optimal`` (MILP proven optimal, or the expected bound's LP solved),
+        ``bound`` (MILP node budget spent: HiGHS's proven dual bound) or
+        ``relaxation`` (LP).
     n_candidates : int (R,)
         Useful candidate shots (killing, in time, at a drone that damages value).
     n_killed : int (R,)
@@ -183,6 +271,11 @@ class HindsightBound:
     def interval(self, column: str = "value_damaged_usd") -> tuple[float, float, float]:
         """Mean of a per-replication column and its 95% Student-t interval."""
         return mean_interval(np.asarray(getattr(self, column), dtype=np.float64))
+
+    @property
+    def relaxation(self) -> str:
+        """``perfect``, ``doctrine`` or ``expected`` (:data:`RELAXATIONS`)."""
+        return str(self.meta.get("relaxation", "perfect"))
 
     @property
     def mean(self) -> float:
@@ -263,6 +356,9 @@ class _Flight:
     t1: FloatArray
     pos: FloatArray
     vel: FloatArray
+    visible: BoolArray | None = None
+    identified: BoolArray | None = None
+    ds_index: IntArray | None = None
 
 
 def _check_kinds(spec: ScenarioSpec) -> None:
@@ -282,15 +378,25 @@ def _check_kinds(spec: ScenarioSpec) -> None:
         raise ScenarioError(bad)
 
 
-def _fly(p: ScenarioParams, reps: IntArray, seed: int, keep: bool) -> _Flight:
+def _fly(
+    p: ScenarioParams, reps: IntArray, seed: int, keep: bool, sense: bool = False
+) -> _Flight:
     """Step the engine's move and outcome stages with no effector acting.
 
-    With ``keep`` False only the leak facts are recorded (no drone-steps).
+    With ``keep`` False only the leak facts are recorded (no drone-steps). With
+    ``sense`` the sensors look too (:func:`~._hindsight_doctrine.sense_superset`) and
+    the flight holds, per (replication, drone, step), whether fire control could hold
+    and identify the drone, and the index of its drone-step.
     """
     layout = make_layout(p)
     st = init_state(p, layout, reps, seed)
     ev = Events(reps)
     dt = p.dt_s
+    n_d = p.drones.n
+    dense = (len(reps), n_d, p.n_steps)
+    visible = np.zeros(dense, dtype=bool) if sense else None
+    identified = np.zeros(dense, dtype=bool) if sense else None
+    ss = _doc.sense_init(layout, len(reps), n_d) if sense else None
     parts: dict[str, list[Any]] = {k: [] for k in ("row", "drone", "step", "t1")}
     pos: list[FloatArray] = []
     vel: list[FloatArray] = []
@@ -306,6 +412,10 @@ def _fly(p: ScenarioParams, reps: IntArray, seed: int, keep: bool) -> _Flight:
         t_down, down_by = act(st, layout, t0, t1, None)
         t_kill, k_eff = resolve(st, p, layout, t0, t1, None)
         settle(st, p, layout, t1, t_kill, k_eff, t_arrive, t_home, t_down, down_by, ev)
+        if ss is not None and visible is not None and identified is not None:
+            vis, ident = _doc.sense_superset(ss, st, p, layout, s, t0, t1)
+            visible[:, :, s] = vis
+            identified[:, :, s] = ident
         if keep:
             r, d = np.nonzero(st.airborne())
             parts["row"].append(r)
@@ -326,16 +436,28 @@ def _fly(p: ScenarioParams, reps: IntArray, seed: int, keep: bool) -> _Flight:
     def cat(name: str, dtype: Any) -> Any:
         return np.concatenate(parts[name]) if parts[name] else np.zeros(0, dtype)
 
+    row, drone, step = (
+        cat("row", np.int64),
+        cat("drone", np.int64),
+        cat("step", np.int64),
+    )
+    ds_index = None
+    if sense:
+        ds_index = np.full(dense, -1, dtype=np.int64)
+        ds_index[row, drone, step] = np.arange(len(row))
     return _Flight(
         reps=reps,
         leak_s=leak_s,
         damages=damages,
-        row=cat("row", np.int64),
-        drone=cat("drone", np.int64),
-        step=cat("step", np.int64),
+        row=row,
+        drone=drone,
+        step=step,
         t1=cat("t1", np.float64),
         pos=np.concatenate(pos) if pos else np.zeros((0, 3)),
         vel=np.concatenate(vel) if vel else np.zeros((0, 3)),
+        visible=visible,
+        identified=identified,
+        ds_index=ds_index,
     )
 
 
@@ -371,6 +493,7 @@ class _Shots:
     p_kill: FloatArray
     u: FloatArray
     kill: BoolArray
+    p_mean: FloatArray
 
 
 def _draws(
@@ -395,11 +518,17 @@ def _draws(
     return out
 
 
-def _shots(p: ScenarioParams, fl: _Flight, seed: int, dkey: IntArray) -> _Shots:
+def _shots(
+    p: ScenarioParams, fl: _Flight, seed: int, dkey: IntArray, mean_pk: bool = False
+) -> _Shots:
     """Every candidate shot of every gun and launcher, as the engine would fire it.
 
     Gun: ``gun.fire``'s envelope, bias and outcome (a full burst of ``n_rounds``);
-    missile: ``missile.fire``'s intercept, envelope, Pk and outcome.
+    missile: ``missile.fire``'s intercept, envelope, Pk and outcome. With ``mean_pk``,
+    ``p_mean`` is each shot's kill probability averaged over its own draws: a gun's
+    :func:`~skyscreen.models.gun.burst_kill_probability` at the shot's range (the
+    model's integral over the Rayleigh aim bias, a full burst), a missile's Pk
+    (NaN without ``mean_pk``).
     """
     out: dict[str, list[Any]] = {k: [] for k in _Shots.__slots__}
     raid_idx = p.drones.raid_idx
@@ -432,7 +561,20 @@ def _shots(p: ScenarioParams, fl: _Flight, seed: int, dkey: IntArray) -> _Shots:
             g.pk_hit[k],
         )
         tof = gun_model.time_of_flight_s(rng, g.muzzle_velocity_mps[k])
-        _append(out, fl, i, base + k, fl.t1[i] + tof, p_kill, u[:, 2])
+        p_mean = np.full(len(i), np.nan)
+        if mean_pk:
+            q = raid_idx[d]
+            for raid in np.unique(q):
+                at = q == raid
+                p_mean[at] = gun_model.burst_kill_probability(
+                    rng[at],
+                    float(g.hit_radius_m[k, raid]),
+                    float(g.dispersion_rad[k]),
+                    float(g.bias_rad[k]),
+                    int(g.n_rounds[k]),
+                    float(g.pk_hit[k]),
+                )
+        _append(out, fl, i, base + k, fl.t1[i] + tof, p_kill, u[:, 2], p_mean)
     base += g.n
     for k in range(m.n):
         q = fl.pos - m.pos_m[k][None, :]
@@ -450,7 +592,7 @@ def _shots(p: ScenarioParams, fl: _Flight, seed: int, dkey: IntArray) -> _Shots:
         u = _draws(
             stream_key(seed, Purpose.MISSILE, m.ids[k]), fl, dkey, i, fl.step[i], 1
         )
-        _append(out, fl, i, base + k, fl.t1[i] + tau[i], pk, u[:, 0])
+        _append(out, fl, i, base + k, fl.t1[i] + tau[i], pk, u[:, 0], pk)
     cols: dict[str, Any] = {
         k: np.concatenate(v) if v else np.zeros(0) for k, v in out.items()
     }
@@ -465,6 +607,7 @@ def _append(
     t_res: FloatArray,
     p_kill: FloatArray,
     u: FloatArray,
+    p_mean: FloatArray,
 ) -> None:
     out["row"].append(fl.row[i])
     out["effector"].append(np.full(len(i), effector, dtype=np.int64))
@@ -475,6 +618,7 @@ def _append(
     out["p_kill"].append(np.asarray(p_kill, dtype=np.float64))
     out["u"].append(np.asarray(u, dtype=np.float64))
     out["kill"].append(np.asarray(u < p_kill, dtype=bool))
+    out["p_mean"].append(np.asarray(p_mean, dtype=np.float64))
 
 
 # ------------------------------------------------------------------------ the problem
@@ -583,11 +727,13 @@ def _problem(
     damages: BoolArray,
     values: FloatArray,
     lim: _Limits,
+    packing: list[_doc.Row] | None = None,
 ) -> _Problem:
     """Build the MILP of one replication from its useful candidate shots.
 
     ``damages`` (D, A): which assets each drone's leak damages (only drones that leak
-    and damage value); ``values`` (A,).
+    and damage value); ``values`` (A,). ``packing``: the weapons' rows instead
+    of those of ``lim`` (the doctrine relaxation's).
     """
     useful_a = (values > 0) & damages.any(axis=0)
     assets = np.flatnonzero(useful_a)
@@ -622,7 +768,9 @@ def _problem(
         for j in js:
             add(np.array([n_y + n_j + i, col_j[int(j)]]), np.ones(2), 1.0, np.inf)
     # Per weapon: gap windows, total, reload windows, channels.
-    for e in np.unique(effector):
+    for _, idx_row, cap in packing or ():
+        add(idx_row, np.ones(len(idx_row)), -np.inf, cap)
+    for e in np.unique(effector) if packing is None else ():
         idx = np.flatnonzero(effector == e)
         idx = idx[np.argsort(step[idx], kind="stable")]
         s = step[idx]
@@ -802,6 +950,7 @@ def candidate_shots(
     seed: int | None = None,
     *,
     dt_s: float | None = None,
+    relaxation: str = "perfect",
 ) -> pd.DataFrame:
     """Every shot a gun or launcher could fire in each replication, with its outcome.
 
@@ -817,7 +966,11 @@ def candidate_shots(
         kill, leak_s, useful``: ``p_kill`` is the kill probability given the draws the
         engine makes first (a gun's aim bias), ``kill`` the outcome, ``leak_s`` the
         drone's arrival time if it leaks undefended (inf otherwise), ``useful``
-        whether the shot kills in time a drone whose leak damages value.
+        whether the shot kills in time a drone whose leak damages value. With
+        ``relaxation`` ``doctrine`` or ``expected``, also ``p_mean`` (the kill
+        probability averaged over the shot's own draws) and ``decision_first_s``,
+        ``decision_last_s``: the first and last decision cycle the shot could have
+        been decided in under the doctrine (NaN: none, the engine cannot fire it).
 
     Examples
     --------
@@ -826,36 +979,43 @@ def candidate_shots(
     >>> sorted(df["kind"].unique())
     ['gun', 'missile']
     """
+    if relaxation not in RELAXATIONS:
+        raise SkyscreenError(
+            f"relaxation must be one of {', '.join(RELAXATIONS)}; got {relaxation!r}"
+        )
     _, p, reps, seed = _prepare(scenario, replications, seed, dt_s)
+    doctrine = relaxation != "perfect"
+    tm = _timing(p, _limits(p)) if doctrine else None
     dkey = _dkey(p)
     ids = np.asarray(p.effector_ids, dtype=object)
     kinds = np.asarray(p.effector_kinds, dtype=object)
     values = np.asarray(p.assets.value_usd, dtype=np.float64)
     frames = []
     for chunk in _chunks(reps):
-        fl = _fly(p, chunk, seed, keep=True)
-        sh = _shots(p, fl, seed, dkey)
+        fl = _fly(p, chunk, seed, keep=True, sense=doctrine)
+        sh = _shots(p, fl, seed, dkey, mean_pk=doctrine)
         leak = fl.leak_s[sh.row, sh.drone]
-        worth = np.asarray((fl.damages & (values > 0)[None, None, :]).any(axis=2))
-        frames.append(
-            pd.DataFrame(
-                {
-                    "replication": chunk[sh.row],
-                    "effector": ids[sh.effector],
-                    "kind": kinds[sh.effector],
-                    "drone": sh.drone,
-                    "step": sh.step,
-                    "t_fire_s": sh.t_fire_s,
-                    "t_resolve_s": sh.t_resolve_s,
-                    "p_kill": sh.p_kill,
-                    "kill": sh.kill,
-                    "leak_s": leak,
-                    "useful": sh.kill
-                    & (sh.t_resolve_s <= leak)
-                    & worth[sh.row, sh.drone],
-                }
-            )
-        )
+        worth = _worth(fl, values)
+        cols: dict[str, Any] = {
+            "replication": chunk[sh.row],
+            "effector": ids[sh.effector],
+            "kind": kinds[sh.effector],
+            "drone": sh.drone,
+            "step": sh.step,
+            "t_fire_s": sh.t_fire_s,
+            "t_resolve_s": sh.t_resolve_s,
+            "p_kill": sh.p_kill,
+            "kill": sh.kill,
+            "leak_s": leak,
+            "useful": sh.kill & (sh.t_resolve_s <= leak) & worth[sh.row, sh.drone],
+        }
+        if tm is not None:
+            k_lo, k_hi = _decisions(tm, fl, sh)
+            t_dec = tm.t_dec
+            cols["p_mean"] = sh.p_mean
+            cols["decision_first_s"] = np.where(k_lo >= 0, t_dec[k_lo], np.nan)
+            cols["decision_last_s"] = np.where(k_hi >= 0, t_dec[k_hi], np.nan)
+        frames.append(pd.DataFrame(cols))
     return pd.concat(frames, ignore_index=True)
 
 
@@ -867,8 +1027,9 @@ def hindsight_bound(
     method: str = "auto",
     node_limit: int | None = None,
     dt_s: float | None = None,
+    relaxation: str = "perfect",
 ) -> HindsightBound:
-    """The perfect-information bound on value damaged, per replication.
+    """The hindsight bound on value damaged, per replication.
 
     Parameters
     ----------
@@ -882,10 +1043,21 @@ def hindsight_bound(
         ``auto`` and ``milp`` solve the MILP (HiGHS) within ``node_limit``
         branch-and-bound nodes (default 2 000 and 20 000), reporting HiGHS's proven
         dual bound where the budget runs out; ``lp`` reports the LP relaxation.
+        Unused by the ``expected`` relaxation (always an LP).
     node_limit : int, optional
         Node budget per replication (reproducible, unlike a time limit).
     dt_s : float, optional
         Override of the scenario's time step (as :func:`skyscreen.simulate`'s).
+    relaxation : {"perfect", "doctrine", "expected"}
+        ``perfect`` (default): every shot's outcome and every drone's path known,
+        only the weapons' own limits kept; a bound on every policy, replication by
+        replication. ``doctrine``: the same information, with the decision cycles,
+        the picture (detection, identification), weapons control and the weapons'
+        timing kept (valid in the truth fidelity for every policy under the
+        scenario's doctrine, replication by replication). ``expected``: the paths
+        known but not the outcomes, the doctrine's rules kept; a bound on the
+        *expected* value damaged given each replication's paths — its mean over
+        replications bounds a policy's mean, not each replication.
 
     Returns
     -------
@@ -907,31 +1079,40 @@ def hindsight_bound(
         raise SkyscreenError(
             f"method must be one of {', '.join(HINDSIGHT_METHODS)}; got {method!r}"
         )
+    if relaxation not in RELAXATIONS:
+        raise SkyscreenError(
+            f"relaxation must be one of {', '.join(RELAXATIONS)}; got {relaxation!r}"
+        )
     if node_limit is None:
         node_limit = _NODE_LIMIT.get(method, _NODE_LIMIT["auto"])
     elif isinstance(node_limit, bool) or int(node_limit) < 1:
         raise SkyscreenError(f"node_limit must be an integer >= 1; got {node_limit!r}")
     spec, p, reps, seed = _prepare(scenario, replications, seed, dt_s)
     lim = _limits(p)
+    tm = None if relaxation == "perfect" else _timing(p, lim)
     dkey = _dkey(p)
     values = np.asarray(p.assets.value_usd, dtype=np.float64)
     solved: list[_Solved] = []
     n_cand: list[int] = []
     undefended: list[float] = []
     for chunk in _chunks(reps):
-        fl = _fly(p, chunk, seed, keep=True)
-        worth = np.asarray(
-            (fl.damages & (values > 0)[None, None, :]).any(axis=2)
-        )  # (R, D)
-        # Only drone-steps of drones that damage value can carry a useful shot.
-        keep = worth[fl.row, fl.drone] & (fl.t1 <= fl.leak_s[fl.row, fl.drone])
-        sh = _shots(p, _subset(fl, keep), seed, dkey)
-        ok = sh.kill & (sh.t_resolve_s <= fl.leak_s[sh.row, sh.drone])
+        fl, sh, ok, k_hi = _chunk_shots(p, chunk, seed, dkey, values, relaxation, tm)
+        worth = _worth(fl, values)
         for r in range(len(chunk)):
             dam = fl.damages[r] & worth[r][:, None]
             undefended.append(float(values[dam.any(axis=0)].sum()))
             i = np.flatnonzero(ok & (sh.row == r))
             n_cand.append(len(i))
+            args = (sh.effector[i], sh.step[i], sh.t_fire_s[i], sh.t_resolve_s[i])
+            if tm is not None and relaxation == "expected":
+                rows = _doc.weapon_rows(tm, lim, *args) + _doc.drone_rows(
+                    tm, p, sh.drone[i], k_hi[i], sh.t_resolve_s[i]
+                )
+                ex = solve_expected(sh.drone[i], sh.p_mean[i], rows, dam, values)
+                solved.append(
+                    _Solved(ex.value_usd, ex.value_usd, "lp", "optimal", -1, 0)
+                )
+                continue
             pr = _problem(
                 sh.effector[i],
                 sh.drone[i],
@@ -941,6 +1122,7 @@ def hindsight_bound(
                 dam,
                 values,
                 lim,
+                packing=None if tm is None else _doc.weapon_rows(tm, lim, *args),
             )
             solved.append(_solve(pr, method, int(node_limit), sh.step[i]))
     return HindsightBound(
@@ -955,7 +1137,72 @@ def hindsight_bound(
         n_candidates=np.array(n_cand, dtype=np.int64),
         n_killed=np.array([s.n_killed for s in solved], dtype=np.int64),
         nodes=np.array([s.nodes for s in solved], dtype=np.int64),
-        meta={"method": method, "node_limit": int(node_limit), "dt_s": p.dt_s},
+        meta={
+            "method": method,
+            "node_limit": int(node_limit),
+            "dt_s": p.dt_s,
+            "relaxation": relaxation,
+        },
+    )
+
+
+def _timing(p: ScenarioParams, lim: _Limits) -> _doc.Timing:
+    g, m = p.effectors["gun"], p.effectors["missile"]
+    reloads = np.concatenate([g.reloads, m.reloads]).astype(np.int64)
+    return _doc.make_timing(p, lim.per_mag, reloads)
+
+
+def _worth(fl: _Flight, values: FloatArray) -> BoolArray:
+    """Drones whose leak damages an asset of positive value (R, D)."""
+    return np.asarray((fl.damages & (values > 0)[None, None, :]).any(axis=2))
+
+
+def _chunk_shots(
+    p: ScenarioParams,
+    chunk: IntArray,
+    seed: int,
+    dkey: IntArray,
+    values: FloatArray,
+    relaxation: str,
+    tm: _doc.Timing | None,
+) -> tuple[_Flight, _Shots, BoolArray, IntArray]:
+    """A chunk's flight, candidate shots, and which of them are variables.
+
+    Also the last decision cycle each shot could come from (-1 for the perfect
+    relaxation).
+    """
+    fl = _fly(p, chunk, seed, keep=True, sense=tm is not None)
+    worth = _worth(fl, values)
+    # Only drone-steps of drones that damage value can carry a useful shot.
+    keep = worth[fl.row, fl.drone] & (fl.t1 <= fl.leak_s[fl.row, fl.drone])
+    sh = _shots(p, _subset(fl, keep), seed, dkey, mean_pk=relaxation == "expected")
+    in_time = sh.t_resolve_s <= fl.leak_s[sh.row, sh.drone]
+    k_hi: IntArray = np.full(len(sh.step), -1, dtype=np.int64)
+    can = np.ones(len(sh.step), dtype=bool)
+    if tm is not None:
+        k_lo, k_hi = _decisions(tm, fl, sh)
+        can = k_lo >= 0
+    if relaxation == "expected":
+        ok = in_time & can & (sh.p_mean > 0)
+    else:
+        ok = sh.kill & in_time & can
+    return fl, sh, ok, k_hi
+
+
+def _decisions(tm: _doc.Timing, fl: _Flight, sh: _Shots) -> tuple[IntArray, IntArray]:
+    assert fl.visible is not None
+    assert fl.identified is not None
+    assert fl.ds_index is not None
+    return _doc.decision_windows(
+        tm,
+        fl.visible,
+        fl.identified,
+        fl.ds_index,
+        fl.pos,
+        sh.effector,
+        sh.row,
+        sh.drone,
+        sh.step,
     )
 
 

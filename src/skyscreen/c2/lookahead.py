@@ -143,10 +143,114 @@ def _sift_down(heap: IntArray, n: int, g: FloatArray, key: IntArray, pos: int) -
 
 
 @_jit
+def _greedy_by_entry(
+    values: FloatArray, pk: FloatArray, unit_cost: FloatArray, plan: IntArray,
+    s: FloatArray, used: IntArray, shots: IntArray, stage_count: IntArray,
+    open0: IntArray, max_shooters: int, gap: int, slot_ok: BoolArray,
+    stage0_only: bool,
+) -> None:  # fmt: skip
+    """:func:`_greedy_fill` when every weapon's cost is the same.
+
+    Then an entry's candidates rank among themselves by Pk alone (gain
+    V_j s_j p − c), whatever its survival, and an entry's gains change only when one
+    of its own candidates is taken. So each entry's candidates are sorted once (Pk
+    descending, then the tie order), a heap holds each entry's first candidate not
+    yet ruled out, and every candidate is looked at once: O(C log N). A candidate
+    found infeasible stays so (the constraints only tighten) and is passed over; an
+    entry whose first candidate gains nothing is done.
+    """
+    n_k, n_w = plan.shape
+    n_d = values.shape[0]
+    cnt = np.zeros(n_d + 1, dtype=np.int64)
+    for k in range(n_k):
+        for i in range(n_w):
+            if slot_ok[k, i] and plan[k, i] < 0:
+                for j in range(n_d):
+                    if pk[k, i, j] > 0.0:
+                        cnt[j + 1] += 1
+    for j in range(n_d):
+        cnt[j + 1] += cnt[j]
+    n_c = cnt[n_d]
+    c_k = np.empty(n_c, dtype=np.int64)
+    c_i = np.empty(n_c, dtype=np.int64)
+    c_p = np.empty(n_c)
+    fill = cnt[:n_d].copy()
+    # Filled in the tie order (later stage, then lower weapon): a stable sort by Pk
+    # descending keeps it among equal Pk.
+    for k in range(n_k - 1, -1, -1):
+        for i in range(n_w):
+            if slot_ok[k, i] and plan[k, i] < 0:
+                for j in range(n_d):
+                    if pk[k, i, j] > 0.0:
+                        c = fill[j]
+                        c_k[c], c_i[c], c_p[c] = k, i, pk[k, i, j]
+                        fill[j] += 1
+    for j in range(n_d):
+        a, b = cnt[j], cnt[j + 1]
+        if b - a > 1:
+            order = np.argsort(-c_p[a:b], kind="mergesort") + a
+            c_k[a:b] = c_k[order]
+            c_i[a:b] = c_i[order]
+            c_p[a:b] = c_p[order]
+    cost = unit_cost[0] if unit_cost.shape[0] > 0 else 0.0
+    cur = cnt[:n_d].copy()
+    g = np.empty(n_d)
+    key = np.empty(n_d, dtype=np.int64)
+    heap = np.empty(n_d, dtype=np.int64)
+    n0 = 0
+    for c in range(n_c):
+        if c_k[c] == 0:
+            n0 += 1
+    n = 0
+    for j in range(n_d):
+        if cur[j] < cnt[j + 1]:
+            c = cur[j]
+            g[j] = values[j] * s[j] * c_p[c] - cost
+            key[j] = ((n_k - 1 - c_k[c]) * n_w + c_i[c]) * n_d + j
+            heap[n] = j
+            n += 1
+    for pos in range(n // 2 - 1, -1, -1):
+        _sift_down(heap, n, g, key, pos)
+    while n > 0 and not (stage0_only and n0 == 0):
+        j = heap[0]
+        c = cur[j]
+        if g[j] <= 0.0:
+            # Every later candidate of the entry gains no more: the entry is done.
+            for cc in range(c, cnt[j + 1]):
+                if c_k[cc] == 0:
+                    n0 -= 1
+            n -= 1
+            heap[0] = heap[n]
+            _sift_down(heap, n, g, key, 0)
+            continue
+        k, i = c_k[c], c_i[c]
+        if _allowed(
+            k, i, j, plan, pk, used, shots, stage_count, open0, max_shooters, gap,
+            slot_ok,
+        ):  # fmt: skip
+            plan[k, i] = j
+            s[j] *= 1.0 - pk[k, i, j]
+            used[i] += 1
+            stage_count[k, j] += 1
+        if k == 0:
+            n0 -= 1
+        cur[j] += 1
+        if cur[j] >= cnt[j + 1]:
+            n -= 1
+            heap[0] = heap[n]
+        else:
+            c = cur[j]
+            g[j] = values[j] * s[j] * c_p[c] - cost
+            key[j] = ((n_k - 1 - c_k[c]) * n_w + c_i[c]) * n_d + j
+        _sift_down(heap, n, g, key, 0)
+
+
+@_jit
 def _greedy_fill(
     values: FloatArray, pk: FloatArray, unit_cost: FloatArray, plan: IntArray,
     s: FloatArray, used: IntArray, shots: IntArray, stage_count: IntArray,
     open0: IntArray, max_shooters: int, gap: int, slot_ok: BoolArray,
+    stage0_only: bool = False,
 ) -> None:  # fmt: skip
     """Add shots to ``plan`` by largest positive gain until none is positive.
 
@@ -159,7 +263,21 @@ def _greedy_fill(
     tighten), so the candidates sit in a max-heap under their last computed gain; the
     top is recomputed and taken only if it is still on top. The same shots, in the
     same order, as rescanning every slot each step, in O(C log C) for C candidates.
+
+    ``stage0_only``: stop once no stage-0 candidate is left in the heap; later
+    additions cannot change stage 0 (a popped candidate never returns), so the
+    committed shots are the full greedy's, and the later stages are left partial.
     """
+    same_cost = True
+    for i in range(unit_cost.shape[0]):
+        if unit_cost[i] != unit_cost[0]:
+            same_cost = False
+    if same_cost:
+        _greedy_by_entry(
+            values, pk, unit_cost, plan, s, used, shots, stage_count, open0,
+            max_shooters, gap, slot_ok, stage0_only,
+        )  # fmt: skip
+        return
     n_k, n_w = plan.shape
     n_d = values.shape[0]
     n_c = 0
@@ -190,7 +308,11 @@ def _greedy_fill(
                             n += 1
     for pos in range(n // 2 - 1, -1, -1):
         _sift_down(heap, n, g, key, pos)
-    while n > 0:
+    n0 = 0
+    for c in range(n):
+        if c_k[c] == 0:
+            n0 += 1
+    while n > 0 and not (stage0_only and n0 == 0):
         c = heap[0]
         k, i, j = c_k[c], c_i[c], c_j[c]
         ok = _allowed(
@@ -199,6 +321,8 @@ def _greedy_fill(
         )  # fmt: skip
         gain = values[j] * s[j] * pk[k, i, j] - unit_cost[i]
         if not ok or gain <= 0.0:
+            if k == 0:
+                n0 -= 1
             n -= 1
             heap[0] = heap[n]
             _sift_down(heap, n, g, key, 0)
@@ -211,6 +335,8 @@ def _greedy_fill(
         s[j] *= 1.0 - pk[k, i, j]
         used[i] += 1
         stage_count[k, j] += 1
+        if k == 0:
+            n0 -= 1
         n -= 1
         heap[0] = heap[n]
         _sift_down(heap, n, g, key, 0)
@@ -367,6 +493,9 @@ def plan_stages(
 ) -> tuple[float, bool]:  # fmt: skip
     """Solve one stage problem (module docstring) into ``plan`` (K, W).
 
+    ``method`` −1 is the greedy stopped once stage 0 is settled (the same stage 0,
+    the later stages partial): what the engine commits, for less work.
+
     Returns the plan's objective and whether it is proved optimal (``exact`` within
     its budget; the greedy and improve plans are not).
     """
@@ -383,7 +512,7 @@ def plan_stages(
     stage_count = np.zeros((n_k, n_d), dtype=np.int64)
     _greedy_fill(
         values, pk, unit_cost, plan, s, used, shots, stage_count, open0,
-        max_shooters, gap, slot_ok,
+        max_shooters, gap, slot_ok, method < 0,
     )  # fmt: skip
     obj = plan_objective(values, surv, pk, unit_cost, plan)
     if method >= 1:
@@ -416,7 +545,8 @@ def plan_stages_batch(
     for b in range(n_b):
         plan_stages(
             values[b], surv[b], pk[b], free0[b], avail[b], shots[b], open0[b],
-            max_shooters, gap, unit_cost, method, max_iter, plan,
+            max_shooters, gap, unit_cost, -1 if method == 0 else method, max_iter,
+            plan,
         )  # fmt: skip
         total = 0.0
         s = surv[b].copy()

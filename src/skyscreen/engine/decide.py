@@ -709,9 +709,15 @@ def _assign_lookahead(
         )  # fmt: skip
         for pl in point:
             sl = slice(pl.weapon, pl.weapon + pl.n)
-            pl.kind.evaluate(
-                pl, st.effectors[pl.slot], ctx_k, stage[:, sl], scratch[:, sl]
-            )
+            kst = st.effectors[pl.slot]
+            if hasattr(pl.kind, "evaluate_sparse"):
+                # The same non-zero values, without the pairs out of reach.
+                sp = pl.kind.evaluate_sparse(pl, kst, ctx_k)
+                stage[:, sl] = 0.0
+                row = np.repeat(np.arange(n_a), np.diff(sp.ptr))
+                stage[row, pl.weapon + sp.unit, sp.entry] = sp.pk
+            else:
+                pl.kind.evaluate(pl, kst, ctx_k, stage[:, sl], scratch[:, sl])
             if pl in tight:
                 stage[:, sl] *= pic.identified[br][:, None, :]
         # A planned later shot counts only if its opportunity comes as predicted.

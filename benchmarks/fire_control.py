@@ -47,6 +47,10 @@ HORIZONS = (20.0, 60.0, 120.0)
 LOOK_FLOORS = (0.0, 0.05, 0.1)
 
 
+FIDELITY = {"value": "truth"}
+"""The air picture of every run (``--fidelity``)."""
+
+
 def _run(
     spec: ScenarioSpec, values: dict[str, Any], n: int, seed: int, workers: int
 ) -> tuple[pd.DataFrame, float]:
@@ -57,6 +61,7 @@ def _run(
         seed=seed,
         workers=workers,
         progress=False,
+        fidelity=FIDELITY["value"],
     )
     return res.summary, time.perf_counter() - t
 
@@ -243,7 +248,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap.add_argument("--hindsight", action="store_true")
     ap.add_argument("--bound-reps", type=int, default=100, help="replications bounded")
     ap.add_argument("--quick", action="store_true", help="smoke run")
+    ap.add_argument(
+        "--fidelity",
+        choices=("truth", "tracked"),
+        default="truth",
+        help="air picture of every run (the hindsight bounds are truth-fidelity)",
+    )
     args = ap.parse_args(argv)
+    FIDELITY["value"] = args.fidelity
     if args.quick:
         args.tune_reps, args.eval_reps, args.sweep = 10, 20, "8"
     jobs = [(s, load_scenario(example_path(s))) for s in args.scenarios]

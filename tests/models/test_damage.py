@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -122,6 +125,95 @@ def test_casualties_broadcasts_and_returns_float64_integers() -> None:
     assert out.shape == (3, 4)
     assert out.dtype == np.float64
     np.testing.assert_array_equal(out, np.round(out))
+
+
+def _grid(q: np.ndarray, n: np.ndarray, p: np.ndarray) -> tuple[np.ndarray, ...]:
+    mesh = np.meshgrid(q, n.astype(np.float64), p, indexing="ij")
+    return tuple(a.ravel() for a in mesh)
+
+
+def test_binomial_quantile_gives_scipys_integers_on_a_broad_grid() -> None:
+    """The same integers as scipy.stats.binom.ppf, from the far tails to the middle.
+
+    n from 0 to 10^5, p from 0 to 1 (both included, and within 1e-16 of either), q
+    from the clip of casualties() (1e-300, 1 - 2^-53) through log-spaced tails to
+    random draws; NaN where scipy gives NaN (n not whole, p or q outside [0, 1]).
+    """
+    rng = np.random.default_rng(3104)
+    n = np.array([0, 1, 2, 3, 5, 7, 12, 20, 33, 50, 100, 250, 1000, 5000, 100_000])
+    p = np.concatenate(
+        [
+            [0.0, 1e-300, 1e-12, 1e-6, 1e-3, 0.01, 0.1, 0.3, 0.5, 0.7, 0.9, 0.99],
+            [1.0 - 1e-6, 1.0 - 2.0**-53, 1.0],
+            rng.random(6),
+        ]
+    )
+    tails = 10.0 ** -np.linspace(1.0, 300.0, 40)
+    q = np.concatenate(
+        [
+            [1e-300, 2.0**-53, 0.5, 0.5 + 2.0**-53, 1.0 - 2.0**-52, 1.0 - 2.0**-53],
+            tails,
+            1.0 - 10.0 ** -np.linspace(1.0, 15.9, 20),
+            rng.random(30),
+        ]
+    )
+    qq, nn, pp = _grid(q, n, p)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # boost's own warnings in the far tails
+        expected = stats.binom.ppf(qq, nn, pp)
+        got = damage.binomial_quantile(qq, nn, pp)  # scipy decides the far tails
+    np.testing.assert_array_equal(got, expected)
+    # Arguments scipy rejects, and its conventions at q = 0 and 1.
+    bad_q = [0.0, 1.0, 0.3, 0.3, 0.3, 0.3, -0.1, 1.1, np.nan]
+    bad_n = [5.0, 5.0, 2.5, -1.0, 5.0, 5.0, 5.0, 5.0, 5.0]
+    bad_p = [0.3, 0.3, 0.3, 0.3, -0.1, 1.5, 0.3, 0.3, 0.3]
+    np.testing.assert_array_equal(
+        damage.binomial_quantile(bad_q, bad_n, bad_p),
+        stats.binom.ppf(bad_q, bad_n, bad_p),
+    )
+
+
+@pytest.mark.parametrize("n", [1, 5, 12, 40, 100, 1000])
+@pytest.mark.parametrize("p", [0.01, 0.2, 0.5, 0.77, 0.95])
+def test_binomial_quantile_at_scipys_cdf_steps(n: int, p: float) -> None:
+    """At scipy's CDF values for q, and one ulp either side: scipy's integers."""
+    cdf = stats.binom.cdf(np.arange(n + 1), n, p)
+    cdf = cdf[(cdf > 0.0) & (cdf < 1.0)]
+    q = np.concatenate([cdf, np.nextafter(cdf, 0.0), np.nextafter(cdf, 1.0)])
+    np.testing.assert_array_equal(
+        damage.binomial_quantile(q, n, p), stats.binom.ppf(q, n, p)
+    )
+
+
+def test_casualties_matches_the_scipy_draw_on_random_arguments() -> None:
+    """casualties() as it was with scipy.stats.binom.ppf, on 200 000 random hits."""
+    rng = np.random.default_rng(3105)
+    size = 200_000
+    u = rng.random(size)
+    u[:100] = 0.0  # a draw of exactly 0 is clipped to 1e-300
+    remaining = rng.integers(0, 300, size)
+    lethality = np.where(
+        rng.random(size) < 0.05, rng.choice([0.0, 1.0], size), rng.random(size)
+    )
+    uu = np.clip(u, 1e-300, 1.0 - 2.0**-53)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        old = stats.binom.ppf(uu, remaining, lethality)
+    old = np.where(lethality >= 1.0, remaining, old)
+    old = np.clip(np.where((remaining <= 0) | (lethality <= 0), 0.0, old), 0, remaining)
+    np.testing.assert_array_equal(damage.casualties(u, remaining, lethality), old)
+
+
+def test_casualties_does_not_import_scipy_stats() -> None:
+    """Drawing casualties leaves scipy.stats unimported (1.2 s in every worker)."""
+    code = (
+        "import sys\n"
+        "from skyscreen.models import damage\n"
+        "out = damage.casualties([0.2, 0.5, 0.97], [4, 100, 12], [0.5, 0.1, 0.3])\n"
+        "assert out.tolist() == [1.0, 10.0, 7.0], out\n"
+        "assert 'scipy.stats' not in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
 
 
 # --- Monte Carlo: throw the warheads and hurt the occupants -----------------------

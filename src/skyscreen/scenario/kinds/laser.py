@@ -129,7 +129,12 @@ def compile_lasers(
     # models is imported here, not at the top, so loading a scenario (validate)
     # does not load the compiled equations.
     from skyscreen.models import laser as laser_model
+    from skyscreen.models.jit import plain
 
+    # One division: as plain Python it has the ufunc's bits (IEEE in both), and the
+    # main process, which compiles the scenario and runs no kernel, does not start
+    # numba's compiler for it (0.3-0.4 s).
+    alpha_per_m = plain(laser_model.extinction_per_m)(float(ctx.visibility_m))
     lasers = [s for s, _ in items]
     return LaserParams(
         ids=tuple(s.id for s in lasers),
@@ -144,5 +149,5 @@ def compile_lasers(
         firing_budget_s=arr([s.firing_budget_s for s in lasers]),
         cooldown_s=arr([s.cooldown_s for s in lasers]),
         cost_per_second_usd=arr([s.cost_per_second_usd for s in lasers]),
-        alpha_per_m=float(laser_model.extinction_per_m(float(ctx.visibility_m))),
+        alpha_per_m=alpha_per_m,
     )

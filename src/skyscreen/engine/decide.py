@@ -691,14 +691,22 @@ def _assign_lookahead(
     if tight and len(tight) == len(kinds):
         later &= pic.identified
     values_a, t_go_a = values[act], t_go[act]
-    scratch = np.empty((n_a, n_w, n_d))
-    stage = np.empty((n_a, n_w, n_d))
+    later_a = later[br]
+    pos_a, vel_a = pic.pos_m[br], pic.vel_mps[br]
+    elig = later.copy()
     pos = pic.pos_m.copy()
+    dense = [pl for pl in point if not hasattr(pl.kind, "evaluate_sparse")]
+    scratch = np.empty((n_a if dense else 0, n_w, n_d))
+    # The listed Pk of every stage, written into pk at once at the end.
+    at_k: list[Any] = []
+    at_row: list[Any] = []
+    at_w: list[Any] = []
+    at_d: list[Any] = []
+    at_p: list[Any] = []
     for k in range(1, n_k):
         lead = k * period
-        elig = later.copy()
-        elig[br] &= t_go_a > lead
-        pos[br] = pic.pos_m[br] + pic.vel_mps[br] * lead
+        elig[br] = later_a & (t_go_a > lead)
+        pos[br] = pos_a + vel_a * lead
         ctx_k = DecideContext(
             rows=br, eligible=elig, free=avail_rows, pos_m=pos, vel_mps=ctx.vel_mps,
             values=values_a, t_go_s=t_go_a - lead, raid_idx=ctx.raid_idx,
@@ -708,20 +716,32 @@ def _assign_lookahead(
             reserve_min_value_usd=ctx.reserve_min_value_usd,
         )  # fmt: skip
         for pl in point:
-            sl = slice(pl.weapon, pl.weapon + pl.n)
             kst = st.effectors[pl.slot]
-            if hasattr(pl.kind, "evaluate_sparse"):
-                # The same non-zero values, without the pairs out of reach.
-                sp = pl.kind.evaluate_sparse(pl, kst, ctx_k)
-                stage[:, sl] = 0.0
-                row = np.repeat(np.arange(n_a), np.diff(sp.ptr))
-                stage[row, pl.weapon + sp.unit, sp.entry] = sp.pk
-            else:
-                pl.kind.evaluate(pl, kst, ctx_k, stage[:, sl], scratch[:, sl])
-            if pl in tight:
-                stage[:, sl] *= pic.identified[br][:, None, :]
+            if pl in dense:
+                sl = slice(pl.weapon, pl.weapon + pl.n)
+                pl.kind.evaluate(pl, kst, ctx_k, pk[:, k, sl], scratch[:, sl])
+                continue
+            # The same non-zero values, without the pairs out of reach.
+            sp = pl.kind.evaluate_sparse(pl, kst, ctx_k)
+            at_k.append(np.full(len(sp.pk), k))
+            at_row.append(sp.ptr)
+            at_w.append(sp.unit + pl.weapon)
+            at_d.append(sp.entry)
+            at_p.append(sp.pk)
+    if at_p:
+        rows = np.concatenate(
+            [np.repeat(np.arange(n_a), np.diff(ptr)) for ptr in at_row]
+        )
+        pk[rows, np.concatenate(at_k), np.concatenate(at_w), np.concatenate(at_d)] = (
+            np.concatenate(at_p)
+        )
+    for pl in tight:
+        if pl in point:
+            sl = slice(pl.weapon, pl.weapon + pl.n)
+            pk[:, 1:, sl] *= pic.identified[br][:, None, None, :]
+    if doc.lookahead_discount != 1.0:
         # A planned later shot counts only if its opportunity comes as predicted.
-        pk[:, k] = stage * doc.lookahead_discount**k
+        pk[:, 1:] *= (doc.lookahead_discount ** np.arange(1, n_k))[None, :, None, None]
     gap = 0
     if doc.shoot_look_shoot:
         gap = max(0, int(np.ceil((period + doc.assess_time_s) / period - 1e-9)) - 1)

@@ -458,11 +458,12 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--relaxation",
-        choices=["perfect", "doctrine", "expected"],
+        choices=["perfect", "doctrine", "cameras", "expected"],
         default="perfect",
         help="perfect (default): paths and shot outcomes known; doctrine: the same "
-        "within the doctrine's cycles, picture and weapons control; expected: paths "
-        "known, outcomes not (bounds the mean)",
+        "within the doctrine's cycles, picture and weapons control; cameras: "
+        "doctrine with the cameras' identifications as the engine makes them; "
+        "expected: paths known, outcomes not (bounds the mean)",
     )
     p.add_argument(
         "--out",

@@ -20,7 +20,7 @@ and why every schedule the engine runs in the truth fidelity satisfies it):
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -75,6 +75,7 @@ def _camera_superset(
     run_start: FloatArray,
     seen: BoolArray,
     id_lb: FloatArray,
+    code: IntArray,
 ) -> None:  # pragma: no cover - compiled
     """One step of every camera looking in it, pointing taken to be everywhere.
 
@@ -88,6 +89,9 @@ def _camera_superset(
     that range (in the field of view); ``run_start`` (R, D, C) is the earliest start of
     such a hold in the current stretch of looks within range, and ``id_lb`` (R, D) the
     earliest look at which an identification is possible: never after the engine's.
+    ``code`` (R, D, C) gets, per camera looking in the step, 1 for a drone within its
+    identification range (and range and horizon) whose draw is above the Pd, 2 for one
+    whose draw is below (the camera would detect it if it pointed there); 0 otherwise.
     """
     n_rep, n_d = airborne.shape
     n_c = cam_pos.shape[0]
@@ -119,6 +123,7 @@ def _camera_superset(
                 if rng > ident_range[q] * (1.0 + _TOL):
                     run_start[r, d, q] = np.nan
                     continue
+                code[r, d, q] = 2 if seeable else 1
                 if seeable and math.isnan(run_start[r, d, q]):
                     run_start[r, d, q] = t1
                 if seeable and t1 - run_start[r, d, q] >= ident_time - 1e-9:
@@ -133,6 +138,10 @@ class SenseState:
     id_lb: FloatArray  # (R, D) earliest possible camera identification
     run_start: FloatArray  # (R, D, C)
     unknown: bool  # a sensor kind the relaxation does not model
+    # Camera observations within identification range, (5, n) blocks of (row, drone,
+    # camera, step, code) (code of _camera_superset), and the cameras' look steps.
+    cam_obs: list[IntArray] = field(default_factory=list)
+    cam_look: BoolArray | None = None  # (S, C)
 
 
 def sense_init(layout: Any, n_rep: int, n_d: int) -> SenseState:
@@ -188,6 +197,7 @@ def sense_superset(
                     flat[k] |= found[0]
             elif pl.kind.name == "camera":
                 cp = pl.params
+                code = np.zeros((*airborne.shape, cp.n), dtype=np.int64)
                 _camera_superset(
                     kst.look_no[step],
                     cp.pos_m,
@@ -205,7 +215,15 @@ def sense_superset(
                     ss.run_start,
                     hit,
                     ss.id_lb,
+                    code,
                 )
+                if ss.cam_look is None:
+                    ss.cam_look = np.asarray(kst.look_no >= 0)
+                r, d, q = np.nonzero(code)
+                if len(r):
+                    ss.cam_obs.append(
+                        np.stack([r, d, q, np.full(len(r), step), code[r, d, q]])
+                    )
     ss.last_s[hit] = t1
     visible = airborne & (t1 - ss.last_s <= p.doctrine.track_memory_s)
     t_id = np.fmin(st.t_identified_s, ss.id_lb)  # NaN (never by RF) gives the camera's

@@ -126,6 +126,29 @@ Left relaxed: the minimum shot Pk, missile minimum time to go and reserve (polic
 parameters), cameras' tasking and field of view, cancelled engagements. The doctrine
 bound holds for the truth fidelity (the tracked picture keeps its own tracks).
 
+The cameras relaxation (``relaxation="cameras"``)
+-------------------------------------------------
+``doctrine`` with the cameras modelled as the engine runs them
+(:mod:`._hindsight_cameras` derives each rule from the camera's code):
+
+* **Exact replay under weapons tight.** Where every enabled weapon kind waits for
+  identification, a weapon kills only identified drones, while a camera's tasking,
+  pointing, hold and identification read only unidentified ones (its entry: the
+  unidentified one it holds or the unidentified one of highest threat), and those
+  fly their undefended paths and are in the picture exactly as undefended. So the
+  engine's sensing stage, run with its air picture as cue and no weapon firing
+  (:class:`_Replay`), makes the same identifications at the same times as every
+  run of any policy — until a step at which a run could be quiet (all airborne
+  drones identified earlier, so possibly all killed, and a drone still to launch:
+  a quiet replication's cameras stand still). Before that step ``identified`` is
+  exact.
+* **One identification at a time** (after that step, or without weapons tight): a
+  binary per possible identification (camera, drone, look) with the latest hold start
+  h_max it allows; the intervals [h_max, look] of a camera's identifications are
+  disjoint (one row per maximal clique), a drone is identified once, and a tight
+  shot needs an RF classification or such an identification at a look no later
+  than its last decision cycle.
+
 The expected relaxation (``relaxation="expected"``)
 ---------------------------------------------------
 Paths known, outcomes not. Fix a replication's paths, sensor draws and damage facts
@@ -173,13 +196,16 @@ from scipy import optimize, sparse, special
 
 from skyscreen._typing import BoolArray, FloatArray, IntArray
 from skyscreen.analysis import mean_interval
+from skyscreen.engine.clock import tick_numbers
 from skyscreen.engine.codes import EVENT_KINDS, LEAKED, OUTCOMES, PENDING
 from skyscreen.engine.events import Events
 from skyscreen.engine.kinds import make_layout
 from skyscreen.engine.kinds.base import slant_geometry
 from skyscreen.engine.move import launch_and_move
 from skyscreen.engine.outcomes import act, resolve, settle
+from skyscreen.engine.picture import truth_picture
 from skyscreen.engine.rng import Purpose, stream_key, uniform
+from skyscreen.engine.sense import sense as engine_sense
 from skyscreen.engine.setup import init_state
 from skyscreen.errors import FieldError, ScenarioError, SkyscreenError
 from skyscreen.models import gun as gun_model
@@ -189,6 +215,7 @@ from skyscreen.scenario import load_scenario
 from skyscreen.scenario.compile import compile_scenario
 from skyscreen.scenario.params import ScenarioParams
 from skyscreen.scenario.spec import ScenarioSpec
+from skyscreen.studies import _hindsight_cameras as _cam
 from skyscreen.studies import _hindsight_doctrine as _doc
 from skyscreen.studies._hindsight_expected import solve_expected
 
@@ -200,9 +227,10 @@ __all__ = [
     "hindsight_bound",
 ]
 
-RELAXATIONS = ("perfect", "doctrine", "expected")
+RELAXATIONS = ("perfect", "doctrine", "cameras", "expected")
 """``perfect``: paths and outcomes known, the weapons' limits kept; ``doctrine``: the
 same with the doctrine's decision cycles, picture and weapons control kept;
+``cameras``: ``doctrine`` with each camera identifying one drone at a time;
 ``expected``: paths known, outcomes not (a bound on the mean)."""
 
 HINDSIGHT_METHODS = ("auto", "milp", "lp")
@@ -359,6 +387,11 @@ class _Flight:
     visible: BoolArray | None = None
     identified: BoolArray | None = None
     ds_index: IntArray | None = None
+    cam_obs: IntArray | None = None
+    cam_look: BoolArray | None = None
+    t_rf_s: FloatArray | None = None
+    t_id_s: FloatArray | None = None
+    replay_end: IntArray | None = None
 
 
 def _check_kinds(spec: ScenarioSpec) -> None:
@@ -378,15 +411,33 @@ def _check_kinds(spec: ScenarioSpec) -> None:
         raise ScenarioError(bad)
 
 
+def _replay_ok(p: ScenarioParams) -> bool:
+    """Whether every enabled weapon waits for identification (weapons tight)."""
+    doc = p.doctrine
+    kinds = [k for k in SUPPORTED_KINDS if p.effectors[k].n > 0]
+    return doc.weapons_control == "tight" and all(
+        k in doc.identification_required for k in kinds
+    )
+
+
 def _fly(
-    p: ScenarioParams, reps: IntArray, seed: int, keep: bool, sense: bool = False
+    p: ScenarioParams,
+    reps: IntArray,
+    seed: int,
+    keep: bool,
+    sense: bool = False,
+    replay: bool = False,
 ) -> _Flight:
     """Step the engine's move and outcome stages with no effector acting.
 
     With ``keep`` False only the leak facts are recorded (no drone-steps). With
     ``sense`` the sensors look too (:func:`~._hindsight_doctrine.sense_superset`) and
     the flight holds, per (replication, drone, step), whether fire control could hold
-    and identify the drone, and the index of its drone-step.
+    and identify the drone, and the index of its drone-step. With ``replay`` (and
+    ``sense``) the sensing is also run exactly as the engine runs it, air picture and
+    cameras' cues included, with no weapon firing: ``t_id_s``, each drone's
+    identification time there, and ``replay_end`` (R,), the first step from which a
+    weapons-tight run may differ (``identified`` is then exact before it).
     """
     layout = make_layout(p)
     st = init_state(p, layout, reps, seed)
@@ -397,6 +448,7 @@ def _fly(
     visible = np.zeros(dense, dtype=bool) if sense else None
     identified = np.zeros(dense, dtype=bool) if sense else None
     ss = _doc.sense_init(layout, len(reps), n_d) if sense else None
+    rp = _Replay(p, layout, reps, seed) if sense and replay else None
     parts: dict[str, list[Any]] = {k: [] for k in ("row", "drone", "step", "t1")}
     pos: list[FloatArray] = []
     vel: list[FloatArray] = []
@@ -416,6 +468,8 @@ def _fly(
             vis, ident = _doc.sense_superset(ss, st, p, layout, s, t0, t1)
             visible[:, :, s] = vis
             identified[:, :, s] = ident
+        if rp is not None:
+            rp.step(s, t0, t1)
         if keep:
             r, d = np.nonzero(st.airborne())
             parts["row"].append(r)
@@ -442,9 +496,23 @@ def _fly(
         cat("step", np.int64),
     )
     ds_index = None
+    cam_obs = cam_look = t_rf = None
     if sense:
         ds_index = np.full(dense, -1, dtype=np.int64)
         ds_index[row, drone, step] = np.arange(len(row))
+    if ss is not None and not ss.unknown:
+        # Camera observations within identification reach, and each drone's RF
+        # classification time (the RF detectors' own sense wrote it: exact).
+        cam_obs = (
+            np.concatenate(ss.cam_obs, axis=1)
+            if ss.cam_obs
+            else np.zeros((5, 0), dtype=np.int64)
+        )
+        cam_look = ss.cam_look
+        t_rf = st.t_identified_s.copy()
+    t_id = replay_end = None
+    if rp is not None and identified is not None:
+        t_id, replay_end = rp.finish(identified)
     return _Flight(
         reps=reps,
         leak_s=leak_s,
@@ -458,7 +526,86 @@ def _fly(
         visible=visible,
         identified=identified,
         ds_index=ds_index,
+        cam_obs=cam_obs,
+        cam_look=cam_look,
+        t_rf_s=t_rf,
+        t_id_s=t_id,
+        replay_end=replay_end,
     )
+
+
+class _Replay:
+    """The engine's sensing and air picture over the undefended flight.
+
+    Under weapons tight a weapon kills only identified drones, and a camera reads
+    only unidentified ones (its task: the unidentified entry it holds or the one of
+    highest threat; its hold and identification: that entry's drone), each of which
+    flies its undefended path and is in the picture exactly when it is here (radars
+    and RF detectors draw per unit, drone and look; a camera's detections follow its
+    pointing). So every camera's state — pointing, task, hold — and every
+    identification are the same in every run of any fire-control policy as here, by
+    induction over the steps, except where a run could be quiet (nothing airborne:
+    the cameras then stand still) while this one is not: a step at which every
+    airborne drone here was identified in an earlier step (a run may have killed
+    them all) and a drone is still to be launched. ``finish`` gives each drone's
+    identification time and the first such step per replication (S: none).
+    """
+
+    def __init__(
+        self, p: ScenarioParams, layout: Any, reps: IntArray, seed: int
+    ) -> None:
+        self.p = p
+        self.layout = layout
+        self.st = init_state(p, layout, reps, seed)
+        self.ev = Events(reps)
+        self.pic: Any = None
+        self.deciding = (
+            tick_numbers(
+                np.array([p.doctrine.decision_period_s]),
+                p.n_steps,
+                p.dt_s,
+                p.duration_s,
+            )[:, 0]
+            >= 0
+        )
+        self.air = np.zeros((len(reps), p.drones.n, p.n_steps), dtype=bool)
+        self.t1 = np.minimum((np.arange(p.n_steps) + 1.0) * p.dt_s, p.duration_s)
+
+    def step(self, s: int, t0: float, t1: float) -> None:
+        """One step of the engine's loop, less decide and engage (core.run_chunk)."""
+        st, p, layout = self.st, self.p, self.layout
+        t_arrive, t_home, _ = launch_and_move(st, p, t0, t1, None)
+        t_down, down_by = act(st, layout, t0, t1, None)
+        t_kill, k_eff = resolve(st, p, layout, t0, t1, None)
+        settle(
+            st, p, layout, t1, t_kill, k_eff, t_arrive, t_home, t_down, down_by, self.ev
+        )
+        engine_sense(st, layout, s, t0, t1, None, self.pic)
+        if self.deciding[s]:
+            self.pic = truth_picture(st, p, t1)
+        self.air[:, :, s] = st.airborne()
+
+    def finish(self, identified: BoolArray) -> tuple[FloatArray, IntArray]:
+        """Identification times (R, D) and the first step a run may differ (R,).
+
+        ``identified`` (R, D, S) is made exact before that step.
+        """
+        air, t1 = self.air, self.t1
+        t_id = self.st.t_identified_s.copy()
+        n_rep, _, n_s = air.shape
+        end = np.full(n_rep, n_s, dtype=np.int64)
+        first = np.where(air.any(axis=2), air.argmax(axis=2), -1)  # (R, D)
+        for r in range(n_rep):
+            fresh = ~(t_id[r][:, None] < t1[None, :])  # not identified before step s
+            busy = (air[r] & fresh).any(axis=0)
+            later = np.arange(n_s) < first[r].max(initial=-1)
+            quiet_risk = air[r].any(axis=0) & ~busy & later
+            hit = np.flatnonzero(quiet_risk)
+            if len(hit):
+                end[r] = hit[0]
+            e = end[r]
+            identified[r, :, :e] = air[r, :, :e] & (t_id[r][:, None] <= t1[None, :e])
+        return t_id, end
 
 
 @njit(cache=True)
@@ -716,6 +863,20 @@ class _Problem:
     asset_drones: list[IntArray]
     values: FloatArray
     scale: float
+    integral_extra: BoolArray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class _Extra:
+    """Columns after y, z and u, and rows over y and them (the cameras relaxation).
+
+    ``integral`` (X,): which extra columns are binary (the others continuous in
+    [0, 1]); ``rows``: (columns, coefficients, lower, upper), a column below n_y
+    being a shot's y and n_y + i the extra column i.
+    """
+
+    integral: BoolArray
+    rows: list[tuple[IntArray, FloatArray, float, float]]
 
 
 def _problem(
@@ -728,12 +889,14 @@ def _problem(
     values: FloatArray,
     lim: _Limits,
     packing: list[_doc.Row] | None = None,
+    extra: _Extra | None = None,
 ) -> _Problem:
     """Build the MILP of one replication from its useful candidate shots.
 
     ``damages`` (D, A): which assets each drone's leak damages (only drones that leak
     and damage value); ``values`` (A,). ``packing``: the weapons' rows instead
-    of those of ``lim`` (the doctrine relaxation's).
+    of those of ``lim`` (the doctrine relaxation's); ``extra``: more columns and rows
+    (the cameras relaxation's).
     """
     useful_a = (values > 0) & damages.any(axis=0)
     assets = np.flatnonzero(useful_a)
@@ -788,9 +951,14 @@ def _problem(
                 live = idx[((s < t) & (t_res[idx] > t1)) | (s == t)]
                 if len(live) > ch:
                     add(live, np.ones(len(live)), -np.inf, float(ch))
+    n_x = 0 if extra is None else len(extra.integral)
+    base = n_y + n_j + n_a
+    for cols_x, coef_x, lo_x, hi_x in extra.rows if extra is not None else ():
+        cols_x = np.asarray(cols_x, dtype=np.int64)
+        add(np.where(cols_x < n_y, cols_x, cols_x - n_y + base), coef_x, lo_x, hi_x)
     scale = float(values[assets].max()) if n_a else 1.0
-    c = np.zeros(n_y + n_j + n_a)
-    c[n_y + n_j :] = values[assets] / scale
+    c = np.zeros(base + n_x)
+    c[n_y + n_j : base] = values[assets] / scale
     n_row = len(lb)
     a_mat = sparse.csr_array(
         (
@@ -813,6 +981,9 @@ def _problem(
         asset_drones=asset_drones,
         values=values[assets],
         scale=scale,
+        integral_extra=(
+            np.zeros(0, dtype=bool) if extra is None else extra.integral.astype(bool)
+        ),
     )
 
 
@@ -834,6 +1005,9 @@ def _run_milp(pr: _Problem, integer: bool, node_limit: int) -> Any:
         # killed rather than on which of its many shots kills it (measured: 1 node
         # instead of 5 000 unfinished on 8 drones and 3 shots).
         integrality[: pr.n_y + len(pr.drones)] = 1
+        n_x = len(pr.integral_extra)
+        if n_x:
+            integrality[n - n_x :] = pr.integral_extra
     constraints = (
         [optimize.LinearConstraint(pr.a, pr.lb, pr.ub)] if pr.a.shape[0] else []
     )
@@ -992,7 +1166,14 @@ def candidate_shots(
     values = np.asarray(p.assets.value_usd, dtype=np.float64)
     frames = []
     for chunk in _chunks(reps):
-        fl = _fly(p, chunk, seed, keep=True, sense=doctrine)
+        fl = _fly(
+            p,
+            chunk,
+            seed,
+            keep=True,
+            sense=doctrine,
+            replay=relaxation == "cameras" and _replay_ok(p),
+        )
         sh = _shots(p, fl, seed, dkey, mean_pk=doctrine)
         leak = fl.leak_s[sh.row, sh.drone]
         worth = _worth(fl, values)
@@ -1048,13 +1229,16 @@ def hindsight_bound(
         Node budget per replication (reproducible, unlike a time limit).
     dt_s : float, optional
         Override of the scenario's time step (as :func:`skyscreen.simulate`'s).
-    relaxation : {"perfect", "doctrine", "expected"}
+    relaxation : {"perfect", "doctrine", "cameras", "expected"}
         ``perfect`` (default): every shot's outcome and every drone's path known,
         only the weapons' own limits kept; a bound on every policy, replication by
         replication. ``doctrine``: the same information, with the decision cycles,
         the picture (detection, identification), weapons control and the weapons'
         timing kept (valid in the truth fidelity for every policy under the
-        scenario's doctrine, replication by replication). ``expected``: the paths
+        scenario's doctrine, replication by replication). ``cameras``: ``doctrine``
+        with each camera identifying one drone at a time and, where every weapon is
+        weapons tight, identifications replayed exactly as every run makes them
+        (same validity as ``doctrine``). ``expected``: the paths
         known but not the outcomes, the doctrine's rules kept; a bound on the
         *expected* value damaged given each replication's paths — its mean over
         replications bounds a policy's mean, not each replication.
@@ -1098,6 +1282,11 @@ def hindsight_bound(
     for chunk in _chunks(reps):
         fl, sh, ok, k_hi = _chunk_shots(p, chunk, seed, dkey, values, relaxation, tm)
         worth = _worth(fl, values)
+        opts = None
+        if relaxation == "cameras" and fl.cam_obs is not None and tm is not None:
+            opts = _cam.camera_options(
+                fl.cam_obs, fl.cam_look, tm.t1, float(p.doctrine.identify_time_s)
+            )
         for r in range(len(chunk)):
             dam = fl.damages[r] & worth[r][:, None]
             undefended.append(float(values[dam.any(axis=0)].sum()))
@@ -1113,6 +1302,9 @@ def hindsight_bound(
                     _Solved(ex.value_usd, ex.value_usd, "lp", "optimal", -1, 0)
                 )
                 continue
+            extra = None
+            if opts is not None and tm is not None:
+                extra = _camera_extra(tm, fl, opts, r, sh, i, k_hi[i])
             pr = _problem(
                 sh.effector[i],
                 sh.drone[i],
@@ -1123,6 +1315,7 @@ def hindsight_bound(
                 values,
                 lim,
                 packing=None if tm is None else _doc.weapon_rows(tm, lim, *args),
+                extra=extra,
             )
             solved.append(_solve(pr, method, int(node_limit), sh.step[i]))
     return HindsightBound(
@@ -1144,6 +1337,46 @@ def hindsight_bound(
             "relaxation": relaxation,
         },
     )
+
+
+def _camera_extra(
+    tm: _doc.Timing,
+    fl: _Flight,
+    opts: _cam.CameraOptions,
+    r: int,
+    sh: _Shots,
+    i: IntArray,
+    k_hi: IntArray,
+) -> _Extra | None:
+    """The cameras relaxation's columns and rows of replication row ``r``.
+
+    Shots ``i`` (with their last possible decision cycles ``k_hi``) by weapons-tight
+    weapons at drones no RF detector has classified by that cycle need a camera
+    identification at a look no later than it (:mod:`._hindsight_cameras`).
+    """
+    assert fl.t_rf_s is not None
+    need_step = tm.dec[np.maximum(k_hi, 0)]
+    t_by = tm.t1[need_step]
+    t_rf = fl.t_rf_s[r, sh.drone[i]]
+    known = t_rf <= t_by  # NaN (never classified): False
+    first = 0
+    if fl.t_id_s is not None and fl.replay_end is not None:
+        # Exact before the replay's end: identified there by t_by, or not at all.
+        first = int(fl.replay_end[r])
+        t_end = tm.t1[first] if first < len(tm.t1) else np.inf
+        t_id = fl.t_id_s[r, sh.drone[i]]
+        known |= (t_id < t_end) & (t_id <= t_by)
+    need = tm.tight[sh.effector[i]] & ~known & (k_hi >= 0) & (need_step >= first)
+    if not need.any():
+        return None
+    integral, rows = _cam.link_rows(
+        opts.take((opts.row == r) & (opts.step >= first)),
+        np.flatnonzero(need),
+        sh.drone[i][need],
+        need_step[need],
+        len(i),
+    )
+    return _Extra(integral, rows)
 
 
 def _timing(p: ScenarioParams, lim: _Limits) -> _doc.Timing:
@@ -1171,7 +1404,14 @@ def _chunk_shots(
     Also the last decision cycle each shot could come from (-1 for the perfect
     relaxation).
     """
-    fl = _fly(p, chunk, seed, keep=True, sense=tm is not None)
+    fl = _fly(
+        p,
+        chunk,
+        seed,
+        keep=True,
+        sense=tm is not None,
+        replay=relaxation == "cameras" and _replay_ok(p),
+    )
     worth = _worth(fl, values)
     # Only drone-steps of drones that damage value can carry a useful shot.
     keep = worth[fl.row, fl.drone] & (fl.t1 <= fl.leak_s[fl.row, fl.drone])

@@ -14,7 +14,7 @@ For each scenario:
    solved alone, median and 99th percentile) and the whole decide stage per
    replication-cycle; the run's wall time against the tuned myopic run's.
 4. **Hindsight bound** (``--hindsight``, when the scenario's weapons allow it): the
-   perfect-information and doctrine-constrained bounds
+   perfect-information, doctrine-constrained and camera-constrained bounds
    (:func:`skyscreen.studies.hindsight_bound`) on the first ``--bound-reps``
    evaluation replications, and the share of the gap between the tuned myopic
    policy and each bound that the look-ahead closes there,
@@ -194,7 +194,7 @@ def _gap(
     b: pd.DataFrame,
     n: int,
     seed: int,
-    relaxations: Sequence[str] = ("perfect", "doctrine"),
+    relaxations: Sequence[str] = ("perfect", "doctrine", "cameras"),
 ) -> dict[str, Any]:
     """Each hindsight bound's mean and the share of the gap the look-ahead closes.
 

@@ -955,6 +955,28 @@ def _start_workers_early(args: argparse.Namespace) -> None:
         from skyscreen.executors._early import start_fork_server
 
         start_fork_server()
+    # Dask's LocalCluster likewise (issue 12, its start-up): the fork server now, the
+    # scheduler and workers in a background thread; this process's runs use it, and
+    # it is closed at exit (docs/dask.md).
+    elif args.executor == "dask" and args.scheduler is None:
+        from skyscreen.executors._early import start_local_cluster
+
+        start_local_cluster(args.workers)
+
+
+def _start_dask_fork_server_early(args: argparse.Namespace) -> None:
+    """With ``--executor dask`` (no ``--scheduler``), start the fork server at once.
+
+    Issue 12, Dask's start-up: the server that the LocalCluster's workers fork from
+    imports the engine, warms up its kernels and imports Dask (seconds) while this
+    process loads the scenario and the run layer; the cluster itself starts once the
+    arguments are checked (:func:`_start_workers_early`).
+    """
+    dask = getattr(args, "executor", None) == "dask"
+    if dask and getattr(args, "scheduler", None) is None:
+        from skyscreen.executors._early import DASK_PRELOAD, start_fork_server
+
+        start_fork_server(DASK_PRELOAD)
 
 
 def _resume_run(args: argparse.Namespace) -> int:
@@ -1772,6 +1794,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from skyscreen.executors import is_out_of_memory
 
     try:
+        _start_dask_fork_server_early(args)
         return _COMMANDS[args.command](args)
     except SkyscreenError as exc:
         print(f"error: {exc.cli_message or exc}", file=sys.stderr)

@@ -3,6 +3,8 @@
 A run either starts a :class:`distributed.LocalCluster` of worker processes on this
 machine, closed when the run ends, or connects to a cluster that is already running
 (``scheduler="tcp://HOST:PORT"``), which it leaves running: it closes only its client.
+The command line starts its LocalCluster as it begins, in the background, and its runs
+share it (:mod:`skyscreen.executors._early`).
 
 Each compiled scenario is sent to every worker once (scattered, broadcast); then one
 Dask task per chunk calls :func:`skyscreen.executors.local._run`, the function the local
@@ -21,7 +23,6 @@ import asyncio
 import contextlib
 import importlib
 import logging
-import sys
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -29,13 +30,8 @@ from typing import Any
 from skyscreen._version import __version__
 from skyscreen.engine import ChunkResult
 from skyscreen.errors import InsufficientMemoryError, SkyscreenError
-from skyscreen.executors.local import (
-    ChunkTask,
-    _context,
-    _run,
-    _without_main_module,
-    available_cpus,
-)
+from skyscreen.executors import _early
+from skyscreen.executors.local import ChunkTask, _run, available_cpus
 from skyscreen.scenario.compile import ScenarioParams
 
 __all__ = ["CONNECT_TIMEOUT_S", "TASK_OVERHEAD_S", "run_tasks_dask"]
@@ -54,7 +50,6 @@ gives up on it (``KilledWorker``) after ``distributed.scheduler.allowed-failures
 deaths (3 by default).
 """
 
-_PRELOAD = "skyscreen.executors._preload"
 _INSTALL_HINT = "the Dask executor needs the extra: pip install 'skyscreen[dask]'"
 _PLUGIN_NAME = "skyscreen-warm-up"
 
@@ -84,7 +79,10 @@ def run_tasks_dask(
         Address of a running scheduler, ``"tcp://HOST:PORT"``: the run connects a
         client to it and leaves the cluster running when it ends. None (the default)
         starts a :class:`distributed.LocalCluster` on this machine (bound to
-        127.0.0.1, no dashboard) and closes it when the run ends.
+        127.0.0.1, no dashboard) and closes it when the run ends; or uses the one
+        the command line started in the background as it began
+        (:func:`skyscreen.executors._early.start_local_cluster`, kept until the
+        process exits), if that one has at least the workers the run needs.
     workers : int, optional
         Worker processes of the local cluster, one thread each (default:
         :func:`~skyscreen.executors.local.available_cpus`; at most one per task).
@@ -230,56 +228,26 @@ def _killed(exc: BaseException) -> SkyscreenError:
 
 @contextlib.contextmanager
 def _cluster(distributed: Any, n_workers: int) -> Iterator[str]:
-    """A LocalCluster of ``n_workers`` single-threaded processes; its address."""
-    with _fork_server():
-        cluster = distributed.LocalCluster(
-            n_workers=n_workers,
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address=None,
-            # The scheduler serves HTTP (health, metrics) even without a dashboard: on
-            # this machine only, on a free port (8787 by default, warning when taken).
-            scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
-            silence_logs=logging.CRITICAL,  # not the heartbeats failing at close
-            # Each worker compiles (or loads from numba's cache) every kernel before it
-            # joins the cluster, not on its first chunk.
-            preload=[_PRELOAD],
-        )
-        try:
-            yield str(cluster.scheduler_address)
-        finally:
-            with contextlib.suppress(Exception):
-                cluster.close()
+    """A LocalCluster of ``n_workers`` single-threaded processes; its address.
 
-
-@contextlib.contextmanager
-def _fork_server() -> Iterator[None]:
-    """Within the block, Dask's nannies fork workers from skyscreen's fork server.
-
-    Dask starts its workers with ``spawn`` by default: each imports skyscreen and
-    compiles (or loads) the kernels itself, seconds of CPU per worker, all at the same
-    time. The fork server that the local executor uses (started here if it is not
-    running yet) has done both once, so a worker starts in a fraction of a second,
-    and a worker that a nanny restarts after a crash too. Linux only (as the local
-    executor's); elsewhere Dask's default stands.
+    The one the command line started early (:func:`_early.start_local_cluster`), if it
+    has enough workers, left running for the process's next run; otherwise a new one,
+    closed on the way out.
     """
-    if not sys.platform.startswith("linux"):
-        yield
+    address = _early.local_cluster_address(n_workers)
+    if address is not None:
+        yield address
         return
-    from multiprocessing import forkserver
+    cluster = _early.new_local_cluster(distributed, n_workers)
+    try:
+        yield str(cluster.scheduler_address)
+    finally:
+        with contextlib.suppress(Exception):
+            cluster.close()
 
-    import dask
 
-    ctx = _context()  # sets the fork server's preload: the engine, warmed up
-    with contextlib.suppress(Exception):
-        # Distributed as well (half a second per worker otherwise), if the server
-        # starts now; the local executor then forks its workers from it too.
-        ctx.set_forkserver_preload([_PRELOAD, "distributed"])
-        with _without_main_module():  # the server does not import the main script
-            forkserver.ensure_running()
-    with dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"}):
-        yield
+_fork_server = _early._dask_fork_server
+"""Within the block, Dask's nannies fork workers from skyscreen's fork server."""
 
 
 @contextlib.contextmanager
@@ -324,7 +292,7 @@ def _warm_up_workers(distributed: Any, client: Any) -> None:
 
         async def setup(self, worker: Any) -> None:
             # In a thread: the worker keeps answering the scheduler meanwhile.
-            await asyncio.to_thread(importlib.import_module, _PRELOAD)
+            await asyncio.to_thread(importlib.import_module, _early.PRELOAD)
 
     try:
         client.register_plugin(WarmUp(), name=_PLUGIN_NAME)

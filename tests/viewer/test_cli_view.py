@@ -50,4 +50,10 @@ def test_view_serves_on_loopback_until_ctrl_c(run_dir: Path) -> None:
         assert meta["scenario_name"] == "quickstart"
     finally:
         proc.send_signal(signal.SIGINT)
-        assert proc.wait(timeout=30) == 0
+        try:
+            code = proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()  # leave no server behind when the test fails
+            proc.wait()
+            raise
+        assert code == 0

@@ -36,6 +36,7 @@ from skyscreen._typing import FloatArray
 from skyscreen.models.jit import ufunc
 
 __all__ = [
+    "burst_kill_from_uniforms",
     "burst_kill_given_bias",
     "burst_kill_probability",
     "hit_probability_given_bias",
@@ -112,6 +113,31 @@ def burst_kill_given_bias(
     """
     ph = hit_probability_given_bias(radius_m, sigma_m, bias_m)
     return np.asarray(1.0 - (1.0 - ph * np.asarray(pk_hit)) ** np.asarray(n_rounds))
+
+
+def burst_kill_from_uniforms(
+    u: FloatArray,
+    range_m: Any,
+    radius_m: Any,
+    dispersion_rad: Any,
+    bias_rad: Any,
+    n_rounds: Any,
+    pk_hit: Any,
+) -> FloatArray:
+    """Kill probability of bursts whose aim bias is drawn from two uniforms each.
+
+    ``u`` (N, ≥2): the burst's uniforms; the first two, through the normal quantile,
+    are the bias's two axes (σ_b = ``bias_rad`` × range), so |b| is Rayleigh. Then
+    :func:`burst_kill_given_bias` with σ = ``dispersion_rad`` × range. The engine's
+    gun fire and the hindsight bound's candidate shots both call this, so a shot's
+    outcome is the same bits in both.
+    """
+    rng = np.asarray(range_m)
+    zb = special.ndtri(np.clip(u[:, :2], 1e-12, 1.0 - 1e-12))
+    bias = np.asarray(bias_rad) * rng * np.hypot(zb[:, 0], zb[:, 1])
+    return burst_kill_given_bias(
+        radius_m, np.asarray(dispersion_rad) * rng, bias, n_rounds, pk_hit
+    )
 
 
 def burst_kill_probability(

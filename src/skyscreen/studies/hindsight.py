@@ -192,7 +192,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from numba import njit
-from scipy import optimize, sparse, special
+from scipy import optimize, sparse
 
 from skyscreen._typing import BoolArray, FloatArray, IntArray
 from skyscreen.analysis import mean_interval
@@ -698,12 +698,12 @@ def _shots(
         u = _draws(
             stream_key(seed, Purpose.GUN, g.ids[k]), fl, dkey, i, 3 * fl.step[i], 3
         )
-        zb = special.ndtri(np.clip(u[:, :2], 1e-12, 1.0 - 1e-12))
-        bias = g.bias_rad[k] * rng * np.hypot(zb[:, 0], zb[:, 1])
-        p_kill = gun_model.burst_kill_given_bias(
+        p_kill = gun_model.burst_kill_from_uniforms(
+            u,
+            rng,
             g.hit_radius_m[k, raid_idx[d]],
-            g.dispersion_rad[k] * rng,
-            bias,
+            g.dispersion_rad[k],
+            g.bias_rad[k],
             g.n_rounds[k],
             g.pk_hit[k],
         )

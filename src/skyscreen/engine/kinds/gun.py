@@ -12,7 +12,6 @@ from typing import NamedTuple
 
 import numpy as np
 from numba import njit
-from scipy import special
 
 from skyscreen._typing import BoolArray, FloatArray, IntArray
 from skyscreen.engine.events import Events
@@ -589,12 +588,12 @@ class GunKind(EffectorBase):
             kst.rounds_fired[r, k] += n
             kst.busy_s[r, k] = t1 + g.burst_s[k]
             u = draw(kst.keys[k], st.reps[r], st.drone_key[d], 3 * step, n=3)
-            zb = special.ndtri(np.clip(u[:, :2], 1e-12, 1.0 - 1e-12))
-            bias = g.bias_rad[k] * rng * np.hypot(zb[:, 0], zb[:, 1])
-            p_kill = gun_model.burst_kill_given_bias(
+            p_kill = gun_model.burst_kill_from_uniforms(
+                u,
+                rng,
                 g.hit_radius_m[k, raid_idx[d]],
-                g.dispersion_rad[k] * rng,
-                bias,
+                g.dispersion_rad[k],
+                g.bias_rad[k],
                 n,
                 g.pk_hit[k],
             )

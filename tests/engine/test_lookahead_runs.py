@@ -86,3 +86,30 @@ def test_every_method_runs(method: str) -> None:
     res = skyscreen.simulate(spec, replications=6, seed=2, progress=False)
     assert res.summary["rounds_fired"].sum() > 0
     assert np.isfinite(res.summary["value_damaged_usd"]).all()
+
+
+@pytest.mark.parametrize("name", ["quickstart", "coastal-airbase"])
+def test_vanishing_discount_over_the_longest_horizon_is_the_myopic_greedy(
+    name: str,
+) -> None:
+    """The discount's lower edge at the horizon's upper limit (600 s: 64 cycles).
+
+    With a floor on stage 0's Pk, every later shot then gains less than any shot
+    now, so the greedy takes all of stage 0 first, in the myopic order, and the
+    later stages cannot change it: the myopic greedy, bit for bit.
+    """
+    kw = {"replications": 8, "seed": 4, "progress": False, "workers": 1}
+    myopic = skyscreen.simulate(_spec(name, min_shot_pk=0.1), events=True, **kw)
+    look = skyscreen.simulate(
+        _spec(
+            name,
+            min_shot_pk=0.1,
+            fire_control="lookahead",
+            lookahead_horizon_s=600.0,
+            lookahead_discount=1e-12,
+        ),
+        events=True,
+        **kw,
+    )
+    _equal(myopic, look, name)
+    pd.testing.assert_frame_equal(myopic.events, look.events, check_exact=True)

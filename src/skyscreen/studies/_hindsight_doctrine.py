@@ -468,13 +468,28 @@ def weapon_rows(
         if lim.total[e] < len(idx):
             rows.append(("total", idx, float(lim.total[e])))
         ch = int(lim.channels[e])
-        if ch > 0 and len(idx) > ch:
-            for t in np.unique(s):
-                t1 = t_fire[idx[s == t][0]]
-                live = idx[((s < t) & (t_res[idx] > t1)) | (s == t)]
-                if len(live) > ch:
-                    rows.append(("channels", live, float(ch)))
+        for live in channel_sets(idx, s, t_fire, t_res, ch):
+            rows.append(("channels", live, float(ch)))
     return rows
+
+
+def channel_sets(
+    idx: IntArray, s: IntArray, t_fire: FloatArray, t_res: FloatArray, ch: int
+) -> list[IntArray]:
+    """One launcher's shots that would be in the air together beyond its channels.
+
+    ``idx`` its shots by fire step ``s``: for each fire step, the shots fired then
+    and those fired before still unresolved at that time, where they number more than
+    ``ch`` (0: no limit). Each set may hold at most ``ch`` (the channels rows).
+    """
+    sets: list[IntArray] = []
+    if ch > 0 and len(idx) > ch:
+        for t in np.unique(s):
+            t1 = t_fire[idx[s == t][0]]
+            live = idx[((s < t) & (t_res[idx] > t1)) | (s == t)]
+            if len(live) > ch:
+                sets.append(live)
+    return sets
 
 
 def drone_rows(

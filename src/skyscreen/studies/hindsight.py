@@ -945,12 +945,8 @@ def _problem(
             for w in _windows(s, int(lim.reload_span[e]), int(lim.per_mag[e])):
                 add(idx[w], np.ones(len(w)), -np.inf, float(lim.per_mag[e]))
         ch = int(lim.channels[e])
-        if ch > 0 and len(idx) > ch:
-            for t in np.unique(s):
-                t1 = t_fire[idx[s == t][0]]
-                live = idx[((s < t) & (t_res[idx] > t1)) | (s == t)]
-                if len(live) > ch:
-                    add(live, np.ones(len(live)), -np.inf, float(ch))
+        for live in _doc.channel_sets(idx, s, t_fire, t_res, ch):
+            add(live, np.ones(len(live)), -np.inf, float(ch))
     n_x = 0 if extra is None else len(extra.integral)
     base = n_y + n_j + n_a
     for cols_x, coef_x, lo_x, hi_x in extra.rows if extra is not None else ():

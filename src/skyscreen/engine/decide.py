@@ -617,6 +617,26 @@ def _surviving_value(values: FloatArray, surv: FloatArray, out: FloatArray) -> N
         out[b] = total
 
 
+def _evaluate_dense(
+    st: ChunkState,
+    pic: AirPicture,
+    placed: Any,
+    tight: list[Any],
+    ctx: DecideContext,
+    pk: FloatArray,
+    aux: FloatArray,
+) -> None:
+    """Each placed kind's ``evaluate`` into its weapons' columns of ``pk``, ``aux``.
+
+    Both (B, W, N); a kind under weapons tight gets 0 on unidentified entries.
+    """
+    for pl in placed:
+        sl = slice(pl.weapon, pl.weapon + pl.n)
+        pl.kind.evaluate(pl, st.effectors[pl.slot], ctx, pk[:, sl], aux[:, sl])
+        if pl in tight:
+            pk[:, sl] *= pic.identified[ctx.rows][:, None, :]
+
+
 def _stages(doc: Any) -> int:
     """Decision cycles the look-ahead plans (at least 1, at most 64)."""
     return int(
@@ -659,11 +679,7 @@ def _assign_lookahead(
     # whatever the later stages hold, so only the other rows are planned.
     pk0 = np.zeros((n_b, n_w, n_d))
     aux0 = np.zeros((n_b, n_w, n_d))
-    for pl in point:
-        sl = slice(pl.weapon, pl.weapon + pl.n)
-        pl.kind.evaluate(pl, st.effectors[pl.slot], ctx, pk0[:, sl], aux0[:, sl])
-        if pl in tight:
-            pk0[:, sl] *= pic.identified[ctx.rows][:, None, :]
+    _evaluate_dense(st, pic, point, tight, ctx, pk0, aux0)
     target[:] = -1
     _surviving_value(values, surv, surv_out)
     act = np.flatnonzero((pk0 > 0.0).any(axis=(1, 2)))
@@ -804,11 +820,7 @@ def _assign_dense(
     # Every assignable kind writes the whole of its block of weapons.
     pk = np.empty((n_b, n_w, n_d))
     aux = np.empty((n_b, n_w, n_d))
-    for pl in kinds:
-        sl = slice(pl.weapon, pl.weapon + pl.n)
-        pl.kind.evaluate(pl, st.effectors[pl.slot], ctx, pk[:, sl], aux[:, sl])
-        if pl in tight:
-            pk[:, sl] *= pic.identified[br][:, None, :]
+    _evaluate_dense(st, pic, kinds, tight, ctx, pk, aux)
     if on_decision is not None:
         # Observed only: the cycle is solved below exactly as without the hook.
         for i, r in enumerate(br):

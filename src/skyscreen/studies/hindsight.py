@@ -724,13 +724,14 @@ def _shots(
         _append(out, fl, i, base + k, fl.t1[i] + tof, p_kill, u[:, 2], p_mean)
     base += g.n
     for k in range(m.n):
-        q = fl.pos - m.pos_m[k][None, :]
-        tau = missile_model.intercept_time_s(q, fl.vel, m.speed_mps[k])
-        with np.errstate(invalid="ignore"):
-            ip = fl.pos + fl.vel * np.where(np.isfinite(tau), tau, 0.0)[:, None]
-        rng = np.linalg.norm(ip - m.pos_m[k][None, :], axis=-1)
-        ok = np.isfinite(tau) & missile_model.in_envelope(
-            rng, ip[:, 2], m.range_min_m[k], m.range_max_m[k], m.altitude_max_m[k]
+        tau, _, rng, ok = missile_model.intercept(
+            fl.pos,
+            fl.vel,
+            m.pos_m[k],
+            m.speed_mps[k],
+            m.range_min_m[k],
+            m.range_max_m[k],
+            m.altitude_max_m[k],
         )
         i = np.flatnonzero(ok)
         pk = missile_model.kill_probability(

@@ -447,14 +447,14 @@ class MissileKind(EffectorBase):
             e = pl.index + k
             flying = in_air(st, slots, e)[r]
             n_ch = slots.slot_count[e]
-            q = st.pos_m[r, d] - m.pos_m[k][None, :]
-            v = st.vel_mps[r, d]
-            tau = missile_model.intercept_time_s(q, v, m.speed_mps[k])
-            with np.errstate(invalid="ignore"):
-                ip = st.pos_m[r, d] + v * np.where(np.isfinite(tau), tau, 0.0)[:, None]
-            rng = np.linalg.norm(ip - m.pos_m[k][None, :], axis=-1)
-            ok_env = np.isfinite(tau) & missile_model.in_envelope(
-                rng, ip[:, 2], m.range_min_m[k], m.range_max_m[k], m.altitude_max_m[k]
+            tau, ip, rng, ok_env = missile_model.intercept(
+                st.pos_m[r, d],
+                st.vel_mps[r, d],
+                m.pos_m[k],
+                m.speed_mps[k],
+                m.range_min_m[k],
+                m.range_max_m[k],
+                m.altitude_max_m[k],
             )
             ok = alive[r, d] & ok_env & (kst.ready[r, k] > 0) & (flying < n_ch)
             kst.target[r, k] = -1

@@ -10,7 +10,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from skyscreen.c2.lookahead import LOOKAHEAD_METHODS, plan_objective, plan_stages
+from skyscreen.c2.lookahead import (
+    LOOKAHEAD_METHODS,
+    plan_objective,
+    plan_stages,
+    plan_stages_listed,
+)
 
 
 def _feasible(plan, pk, free0, avail, shots, open0, max_shooters, gap) -> bool:
@@ -113,6 +118,86 @@ def test_exact_budget_returns_the_incumbent_unproved() -> None:
     assert not proved
     assert obj <= greedy_obj + 1e-12
     assert _feasible(plan, *inst[2:9])
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.integers(0, 2**32 - 1),
+    st.sampled_from(list(LOOKAHEAD_METHODS)),
+    st.sampled_from(["equal", "zero", "mixed"]),
+    st.sampled_from([1.0, 0.7, 1e-200]),
+)
+def test_listed_planner_commits_what_the_dense_planner_commits(
+    seed: int, method: str, costs: str, discount: float
+) -> None:
+    """The engine's planner on listed later stages = plan_stages on the dense array.
+
+    Rows of up to 9 stages, 5 weapons and 6 entries; Pk drawn from a few values so
+    that ties (which the tie order settles) are common; the later stages' shots
+    split over two lists in shuffled order; a discount that underflows some Pk to
+    0. Stage 0's targets and the surviving value must be the same bits.
+    """
+    rng = np.random.default_rng(seed)
+    n_b, n_k = int(rng.integers(1, 5)), int(rng.integers(1, 10))
+    n_w, n_d = int(rng.integers(1, 6)), int(rng.integers(1, 7))
+    levels = np.array([0.0, 0.0, 1e-3, 0.1, 0.25, 0.5, 0.9, 1.0])
+    pk = levels[rng.integers(0, len(levels), (n_b, n_k, n_w, n_d))]
+    values = rng.choice([0.0, 1.0, 5.0, 10.0], (n_b, n_d))
+    surv = rng.choice([0.25, 0.5, 1.0], (n_b, n_d))
+    free0 = rng.random((n_b, n_w)) < 0.8
+    avail = rng.random((n_b, n_w)) < 0.9
+    shots = rng.integers(0, n_k + 2, (n_b, n_w))
+    max_shooters = int(rng.integers(1, 3))
+    open0 = rng.integers(0, max_shooters + 1, (n_b, n_d))
+    gap = int(rng.integers(0, 3))
+    cost = {
+        "equal": np.full(n_w, 0.05),
+        "zero": np.zeros(n_w),
+        "mixed": rng.random(n_w) * 0.5,
+    }[costs]
+    factor = np.ones(n_k)
+    factor[1:] = discount ** np.arange(1, n_k)
+    # The later stages' positive Pk, listed by row over two lists (two kinds: the
+    # second one's weapons numbered from w0), in shuffled order within a row.
+    b, k, i, j = np.nonzero(pk[:, 1:] > 0.0)
+    k = k + 1
+    w0 = int(rng.integers(0, n_w + 1))
+    part = (i >= w0).astype(int)
+    ptr, l_k, l_i, l_j, l_p = [], [], [], [], []
+    for ll in range(2):
+        sel = np.flatnonzero(part == ll)
+        sel = sel[np.lexsort((rng.random(len(sel)), b[sel]))]
+        ptr.append(np.concatenate([[0], np.cumsum(np.bincount(b[sel], minlength=n_b))]))
+        l_k.append(k[sel])
+        l_i.append(i[sel] - (w0 if ll else 0))
+        l_j.append(j[sel])
+        l_p.append(pk[b[sel], k[sel], i[sel], j[sel]])
+    target = np.empty((n_b, n_w), dtype=np.int64)
+    out = np.empty(n_b)
+    plan_stages_listed(
+        values, surv, np.ascontiguousarray(pk[:, 0]), tuple(ptr), tuple(l_k),
+        tuple(l_i), tuple(l_j), tuple(l_p), np.array([0, w0]), factor, free0, avail,
+        shots, open0, max_shooters, gap, cost, LOOKAHEAD_METHODS[method], 1000,
+        target, out,
+    )  # fmt: skip
+    m = LOOKAHEAD_METHODS[method]
+    for row in range(n_b):
+        dense = pk[row].copy()
+        dense[1:] *= factor[1:, None, None]
+        plan = np.empty((n_k, n_w), dtype=np.int64)
+        plan_stages(
+            values[row], surv[row], dense, free0[row], avail[row], shots[row],
+            open0[row], max_shooters, gap, cost, -1 if m == 0 else m, 1000, plan,
+        )  # fmt: skip
+        np.testing.assert_array_equal(target[row], plan[0])
+        s = surv[row].copy()
+        for w in range(n_w):
+            if plan[0, w] >= 0:
+                s[plan[0, w]] *= 1.0 - dense[0, w, plan[0, w]]
+        total = 0.0
+        for v, x in zip(values[row], s, strict=True):
+            total += float(v) * float(x)
+        assert out[row] == total
 
 
 def _dp_fire(p: np.ndarray, gap: int, k: int, m: int) -> bool | None:

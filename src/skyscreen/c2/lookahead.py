@@ -63,7 +63,7 @@ from numba import njit
 
 from skyscreen._typing import BoolArray, FloatArray, IntArray
 
-__all__ = ["LOOKAHEAD_METHODS", "plan_objective", "plan_stages", "plan_stages_batch"]
+__all__ = ["LOOKAHEAD_METHODS", "plan_objective", "plan_stages", "plan_stages_listed"]
 
 LOOKAHEAD_METHODS = {"greedy": 0, "improve": 1, "exact": 2}
 
@@ -102,7 +102,21 @@ def _allowed(
     gap: int, slot_ok: BoolArray,
 ) -> bool:  # fmt: skip
     """Whether slot (k, i), now empty, may fire at entry j in ``plan``."""
-    if not slot_ok[k, i] or plan[k, i] >= 0 or pk[k, i, j] <= 0.0:
+    if pk[k, i, j] <= 0.0:
+        return False
+    return _feasible(
+        k, i, j, plan, used, shots, stage_count, open0, max_shooters, gap, slot_ok
+    )
+
+
+@_jit
+def _feasible(
+    k: int, i: int, j: int, plan: IntArray, used: IntArray, shots: IntArray,
+    stage_count: IntArray, open0: IntArray, max_shooters: int, gap: int,
+    slot_ok: BoolArray,
+) -> bool:  # fmt: skip
+    """:func:`_allowed` for a shot of positive Pk: the slot, magazine, shooters, gap."""
+    if not slot_ok[k, i] or plan[k, i] >= 0:
         return False
     if used[i] >= shots[i]:
         return False
@@ -529,31 +543,277 @@ def plan_stages(
 
 
 @_jit
-def plan_stages_batch(
-    values: FloatArray, surv: FloatArray, pk: FloatArray, free0: BoolArray,
-    avail: BoolArray, shots: IntArray, open0: IntArray, max_shooters: int, gap: int,
-    unit_cost: FloatArray, method: int, max_iter: int, out_target: IntArray,
-    out_surv: FloatArray,
-) -> None:  # fmt: skip
-    """:func:`plan_stages` per row b of (B, …) arrays; commits stage 0.
+def _entry_first(p: FloatArray, tie: IntArray, a: int, b: int) -> bool:
+    """An entry's candidate order: larger Pk first; ties to the later stage, lower weapon."""
+    if p[a] != p[b]:
+        return bool(p[a] > p[b])
+    return bool(tie[a] < tie[b])
 
-    ``pk`` is (B, K, W, N). ``out_target[b, i]`` is weapon i's entry at stage 0 (−1
-    none); ``out_surv[b]`` the expected surviving value after the stage-0 shots.
+
+@_jit
+def _sift_segment(
+    heap: IntArray, lo: int, n: int, p: FloatArray, tie: IntArray, pos: int
+) -> None:
+    """Sift down in the heap ``heap[lo : lo + n]`` (``pos`` relative to ``lo``)."""
+    while True:
+        left = 2 * pos + 1
+        if left >= n:
+            return
+        top = left
+        if left + 1 < n and _entry_first(p, tie, heap[lo + left + 1], heap[lo + left]):
+            top = left + 1
+        if not _entry_first(p, tie, heap[lo + top], heap[lo + pos]):
+            return
+        heap[lo + pos], heap[lo + top] = heap[lo + top], heap[lo + pos]
+        pos = top
+
+
+@_jit
+def _greedy_listed(
+    values: FloatArray, s: FloatArray, c_k: IntArray, c_i: IntArray, c_j: IntArray,
+    c_p: FloatArray, n_k: int, cost: float, plan: IntArray, used: IntArray,
+    shots: IntArray, stage_count: IntArray, open0: IntArray, max_shooters: int,
+    gap: int, slot_ok: BoolArray, stage0_only: bool,
+) -> None:  # fmt: skip
+    """:func:`_greedy_by_entry` on a list of candidates, for an empty ``plan``.
+
+    The candidates (stage ``c_k``, weapon ``c_i``, entry ``c_j``, Pk ``c_p`` > 0) are
+    every open slot's positive Pk, in any order. Each entry's candidates sit in a
+    heap of their own (Pk descending, then the tie order) rather than a sorted
+    array: the same sequence of candidates, in O(C) to build, and the candidates
+    never reached (the search stops once stage 0 is settled) are never ordered.
+
+    With ``stage0_only`` the search also stops once every stage-0 candidate not yet
+    reached has become infeasible (its slot taken, its weapon's magazine spent, its
+    entry's shooters full or a shot on it within the look gap): constraints only
+    tighten, so none of them could be taken later and stage 0 is settled.
     """
-    n_b, n_k, n_w, n_d = pk.shape
+    n_w = plan.shape[1]
+    n_d = values.shape[0]
+    n_c = c_k.shape[0]
+    lo = np.zeros(n_d + 1, dtype=np.int64)
+    for c in range(n_c):
+        lo[c_j[c] + 1] += 1
+    for j in range(n_d):
+        lo[j + 1] += lo[j]
+    size = np.empty(n_d, dtype=np.int64)
+    rem0 = np.zeros(n_d, dtype=np.int64)
+    for j in range(n_d):
+        size[j] = 0
+    heap = np.empty(n_c, dtype=np.int64)
+    tie = np.empty(n_c, dtype=np.int64)
+    n0 = 0
+    for c in range(n_c):
+        j = c_j[c]
+        tie[c] = (n_k - 1 - c_k[c]) * n_w + c_i[c]
+        heap[lo[j] + size[j]] = c
+        size[j] += 1
+        if c_k[c] == 0:
+            rem0[j] += 1
+            n0 += 1
+    # Stage-0 candidates not yet reached nor found infeasible (``stage0_only``).
+    first = np.empty(n0, dtype=np.int64)
+    live = np.zeros(n_c, dtype=np.bool_)
+    m = 0
+    for c in range(n_c):
+        if c_k[c] == 0:
+            first[m] = c
+            live[c] = True
+            m += 1
+    g = np.empty(n_d)
+    key = np.empty(n_d, dtype=np.int64)
+    entries = np.empty(n_d, dtype=np.int64)
+    done = np.zeros(n_d, dtype=np.bool_)
+    n = 0
+    for j in range(n_d):
+        for pos in range(size[j] // 2 - 1, -1, -1):
+            _sift_segment(heap, lo[j], size[j], c_p, tie, pos)
+        if size[j] > 0:
+            c = heap[lo[j]]
+            g[j] = values[j] * s[j] * c_p[c] - cost
+            key[j] = tie[c] * n_d + j
+            entries[n] = j
+            n += 1
+    for pos in range(n // 2 - 1, -1, -1):
+        _sift_down(entries, n, g, key, pos)
+    while n > 0 and not (stage0_only and n0 == 0):
+        j = entries[0]
+        c = heap[lo[j]]
+        if g[j] <= 0.0:
+            # Every later candidate of the entry gains no more: the entry is done.
+            n0 -= rem0[j]
+            rem0[j] = 0
+            for t in range(first.shape[0]):
+                if c_j[first[t]] == j:
+                    live[first[t]] = False
+            done[j] = True
+            n -= 1
+            entries[0] = entries[n]
+            _sift_down(entries, n, g, key, 0)
+            continue
+        k, i = c_k[c], c_i[c]
+        spent = False
+        if _feasible(
+            k, i, j, plan, used, shots, stage_count, open0, max_shooters, gap, slot_ok
+        ):
+            spent = used[i] + 1 >= shots[i]
+            plan[k, i] = j
+            s[j] *= 1.0 - c_p[c]
+            used[i] += 1
+            stage_count[k, j] += 1
+            if stage0_only and (k <= gap or used[i] >= shots[i]):
+                # Stage-0 candidates this shot may have made infeasible.
+                for t in range(first.shape[0]):
+                    c0 = first[t]
+                    if live[c0] and c0 != c and not _feasible(
+                        0, c_i[c0], c_j[c0], plan, used, shots, stage_count, open0,
+                        max_shooters, gap, slot_ok,
+                    ):  # fmt: skip
+                        live[c0] = False
+                        n0 -= 1
+                        rem0[c_j[c0]] -= 1
+        if k == 0 and live[c]:
+            live[c] = False
+            n0 -= 1
+            rem0[j] -= 1
+        size[j] -= 1
+        if size[j] == 0:
+            n -= 1
+            entries[0] = entries[n]
+        else:
+            heap[lo[j]] = heap[lo[j] + size[j]]
+            _sift_segment(heap, lo[j], size[j], c_p, tie, 0)
+            c = heap[lo[j]]
+            g[j] = values[j] * s[j] * c_p[c] - cost
+            key[j] = tie[c] * n_d + j
+        if not spent:
+            _sift_down(entries, n, g, key, 0)
+            continue
+        # Weapon i's magazine is spent: its candidates left would each be reached
+        # and found infeasible; they are dropped at once (most candidates of a
+        # launcher with a few rounds), and the entries' heaps rebuilt.
+        n = 0
+        for jj in range(n_d):
+            if done[jj] or size[jj] == 0:
+                continue
+            w = lo[jj]
+            for t in range(lo[jj], lo[jj] + size[jj]):
+                cc = heap[t]
+                if c_i[cc] != i:
+                    heap[w] = cc
+                    w += 1
+                elif live[cc]:
+                    live[cc] = False
+                    n0 -= 1
+                    rem0[jj] -= 1
+            size[jj] = w - lo[jj]
+            if size[jj] == 0:
+                continue
+            for pos in range(size[jj] // 2 - 1, -1, -1):
+                _sift_segment(heap, lo[jj], size[jj], c_p, tie, pos)
+            cc = heap[lo[jj]]
+            g[jj] = values[jj] * s[jj] * c_p[cc] - cost
+            key[jj] = tie[cc] * n_d + jj
+            entries[n] = jj
+            n += 1
+        for pos in range(n // 2 - 1, -1, -1):
+            _sift_down(entries, n, g, key, pos)
+
+
+@_jit
+def plan_stages_listed(
+    values: FloatArray, surv: FloatArray, pk0: FloatArray, ptr: tuple[IntArray, ...],
+    l_k: tuple[IntArray, ...], l_i: tuple[IntArray, ...], l_j: tuple[IntArray, ...],
+    l_p: tuple[FloatArray, ...], l_w: IntArray, factor: FloatArray,
+    free0: BoolArray, avail: BoolArray, shots: IntArray, open0: IntArray,
+    max_shooters: int, gap: int, unit_cost: FloatArray, method: int, max_iter: int,
+    out_target: IntArray, out_surv: FloatArray,
+) -> None:  # fmt: skip
+    """:func:`plan_stages` per row b, from stage 0's dense Pk and the later stages' lists.
+
+    ``pk0`` is stage 0's (B, W, N). The later stages' positive Pk are listed, in
+    lists l (tuples of arrays, one per kind): row b's shots are
+    ``[ptr[l][b], ptr[l][b + 1])`` of stage ``l_k[l]``, weapon ``l_i[l] + l_w[l]``,
+    entry ``l_j[l]`` and Pk ``l_p[l]``; stage k's Pk is ``l_p × factor[k]`` (the
+    discount). The stage problem is the one of the dense (K, W, N) array these
+    describe (``K = len(factor)``). The greedy with equal shot costs works on the
+    lists (:func:`_greedy_listed`); the other methods on the dense array, built
+    per row. Commits stage 0: ``out_target[b, i]`` is weapon i's entry (−1 none),
+    ``out_surv[b]`` the expected surviving value after the stage-0 shots.
+    """
+    n_b, n_w, n_d = pk0.shape
+    n_k = factor.shape[0]
+    n_l = len(ptr)
+    same_cost = True
+    for i in range(unit_cost.shape[0]):
+        if unit_cost[i] != unit_cost[0]:
+            same_cost = False
+    listed = method == 0 and same_cost
+    cost = unit_cost[0] if unit_cost.shape[0] > 0 else 0.0
+    dense = np.empty((n_k if not listed else 0, n_w, n_d))
     plan = np.empty((n_k, n_w), dtype=np.int64)
+    slot_ok = np.zeros((n_k, n_w), dtype=np.bool_)
     for b in range(n_b):
-        plan_stages(
-            values[b], surv[b], pk[b], free0[b], avail[b], shots[b], open0[b],
-            max_shooters, gap, unit_cost, -1 if method == 0 else method, max_iter,
-            plan,
-        )  # fmt: skip
+        for i in range(n_w):
+            slot_ok[0, i] = free0[b, i] and shots[b, i] > 0
+            for k in range(1, n_k):
+                slot_ok[k, i] = avail[b, i] and shots[b, i] > 0
+        if listed:
+            n_c = 0
+            for i in range(n_w):
+                if slot_ok[0, i]:
+                    for j in range(n_d):
+                        if pk0[b, i, j] > 0.0:
+                            n_c += 1
+            for ll in range(n_l):
+                n_c += ptr[ll][b + 1] - ptr[ll][b]
+            c_k = np.empty(n_c, dtype=np.int64)
+            c_i = np.empty(n_c, dtype=np.int64)
+            c_j = np.empty(n_c, dtype=np.int64)
+            c_p = np.empty(n_c)
+            n = 0
+            for i in range(n_w):
+                if slot_ok[0, i]:
+                    for j in range(n_d):
+                        if pk0[b, i, j] > 0.0:
+                            c_k[n], c_i[n], c_j[n], c_p[n] = 0, i, j, pk0[b, i, j]
+                            n += 1
+            for ll in range(n_l):
+                lk, li, lj, lp, w0 = l_k[ll], l_i[ll], l_j[ll], l_p[ll], l_w[ll]
+                for c in range(ptr[ll][b], ptr[ll][b + 1]):
+                    k, i = lk[c], li[c] + w0
+                    p = lp[c] * factor[k]
+                    if slot_ok[k, i] and p > 0.0:
+                        c_k[n], c_i[n], c_j[n], c_p[n] = k, i, lj[c], p
+                        n += 1
+            plan[:, :] = -1
+            s = surv[b].copy()
+            used = np.zeros(n_w, dtype=np.int64)
+            stage_count = np.zeros((n_k, n_d), dtype=np.int64)
+            _greedy_listed(
+                values[b], s, c_k[:n], c_i[:n], c_j[:n], c_p[:n], n_k, cost, plan,
+                used, shots[b], stage_count, open0[b], max_shooters, gap, slot_ok,
+                True,
+            )  # fmt: skip
+        else:
+            dense[:, :, :] = 0.0
+            dense[0] = pk0[b]
+            for ll in range(n_l):
+                lk, li, lj, lp, w0 = l_k[ll], l_i[ll], l_j[ll], l_p[ll], l_w[ll]
+                for c in range(ptr[ll][b], ptr[ll][b + 1]):
+                    k = lk[c]
+                    dense[k, li[c] + w0, lj[c]] = lp[c] * factor[k]
+            plan_stages(
+                values[b], surv[b], dense, free0[b], avail[b], shots[b], open0[b],
+                max_shooters, gap, unit_cost, -1 if method == 0 else method,
+                max_iter, plan,
+            )  # fmt: skip
         total = 0.0
         s = surv[b].copy()
         for i in range(n_w):
             out_target[b, i] = plan[0, i]
             if plan[0, i] >= 0:
-                s[plan[0, i]] *= 1.0 - pk[b, 0, i, plan[0, i]]
+                s[plan[0, i]] *= 1.0 - pk0[b, i, plan[0, i]]
         for j in range(n_d):
             total += values[b, j] * s[j]
         out_surv[b] = total

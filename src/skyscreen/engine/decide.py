@@ -29,11 +29,15 @@ from numba import njit
 
 from skyscreen._typing import BoolArray, FloatArray, IntArray
 from skyscreen.c2.greedy import greedy_mmr
-from skyscreen.c2.lookahead import LOOKAHEAD_METHODS, plan_stages_batch
+from skyscreen.c2.lookahead import LOOKAHEAD_METHODS, plan_stages_listed
 from skyscreen.c2.threat import entry_threat
 from skyscreen.engine.events import Events
 from skyscreen.engine.kinds import DecideContext, Layout
-from skyscreen.engine.kinds.base import rows_by_unit
+from skyscreen.engine.kinds.base import (
+    StageContext,
+    rows_by_unit,
+    stage_pk_by_evaluation,
+)
 from skyscreen.engine.picture import AirPicture
 from skyscreen.engine.state import ChunkState
 from skyscreen.scenario.params import ScenarioParams
@@ -687,8 +691,6 @@ def _assign_lookahead(
         return
     br = ctx.rows[act]
     n_a = len(act)
-    pk = np.zeros((n_a, n_k, n_w, n_d))
-    pk[:, 0] = pk0[act]
     shots = np.full((n_a, n_w), n_k, dtype=np.int64)
     for pl in point:
         # Optional in the kinds' protocol, as evaluate_sparse is: none, no limit.
@@ -708,65 +710,50 @@ def _assign_lookahead(
         later &= pic.identified
     values_a, t_go_a = values[act], t_go[act]
     later_a = later[br]
+    ident_a = pic.identified[br]
     pos_a, vel_a = pic.pos_m[br], pic.vel_mps[br]
-    elig = later.copy()
-    pos = pic.pos_m.copy()
-    dense = [pl for pl in point if not hasattr(pl.kind, "evaluate_sparse")]
-    scratch = np.empty((n_a if dense else 0, n_w, n_d))
-    # The listed Pk of every stage, written into pk at once at the end.
-    at_k: list[Any] = []
-    at_row: list[Any] = []
-    at_w: list[Any] = []
-    at_d: list[Any] = []
-    at_p: list[Any] = []
-    for k in range(1, n_k):
-        lead = k * period
-        elig[br] = later_a & (t_go_a > lead)
-        pos[br] = pos_a + vel_a * lead
-        ctx_k = DecideContext(
-            rows=br, eligible=elig, free=avail_rows, pos_m=pos, vel_mps=ctx.vel_mps,
-            values=values_a, t_go_s=t_go_a - lead, raid_idx=ctx.raid_idx,
+    leads = np.arange(n_k, dtype=np.float64) * period
+    # Each kind's later stages at once (its evaluate_stages, or its evaluate per
+    # stage), listed by row; a kind under weapons tight sees only identified entries.
+    lists = []
+    for pl in point:
+        sctx = StageContext(
+            rows=br, eligible=later_a & ident_a if pl in tight else later_a,
+            free=avail_rows, pos_m=pos_a, vel_mps=vel_a, values=values_a,
+            t_go_s=t_go_a, leads_s=leads, raid_idx=ctx.raid_idx,
             min_shot_pk=ctx.min_shot_pk, hold_range_m=ctx.hold_range_m,
             missile_min_time_to_go_s=ctx.missile_min_time_to_go_s,
             missile_reserve_rounds=ctx.missile_reserve_rounds,
             reserve_min_value_usd=ctx.reserve_min_value_usd,
         )  # fmt: skip
-        for pl in point:
-            kst = st.effectors[pl.slot]
-            if pl in dense:
-                sl = slice(pl.weapon, pl.weapon + pl.n)
-                pl.kind.evaluate(pl, kst, ctx_k, pk[:, k, sl], scratch[:, sl])
-                continue
-            # The same non-zero values, without the pairs out of reach.
-            sp = pl.kind.evaluate_sparse(pl, kst, ctx_k)
-            at_k.append(np.full(len(sp.pk), k))
-            at_row.append(sp.ptr)
-            at_w.append(sp.unit + pl.weapon)
-            at_d.append(sp.entry)
-            at_p.append(sp.pk)
-    if at_p:
-        rows = np.concatenate(
-            [np.repeat(np.arange(n_a), np.diff(ptr)) for ptr in at_row]
+        by_stages = getattr(pl.kind, "evaluate_stages", None)
+        kst = st.effectors[pl.slot]
+        sp = (
+            by_stages(pl, kst, sctx)
+            if by_stages is not None
+            else stage_pk_by_evaluation(pl, kst, sctx)
         )
-        pk[rows, np.concatenate(at_k), np.concatenate(at_w), np.concatenate(at_d)] = (
-            np.concatenate(at_p)
-        )
-    for pl in tight:
-        if pl in point:
-            sl = slice(pl.weapon, pl.weapon + pl.n)
-            pk[:, 1:, sl] *= pic.identified[br][:, None, None, :]
-    if doc.lookahead_discount != 1.0:
-        # A planned later shot counts only if its opportunity comes as predicted.
-        pk[:, 1:] *= (doc.lookahead_discount ** np.arange(1, n_k))[None, :, None, None]
+        lists.append((sp, pl.weapon))
+    factor = np.ones(n_k)
+    # A planned later shot counts only if its opportunity comes as predicted.
+    factor[1:] = doc.lookahead_discount ** np.arange(1, n_k)
     gap = 0
     if doc.shoot_look_shoot:
         gap = max(0, int(np.ceil((period + doc.assess_time_s) / period - 1e-9)) - 1)
     t_a = np.empty((n_a, n_w), dtype=np.int64)
     s_a = np.empty(n_a)
-    plan_stages_batch(
+    pk0_a = pk0[act]
+    plan_stages_listed(
         values_a,
         surv[act],
-        pk,
+        pk0_a,
+        tuple(_c(sp.ptr) for sp, _ in lists),
+        tuple(_c(sp.stage) for sp, _ in lists),
+        tuple(_c(sp.unit) for sp, _ in lists),
+        tuple(_c(sp.entry) for sp, _ in lists),
+        tuple(_c(sp.pk, np.float64) for sp, _ in lists),
+        np.array([w0 for _, w0 in lists], dtype=np.int64),
+        factor,
         free_b[act],
         avail_rows[br],
         shots,
@@ -786,6 +773,11 @@ def _assign_lookahead(
     aux_out[act[rows], units] = aux0[act[rows], units, d]
     pk_out[act[rows], units] = pk0[act[rows], units, d]
     value_out[act[rows], units] = values_a[rows, d]
+
+
+def _c(a: Any, dtype: Any = np.int64) -> Any:
+    """``a`` as a contiguous array of ``dtype`` (no copy when it is one)."""
+    return np.ascontiguousarray(a, dtype=dtype)
 
 
 def _cat(parts: list[Any], dtype: Any = np.int64) -> Any:

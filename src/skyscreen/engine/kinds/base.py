@@ -29,7 +29,10 @@ deliberately small; each method says which stage calls it:
   decide stage's assignment) and ``fire`` (the engage stage); an assignable kind
   whose one shot reaches several drones (a microwave emitter) sets ``area`` and is
   aimed by its own ``aim`` before the other weapons' assignment, which then sees the
-  survival its shots leave.
+  survival its shots leave. Optional, for speed: ``evaluate_sparse`` (the non-zero
+  Pk listed, a :class:`SparsePk`), ``shots_left`` (the look-ahead's magazine) and
+  ``evaluate_stages`` (the look-ahead's later stages at once, a :class:`StagePk`
+  equal to :func:`stage_pk_by_evaluation`).
 
 Shots in the air share one table in the chunk state (:mod:`skyscreen.engine.shots`),
 whose layout (:class:`~skyscreen.engine.shots.ShotSlots`) ``free`` and ``fire`` are
@@ -72,6 +75,8 @@ __all__ = [
     "Placed",
     "SensorKind",
     "SparsePk",
+    "StageContext",
+    "StagePk",
     "cancel_unfireable",
     "complete_reloads",
     "pointing_envelope",
@@ -79,6 +84,7 @@ __all__ = [
     "rows_by_unit",
     "slant_geometry",
     "sparse_pk",
+    "stage_pk_by_evaluation",
     "start_reloads",
 ]
 
@@ -238,6 +244,130 @@ def sparse_pk(fill: Any, n_rows: int, n_units: int) -> SparsePk:
             ptr, unit, entry, pk, aux = bufs
             return SparsePk(ptr, unit[:n], entry[:n], pk[:n], aux[:n])
         cap = n
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class StageContext:
+    """What the look-ahead fire control hands an assignable kind's ``evaluate_stages``.
+
+    The later stages k = 1 … K−1 of the rows ``rows``: stage k is the decision cycle
+    ``leads_s[k]`` seconds ahead, with each picture entry moved along its velocity
+    (:mod:`skyscreen.c2.lookahead`). Row-indexed arrays are by position in ``rows``
+    (A rows), not by chunk row; the kind's own state stays indexed by chunk row.
+
+    Attributes
+    ----------
+    rows : int (A,)
+        Chunk rows planned.
+    eligible : bool (A, E)
+        Entries the kind may engage at later stages (weapons tight applied); an
+        entry is eligible at stage k only while ``t_go_s > leads_s[k]``.
+    free : bool (R, W)
+        Weapons that may fire at later stages (columns by ``weapon`` index).
+    pos_m, vel_mps : float (A, E, 3)
+        The picture now; stage k's positions are ``pos_m + vel_mps * leads_s[k]``.
+    values, t_go_s : float (A, E)
+        Threat values, and times to go now (stage k's: ``t_go_s − leads_s[k]``).
+    leads_s : float (K,)
+        ``leads_s[k] = k × decision period``; stage 0 is not evaluated here.
+    raid_idx, min_shot_pk, … : as :class:`DecideContext`.
+    """
+
+    rows: IntArray
+    eligible: BoolArray
+    free: BoolArray
+    pos_m: FloatArray
+    vel_mps: FloatArray
+    values: FloatArray
+    t_go_s: FloatArray
+    leads_s: FloatArray
+    raid_idx: IntArray
+    min_shot_pk: float
+    hold_range_m: float
+    missile_min_time_to_go_s: float
+    missile_reserve_rounds: int
+    reserve_min_value_usd: float
+
+    def at_stage(self, k: int, n_rep: int) -> DecideContext:
+        """Stage ``k``'s :class:`DecideContext` over chunk-sized arrays (``n_rep`` rows)."""
+        lead = self.leads_s[k]
+        n_e = self.eligible.shape[1]
+        eligible = np.zeros((n_rep, n_e), dtype=bool)
+        pos = np.zeros((n_rep, n_e, 3))
+        vel = np.zeros((n_rep, n_e, 3))
+        eligible[self.rows] = self.eligible & (self.t_go_s > lead)
+        pos[self.rows] = self.pos_m + self.vel_mps * lead
+        vel[self.rows] = self.vel_mps
+        return DecideContext(
+            rows=self.rows, eligible=eligible, free=self.free, pos_m=pos,
+            vel_mps=vel, values=self.values, t_go_s=self.t_go_s - lead,
+            raid_idx=self.raid_idx, min_shot_pk=self.min_shot_pk,
+            hold_range_m=self.hold_range_m,
+            missile_min_time_to_go_s=self.missile_min_time_to_go_s,
+            missile_reserve_rounds=self.missile_reserve_rounds,
+            reserve_min_value_usd=self.reserve_min_value_usd,
+        )  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class StagePk:
+    """The non-zero kill probabilities of the later stages, listed by row.
+
+    Row ``b``'s (position in :attr:`StageContext.rows`) shots are
+    ``[ptr[b], ptr[b + 1])``, in any order within the row.
+
+    Attributes
+    ----------
+    ptr : int (A + 1,)
+    stage, unit, entry : int (N,)
+        Stage (1 … K−1), the kind's unit (0 … n−1) and the picture entry.
+    pk : float (N,)
+        Every listed Pk is above 0; every unlisted one is 0.
+    """
+
+    ptr: IntArray
+    stage: IntArray
+    unit: IntArray
+    entry: IntArray
+    pk: FloatArray
+
+
+def stage_pk_by_evaluation(pl: Placed, kst: Any, sctx: StageContext) -> StagePk:
+    """A kind's later-stage Pk from its ``evaluate_sparse`` or ``evaluate``, per stage.
+
+    What ``evaluate_stages`` must equal (the same shots, the same bits); the
+    look-ahead uses it for kinds without one. ``pl.kind`` is the kind.
+    """
+    kind = pl.kind
+    n_a, n_e = sctx.eligible.shape
+    n_rep = sctx.free.shape[0]
+    n_k = len(sctx.leads_s)
+    parts: list[tuple[IntArray, IntArray, IntArray, IntArray, FloatArray]] = []
+    for k in range(1, n_k):
+        ctx = sctx.at_stage(k, n_rep)
+        if hasattr(kind, "evaluate_sparse"):
+            sp = kind.evaluate_sparse(pl, kst, ctx)
+            row = np.repeat(np.arange(n_a), np.diff(sp.ptr))
+            parts.append((row, np.full(len(row), k), sp.unit, sp.entry, sp.pk))
+            continue
+        pk = np.zeros((n_a, pl.n, n_e))
+        kind.evaluate(pl, kst, ctx, pk, np.zeros((n_a, pl.n, n_e)))
+        row, unit, entry = np.nonzero(pk > 0.0)
+        parts.append((row, np.full(len(row), k), unit, entry, pk[row, unit, entry]))
+    if not parts:
+        none = np.zeros(0, dtype=np.int64)
+        return StagePk(np.zeros(n_a + 1, dtype=np.int64), none, none, none, np.zeros(0))
+    row, stage, unit, entry, pk = (np.concatenate(c) for c in zip(*parts, strict=True))
+    order = np.argsort(row, kind="stable")
+    ptr = np.zeros(n_a + 1, dtype=np.int64)
+    np.cumsum(np.bincount(row, minlength=n_a), out=ptr[1:])
+    return StagePk(
+        ptr=ptr,
+        stage=stage[order].astype(np.int64),
+        unit=unit[order].astype(np.int64),
+        entry=entry[order].astype(np.int64),
+        pk=pk[order].astype(np.float64),
+    )
 
 
 class SensorKind(Protocol):

@@ -107,7 +107,7 @@ class _Timer:
         self.plan_s: list[float] = []
         self.decide_s = 0.0
         self.decide_rows = 0
-        self._plan = decide_mod.plan_stages_batch
+        self._plan = decide_mod.plan_stages_listed
         self._assign = decide_mod._assign_lookahead
 
     def __enter__(self) -> Self:
@@ -115,14 +115,18 @@ class _Timer:
         assign = self._assign
 
         def timed_plan(*args: Any) -> None:
-            values, surv, pk, free0, avail, shots, open0 = args[:7]
-            rest = args[7:12]
-            target, out_surv = args[12], args[13]
+            # plan_stages_listed's arguments: the per-row ones sliced to row b, the
+            # lists' row pointers to b's range (the lists themselves shared).
+            values, surv, pk0, ptr, l_k, l_i, l_j, l_p, l_w, factor = args[:10]
+            free0, avail, shots, open0 = args[10:14]
+            rest = args[14:19]
+            target, out_surv = args[19], args[20]
             for b in range(len(values)):
                 t = time.perf_counter()
                 plan(
-                    values[b : b + 1], surv[b : b + 1], pk[b : b + 1],
-                    free0[b : b + 1], avail[b : b + 1], shots[b : b + 1],
+                    values[b : b + 1], surv[b : b + 1], pk0[b : b + 1],
+                    tuple(p[b : b + 2] for p in ptr), l_k, l_i, l_j, l_p, l_w,
+                    factor, free0[b : b + 1], avail[b : b + 1], shots[b : b + 1],
                     open0[b : b + 1], *rest, target[b : b + 1], out_surv[b : b + 1],
                 )  # fmt: skip
                 self.plan_s.append(time.perf_counter() - t)
@@ -133,12 +137,12 @@ class _Timer:
             self.decide_s += time.perf_counter() - t
             self.decide_rows += len(args[5].rows)
 
-        decide_mod.plan_stages_batch = timed_plan
+        decide_mod.plan_stages_listed = timed_plan
         decide_mod._assign_lookahead = timed_assign
         return self
 
     def __exit__(self, *exc: object) -> None:
-        decide_mod.plan_stages_batch = self._plan
+        decide_mod.plan_stages_listed = self._plan
         decide_mod._assign_lookahead = self._assign
 
 
@@ -235,6 +239,51 @@ def scaled(spec: ScenarioSpec, total: int) -> ScenarioSpec:
     return with_values(spec, {f"raids.{i}.count": int(c) for i, c in enumerate(new)})
 
 
+TUNED = {
+    "coastal-airbase": ({"doctrine.min_shot_pk": 0.1}, (120.0, 0.05)),
+    "two-sites": ({"doctrine.min_shot_pk": 0.15}, (60.0, 0.05)),
+    "coastal-airbase@8": ({"doctrine.min_shot_pk": 0.05}, (60.0, 0.0)),
+    "coastal-airbase@16": ({"doctrine.min_shot_pk": 0.1}, (60.0, 0.1)),
+    "coastal-airbase@32": ({"doctrine.min_shot_pk": 0.15}, (120.0, 0.0)),
+    "coastal-airbase@64": ({"doctrine.min_shot_pk": 0.2}, (120.0, 0.05)),
+}
+"""The settings the full benchmark tuned on seed 1001 (docs/fire-control.md), for
+``--time-reps``: the myopic overrides, and the look-ahead's (horizon s, floor)."""
+
+
+def time_ratio(
+    name: str, spec: ScenarioSpec, n: int, runs: int, seed: int, workers: int
+) -> dict[str, Any]:
+    """Wall time of an n-replication look-ahead run over the tuned myopic run's.
+
+    The two alternate, ``runs`` times each (the machine's load moves both alike);
+    the ratio of each pair and the median of the ratios.
+    """
+    myopic, (horizon, floor) = TUNED[name]
+    look = {
+        "doctrine.fire_control": "lookahead",
+        "doctrine.lookahead_horizon_s": horizon,
+        "doctrine.min_shot_pk": floor,
+    }
+    _run(spec, myopic, 4, seed, 1)  # compile and load the kernels first
+    _run(spec, look, 4, seed, 1)
+    ratios, times = [], []
+    for _ in range(runs):
+        _, t_m = _run(spec, myopic, n, seed, workers)
+        _, t_l = _run(spec, look, n, seed, workers)
+        ratios.append(t_l / t_m)
+        times.append((t_m, t_l))
+    out = {"scenario": name, "ratio_median": float(np.median(ratios))}
+    print(
+        f"{name}: {n} replications, {workers} workers: look-ahead / myopic wall time"
+        f" median {out['ratio_median']:.2f} (pairs: "
+        + ", ".join(f"{t_l:.1f}/{t_m:.1f} s" for t_m, t_l in times)
+        + ")",
+        flush=True,
+    )
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--scenarios", nargs="*", default=["coastal-airbase", "two-sites"])
@@ -248,6 +297,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap.add_argument("--hindsight", action="store_true")
     ap.add_argument("--bound-reps", type=int, default=100, help="replications bounded")
     ap.add_argument("--quick", action="store_true", help="smoke run")
+    ap.add_argument(
+        "--time-reps",
+        type=int,
+        default=0,
+        help="only time an N-replication run of the tuned settings (TUNED) against"
+        " the myopic one, --time-runs alternating pairs",
+    )
+    ap.add_argument("--time-runs", type=int, default=3)
     ap.add_argument(
         "--fidelity",
         choices=("truth", "tracked"),
@@ -263,6 +320,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         base = load_scenario(example_path(args.sweep_scenario))
         for total in (int(x) for x in args.sweep.split(",")):
             jobs.append((f"{args.sweep_scenario}@{total}", scaled(base, total)))
+    if args.time_reps:
+        for name, spec in jobs:
+            time_ratio(
+                name, spec, args.time_reps, args.time_runs, args.eval_seed, args.workers
+            )
+        return
     results = []
     for name, spec in jobs:
         myopic, look, tried = tune(spec, args.tune_reps, args.tune_seed, args.workers)

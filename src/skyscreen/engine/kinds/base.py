@@ -47,6 +47,7 @@ registered kind, and test-only kinds of each of these shapes, through the same c
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
@@ -79,12 +80,17 @@ __all__ = [
     "StagePk",
     "cancel_unfireable",
     "complete_reloads",
+    "count_below",
+    "east_window",
+    "leads_ordered",
     "pointing_envelope",
     "polar_measurements",
     "rows_by_unit",
     "slant_geometry",
     "sparse_pk",
+    "stage_pk",
     "stage_pk_by_evaluation",
+    "stage_window",
     "start_reloads",
 ]
 
@@ -368,6 +374,168 @@ def stage_pk_by_evaluation(pl: Placed, kst: Any, sctx: StageContext) -> StagePk:
         entry=entry[order].astype(np.int64),
         pk=pk[order].astype(np.float64),
     )
+
+
+def stage_pk(fill: Any, n_rows: int, n_units: int, n_stages: int) -> StagePk:
+    """Run a later-stages kernel with buffers long enough for its entries.
+
+    As :func:`~skyscreen.engine.kinds.base.sparse_pk`: ``fill(bufs)`` calls the
+    kernel with ``bufs = (ptr, stage, unit, entry, pk)`` and returns the number of
+    entries; when they exceed the buffers' length (which then hold the first ones
+    only), the kernel, which is pure, runs once more with buffers of that length.
+
+    Parameters
+    ----------
+    fill : callable
+        ``fill(bufs) -> int``.
+    n_rows, n_units, n_stages : int
+        Rows (A), the kind's units and stages (K, stage 0 included): the first
+        buffers hold 4 shots per row, unit and later stage, at most 2**20.
+
+    Returns
+    -------
+    StagePk
+    """
+    cap = max(64, min(4 * n_rows * max(n_units, 1) * max(n_stages - 1, 1), 1 << 20))
+    while True:
+        bufs = (
+            np.empty(n_rows + 1, dtype=np.int64),
+            np.empty(cap, dtype=np.int64),
+            np.empty(cap, dtype=np.int64),
+            np.empty(cap, dtype=np.int64),
+            np.empty(cap),
+        )
+        n = int(fill(bufs))
+        if n <= cap:
+            ptr, stage, unit, entry, pk = bufs
+            return StagePk(ptr, stage[:n], unit[:n], entry[:n], pk[:n])
+        cap = n
+
+
+@njit(cache=True)
+def leads_ordered(leads: FloatArray) -> bool:
+    """Whether the leads are finite and ascending (``stage_window`` may search them)."""
+    for s in range(leads.shape[0]):
+        if not np.isfinite(leads[s]):
+            return False
+        if s > 0 and not leads[s - 1] <= leads[s]:
+            return False
+    return True
+
+
+@njit(cache=True)
+def count_below(leads: FloatArray, x: float, inclusive: bool) -> int:
+    """Leads (ascending) below ``x``, or at most ``x`` if ``inclusive`` (0 for NaN)."""
+    lo = 0
+    hi = leads.shape[0]
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if leads[mid] < x or (inclusive and leads[mid] == x):
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+@njit(cache=True)
+def east_window(
+    xs: FloatArray,
+    p0x: float,
+    vx: float,
+    lead_a: float,
+    lead_b: float,
+    width: float,
+) -> tuple[int, int]:
+    """Units ``[t0, t1)`` (by ascending east coordinate ``xs``) an entry may reach.
+
+    Those whose east coordinate is within ``width`` (the largest reach, m) plus a
+    relative 1e-9 and a metre of the entry's, ``p0x + vx * lead``, at some lead in
+    ``[lead_a, lead_b]``. The computed position is monotonic in the lead, so the
+    window holds every unit within the reach at every stage between the two; a
+    window it cannot bound (non-finite) is every unit.
+    """
+    xa = p0x + vx * lead_a
+    xb = p0x + vx * lead_b
+    w = abs(width) * (1.0 + 1e-9) + 1.0
+    lo = min(xa, xb) - w
+    hi = max(xa, xb) + w
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        return 0, xs.shape[0]
+    return count_below(xs, lo, False), count_below(xs, hi, True)
+
+
+@njit(cache=True)
+def stage_window(
+    dx: float,
+    dy: float,
+    dz: float,
+    vx: float,
+    vy: float,
+    vz: float,
+    radius: float,
+    leads: FloatArray,
+    lead_max: float,
+    ordered: bool,
+    k_end: int,
+) -> tuple[int, int]:
+    """Stages ``[lo, hi)`` of ``1 .. k_end - 1`` where a point may be within ``radius``.
+
+    The point is at ``d + v × leads[k]`` from the unit at stage k, so it is within
+    the radius for leads between the roots of a quadratic. The window is generous:
+    the radius grows by a relative 1e-9 plus a metre, the roots by a relative 1e-9
+    plus more than their round-off, and the window by a stage on each side; a
+    computation the bounds cannot vouch for (huge or non-finite distances or
+    speeds, leads not ascending) gives every stage. So every stage where the
+    kernels' exact test (computed positions, ``r2 > reach * reach``,
+    ``sqrt(r2) > hold``) keeps the pair is in the window, and testing only those
+    stages keeps exactly the same pairs.
+
+    Parameters
+    ----------
+    dx, dy, dz : float
+        The point now, relative to the unit (m).
+    vx, vy, vz : float
+        Its velocity (m/s).
+    radius : float
+        The reach (m); its absolute value is taken.
+    leads : float (K,)
+        Each stage's lead (s).
+    lead_max : float
+        The largest ``|leads[k]|``, k >= 1.
+    ordered : bool
+        :func:`leads_ordered` of ``leads``.
+    k_end : int
+        One past the last stage to consider (<= K).
+
+    Returns
+    -------
+    lo, hi : int
+        The window, ``1 <= lo``, ``hi <= k_end`` (empty when ``lo >= hi``).
+    """
+    if not ordered:
+        return 1, k_end
+    rr = abs(radius) * (1.0 + 1e-9) + 1.0
+    c = dx * dx + dy * dy + dz * dz
+    a = vx * vx + vy * vy + vz * vz
+    # Beyond these the round-off bounds below are not vouched for (NaN fails too).
+    if not (c < 1e14 and rr < 1e7 and a < 1e14):
+        return 1, k_end
+    if a < 1e-12:
+        # Hardly moving (or still): within its drift over the horizon of now.
+        if math.sqrt(c) > rr + math.sqrt(a) * lead_max + 1.0:
+            return 1, 1
+        return 1, k_end
+    bb = dx * vx + dy * vy + dz * vz
+    disc = bb * bb - a * (c - rr * rr)
+    if disc < 0.0:
+        return 1, 1
+    sq = math.sqrt(disc)
+    l1 = (-bb - sq) / a
+    l2 = (-bb + sq) / a
+    slack = 1e-9 * (abs(l1) + abs(l2)) + 1e-12 * math.sqrt(c / a) + 1e-6
+    lo = count_below(leads, l1 - slack, False) - 1
+    hi = count_below(leads, l2 + slack, True) + 1
+    return max(lo, 1), min(hi, k_end)
 
 
 class SensorKind(Protocol):

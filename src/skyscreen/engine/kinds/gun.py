@@ -20,11 +20,18 @@ from skyscreen.engine.kinds.base import (
     EffectorBase,
     Placed,
     SparsePk,
+    StageContext,
+    StagePk,
     complete_reloads,
+    count_below,
+    east_window,
+    leads_ordered,
     pointing_envelope,
     rows_by_unit,
     slant_geometry,
     sparse_pk,
+    stage_pk,
+    stage_window,
     start_reloads,
 )
 from skyscreen.engine.rng import Purpose, draw, stream_key
@@ -330,6 +337,163 @@ def _evaluate_sparse(
 
 
 @njit(cache=True)
+def _evaluate_stages(
+    rows: IntArray,
+    eligible: BoolArray,
+    free: BoolArray,
+    pos: FloatArray,
+    vel: FloatArray,
+    raid_idx: IntArray,
+    t_go: FloatArray,
+    leads: FloatArray,
+    gun_az: FloatArray,
+    gun_el: FloatArray,
+    g: GunKernelParams,
+    min_pk: float,
+    hold_range: float,
+    pk_reach: FloatArray,
+    out_ptr: IntArray,
+    out_stage: IntArray,
+    out_unit: IntArray,
+    out_entry: IntArray,
+    out_pk: FloatArray,
+) -> int:
+    """:func:`_evaluate_sparse` at every later stage of a look-ahead, listed by row.
+
+    Stage k (1 … K−1) is the sparse kernel on the picture ``leads[k]`` seconds ahead
+    (:class:`~skyscreen.engine.kinds.base.StageContext`): positions
+    ``pos + vel * leads[k]``, entries eligible while ``t_go > leads[k]``. The
+    row-indexed arrays (``eligible``, ``pos``, ``vel``, ``t_go``: (A, E)) are by
+    position ``b`` in ``rows``; ``free`` (R, G) and the pointing ``gun_az``,
+    ``gun_el`` (R, G) by chunk row ``rows[b]``. Row ``b``'s shots are
+    ``out_*[out_ptr[b]:out_ptr[b + 1]]`` (by entry, then gun and stage). Returns their
+    number (see :func:`_evaluate_sparse` for buffers too short).
+
+    The cheap exit depends on the stage only through the position, so an entry
+    visits only the guns of its :func:`east_window` over the stages, and a pair of
+    entry and gun is tested only at the stages of its :func:`stage_window` (each a
+    superset of what the exact test keeps), there by the sparse kernel's own
+    computation, in the same order: the same shots and the same bits as the sparse
+    kernel run stage by stage, for a fraction of its visits.
+    """
+    n_a, n_d = eligible.shape
+    n_g = g.pos_m.shape[0]
+    n_k = leads.shape[0]
+    cap = out_unit.shape[0]
+    longest = _longest_slews(g)
+    holding = hold_range < np.inf
+    n_q = pk_reach.shape[1]
+    reach_m = np.empty((n_g, n_q))
+    for k in range(n_g):
+        for q in range(n_q):
+            reach_m[k, q] = min(g.range_max_m[k], pk_reach[k, q])
+    max_reach = np.zeros(n_q)
+    max_longest = 0.0
+    for k in range(n_g):
+        for q in range(n_q):
+            max_reach[q] = max(max_reach[q], reach_m[k, q])
+        max_longest = max(max_longest, longest[k])
+    order = np.argsort(g.pos_m[:, 0], kind="mergesort")
+    xs = g.pos_m[order, 0]
+    ordered = leads_ordered(leads)
+    lead_max = 0.0
+    lead_lo = np.inf
+    lead_hi = -np.inf
+    for s in range(1, n_k):
+        lead_max = max(lead_max, abs(leads[s]))
+        lead_lo = min(lead_lo, leads[s])
+        lead_hi = max(lead_hi, leads[s])
+    n = 0
+    for b in range(n_a):
+        out_ptr[b] = n
+        if n_k < 2:
+            continue
+        r = rows[b]
+        for d in range(n_d):
+            if not eligible[b, d]:
+                continue
+            tg = t_go[b, d]
+            k_end = count_below(leads, tg, False) if ordered else n_k
+            if k_end < 2:
+                continue
+            p0x, p0y, p0z = pos[b, d, 0], pos[b, d, 1], pos[b, d, 2]
+            vx, vy, vz = vel[b, d, 0], vel[b, d, 1], vel[b, d, 2]
+            speed = math.sqrt(vx * vx + vy * vy + vz * vz)
+            q = raid_idx[d]
+            # The guns within the largest reach of the entry's east coordinate at
+            # some stage, then each gun's own window of stages.
+            width = max_reach[q] + speed * max_longest
+            if holding and hold_range < width:
+                width = hold_range
+            t0, t1 = east_window(
+                xs, p0x, vx,
+                leads[1] if ordered else lead_lo,
+                leads[k_end - 1] if ordered else lead_hi,
+                width,
+            )  # fmt: skip
+            for t in range(t0, t1):
+                k = order[t]
+                if not free[r, k]:
+                    continue
+                gx, gy, gz = g.pos_m[k, 0], g.pos_m[k, 1], g.pos_m[k, 2]
+                reach = reach_m[k, q] + speed * longest[k]
+                radius = hold_range if holding and hold_range < reach else reach
+                lo, hi = stage_window(
+                    p0x - gx, p0y - gy, p0z - gz, vx, vy, vz, radius, leads,
+                    lead_max, ordered, k_end,
+                )  # fmt: skip
+                for s in range(lo, hi):
+                    lead = leads[s]
+                    if not tg > lead:
+                        continue
+                    # The stage's picture, as NumPy's pos + vel * lead.
+                    px = p0x + vx * lead
+                    py = p0y + vy * lead
+                    pz = p0z + vz * lead
+                    rx, ry, rz = px - gx, py - gy, pz - gz
+                    # The sparse kernel's cheap exit and the rest, unchanged.
+                    r2 = rx * rx + ry * ry + rz * rz
+                    if r2 > reach * reach or (holding and math.sqrt(r2) > hold_range):
+                        continue
+                    az0 = math.atan2(ry, rx)
+                    el0 = math.atan2(rz, math.hypot(rx, ry))
+                    s_t = gun_model.slew_time_s(
+                        az0 - gun_az[r, k],
+                        el0 - gun_el[r, k],
+                        g.slew_rate_rad_s[k],
+                        g.settle_s[k],
+                    )
+                    ax = px + vx * s_t - gx
+                    ay = py + vy * s_t - gy
+                    az = pz + vz * s_t - gz
+                    ground = math.hypot(ax, ay)
+                    rng = math.sqrt(ground * ground + az * az)
+                    if rng < g.range_min_m[k] or rng > g.range_max_m[k]:
+                        continue
+                    el = math.atan2(az, ground)
+                    if not gun_model.in_envelope(
+                        rng,
+                        el,
+                        g.range_min_m[k],
+                        g.range_max_m[k],
+                        g.elevation_min_rad[k],
+                        g.elevation_max_rad[k],
+                    ):
+                        continue
+                    pk = gun_model.pk_from_table(g.pk_table[k, q], g.pk_step_m[k], rng)
+                    pk = pk if pk >= min_pk else 0.0
+                    if pk > 0.0:
+                        if n < cap:
+                            out_stage[n] = s
+                            out_unit[n] = k
+                            out_entry[n] = d
+                            out_pk[n] = pk
+                        n += 1
+    out_ptr[n_a] = n
+    return n
+
+
+@njit(cache=True)
 def _pk_at(
     pk_table: FloatArray,
     pk_step: FloatArray,
@@ -510,6 +674,41 @@ class GunKind(EffectorBase):
             ),
             len(ctx.rows),
             pl.n,
+        )
+
+    def evaluate_stages(self, pl: Placed, kst: GunState, sctx: StageContext) -> StagePk:
+        """The later stages' non-zero Pk at once (a :class:`StagePk`).
+
+        Equal to :func:`~skyscreen.engine.kinds.base.stage_pk_by_evaluation`
+        (:meth:`evaluate_sparse` stage by stage): the same shots, the same bits.
+        """
+        free = np.ascontiguousarray(sctx.free[:, pl.weapon : pl.weapon + pl.n])
+        g: GunParams = pl.params
+        min_pk = float(sctx.min_shot_pk)
+        if min_pk not in kst.pk_reach:
+            kst.pk_reach[min_pk] = _pk_reach(g.pk_table, g.pk_step_m, min_pk)
+        leads = np.ascontiguousarray(sctx.leads_s, dtype=np.float64)
+        return stage_pk(
+            lambda bufs: _evaluate_stages(
+                sctx.rows,
+                sctx.eligible,
+                free,
+                sctx.pos_m,
+                sctx.vel_mps,
+                sctx.raid_idx,
+                sctx.t_go_s,
+                leads,
+                kst.az_rad,
+                kst.el_rad,
+                self.kernel_params(pl),
+                min_pk,
+                float(sctx.hold_range_m),
+                kst.pk_reach[min_pk],
+                *bufs,
+            ),
+            len(sctx.rows),
+            pl.n,
+            len(leads),
         )
 
     def commit(

@@ -19,9 +19,16 @@ from skyscreen.engine.kinds.base import (
     EffectorBase,
     Placed,
     SparsePk,
+    StageContext,
+    StagePk,
     complete_reloads,
+    count_below,
+    east_window,
+    leads_ordered,
     rows_by_unit,
     sparse_pk,
+    stage_pk,
+    stage_window,
     start_reloads,
 )
 from skyscreen.engine.rng import Purpose, draw, stream_key
@@ -247,6 +254,144 @@ def _evaluate_sparse(
     return n
 
 
+@njit(cache=True)
+def _evaluate_stages(
+    rows: IntArray,
+    eligible: BoolArray,
+    free: BoolArray,
+    pos: FloatArray,
+    vel: FloatArray,
+    values: FloatArray,
+    t_go: FloatArray,
+    leads: FloatArray,
+    reserve_low: BoolArray,
+    m: MissileKernelParams,
+    min_pk: float,
+    hold_range: float,
+    min_ttg: float,
+    reserve_value: float,
+    out_ptr: IntArray,
+    out_stage: IntArray,
+    out_unit: IntArray,
+    out_entry: IntArray,
+    out_pk: FloatArray,
+) -> int:
+    """:func:`_evaluate_sparse` at every later stage of a look-ahead, listed by row.
+
+    As the guns' ``_evaluate_stages``: stage k's positions are
+    ``pos + vel * leads[k]`` and times to go ``t_go - leads[k]``, entries eligible
+    while ``t_go > leads[k]``; the row-indexed arrays (``eligible``, ``pos``, ``vel``,
+    ``values``, ``t_go``) are by position ``b`` in ``rows``, ``free`` and
+    ``reserve_low`` (R, M) by chunk row ``rows[b]``. An entry visits the launchers
+    of its :func:`~skyscreen.engine.kinds.gun.east_window`, and a pair of entry and
+    launcher is tested only at the stages of its
+    :func:`~skyscreen.engine.kinds.gun.stage_window` (each a superset of what the
+    cheap exit keeps), there by the sparse kernel's own computation in the same
+    order (the exits, all pure, in a cheaper order): the same shots and the same
+    bits as the sparse kernel run stage by stage. Returns the number of shots.
+    """
+    n_a, n_d = eligible.shape
+    n_m = m.pos_m.shape[0]
+    n_k = leads.shape[0]
+    cap = out_unit.shape[0]
+    order = np.argsort(m.pos_m[:, 0], kind="mergesort")
+    xs = m.pos_m[order, 0]
+    max_range = 0.0
+    max_fly = 0.0
+    for k in range(n_m):
+        max_range = max(max_range, m.range_max_m[k])
+        max_fly = max(max_fly, m.reaction_s[k] + m.range_max_m[k] / m.speed_mps[k])
+    ordered = leads_ordered(leads)
+    lead_max = 0.0
+    lead_lo = np.inf
+    lead_hi = -np.inf
+    for s in range(1, n_k):
+        lead_max = max(lead_max, abs(leads[s]))
+        lead_lo = min(lead_lo, leads[s])
+        lead_hi = max(lead_hi, leads[s])
+    n = 0
+    for b in range(n_a):
+        out_ptr[b] = n
+        if n_k < 2:
+            continue
+        r = rows[b]
+        for d in range(n_d):
+            if not eligible[b, d]:
+                continue
+            tg = t_go[b, d]
+            k_end = count_below(leads, tg, False) if ordered else n_k
+            if k_end < 2:
+                continue
+            p0x, p0y, p0z = pos[b, d, 0], pos[b, d, 1], pos[b, d, 2]
+            vx, vy, vz = vel[b, d, 0], vel[b, d, 1], vel[b, d, 2]
+            speed = math.sqrt(vx * vx + vy * vy + vz * vz)
+            # The launchers within the largest reach of the entry's east coordinate
+            # at some stage, then each launcher's own window of stages.
+            width = min(max_range + speed * max_fly, hold_range)
+            t0, t1 = east_window(
+                xs, p0x, vx,
+                leads[1] if ordered else lead_lo,
+                leads[k_end - 1] if ordered else lead_hi,
+                width,
+            )  # fmt: skip
+            for t in range(t0, t1):
+                k = order[t]
+                if not free[r, k]:
+                    continue
+                if reserve_low[r, k] and values[b, d] < reserve_value:
+                    continue
+                mx, my, mz = m.pos_m[k, 0], m.pos_m[k, 1], m.pos_m[k, 2]
+                reach = m.range_max_m[k] + speed * (
+                    m.reaction_s[k] + m.range_max_m[k] / m.speed_mps[k]
+                )
+                radius = min(reach, hold_range)
+                lo, hi = stage_window(
+                    p0x - mx, p0y - my, p0z - mz, vx, vy, vz, radius, leads,
+                    lead_max, ordered, k_end,
+                )  # fmt: skip
+                for s in range(lo, hi):
+                    lead = leads[s]
+                    if not tg > lead or tg - lead < min_ttg:
+                        continue
+                    # The stage's picture, as NumPy's pos + vel * lead.
+                    px = p0x + vx * lead
+                    py = p0y + vy * lead
+                    pz = p0z + vz * lead
+                    # The sparse kernel's cheap exit and the rest, unchanged.
+                    qx, qy, qz = px - mx, py - my, pz - mz
+                    r2 = qx * qx + qy * qy + qz * qz
+                    if r2 > reach * reach or math.sqrt(r2) > hold_range:
+                        continue
+                    sx = px + vx * m.reaction_s[k]
+                    sy = py + vy * m.reaction_s[k]
+                    sz = pz + vz * m.reaction_s[k]
+                    t_f = missile_model.intercept_time_xyz_s(
+                        sx - mx, sy - my, sz - mz, vx, vy, vz, m.speed_mps[k]
+                    )
+                    if not np.isfinite(t_f):
+                        continue
+                    ix, iy, iz = sx + vx * t_f, sy + vy * t_f, sz + vz * t_f
+                    qx, qy, qz = ix - mx, iy - my, iz - mz
+                    rng = math.sqrt(qx * qx + qy * qy + qz * qz)
+                    if not missile_model.in_envelope(
+                        rng, iz, m.range_min_m[k], m.range_max_m[k], m.altitude_max_m[k]
+                    ):
+                        continue
+                    pk = missile_model.kill_probability(
+                        rng, m.pk[k], m.range_max_m[k], m.pk_edge[k], m.falloff_start[k]
+                    )
+                    pk = pk if pk >= min_pk else 0.0
+                    if pk > 0.0:
+                        if n < cap:
+                            out_stage[n] = s
+                            out_unit[n] = k
+                            out_entry[n] = d
+                            out_pk[n] = pk
+                        n += 1
+    out_ptr[n_a] = n
+    return n
+
+
 class MissileKind(EffectorBase):
     """The missile-launcher effector kind (assignable; shots in the shot table)."""
 
@@ -405,6 +550,40 @@ class MissileKind(EffectorBase):
             ),
             len(ctx.rows),
             pl.n,
+        )
+
+    def evaluate_stages(
+        self, pl: Placed, kst: MissileState, sctx: StageContext
+    ) -> StagePk:
+        """The later stages' non-zero Pk at once (a :class:`StagePk`).
+
+        Equal to :func:`~skyscreen.engine.kinds.base.stage_pk_by_evaluation`
+        (:meth:`evaluate_sparse` stage by stage): the same shots, the same bits.
+        """
+        free = np.ascontiguousarray(sctx.free[:, pl.weapon : pl.weapon + pl.n])
+        reserve_low = kst.ready <= sctx.missile_reserve_rounds
+        leads = np.ascontiguousarray(sctx.leads_s, dtype=np.float64)
+        return stage_pk(
+            lambda bufs: _evaluate_stages(
+                sctx.rows,
+                sctx.eligible,
+                free,
+                sctx.pos_m,
+                sctx.vel_mps,
+                sctx.values,
+                sctx.t_go_s,
+                leads,
+                reserve_low,
+                self.kernel_params(pl),
+                float(sctx.min_shot_pk),
+                float(sctx.hold_range_m),
+                float(sctx.missile_min_time_to_go_s),
+                float(sctx.reserve_min_value_usd),
+                *bufs,
+            ),
+            len(sctx.rows),
+            pl.n,
+            len(leads),
         )
 
     def commit(

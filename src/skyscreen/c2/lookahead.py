@@ -569,6 +569,20 @@ def _sift_segment(
 
 
 @_jit
+def _entry_top(
+    heap: IntArray, lo: IntArray, groups: IntArray, n_g: int, p: FloatArray,
+    tie: IntArray,
+) -> int:  # fmt: skip
+    """The best first candidate among an entry's weapon heaps ``groups[:n_g]``."""
+    best = heap[lo[groups[0]]]
+    for t in range(1, n_g):
+        c = heap[lo[groups[t]]]
+        if _entry_first(p, tie, c, best):
+            best = c
+    return best
+
+
+@_jit
 def _greedy_listed(
     values: FloatArray, s: FloatArray, c_k: IntArray, c_i: IntArray, c_j: IntArray,
     c_p: FloatArray, n_k: int, cost: float, plan: IntArray, used: IntArray,
@@ -578,10 +592,12 @@ def _greedy_listed(
     """:func:`_greedy_by_entry` on a list of candidates, for an empty ``plan``.
 
     The candidates (stage ``c_k``, weapon ``c_i``, entry ``c_j``, Pk ``c_p`` > 0) are
-    every open slot's positive Pk, in any order. Each entry's candidates sit in a
-    heap of their own (Pk descending, then the tie order) rather than a sorted
-    array: the same sequence of candidates, in O(C) to build, and the candidates
-    never reached (the search stops once stage 0 is settled) are never ordered.
+    every open slot's positive Pk, in any order. Rather than sorted once per entry,
+    each (entry, weapon)'s candidates sit in a heap of their own (Pk descending,
+    then the tie order), and an entry's next candidate is the best of its weapons'
+    heaps' first: the same sequence of candidates, in O(C) to build, the candidates
+    never reached never ordered, and a weapon whose magazine is spent (a launcher
+    with a few rounds has most of the candidates) dropped at once with its heaps.
 
     With ``stage0_only`` the search also stops once every stage-0 candidate not yet
     reached has become infeasible (its slot taken, its weapon's magazine spent, its
@@ -591,25 +607,25 @@ def _greedy_listed(
     n_w = plan.shape[1]
     n_d = values.shape[0]
     n_c = c_k.shape[0]
-    lo = np.zeros(n_d + 1, dtype=np.int64)
+    n_q = n_d * n_w
+    # Candidates by (entry, weapon) group, q = j * n_w + i.
+    lo = np.zeros(n_q + 1, dtype=np.int64)
     for c in range(n_c):
-        lo[c_j[c] + 1] += 1
-    for j in range(n_d):
-        lo[j + 1] += lo[j]
-    size = np.empty(n_d, dtype=np.int64)
-    rem0 = np.zeros(n_d, dtype=np.int64)
-    for j in range(n_d):
-        size[j] = 0
+        lo[c_j[c] * n_w + c_i[c] + 1] += 1
+    for q in range(n_q):
+        lo[q + 1] += lo[q]
+    size = np.zeros(n_q, dtype=np.int64)
     heap = np.empty(n_c, dtype=np.int64)
     tie = np.empty(n_c, dtype=np.int64)
+    rem0 = np.zeros(n_d, dtype=np.int64)
     n0 = 0
     for c in range(n_c):
-        j = c_j[c]
+        q = c_j[c] * n_w + c_i[c]
         tie[c] = (n_k - 1 - c_k[c]) * n_w + c_i[c]
-        heap[lo[j] + size[j]] = c
-        size[j] += 1
+        heap[lo[q] + size[q]] = c
+        size[q] += 1
         if c_k[c] == 0:
-            rem0[j] += 1
+            rem0[c_j[c]] += 1
             n0 += 1
     # Stage-0 candidates not yet reached nor found infeasible (``stage0_only``).
     first = np.empty(n0, dtype=np.int64)
@@ -620,16 +636,25 @@ def _greedy_listed(
             first[m] = c
             live[c] = True
             m += 1
+    # Each entry's non-empty groups, groups[j, :n_groups[j]].
+    groups = np.empty((n_d, max(n_w, 1)), dtype=np.int64)
+    n_groups = np.zeros(n_d, dtype=np.int64)
+    for q in range(n_q):
+        if size[q] > 0:
+            for pos in range(size[q] // 2 - 1, -1, -1):
+                _sift_segment(heap, lo[q], size[q], c_p, tie, pos)
+            j = q // n_w
+            groups[j, n_groups[j]] = q
+            n_groups[j] += 1
     g = np.empty(n_d)
     key = np.empty(n_d, dtype=np.int64)
+    top = np.empty(n_d, dtype=np.int64)
     entries = np.empty(n_d, dtype=np.int64)
-    done = np.zeros(n_d, dtype=np.bool_)
     n = 0
     for j in range(n_d):
-        for pos in range(size[j] // 2 - 1, -1, -1):
-            _sift_segment(heap, lo[j], size[j], c_p, tie, pos)
-        if size[j] > 0:
-            c = heap[lo[j]]
+        if n_groups[j] > 0:
+            c = _entry_top(heap, lo, groups[j], n_groups[j], c_p, tie)
+            top[j] = c
             g[j] = values[j] * s[j] * c_p[c] - cost
             key[j] = tie[c] * n_d + j
             entries[n] = j
@@ -638,7 +663,7 @@ def _greedy_listed(
         _sift_down(entries, n, g, key, pos)
     while n > 0 and not (stage0_only and n0 == 0):
         j = entries[0]
-        c = heap[lo[j]]
+        c = top[j]
         if g[j] <= 0.0:
             # Every later candidate of the entry gains no more: the entry is done.
             n0 -= rem0[j]
@@ -646,7 +671,6 @@ def _greedy_listed(
             for t in range(first.shape[0]):
                 if c_j[first[t]] == j:
                     live[first[t]] = False
-            done[j] = True
             n -= 1
             entries[0] = entries[n]
             _sift_down(entries, n, g, key, 0)
@@ -656,12 +680,12 @@ def _greedy_listed(
         if _feasible(
             k, i, j, plan, used, shots, stage_count, open0, max_shooters, gap, slot_ok
         ):
-            spent = used[i] + 1 >= shots[i]
             plan[k, i] = j
             s[j] *= 1.0 - c_p[c]
             used[i] += 1
             stage_count[k, j] += 1
-            if stage0_only and (k <= gap or used[i] >= shots[i]):
+            spent = used[i] >= shots[i]
+            if stage0_only and (k <= gap or spent):
                 # Stage-0 candidates this shot may have made infeasible.
                 for t in range(first.shape[0]):
                     c0 = first[t]
@@ -676,46 +700,45 @@ def _greedy_listed(
             live[c] = False
             n0 -= 1
             rem0[j] -= 1
-        size[j] -= 1
-        if size[j] == 0:
-            n -= 1
-            entries[0] = entries[n]
-        else:
-            heap[lo[j]] = heap[lo[j] + size[j]]
-            _sift_segment(heap, lo[j], size[j], c_p, tie, 0)
-            c = heap[lo[j]]
-            g[j] = values[j] * s[j] * c_p[c] - cost
-            key[j] = tie[c] * n_d + j
+        # Take c off its group's heap.
+        q = j * n_w + i
+        size[q] -= 1
+        if size[q] > 0:
+            heap[lo[q]] = heap[lo[q] + size[q]]
+            _sift_segment(heap, lo[q], size[q], c_p, tie, 0)
+        if spent:
+            # Weapon i's candidates left are infeasible for good: its groups go.
+            for jj in range(n_d):
+                size[jj * n_w + i] = 0
+        # Entries whose groups changed drop their empty groups and take their new
+        # first candidate; then the entries' heap is restored (rebuilt if several).
+        lo_j, hi_j = (0, n_d) if spent else (j, j + 1)
+        for jj in range(lo_j, hi_j):
+            t = 0
+            while t < n_groups[jj]:
+                if size[groups[jj, t]] == 0:
+                    n_groups[jj] -= 1
+                    groups[jj, t] = groups[jj, n_groups[jj]]
+                else:
+                    t += 1
+            if n_groups[jj] > 0:
+                cc = _entry_top(heap, lo, groups[jj], n_groups[jj], c_p, tie)
+                top[jj] = cc
+                g[jj] = values[jj] * s[jj] * c_p[cc] - cost
+                key[jj] = tie[cc] * n_d + jj
         if not spent:
+            if n_groups[j] == 0:
+                n -= 1
+                entries[0] = entries[n]
             _sift_down(entries, n, g, key, 0)
             continue
-        # Weapon i's magazine is spent: its candidates left would each be reached
-        # and found infeasible; they are dropped at once (most candidates of a
-        # launcher with a few rounds), and the entries' heaps rebuilt.
-        n = 0
-        for jj in range(n_d):
-            if done[jj] or size[jj] == 0:
-                continue
-            w = lo[jj]
-            for t in range(lo[jj], lo[jj] + size[jj]):
-                cc = heap[t]
-                if c_i[cc] != i:
-                    heap[w] = cc
-                    w += 1
-                elif live[cc]:
-                    live[cc] = False
-                    n0 -= 1
-                    rem0[jj] -= 1
-            size[jj] = w - lo[jj]
-            if size[jj] == 0:
-                continue
-            for pos in range(size[jj] // 2 - 1, -1, -1):
-                _sift_segment(heap, lo[jj], size[jj], c_p, tie, pos)
-            cc = heap[lo[jj]]
-            g[jj] = values[jj] * s[jj] * c_p[cc] - cost
-            key[jj] = tie[cc] * n_d + jj
-            entries[n] = jj
-            n += 1
+        m = 0
+        for t in range(n):
+            jj = entries[t]
+            if n_groups[jj] > 0:
+                entries[m] = jj
+                m += 1
+        n = m
         for pos in range(n // 2 - 1, -1, -1):
             _sift_down(entries, n, g, key, pos)
 

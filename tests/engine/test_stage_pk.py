@@ -12,6 +12,7 @@ doctrine floors, holds and reserves) and on contexts taken from a real run.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import cache
 from typing import Any
 
@@ -268,3 +269,58 @@ def test_equal_on_a_run(kind_cls: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     run_chunk(p, np.arange(4), 11)
     assert seen["cycles"] > 10
     assert seen["shots"] > 0
+
+
+ELEVATIONS = np.array(
+    [-0.5 * np.pi, -0.3, -1e-4, 0.0, 0.05, 0.7, *np.deg2rad([89.9, 89.95]), 0.5 * np.pi]
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    limits=st.tuples(st.integers(0, 8), st.integers(0, 8)).map(sorted),
+)
+def test_guns_elevation_limits_at_their_edges(seed: int, limits: list[int]) -> None:
+    """Drones on the lines of sight of the guns' elevation limits list what they should.
+
+    The guns' stage kernel decides elevation limits by tangents where clearly met,
+    and skips the elevation's arctangent where the azimuth slew clearly dominates;
+    drones on the limits' lines of sight (and a hair either side), with the gun
+    pointed anywhere, must list what the arctangents list. Limits from the vertical
+    down, two of them within a milliradian of it (the exact test only).
+    """
+    rng = np.random.default_rng(seed)
+    base = _placed("gun")
+    lo, hi = ELEVATIONS[limits[0]], ELEVATIONS[limits[1]]
+    params = replace(
+        base.params,
+        elevation_min_rad=np.full(base.n, lo),
+        elevation_max_rad=np.full(base.n, hi),
+        range_min_m=np.zeros(base.n),
+    )
+    pl = replace(base, params=params)
+    kst = _draw_state(pl, rng)
+    if rng.random() < 0.5:
+        kst.el_rad[:] = rng.choice(ELEVATIONS, kst.el_rad.shape)
+    knobs = {
+        "n_rows": N_REP, "n_k": 6, "period": 1.0, "p_eligible": 1.0, "p_free": 1.0,
+        "min_pk": 0.0, "hold": np.inf, "min_ttg": 0.0, "reserve": 0,
+        "reserve_value": 0.0,
+    }  # fmt: skip
+    sctx = _draw_context(rng, knobs)
+    # Each entry on a line of sight of a gun at a limit's elevation, nudged by
+    # -1e-6 .. 1e-6 rad (0 and 1e-12 among them), at 100 m to 3 km.
+    n_a, n_e = sctx.pos_m.shape[:2]
+    gun = params.pos_m[rng.integers(base.n, size=(n_a, n_e))]
+    el = rng.choice([lo, hi], (n_a, n_e)) + rng.choice(
+        [0.0, 1e-12, -1e-12, 1e-9, -1e-9, 1e-6, -1e-6], (n_a, n_e)
+    )
+    az = rng.uniform(-np.pi, np.pi, (n_a, n_e))
+    rng_m = rng.uniform(100.0, 3000.0, (n_a, n_e))
+    sctx.pos_m[...] = gun + rng_m[..., None] * np.stack(
+        [np.cos(el) * np.cos(az), np.cos(el) * np.sin(az), np.sin(el)], axis=-1
+    )
+    sctx.vel_mps[...] *= rng.choice([0.0, 1.0], (n_a, n_e, 1)) * 1e-3
+    sctx.t_go_s[...] = np.inf
+    _check(pl, kst, sctx)

@@ -574,7 +574,7 @@ def _entry_top(
     tie: IntArray,
 ) -> int:  # fmt: skip
     """The best first candidate among an entry's weapon heaps ``groups[:n_g]``."""
-    best = heap[lo[groups[0]]]
+    best: int = heap[lo[groups[0]]]
     for t in range(1, n_g):
         c = heap[lo[groups[t]]]
         if _entry_first(p, tie, c, best):

@@ -383,6 +383,15 @@ def _evaluate_stages(
     longest = _longest_slews(g)
     holding = hold_range < np.inf
     n_q = pk_reach.shape[1]
+    # Tangents of the elevation limits (NaN: no shortcut, the exact test decides;
+    # none within a milliradian of the vertical, where atan2 flattens).
+    tan_lo = np.full(n_g, np.nan)
+    tan_hi = np.full(n_g, np.nan)
+    for k in range(n_g):
+        if abs(g.elevation_min_rad[k]) < 0.5 * math.pi - 1e-3:
+            tan_lo[k] = math.tan(g.elevation_min_rad[k])
+        if abs(g.elevation_max_rad[k]) < 0.5 * math.pi - 1e-3:
+            tan_hi[k] = math.tan(g.elevation_max_rad[k])
     reach_m = np.empty((n_g, n_q))
     for k in range(n_g):
         for q in range(n_q):
@@ -455,14 +464,18 @@ def _evaluate_stages(
                     r2 = rx * rx + ry * ry + rz * rz
                     if r2 > reach * reach or (holding and math.sqrt(r2) > hold_range):
                         continue
-                    az0 = math.atan2(ry, rx)
-                    el0 = math.atan2(rz, math.hypot(rx, ry))
-                    s_t = gun_model.slew_time_s(
-                        az0 - gun_az[r, k],
-                        el0 - gun_el[r, k],
-                        g.slew_rate_rad_s[k],
-                        g.settle_s[k],
-                    )
+                    # gun_model.slew_time_s written out: max(|Δaz|, |Δel|) / rate +
+                    # settle. |Δel| <= |rz| / ground + |gun el| (|atan x| <= |x|), so
+                    # where that is clearly below |Δaz| the elevation's arctangent
+                    # cannot change the maximum and is skipped (the same bits).
+                    d_az = math.atan2(ry, rx) - gun_az[r, k]
+                    daz = abs(math.atan2(math.sin(d_az), math.cos(d_az)))
+                    ground0 = math.hypot(rx, ry)
+                    if abs(rz) < (daz * (1.0 - 1e-9) - abs(gun_el[r, k])) * ground0:
+                        s_t = daz / g.slew_rate_rad_s[k] + g.settle_s[k]
+                    else:
+                        d_el = math.atan2(rz, ground0) - gun_el[r, k]
+                        s_t = max(daz, abs(d_el)) / g.slew_rate_rad_s[k] + g.settle_s[k]
                     ax = px + vx * s_t - gx
                     ay = py + vy * s_t - gy
                     az = pz + vz * s_t - gz
@@ -470,10 +483,20 @@ def _evaluate_stages(
                     rng = math.sqrt(ground * ground + az * az)
                     if rng < g.range_min_m[k] or rng > g.range_max_m[k]:
                         continue
-                    el = math.atan2(az, ground)
-                    if not gun_model.in_envelope(
+                    # The elevation limits by their tangents where clearly met (a
+                    # margin far above round-off), else by the arctangent as
+                    # gun_model.in_envelope: the same pairs pass.
+                    t_lo, t_hi = tan_lo[k], tan_hi[k]
+                    above = g.elevation_min_rad[k] <= -0.5 * math.pi or (
+                        az - t_lo * ground > 1e-9 * (abs(az) + abs(t_lo) * ground)
+                    )
+                    below = g.elevation_max_rad[k] >= 0.5 * math.pi or (
+                        t_hi * ground - az > 1e-9 * (abs(az) + abs(t_hi) * ground)
+                    )
+                    clear = above and below
+                    if not clear and not gun_model.in_envelope(
                         rng,
-                        el,
+                        math.atan2(az, ground),
                         g.range_min_m[k],
                         g.range_max_m[k],
                         g.elevation_min_rad[k],

@@ -23,7 +23,12 @@ from hypothesis import strategies as st
 
 from skyscreen.engine import run_chunk
 from skyscreen.engine.kinds import make_layout
-from skyscreen.engine.kinds.base import StageContext, StagePk, stage_pk_by_evaluation
+from skyscreen.engine.kinds.base import (
+    StageContext,
+    StagePk,
+    stage_pk,
+    stage_pk_by_evaluation,
+)
 from skyscreen.engine.kinds.gun import GunKind
 from skyscreen.engine.kinds.missile import MissileKind
 from skyscreen.scenario import example_path, load_scenario
@@ -324,3 +329,37 @@ def test_guns_elevation_limits_at_their_edges(seed: int, limits: list[int]) -> N
     sctx.vel_mps[...] *= rng.choice([0.0, 1.0], (n_a, n_e, 1)) * 1e-3
     sctx.t_go_s[...] = np.inf
     _check(pl, kst, sctx)
+
+
+def test_stage_pk_resumes_at_the_row_that_overflowed() -> None:
+    """Buffers grown mid-call keep the rows before the overflow and redo only that row."""
+    rng = np.random.default_rng(2)
+    counts = rng.integers(0, 3000, 40)  # shots per row, far beyond the first buffers
+    calls: list[int] = []
+
+    def fill(bufs: Any) -> int:
+        ptr, stage, unit, entry, pk, b0, n0 = bufs
+        calls.append(b0)
+        n, cap = n0, len(pk)
+        for b in range(b0, len(counts)):
+            ptr[b] = n
+            for t in range(counts[b]):
+                if n < cap:
+                    stage[n], unit[n], entry[n], pk[n] = b, t, -b, b + t / 1e4
+                n += 1
+            if n > cap:
+                return -(b + 1)
+        ptr[len(counts)] = n
+        return n
+
+    got = stage_pk(fill, len(counts), 1, 2)
+    assert len(calls) > 2  # resumed ...
+    assert calls == sorted(calls)  # ... and never went back
+    np.testing.assert_array_equal(np.diff(got.ptr), counts)
+    row = np.repeat(np.arange(len(counts)), counts)
+    np.testing.assert_array_equal(got.stage, row)
+    np.testing.assert_array_equal(got.entry, -row)
+    np.testing.assert_array_equal(
+        got.unit, np.concatenate([np.arange(c) for c in counts])
+    )
+    np.testing.assert_array_equal(got.pk, row + got.unit / 1e4)

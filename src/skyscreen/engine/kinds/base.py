@@ -376,13 +376,17 @@ def stage_pk_by_evaluation(pl: Placed, kst: Any, sctx: StageContext) -> StagePk:
     )
 
 
-def stage_pk(fill: Any, n_rows: int, n_units: int, n_stages: int) -> StagePk:
-    """Run a later-stages kernel with buffers long enough for its entries.
+def stage_pk(
+    fill: Any, n_rows: int, n_units: int, n_stages: int, rate: list[float] | None = None
+) -> StagePk:
+    """Run a later-stages kernel, growing its buffers where the shots overflow them.
 
-    As :func:`~skyscreen.engine.kinds.base.sparse_pk`: ``fill(bufs)`` calls the
-    kernel with ``bufs = (ptr, stage, unit, entry, pk)`` and returns the number of
-    entries; when they exceed the buffers' length (which then hold the first ones
-    only), the kernel, which is pure, runs once more with buffers of that length.
+    ``fill(bufs)`` runs the kernel with ``bufs = (ptr, stage, unit, entry, pk, b0,
+    n0)``: from row ``b0``, with ``n0`` shots already in the buffers. It returns the
+    number of shots, or ``-(b + 1)`` when row b's overflowed the buffers; then the
+    buffers grow (at least double, or to the rows left at the rate of the rows
+    done), keeping the rows before b, and the kernel goes on from row b (one row's
+    work done twice, not the whole call's).
 
     Parameters
     ----------
@@ -390,26 +394,37 @@ def stage_pk(fill: Any, n_rows: int, n_units: int, n_stages: int) -> StagePk:
         ``fill(bufs) -> int``.
     n_rows, n_units, n_stages : int
         Rows (A), the kind's units and stages (K, stage 0 included): the first
-        buffers hold 4 shots per row, unit and later stage, at most 2**20.
+        buffers hold 4 shots per row, unit and later stage, at most 2**20 ...
+    rate : list of one float, optional
+        ... or, when given, a quarter more than ``rate[0]`` shots per row (the
+        kind's last call's rate, which this call then updates).
 
     Returns
     -------
     StagePk
     """
     cap = max(64, min(4 * n_rows * max(n_units, 1) * max(n_stages - 1, 1), 1 << 20))
+    if rate and rate[0] > 0.0:
+        cap = max(64, int(1.25 * rate[0] * n_rows))
+    ptr = np.empty(n_rows + 1, dtype=np.int64)
+    ints = [np.empty(cap, dtype=np.int64) for _ in range(3)]
+    pk = np.empty(cap)
+    b0 = n0 = 0
     while True:
-        bufs = (
-            np.empty(n_rows + 1, dtype=np.int64),
-            np.empty(cap, dtype=np.int64),
-            np.empty(cap, dtype=np.int64),
-            np.empty(cap, dtype=np.int64),
-            np.empty(cap),
-        )
-        n = int(fill(bufs))
-        if n <= cap:
-            ptr, stage, unit, entry, pk = bufs
-            return StagePk(ptr, stage[:n], unit[:n], entry[:n], pk[:n])
-        cap = n
+        got = int(fill((ptr, *ints, pk, b0, n0)))
+        if got >= 0:
+            if rate is not None and n_rows > 0:
+                rate[0] = got / n_rows
+            stage, unit, entry = (c[:got] for c in ints)
+            return StagePk(ptr, stage, unit, entry, pk[:got])
+        b0 = -got - 1
+        n0 = int(ptr[b0])
+        # Room for the rows left at the rate of those done (at least double).
+        cap = max(2 * cap, n0 * n_rows // max(b0, 1) * 5 // 4)
+        ints = [
+            np.concatenate([c[:n0], np.empty(cap - n0, dtype=np.int64)]) for c in ints
+        ]
+        pk = np.concatenate([pk[:n0], np.empty(cap - n0)])
 
 
 @njit(cache=True)

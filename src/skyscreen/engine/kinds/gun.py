@@ -63,6 +63,8 @@ class GunState:
         Counters.
     keys : list of (int, int)
         Each gun's random stream key.
+    stage_rate : list of one float
+        Shots per row of the last ``evaluate_stages`` (its buffers' first size).
     pk_reach : dict
         Per minimum shot Pk, :func:`_pk_reach`'s (G, raids) ranges, computed once.
     """
@@ -79,6 +81,7 @@ class GunState:
     rounds_fired: IntArray
     reloads_done: IntArray
     keys: list[tuple[int, int]]
+    stage_rate: list[float] = field(default_factory=lambda: [0.0])
     pk_reach: dict[float, FloatArray] = field(default_factory=dict)
 
 
@@ -357,6 +360,8 @@ def _evaluate_stages(
     out_unit: IntArray,
     out_entry: IntArray,
     out_pk: FloatArray,
+    b_start: int,
+    n_start: int,
 ) -> int:
     """:func:`_evaluate_sparse` at every later stage of a look-ahead, listed by row.
 
@@ -366,8 +371,10 @@ def _evaluate_stages(
     row-indexed arrays (``eligible``, ``pos``, ``vel``, ``t_go``: (A, E)) are by
     position ``b`` in ``rows``; ``free`` (R, G) and the pointing ``gun_az``,
     ``gun_el`` (R, G) by chunk row ``rows[b]``. Row ``b``'s shots are
-    ``out_*[out_ptr[b]:out_ptr[b + 1]]`` (by entry, then gun and stage). Returns their
-    number (see :func:`_evaluate_sparse` for buffers too short).
+    ``out_*[out_ptr[b]:out_ptr[b + 1]]`` (by entry, then gun and stage). Starts at
+    row ``b_start`` with ``n_start`` shots written; returns the number of shots, or
+    ``-(b + 1)`` if row b's overflowed the buffers (see
+    :func:`~skyscreen.engine.kinds.base.stage_pk`).
 
     The cheap exit depends on the stage only through the position, so an entry
     visits only the guns of its :func:`east_window` over the stages, and a pair of
@@ -412,8 +419,8 @@ def _evaluate_stages(
         lead_max = max(lead_max, abs(leads[s]))
         lead_lo = min(lead_lo, leads[s])
         lead_hi = max(lead_hi, leads[s])
-    n = 0
-    for b in range(n_a):
+    n = n_start
+    for b in range(b_start, n_a):
         out_ptr[b] = n
         if n_k < 2:
             continue
@@ -512,6 +519,8 @@ def _evaluate_stages(
                             out_entry[n] = d
                             out_pk[n] = pk
                         n += 1
+        if n > cap:
+            return -(b + 1)
     out_ptr[n_a] = n
     return n
 
@@ -732,6 +741,7 @@ class GunKind(EffectorBase):
             len(sctx.rows),
             pl.n,
             len(leads),
+            kst.stage_rate,
         )
 
     def commit(

@@ -6,7 +6,7 @@ Pk by intercept range (models/missile.py); fire channels, ready rounds and reloa
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import numpy as np
@@ -58,6 +58,8 @@ class MissileState:
         Counters.
     keys : list of (int, int)
         Each launcher's random stream key.
+    stage_rate : list of one float
+        Shots per row of the last ``evaluate_stages`` (its buffers' first size).
     """
 
     ready: IntArray
@@ -69,6 +71,7 @@ class MissileState:
     fired: IntArray
     reloads_done: IntArray
     keys: list[tuple[int, int]]
+    stage_rate: list[float] = field(default_factory=lambda: [0.0])
 
 
 class MissileKernelParams(NamedTuple):
@@ -275,6 +278,8 @@ def _evaluate_stages(
     out_unit: IntArray,
     out_entry: IntArray,
     out_pk: FloatArray,
+    b_start: int,
+    n_start: int,
 ) -> int:
     """:func:`_evaluate_sparse` at every later stage of a look-ahead, listed by row.
 
@@ -288,7 +293,8 @@ def _evaluate_stages(
     :func:`~skyscreen.engine.kinds.gun.stage_window` (each a superset of what the
     cheap exit keeps), there by the sparse kernel's own computation in the same
     order (the exits, all pure, in a cheaper order): the same shots and the same
-    bits as the sparse kernel run stage by stage. Returns the number of shots.
+    bits as the sparse kernel run stage by stage. Returns the number of shots, or
+    ``-(b + 1)`` where row b's overflowed (as the guns' ``_evaluate_stages``).
     """
     n_a, n_d = eligible.shape
     n_m = m.pos_m.shape[0]
@@ -309,8 +315,8 @@ def _evaluate_stages(
         lead_max = max(lead_max, abs(leads[s]))
         lead_lo = min(lead_lo, leads[s])
         lead_hi = max(lead_hi, leads[s])
-    n = 0
-    for b in range(n_a):
+    n = n_start
+    for b in range(b_start, n_a):
         out_ptr[b] = n
         if n_k < 2:
             continue
@@ -388,6 +394,8 @@ def _evaluate_stages(
                             out_entry[n] = d
                             out_pk[n] = pk
                         n += 1
+        if n > cap:
+            return -(b + 1)
     out_ptr[n_a] = n
     return n
 
@@ -584,6 +592,7 @@ class MissileKind(EffectorBase):
             len(sctx.rows),
             pl.n,
             len(leads),
+            kst.stage_rate,
         )
 
     def commit(

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from skyscreen import simulate
 from skyscreen.cli import main
 from skyscreen.errors import ScenarioError, SkyscreenError
-from skyscreen.scenario import parse_scenario
+from skyscreen.scenario import example_path, load_scenario, parse_scenario
 from skyscreen.scenario.spec import ScenarioSpec
 from skyscreen.studies import HindsightBound, hindsight_bound
 from skyscreen.studies.hindsight import (
@@ -31,6 +31,7 @@ from skyscreen.studies.hindsight import (
     _solve,
     candidate_shots,
 )
+from skyscreen.studies.overrides import with_values
 
 SEED = 3
 REPS = 6
@@ -197,9 +198,62 @@ def test_bound_holds_on_generated_scenarios(
 
 def test_candidate_shots_reproduce_the_engines_outcomes() -> None:
     """Every shot the engine fires is a candidate, with the outcome the engine drew."""
-    spec = _scenario(6, 1, gun_rounds=90, gun_reloads=1, sam_ready=4)
-    cands = candidate_shots(spec, 6, seed=4)
-    res = simulate(spec, 6, seed=4, workers=1, progress=False, events=True)
+    _check_candidates(_scenario(6, 1, gun_rounds=90, gun_reloads=1, sam_ready=4), 6, 4)
+
+
+def test_candidate_shots_with_a_jammer_in_the_flight() -> None:
+    """two-sites (a link jammer): the jammed flight is every policy's, until a kill.
+
+    The engine's shots under the myopic and the look-ahead fire control are
+    candidates with the engine's outcomes, and the jammer neutralised drones in the
+    same replications; the bound holds in each.
+    """
+    spec = load_scenario(example_path("two-sites"))
+    weapons = {
+        f"sites.{i}.effectors.{j}.enabled": False
+        for i, site in enumerate(spec.sites)
+        for j, e in enumerate(site.effectors)
+        if e.kind != "jammer"
+    }
+    jam = _jam_events(simulate(with_values(spec, weapons), 8, seed=2002, **_EV).events)
+    assert len(jam) > 10
+    for doctrine in ({}, {"doctrine.fire_control": "lookahead"}):
+        run = with_values(spec, doctrine)
+        ev = _check_candidates(run, 8, 2002)
+        # Each jamming of the jammer-only flight happens in the defended run at
+        # the same instant, unless a weapon killed the drone first.
+        got = _jam_events(ev).set_index(["replication", "drone", "kind"])["t_s"]
+        kill = ev[ev["kind"].astype(str) == "kill"].groupby(["replication", "drone"])
+        killed = kill["t_s"].min()
+        n_same = 0
+        for (r, d, k), t in jam.set_index(["replication", "drone", "kind"])[
+            "t_s"
+        ].items():
+            if (r, d, k) in got.index:
+                assert got[(r, d, k)] == t
+                n_same += 1
+            else:
+                assert killed.get((r, d), np.inf) <= t
+        assert n_same > 5
+        hb = hindsight_bound(run, 8, seed=2002)
+        assert (hb.value_damaged_usd <= _damaged(run, 8, 2002)).all()
+
+
+_EV = {"workers": 1, "progress": False, "events": True}
+
+
+def _jam_events(ev: pd.DataFrame) -> pd.DataFrame:
+    """The link-loss and defeat events (replication, drone, kind, t_s)."""
+    kind = ev["kind"].astype(str)
+    jam = ev[kind.isin(["link_lost", "defeated", "gnss_lost"])].copy()
+    jam["kind"] = jam["kind"].astype(str)
+    return jam[["replication", "drone", "kind", "t_s"]]
+
+
+def _check_candidates(spec: ScenarioSpec, n: int, seed: int) -> pd.DataFrame:
+    """Every engine fire event is a candidate with the engine's outcome; the events."""
+    cands = candidate_shots(spec, n, seed=seed)
+    res = simulate(spec, n, seed=seed, workers=1, progress=False, events=True)
     ev = res.events
     assert ev is not None
     fire = ev[ev["kind"] == "fire"].copy()
@@ -225,6 +279,7 @@ def test_candidate_shots_reproduce_the_engines_outcomes() -> None:
     assert (m["result"].astype(str) == "kill").any()
     assert (m["result"].astype(str) == "miss").any()
     assert ((m["result"].astype(str) == "kill") == m["kill"]).all()
+    return ev
 
 
 # ------------------------------------------------------------------------- the MILP
@@ -343,14 +398,14 @@ def test_lp_method_and_frame(tmp_path: Path) -> None:
 
 
 def test_refuses_kinds_it_does_not_model() -> None:
-    jammer = {
-        "kind": "jammer",
-        "id": "jam-1",
+    laser = {
+        "kind": "laser",
+        "id": "las-1",
         "position": {"east_m": 0, "north_m": 0},
     }
-    with pytest.raises(ScenarioError, match=r"effectors\[3\] is a jammer"):
-        hindsight_bound(_scenario(3, extra_effectors=(jammer,)), 1, seed=1)
-    off = _scenario(3, extra_effectors=({**jammer, "enabled": False},))
+    with pytest.raises(ScenarioError, match=r"effectors\[3\] is a laser"):
+        hindsight_bound(_scenario(3, extra_effectors=(laser,)), 1, seed=1)
+    off = _scenario(3, extra_effectors=({**laser, "enabled": False},))
     assert hindsight_bound(off, 1, seed=1).value_damaged_usd.shape == (1,)
 
 
@@ -421,12 +476,12 @@ def _exit_code(argv: list[str]) -> int:
         return int(exc.code or 0)
 
 
-def test_cli_hindsight_refuses_a_missing_file_and_a_jammer(
+def test_cli_hindsight_refuses_a_missing_file_and_a_laser(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["hindsight", str(tmp_path / "nope.yaml")]) == 2
     assert "not found" in capsys.readouterr().err
-    jammer = {"kind": "jammer", "id": "jam-1", "position": {"east_m": 0, "north_m": 0}}
-    path = _write(_scenario(3, extra_effectors=(jammer,)), tmp_path / "j.yaml")
+    laser = {"kind": "laser", "id": "las-1", "position": {"east_m": 0, "north_m": 0}}
+    path = _write(_scenario(3, extra_effectors=(laser,)), tmp_path / "j.yaml")
     assert main(["hindsight", str(path), "-n", "1"]) == 2
-    assert "models guns and missiles only" in capsys.readouterr().err
+    assert "models guns, missiles and jammers only" in capsys.readouterr().err

@@ -16,9 +16,13 @@ policy run with the same seed, in the same replication — not only on average.
 What is known in advance
 ------------------------
 * **Drone paths.** Guns and missiles end flights and change nothing else, so a drone
-  flies exactly as it would undefended until it is killed. The undefended flight is
-  stepped with the engine's own stages (launch and move, outcomes and settle) from the
-  engine's initial state, recording every airborne drone's position and velocity at the
+  flies exactly as it would undefended until it is killed. Jammers, if any, act in
+  that flight as in every run: a jammer's J/S on a drone follows from the drone's
+  own position and home (no draw, no decision, nothing shared with other drones),
+  so its lost link or GNSS fix, and the neutralisation or drift that follow, are
+  the same under every policy until a weapon kills the drone (:data:`FLIGHT_KINDS`).
+  The undefended flight is stepped with the engine's own stages (launch and move, area
+  effects, outcomes and settle) from the engine's initial state, recording every airborne drone's position and velocity at the
   end of each step, its arrival time at its aim point if it leaks, and — from the
   engine's own damage events — which assets its warhead damages when it leaks. Damage
   draws are per (replication, drone, asset) (``Purpose.DAMAGE``, unit ``asset:<id>``,
@@ -238,7 +242,15 @@ HINDSIGHT_METHODS = ("auto", "milp", "lp")
 out; ``milp``: the same with a larger default budget; ``lp``: the LP relaxation."""
 
 SUPPORTED_KINDS = ("gun", "missile")
-"""Effector kinds the bound models (the others change paths or are not modelled)."""
+"""Effector kinds the bound schedules (the weapons whose shots it chooses)."""
+
+FLIGHT_KINDS = ("jammer",)
+"""Effector kinds the bound keeps in the flight: their effect on a drone follows from
+that drone's own path and state alone (a jammer's J/S from the geometry, no draw, no
+decision, nothing shared between drones), so a drone flies the same jammed path under
+every policy until a weapon kills it, and the flight the bound is built on is that
+path. Lasers, microwave emitters and interceptors are decisions of fire control
+(they would change paths policy by policy) and are refused."""
 
 _NODE_LIMIT = {"auto": 2_000, "milp": 20_000}
 _CHUNK = 32  # replications stepped together (memory: positions of airborne drones)
@@ -399,13 +411,13 @@ def _check_kinds(spec: ScenarioSpec) -> None:
     bad = [
         FieldError(
             f"sites[{i}].effectors[{j}]",
-            f"is a {e.kind} ({e.id!r}); the hindsight bound models guns and missiles "
-            "only (other kinds change drone paths or are not modelled): set "
-            "enabled: false to leave it out",
+            f"is a {e.kind} ({e.id!r}); the hindsight bound models guns, missiles "
+            "and jammers only (other kinds are fire control's decisions and would "
+            "change drone paths policy by policy): set enabled: false to leave it out",
         )
         for i, site in enumerate(spec.sites)
         for j, e in enumerate(site.effectors)
-        if e.enabled and e.kind not in SUPPORTED_KINDS
+        if e.enabled and e.kind not in SUPPORTED_KINDS + FLIGHT_KINDS
     ]
     if bad:
         raise ScenarioError(bad)

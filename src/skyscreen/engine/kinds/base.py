@@ -82,6 +82,7 @@ __all__ = [
     "complete_reloads",
     "count_below",
     "east_window",
+    "lead_span",
     "leads_ordered",
     "pointing_envelope",
     "polar_measurements",
@@ -436,6 +437,19 @@ def leads_ordered(leads: FloatArray) -> bool:
         if s > 0 and not leads[s - 1] <= leads[s]:
             return False
     return True
+
+
+@njit(cache=True)
+def lead_span(leads: FloatArray) -> tuple[float, float, float]:
+    """The largest ``|leads[k]|`` and the least and greatest ``leads[k]``, k >= 1."""
+    lead_max = 0.0
+    lead_lo = np.inf
+    lead_hi = -np.inf
+    for s in range(1, leads.shape[0]):
+        lead_max = max(lead_max, abs(leads[s]))
+        lead_lo = min(lead_lo, leads[s])
+        lead_hi = max(lead_hi, leads[s])
+    return lead_max, lead_lo, lead_hi
 
 
 @njit(cache=True)

@@ -25,6 +25,7 @@ from skyscreen.engine.kinds.base import (
     complete_reloads,
     count_below,
     east_window,
+    lead_span,
     leads_ordered,
     pointing_envelope,
     rows_by_unit,
@@ -412,13 +413,7 @@ def _evaluate_stages(
     order = np.argsort(g.pos_m[:, 0], kind="mergesort")
     xs = g.pos_m[order, 0]
     ordered = leads_ordered(leads)
-    lead_max = 0.0
-    lead_lo = np.inf
-    lead_hi = -np.inf
-    for s in range(1, n_k):
-        lead_max = max(lead_max, abs(leads[s]))
-        lead_lo = min(lead_lo, leads[s])
-        lead_hi = max(lead_hi, leads[s])
+    lead_max, lead_lo, lead_hi = lead_span(leads)
     n = n_start
     for b in range(b_start, n_a):
         out_ptr[b] = n

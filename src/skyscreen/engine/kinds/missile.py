@@ -24,6 +24,7 @@ from skyscreen.engine.kinds.base import (
     complete_reloads,
     count_below,
     east_window,
+    lead_span,
     leads_ordered,
     rows_by_unit,
     sparse_pk,
@@ -308,13 +309,7 @@ def _evaluate_stages(
         max_range = max(max_range, m.range_max_m[k])
         max_fly = max(max_fly, m.reaction_s[k] + m.range_max_m[k] / m.speed_mps[k])
     ordered = leads_ordered(leads)
-    lead_max = 0.0
-    lead_lo = np.inf
-    lead_hi = -np.inf
-    for s in range(1, n_k):
-        lead_max = max(lead_max, abs(leads[s]))
-        lead_lo = min(lead_lo, leads[s])
-        lead_hi = max(lead_hi, leads[s])
+    lead_max, lead_lo, lead_hi = lead_span(leads)
     n = n_start
     for b in range(b_start, n_a):
         out_ptr[b] = n

@@ -295,16 +295,18 @@ class StageContext:
     missile_reserve_rounds: int
     reserve_min_value_usd: float
 
-    def at_stage(self, k: int, n_rep: int) -> DecideContext:
-        """Stage ``k``'s :class:`DecideContext` over chunk-sized arrays (``n_rep`` rows)."""
+    def at_stage(
+        self, k: int, n_rep: int, out: tuple[Any, Any, Any] | None = None
+    ) -> DecideContext:
+        """Stage ``k``'s :class:`DecideContext` over chunk-sized arrays (``n_rep`` rows).
+
+        ``out``: (eligible, pos, vel) chunk-sized arrays to write the rows into, from
+        :meth:`stage_buffers` (reused from stage to stage); fresh ones if None.
+        """
         lead = self.leads_s[k]
-        n_e = self.eligible.shape[1]
-        eligible = np.zeros((n_rep, n_e), dtype=bool)
-        pos = np.zeros((n_rep, n_e, 3))
-        vel = np.zeros((n_rep, n_e, 3))
+        eligible, pos, vel = self.stage_buffers(n_rep) if out is None else out
         eligible[self.rows] = self.eligible & (self.t_go_s > lead)
         pos[self.rows] = self.pos_m + self.vel_mps * lead
-        vel[self.rows] = self.vel_mps
         return DecideContext(
             rows=self.rows, eligible=eligible, free=self.free, pos_m=pos,
             vel_mps=vel, values=self.values, t_go_s=self.t_go_s - lead,
@@ -314,6 +316,13 @@ class StageContext:
             missile_reserve_rounds=self.missile_reserve_rounds,
             reserve_min_value_usd=self.reserve_min_value_usd,
         )  # fmt: skip
+
+    def stage_buffers(self, n_rep: int) -> tuple[BoolArray, FloatArray, FloatArray]:
+        """Chunk-sized (eligible, pos, vel) for :meth:`at_stage`, the velocities set."""
+        n_e = self.eligible.shape[1]
+        vel = np.zeros((n_rep, n_e, 3))
+        vel[self.rows] = self.vel_mps
+        return np.zeros((n_rep, n_e), dtype=bool), np.zeros((n_rep, n_e, 3)), vel
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -350,8 +359,9 @@ def stage_pk_by_evaluation(pl: Placed, kst: Any, sctx: StageContext) -> StagePk:
     n_rep = sctx.free.shape[0]
     n_k = len(sctx.leads_s)
     parts: list[tuple[IntArray, IntArray, IntArray, IntArray, FloatArray]] = []
+    bufs = sctx.stage_buffers(n_rep)
     for k in range(1, n_k):
-        ctx = sctx.at_stage(k, n_rep)
+        ctx = sctx.at_stage(k, n_rep, bufs)
         if hasattr(kind, "evaluate_sparse"):
             sp = kind.evaluate_sparse(pl, kst, ctx)
             row = np.repeat(np.arange(n_a), np.diff(sp.ptr))

@@ -157,6 +157,214 @@ def _sift_down(heap: IntArray, n: int, g: FloatArray, key: IntArray, pos: int) -
 
 
 @_jit
+def _entry_first(p: FloatArray, tie: IntArray, a: int, b: int) -> bool:
+    """An entry's candidate order: larger Pk first; ties to the later stage, lower weapon."""
+    if p[a] != p[b]:
+        return bool(p[a] > p[b])
+    return bool(tie[a] < tie[b])
+
+
+@_jit
+def _sift_segment(
+    heap: IntArray, lo: int, n: int, p: FloatArray, tie: IntArray, pos: int
+) -> None:
+    """Sift down in the heap ``heap[lo : lo + n]`` (``pos`` relative to ``lo``)."""
+    while True:
+        left = 2 * pos + 1
+        if left >= n:
+            return
+        top = left
+        if left + 1 < n and _entry_first(p, tie, heap[lo + left + 1], heap[lo + left]):
+            top = left + 1
+        if not _entry_first(p, tie, heap[lo + top], heap[lo + pos]):
+            return
+        heap[lo + pos], heap[lo + top] = heap[lo + top], heap[lo + pos]
+        pos = top
+
+
+@_jit
+def _entry_top(
+    heap: IntArray, lo: IntArray, groups: IntArray, n_g: int, p: FloatArray,
+    tie: IntArray,
+) -> int:  # fmt: skip
+    """The best first candidate among an entry's weapon heaps ``groups[:n_g]``."""
+    best: int = heap[lo[groups[0]]]
+    for t in range(1, n_g):
+        c = heap[lo[groups[t]]]
+        if _entry_first(p, tie, c, best):
+            best = c
+    return best
+
+
+@_jit
+def _greedy_listed(
+    values: FloatArray, s: FloatArray, c_k: IntArray, c_i: IntArray, c_j: IntArray,
+    c_p: FloatArray, n_k: int, cost: float, plan: IntArray, used: IntArray,
+    shots: IntArray, stage_count: IntArray, open0: IntArray, max_shooters: int,
+    gap: int, slot_ok: BoolArray, stage0_only: bool,
+) -> None:  # fmt: skip
+    """Greedy maximum marginal return over listed candidates, every shot the same cost.
+
+    The candidates (stage ``c_k``, weapon ``c_i``, entry ``c_j``, Pk ``c_p`` > 0) are
+    every open slot's positive Pk, in any order; ``s``, ``used`` and
+    ``stage_count`` describe ``plan`` (as :func:`_greedy_fill`'s) and are updated
+    with it. An entry's candidates rank among themselves by Pk alone (ties to the
+    later stage, then the lower weapon), and the entry of largest gain
+    V_j s_j p − c (ties: that order, then the lower entry) takes its next candidate
+    if feasible.
+
+    Rather than sorted once per entry, each (entry, weapon)'s candidates sit in a
+    heap of their own (Pk descending, then the tie order), and an entry's next
+    candidate is the best of its weapons' heaps' first: the same sequence of
+    candidates, in O(C) to build, the candidates never reached never ordered, and a
+    weapon whose magazine is spent (a launcher with a few rounds has most of the
+    candidates) dropped at once with its heaps.
+
+    With ``stage0_only`` the search also stops once every stage-0 candidate not yet
+    reached has become infeasible (its slot taken, its weapon's magazine spent, its
+    entry's shooters full or a shot on it within the look gap): constraints only
+    tighten, so none of them could be taken later and stage 0 is settled.
+    """
+    n_w = plan.shape[1]
+    n_d = values.shape[0]
+    n_c = c_k.shape[0]
+    n_q = n_d * n_w
+    # Candidates by (entry, weapon) group, q = j * n_w + i.
+    lo = np.zeros(n_q + 1, dtype=np.int64)
+    for c in range(n_c):
+        lo[c_j[c] * n_w + c_i[c] + 1] += 1
+    for q in range(n_q):
+        lo[q + 1] += lo[q]
+    size = np.zeros(n_q, dtype=np.int64)
+    heap = np.empty(n_c, dtype=np.int64)
+    tie = np.empty(n_c, dtype=np.int64)
+    rem0 = np.zeros(n_d, dtype=np.int64)
+    n0 = 0
+    for c in range(n_c):
+        q = c_j[c] * n_w + c_i[c]
+        tie[c] = (n_k - 1 - c_k[c]) * n_w + c_i[c]
+        heap[lo[q] + size[q]] = c
+        size[q] += 1
+        if c_k[c] == 0:
+            rem0[c_j[c]] += 1
+            n0 += 1
+    # Stage-0 candidates not yet reached nor found infeasible (``stage0_only``).
+    first = np.empty(n0, dtype=np.int64)
+    live = np.zeros(n_c, dtype=np.bool_)
+    m = 0
+    for c in range(n_c):
+        if c_k[c] == 0:
+            first[m] = c
+            live[c] = True
+            m += 1
+    # Each entry's non-empty groups, groups[j, :n_groups[j]].
+    groups = np.empty((n_d, max(n_w, 1)), dtype=np.int64)
+    n_groups = np.zeros(n_d, dtype=np.int64)
+    for q in range(n_q):
+        if size[q] > 0:
+            for pos in range(size[q] // 2 - 1, -1, -1):
+                _sift_segment(heap, lo[q], size[q], c_p, tie, pos)
+            j = q // n_w
+            groups[j, n_groups[j]] = q
+            n_groups[j] += 1
+    g = np.empty(n_d)
+    key = np.empty(n_d, dtype=np.int64)
+    top = np.empty(n_d, dtype=np.int64)
+    entries = np.empty(n_d, dtype=np.int64)
+    n = 0
+    for j in range(n_d):
+        if n_groups[j] > 0:
+            c = _entry_top(heap, lo, groups[j], n_groups[j], c_p, tie)
+            top[j] = c
+            g[j] = values[j] * s[j] * c_p[c] - cost
+            key[j] = tie[c] * n_d + j
+            entries[n] = j
+            n += 1
+    for pos in range(n // 2 - 1, -1, -1):
+        _sift_down(entries, n, g, key, pos)
+    while n > 0 and not (stage0_only and n0 == 0):
+        j = entries[0]
+        c = top[j]
+        if g[j] <= 0.0:
+            # Every later candidate of the entry gains no more: the entry is done.
+            n0 -= rem0[j]
+            rem0[j] = 0
+            for t in range(first.shape[0]):
+                if c_j[first[t]] == j:
+                    live[first[t]] = False
+            n -= 1
+            entries[0] = entries[n]
+            _sift_down(entries, n, g, key, 0)
+            continue
+        k, i = c_k[c], c_i[c]
+        spent = False
+        if _feasible(
+            k, i, j, plan, used, shots, stage_count, open0, max_shooters, gap, slot_ok
+        ):
+            plan[k, i] = j
+            s[j] *= 1.0 - c_p[c]
+            used[i] += 1
+            stage_count[k, j] += 1
+            spent = used[i] >= shots[i]
+            if stage0_only and (k <= gap or spent):
+                # Stage-0 candidates this shot may have made infeasible.
+                for t in range(first.shape[0]):
+                    c0 = first[t]
+                    if live[c0] and c0 != c and not _feasible(
+                        0, c_i[c0], c_j[c0], plan, used, shots, stage_count, open0,
+                        max_shooters, gap, slot_ok,
+                    ):  # fmt: skip
+                        live[c0] = False
+                        n0 -= 1
+                        rem0[c_j[c0]] -= 1
+        if k == 0 and live[c]:
+            live[c] = False
+            n0 -= 1
+            rem0[j] -= 1
+        # Take c off its group's heap.
+        q = j * n_w + i
+        size[q] -= 1
+        if size[q] > 0:
+            heap[lo[q]] = heap[lo[q] + size[q]]
+            _sift_segment(heap, lo[q], size[q], c_p, tie, 0)
+        if spent:
+            # Weapon i's candidates left are infeasible for good: its groups go.
+            for jj in range(n_d):
+                size[jj * n_w + i] = 0
+        # Entries whose groups changed drop their empty groups and take their new
+        # first candidate; then the entries' heap is restored (rebuilt if several).
+        lo_j, hi_j = (0, n_d) if spent else (j, j + 1)
+        for jj in range(lo_j, hi_j):
+            t = 0
+            while t < n_groups[jj]:
+                if size[groups[jj, t]] == 0:
+                    n_groups[jj] -= 1
+                    groups[jj, t] = groups[jj, n_groups[jj]]
+                else:
+                    t += 1
+            if n_groups[jj] > 0:
+                cc = _entry_top(heap, lo, groups[jj], n_groups[jj], c_p, tie)
+                top[jj] = cc
+                g[jj] = values[jj] * s[jj] * c_p[cc] - cost
+                key[jj] = tie[cc] * n_d + jj
+        if not spent:
+            if n_groups[j] == 0:
+                n -= 1
+                entries[0] = entries[n]
+            _sift_down(entries, n, g, key, 0)
+            continue
+        m = 0
+        for t in range(n):
+            jj = entries[t]
+            if n_groups[jj] > 0:
+                entries[m] = jj
+                m += 1
+        n = m
+        for pos in range(n // 2 - 1, -1, -1):
+            _sift_down(entries, n, g, key, pos)
+
+
+@_jit
 def _greedy_by_entry(
     values: FloatArray, pk: FloatArray, unit_cost: FloatArray, plan: IntArray,
     s: FloatArray, used: IntArray, shots: IntArray, stage_count: IntArray,
@@ -167,96 +375,35 @@ def _greedy_by_entry(
 
     Then an entry's candidates rank among themselves by Pk alone (gain
     V_j s_j p − c), whatever its survival, and an entry's gains change only when one
-    of its own candidates is taken. So each entry's candidates are sorted once (Pk
-    descending, then the tie order), a heap holds each entry's first candidate not
-    yet ruled out, and every candidate is looked at once: O(C log N). A candidate
-    found infeasible stays so (the constraints only tighten) and is passed over; an
-    entry whose first candidate gains nothing is done.
+    of its own candidates is taken: the open slots' positive Pk are listed and
+    :func:`_greedy_listed` takes them entry by entry.
     """
     n_k, n_w = plan.shape
     n_d = values.shape[0]
-    cnt = np.zeros(n_d + 1, dtype=np.int64)
+    n_c = 0
     for k in range(n_k):
         for i in range(n_w):
             if slot_ok[k, i] and plan[k, i] < 0:
                 for j in range(n_d):
                     if pk[k, i, j] > 0.0:
-                        cnt[j + 1] += 1
-    for j in range(n_d):
-        cnt[j + 1] += cnt[j]
-    n_c = cnt[n_d]
+                        n_c += 1
     c_k = np.empty(n_c, dtype=np.int64)
     c_i = np.empty(n_c, dtype=np.int64)
+    c_j = np.empty(n_c, dtype=np.int64)
     c_p = np.empty(n_c)
-    fill = cnt[:n_d].copy()
-    # Filled in the tie order (later stage, then lower weapon): a stable sort by Pk
-    # descending keeps it among equal Pk.
-    for k in range(n_k - 1, -1, -1):
+    n = 0
+    for k in range(n_k):
         for i in range(n_w):
             if slot_ok[k, i] and plan[k, i] < 0:
                 for j in range(n_d):
                     if pk[k, i, j] > 0.0:
-                        c = fill[j]
-                        c_k[c], c_i[c], c_p[c] = k, i, pk[k, i, j]
-                        fill[j] += 1
-    for j in range(n_d):
-        a, b = cnt[j], cnt[j + 1]
-        if b - a > 1:
-            order = np.argsort(-c_p[a:b], kind="mergesort") + a
-            c_k[a:b] = c_k[order]
-            c_i[a:b] = c_i[order]
-            c_p[a:b] = c_p[order]
+                        c_k[n], c_i[n], c_j[n], c_p[n] = k, i, j, pk[k, i, j]
+                        n += 1
     cost = unit_cost[0] if unit_cost.shape[0] > 0 else 0.0
-    cur = cnt[:n_d].copy()
-    g = np.empty(n_d)
-    key = np.empty(n_d, dtype=np.int64)
-    heap = np.empty(n_d, dtype=np.int64)
-    n0 = 0
-    for c in range(n_c):
-        if c_k[c] == 0:
-            n0 += 1
-    n = 0
-    for j in range(n_d):
-        if cur[j] < cnt[j + 1]:
-            c = cur[j]
-            g[j] = values[j] * s[j] * c_p[c] - cost
-            key[j] = ((n_k - 1 - c_k[c]) * n_w + c_i[c]) * n_d + j
-            heap[n] = j
-            n += 1
-    for pos in range(n // 2 - 1, -1, -1):
-        _sift_down(heap, n, g, key, pos)
-    while n > 0 and not (stage0_only and n0 == 0):
-        j = heap[0]
-        c = cur[j]
-        if g[j] <= 0.0:
-            # Every later candidate of the entry gains no more: the entry is done.
-            for cc in range(c, cnt[j + 1]):
-                if c_k[cc] == 0:
-                    n0 -= 1
-            n -= 1
-            heap[0] = heap[n]
-            _sift_down(heap, n, g, key, 0)
-            continue
-        k, i = c_k[c], c_i[c]
-        if _allowed(
-            k, i, j, plan, pk, used, shots, stage_count, open0, max_shooters, gap,
-            slot_ok,
-        ):  # fmt: skip
-            plan[k, i] = j
-            s[j] *= 1.0 - pk[k, i, j]
-            used[i] += 1
-            stage_count[k, j] += 1
-        if k == 0:
-            n0 -= 1
-        cur[j] += 1
-        if cur[j] >= cnt[j + 1]:
-            n -= 1
-            heap[0] = heap[n]
-        else:
-            c = cur[j]
-            g[j] = values[j] * s[j] * c_p[c] - cost
-            key[j] = ((n_k - 1 - c_k[c]) * n_w + c_i[c]) * n_d + j
-        _sift_down(heap, n, g, key, 0)
+    _greedy_listed(
+        values, s, c_k, c_i, c_j, c_p, n_k, cost, plan, used, shots, stage_count,
+        open0, max_shooters, gap, slot_ok, stage0_only,
+    )  # fmt: skip
 
 
 @_jit
@@ -540,207 +687,6 @@ def plan_stages(
             slot_ok, max_iter, obj,
         )  # fmt: skip
     return obj, False
-
-
-@_jit
-def _entry_first(p: FloatArray, tie: IntArray, a: int, b: int) -> bool:
-    """An entry's candidate order: larger Pk first; ties to the later stage, lower weapon."""
-    if p[a] != p[b]:
-        return bool(p[a] > p[b])
-    return bool(tie[a] < tie[b])
-
-
-@_jit
-def _sift_segment(
-    heap: IntArray, lo: int, n: int, p: FloatArray, tie: IntArray, pos: int
-) -> None:
-    """Sift down in the heap ``heap[lo : lo + n]`` (``pos`` relative to ``lo``)."""
-    while True:
-        left = 2 * pos + 1
-        if left >= n:
-            return
-        top = left
-        if left + 1 < n and _entry_first(p, tie, heap[lo + left + 1], heap[lo + left]):
-            top = left + 1
-        if not _entry_first(p, tie, heap[lo + top], heap[lo + pos]):
-            return
-        heap[lo + pos], heap[lo + top] = heap[lo + top], heap[lo + pos]
-        pos = top
-
-
-@_jit
-def _entry_top(
-    heap: IntArray, lo: IntArray, groups: IntArray, n_g: int, p: FloatArray,
-    tie: IntArray,
-) -> int:  # fmt: skip
-    """The best first candidate among an entry's weapon heaps ``groups[:n_g]``."""
-    best: int = heap[lo[groups[0]]]
-    for t in range(1, n_g):
-        c = heap[lo[groups[t]]]
-        if _entry_first(p, tie, c, best):
-            best = c
-    return best
-
-
-@_jit
-def _greedy_listed(
-    values: FloatArray, s: FloatArray, c_k: IntArray, c_i: IntArray, c_j: IntArray,
-    c_p: FloatArray, n_k: int, cost: float, plan: IntArray, used: IntArray,
-    shots: IntArray, stage_count: IntArray, open0: IntArray, max_shooters: int,
-    gap: int, slot_ok: BoolArray, stage0_only: bool,
-) -> None:  # fmt: skip
-    """:func:`_greedy_by_entry` on a list of candidates, for an empty ``plan``.
-
-    The candidates (stage ``c_k``, weapon ``c_i``, entry ``c_j``, Pk ``c_p`` > 0) are
-    every open slot's positive Pk, in any order. Rather than sorted once per entry,
-    each (entry, weapon)'s candidates sit in a heap of their own (Pk descending,
-    then the tie order), and an entry's next candidate is the best of its weapons'
-    heaps' first: the same sequence of candidates, in O(C) to build, the candidates
-    never reached never ordered, and a weapon whose magazine is spent (a launcher
-    with a few rounds has most of the candidates) dropped at once with its heaps.
-
-    With ``stage0_only`` the search also stops once every stage-0 candidate not yet
-    reached has become infeasible (its slot taken, its weapon's magazine spent, its
-    entry's shooters full or a shot on it within the look gap): constraints only
-    tighten, so none of them could be taken later and stage 0 is settled.
-    """
-    n_w = plan.shape[1]
-    n_d = values.shape[0]
-    n_c = c_k.shape[0]
-    n_q = n_d * n_w
-    # Candidates by (entry, weapon) group, q = j * n_w + i.
-    lo = np.zeros(n_q + 1, dtype=np.int64)
-    for c in range(n_c):
-        lo[c_j[c] * n_w + c_i[c] + 1] += 1
-    for q in range(n_q):
-        lo[q + 1] += lo[q]
-    size = np.zeros(n_q, dtype=np.int64)
-    heap = np.empty(n_c, dtype=np.int64)
-    tie = np.empty(n_c, dtype=np.int64)
-    rem0 = np.zeros(n_d, dtype=np.int64)
-    n0 = 0
-    for c in range(n_c):
-        q = c_j[c] * n_w + c_i[c]
-        tie[c] = (n_k - 1 - c_k[c]) * n_w + c_i[c]
-        heap[lo[q] + size[q]] = c
-        size[q] += 1
-        if c_k[c] == 0:
-            rem0[c_j[c]] += 1
-            n0 += 1
-    # Stage-0 candidates not yet reached nor found infeasible (``stage0_only``).
-    first = np.empty(n0, dtype=np.int64)
-    live = np.zeros(n_c, dtype=np.bool_)
-    m = 0
-    for c in range(n_c):
-        if c_k[c] == 0:
-            first[m] = c
-            live[c] = True
-            m += 1
-    # Each entry's non-empty groups, groups[j, :n_groups[j]].
-    groups = np.empty((n_d, max(n_w, 1)), dtype=np.int64)
-    n_groups = np.zeros(n_d, dtype=np.int64)
-    for q in range(n_q):
-        if size[q] > 0:
-            for pos in range(size[q] // 2 - 1, -1, -1):
-                _sift_segment(heap, lo[q], size[q], c_p, tie, pos)
-            j = q // n_w
-            groups[j, n_groups[j]] = q
-            n_groups[j] += 1
-    g = np.empty(n_d)
-    key = np.empty(n_d, dtype=np.int64)
-    top = np.empty(n_d, dtype=np.int64)
-    entries = np.empty(n_d, dtype=np.int64)
-    n = 0
-    for j in range(n_d):
-        if n_groups[j] > 0:
-            c = _entry_top(heap, lo, groups[j], n_groups[j], c_p, tie)
-            top[j] = c
-            g[j] = values[j] * s[j] * c_p[c] - cost
-            key[j] = tie[c] * n_d + j
-            entries[n] = j
-            n += 1
-    for pos in range(n // 2 - 1, -1, -1):
-        _sift_down(entries, n, g, key, pos)
-    while n > 0 and not (stage0_only and n0 == 0):
-        j = entries[0]
-        c = top[j]
-        if g[j] <= 0.0:
-            # Every later candidate of the entry gains no more: the entry is done.
-            n0 -= rem0[j]
-            rem0[j] = 0
-            for t in range(first.shape[0]):
-                if c_j[first[t]] == j:
-                    live[first[t]] = False
-            n -= 1
-            entries[0] = entries[n]
-            _sift_down(entries, n, g, key, 0)
-            continue
-        k, i = c_k[c], c_i[c]
-        spent = False
-        if _feasible(
-            k, i, j, plan, used, shots, stage_count, open0, max_shooters, gap, slot_ok
-        ):
-            plan[k, i] = j
-            s[j] *= 1.0 - c_p[c]
-            used[i] += 1
-            stage_count[k, j] += 1
-            spent = used[i] >= shots[i]
-            if stage0_only and (k <= gap or spent):
-                # Stage-0 candidates this shot may have made infeasible.
-                for t in range(first.shape[0]):
-                    c0 = first[t]
-                    if live[c0] and c0 != c and not _feasible(
-                        0, c_i[c0], c_j[c0], plan, used, shots, stage_count, open0,
-                        max_shooters, gap, slot_ok,
-                    ):  # fmt: skip
-                        live[c0] = False
-                        n0 -= 1
-                        rem0[c_j[c0]] -= 1
-        if k == 0 and live[c]:
-            live[c] = False
-            n0 -= 1
-            rem0[j] -= 1
-        # Take c off its group's heap.
-        q = j * n_w + i
-        size[q] -= 1
-        if size[q] > 0:
-            heap[lo[q]] = heap[lo[q] + size[q]]
-            _sift_segment(heap, lo[q], size[q], c_p, tie, 0)
-        if spent:
-            # Weapon i's candidates left are infeasible for good: its groups go.
-            for jj in range(n_d):
-                size[jj * n_w + i] = 0
-        # Entries whose groups changed drop their empty groups and take their new
-        # first candidate; then the entries' heap is restored (rebuilt if several).
-        lo_j, hi_j = (0, n_d) if spent else (j, j + 1)
-        for jj in range(lo_j, hi_j):
-            t = 0
-            while t < n_groups[jj]:
-                if size[groups[jj, t]] == 0:
-                    n_groups[jj] -= 1
-                    groups[jj, t] = groups[jj, n_groups[jj]]
-                else:
-                    t += 1
-            if n_groups[jj] > 0:
-                cc = _entry_top(heap, lo, groups[jj], n_groups[jj], c_p, tie)
-                top[jj] = cc
-                g[jj] = values[jj] * s[jj] * c_p[cc] - cost
-                key[jj] = tie[cc] * n_d + jj
-        if not spent:
-            if n_groups[j] == 0:
-                n -= 1
-                entries[0] = entries[n]
-            _sift_down(entries, n, g, key, 0)
-            continue
-        m = 0
-        for t in range(n):
-            jj = entries[t]
-            if n_groups[jj] > 0:
-                entries[m] = jj
-                m += 1
-        n = m
-        for pos in range(n // 2 - 1, -1, -1):
-            _sift_down(entries, n, g, key, pos)
 
 
 @_jit

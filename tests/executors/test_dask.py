@@ -18,6 +18,7 @@ import pytest
 
 from skyscreen.engine import ChunkResult
 from skyscreen.errors import SkyscreenError
+from skyscreen.executors import _early
 from skyscreen.executors import dask as dask_executor
 from skyscreen.executors.dask import run_tasks_dask
 from skyscreen.executors.local import ChunkTask, run_tasks, split
@@ -36,7 +37,7 @@ def params() -> ScenarioParams:
 def cluster() -> Iterator[Any]:
     """Two single-threaded worker processes, with nannies, on 127.0.0.1."""
     # The executor's own worker start-up (fork server, not spawn): seconds faster.
-    with dask_executor._fork_server():
+    with _early._dask_fork_server():
         lc = distributed.LocalCluster(
             n_workers=2,
             threads_per_worker=1,

@@ -246,10 +246,6 @@ def _cluster(distributed: Any, n_workers: int) -> Iterator[str]:
             cluster.close()
 
 
-_fork_server = _early._dask_fork_server
-"""Within the block, Dask's nannies fork workers from skyscreen's fork server."""
-
-
 @contextlib.contextmanager
 def _client(distributed: Any, address: str, *, own: bool) -> Iterator[Any]:
     """A client of the scheduler at ``address``, closed on the way out."""

@@ -242,6 +242,26 @@ def test_candidate_shots_with_a_jammer_in_the_flight() -> None:
 _EV = {"workers": 1, "progress": False, "events": True}
 
 
+def test_no_weapons_the_bound_is_the_jammed_flight() -> None:
+    """With no weapon the bound is each replication's own value damaged.
+
+    jammer-vs-autonomy (link and GNSS jammers, no gun or launcher): no candidate
+    shot, so each replication's bound is its flight's value damaged, which must be
+    the engine's own (links lost, GNSS fixes lost and the drift that moves impact
+    points included).
+    """
+    spec = load_scenario(example_path("jammer-vs-autonomy"))
+    res = simulate(spec, 12, seed=5, **_EV)
+    kinds = set(res.events["kind"].astype(str))
+    assert {"link_lost", "gnss_lost", "damage"} <= kinds
+    damaged = res.summary.sort_values("replication")["value_damaged_usd"].to_numpy()
+    assert damaged.sum() > 0
+    for relaxation in ("perfect", "doctrine", "cameras"):
+        hb = hindsight_bound(spec, 12, seed=5, relaxation=relaxation)
+        np.testing.assert_array_equal(hb.value_damaged_usd, damaged)
+        np.testing.assert_array_equal(hb.undefended_value_damaged_usd, damaged)
+
+
 def _jam_events(ev: pd.DataFrame) -> pd.DataFrame:
     """The link-loss and defeat events (replication, drone, kind, t_s)."""
     kind = ev["kind"].astype(str)

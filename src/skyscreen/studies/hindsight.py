@@ -690,6 +690,9 @@ def _shots(
     (NaN without ``mean_pk``).
     """
     out: dict[str, list[Any]] = {k: [] for k in _Shots.__slots__}
+    # Each column typed even with no weapon: a zero-length first piece.
+    none, none_f = np.zeros(0, dtype=np.int64), np.zeros(0)
+    _append(out, fl, none, 0, none_f, none_f, none_f, none_f)
     raid_idx = p.drones.raid_idx
     base = 0
     g = p.effectors["gun"]
@@ -753,10 +756,7 @@ def _shots(
             stream_key(seed, Purpose.MISSILE, m.ids[k]), fl, dkey, i, fl.step[i], 1
         )
         _append(out, fl, i, base + k, fl.t1[i] + tau[i], pk, u[:, 0], pk)
-    cols: dict[str, Any] = {
-        k: np.concatenate(v) if v else np.zeros(0) for k, v in out.items()
-    }
-    return _Shots(**cols)
+    return _Shots(**{k: np.concatenate(v) for k, v in out.items()})
 
 
 def _append(

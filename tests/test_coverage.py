@@ -25,7 +25,7 @@ from skyscreen.coverage import (
     plot_coverage,
     rf_detection_range_m,
 )
-from skyscreen.engine.kinds.radar import RadarKernelParams, _detect
+from skyscreen.engine.kinds.radar import ALL, RadarKernelParams, _detect
 from skyscreen.errors import ModelError
 from skyscreen.models import eoir as eoir_model
 from skyscreen.models import radar as radar_model
@@ -386,6 +386,7 @@ def test_coverage_matches_the_engines_radar_test() -> None:
         out_pd,
         np.empty((n, radars.n)),
         np.empty(n, dtype=np.int64),
+        ALL,
     )
     checked = 0
     for q, unit_id in enumerate(radars.ids):

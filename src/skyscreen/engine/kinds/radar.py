@@ -46,8 +46,9 @@ class RadarState:
     meas_keys, fa_keys : int (S, 2)
         Each radar's measurement-noise and false-alarm stream keys (tracked fidelity).
     last : dict
-        The step's Pd and draws (N, S), kept by :meth:`RadarKind.sense` for
-        :meth:`RadarKind.measure` in the same step (tracked fidelity).
+        The step's Pd and draws (N, S) and each drone's first detecting radar (N,)
+        as :meth:`RadarKind.sense` left them (up to that radar), for
+        :meth:`RadarKind.measure` to complete in the same step (tracked fidelity).
     scratch : dict
         ``"out"``: the kernel's (3, n, S) output arrays, reused from step to step
         (fresh ones of that size cost page faults every step).
@@ -78,6 +79,10 @@ class RadarKernelParams(NamedTuple):
     clutter_height_m: FloatArray
     clutter_range_m: FloatArray
     clutter_loss_db: FloatArray
+
+
+ALL, FIRST, REST = 0, 1, 2
+"""``_detect``'s modes: every pair; up to each drone's first detecting radar; the rest."""
 
 
 @njit(cache=True)
@@ -113,6 +118,7 @@ def _detect(
     out_pd: FloatArray,
     out_u: FloatArray,
     out_unit: IntArray,
+    mode: int,
 ) -> int:
     """Detections of the airborne drones ``k`` by the radars scanning in the step.
 
@@ -126,6 +132,15 @@ def _detect(
     masks them with the Pd, and the caller's buffers hold finite numbers from the
     start. ``out_unit`` (N,) is the first radar that detected a Swerling 1 drone (-1:
     none). Returns the number of Swerling 0 drones in coverage.
+
+    ``mode`` is :data:`ALL` (every pair), :data:`FIRST` (a Swerling 1 drone's radars
+    after the first that detected it are skipped, their Pd left at -1: the sense
+    stage needs only that radar, and in the large scenario three radars of a site
+    cover the same drones) or :data:`REST` (after a :data:`FIRST` call on the same
+    drones and buffers, exactly the pairs it skipped, for the tracked fidelity's
+    measurements; ``out_unit`` is read, not written, and Swerling 0 drones, whose
+    pairs :data:`FIRST` computed, are left alone). Each pair's values depend on
+    that pair alone, so FIRST then REST writes what ALL does.
     """
     n_s = s.pos_m.shape[0]
     n_sw0 = 0
@@ -144,11 +159,17 @@ def _detect(
     for i in range(k.shape[0]):
         j = k[i]
         d = j % n_d
-        out_unit[i] = -1
-        for q in range(n_s):
+        q0 = 0
+        if mode == REST:
+            if swerling[d] != 1 or out_unit[i] < 0:
+                continue  # every pair was computed
+            q0 = out_unit[i] + 1
+        else:
+            out_unit[i] = -1
+        for q in range(q0, n_s):
             # The SNR and the draw only in coverage, below: a Pd of -1 masks them.
             out_pd[i, q] = -1.0
-            if scan_no[q] < 0:
+            if scan_no[q] < 0 or (mode == FIRST and out_unit[i] >= 0):
                 continue
             rx = pos[j, 0] - s.pos_m[q, 0]
             ry = pos[j, 1] - s.pos_m[q, 1]
@@ -272,22 +293,31 @@ class RadarKind:
 
         Radars search; they take no cue.
         """
-        found = self._detections(pl, kst, st, step, k)
+        found = self._detections(pl, kst, st, step, k, FIRST)
         kst.last.clear()
         if found is None:
             return None
         pd, u, unit = found
-        # The (N, S) detections are formed only if measure asks (tracked fidelity).
-        kst.last.update(step=step, k=k, pd=pd, u=u)
+        # The (N, S) detections are completed and formed only if measure asks
+        # (tracked fidelity).
+        kst.last.update(step=step, k=k, pd=pd, u=u, unit=unit)
         return unit >= 0, unit
 
     def _detections(
-        self, pl: Placed, kst: RadarState, st: ChunkState, step: int, k: IntArray
+        self,
+        pl: Placed,
+        kst: RadarState,
+        st: ChunkState,
+        step: int,
+        k: IntArray,
+        mode: int = ALL,
     ) -> tuple[FloatArray, FloatArray, IntArray] | None:
         """Per (drone in ``k``, radar) Pd and draw (N, S), each drone's first radar.
 
         The Pd is -1 where the radar does not scan or the drone is outside its
-        coverage; a pair detects where ``_hits``. None when no radar scans in the step.
+        coverage (and, with ``mode`` :data:`FIRST`, after a Swerling 1 drone's first
+        detecting radar); a pair detects where ``_hits``. None when no radar scans in
+        the step.
         """
         rd: RadarParams = pl.params
         scan_no = kst.scan_no[step]
@@ -316,6 +346,7 @@ class RadarKind:
             pd,
             u,
             unit,
+            mode,
         )
         if n_sw0:
             # Swerling 0: the Marcum Q function (scipy), per radar for its Pfa.
@@ -354,7 +385,26 @@ class RadarKind:
             return None
         n_rep, n_d = st.status.shape
         if kst.last.get("step") == step and kst.last.get("k") is k:
-            det = _hits(kst.last["pd"], kst.last["u"])
+            # sense stopped at each drone's first detecting radar: the rest now.
+            last = kst.last
+            _detect(
+                k,
+                n_d,
+                st.pos_m.reshape(-1, 3),
+                pl.scenario.drones.rcs_m2,
+                pl.scenario.drones.swerling,
+                self.kernel_params(pl),
+                scan_no,
+                kst.keys,
+                st.reps,
+                st.drone_key,
+                kst.scratch["out"][0, : len(k)],
+                last["pd"],
+                last["u"],
+                last["unit"],
+                REST,
+            )
+            det = _hits(last["pd"], last["u"])
         elif len(k):
             found = self._detections(pl, kst, st, step, k)
             det = (

@@ -275,21 +275,24 @@ def drone_uniforms(
 
 @njit(cache=True)
 def _at(
-    k0: int,
-    k1: int,
+    keys: IntArray,
     reps: IntArray,
     w1: IntArray,
     w2: IntArray,
     index: int,
     out: FloatArray,
 ) -> None:
+    per_row = keys.shape[0] > 1
     for i in range(out.shape[0]):
+        q = i if per_row else 0
         for j in range(out.shape[1]):
-            out[i, j] = uniform(k0, k1, reps[i], w1[i], w2[i], index + j)
+            out[i, j] = uniform(
+                keys[q, 0], keys[q, 1], reps[i], w1[i], w2[i], index + j
+            )
 
 
 def draw(
-    key: tuple[int, int],
+    key: tuple[int, int] | IntArray,
     reps: IntArray,
     dkey: IntArray,
     index: int,
@@ -298,7 +301,8 @@ def draw(
     """Uniforms of one stream for drones ``dkey`` (N, 2) of replications ``reps`` (N,).
 
     Counter ``(rep, drone words, index + j)`` for ``j < n``; returns (N, n), or (N,)
-    when ``n`` is 1.
+    when ``n`` is 1. ``key`` is one stream's key (2,), or one per row (N, 2) (the
+    units of a kind firing in the same step, drawn at once).
 
     Examples
     --------
@@ -312,8 +316,7 @@ def draw(
     reps = np.asarray(reps, dtype=np.int64)
     out = np.empty((len(reps), n))
     _at(
-        int(key[0]),
-        int(key[1]),
+        np.asarray(key, dtype=np.int64).reshape(-1, 2),
         reps,
         np.ascontiguousarray(dkey[:, 0]),
         np.ascontiguousarray(dkey[:, 1]),

@@ -80,8 +80,8 @@ def _launch(
     kill: BoolArray,
     pk: FloatArray,
     t_first: FloatArray,
-    s0: int,
-    n: int,
+    s0: IntArray,
+    n: IntArray,
     r: IntArray,
     d: IntArray,
     t_res: FloatArray,
@@ -91,13 +91,16 @@ def _launch(
 ) -> bool:
     """Put each row's shot in the first free slot of ``[s0, s0 + n)``.
 
-    Rows ``r`` are distinct. ``t_first`` (R, D) takes ``np.fmin`` with ``t1``.
+    ``s0`` and ``n`` hold one effector's slots, or one per row. Rows ``r`` are
+    distinct for each effector. ``t_first`` (R, D) takes ``np.fmin`` with ``t1``.
     Returns False, having stopped, when a row has no free slot.
     """
+    per_row = s0.shape[0] > 1
     for i in range(r.shape[0]):
         ri, di = r[i], d[i]
+        e = i if per_row else 0
         slot = -1
-        for q in range(s0, s0 + n):
+        for q in range(s0[e], s0[e] + n[e]):
             if not active[ri, q]:
                 slot = q
                 break
@@ -116,7 +119,7 @@ def _launch(
 def launch_shot(
     st: ChunkState,
     slots: ShotSlots,
-    e: int,
+    e: int | IntArray,
     r: IntArray,
     d: IntArray,
     t_res: FloatArray,
@@ -129,8 +132,10 @@ def launch_shot(
 
     Fire control counted an assigned shot as pending when it assigned it; a shot at a
     drone it did not assign (a microwave pulse reaching others than its aim) is
-    counted here (``assigned=False``), so resolving it balances the count. Rows
-    ``r`` are distinct; ``t_res``, ``kill`` and ``pk`` are arrays, one per row.
+    counted here (``assigned=False``), so resolving it balances the count. ``e`` is
+    one effector or one per row (units of a kind firing in the same step); rows
+    ``r`` are distinct for each effector; ``t_res``, ``kill`` and ``pk`` are arrays,
+    one per row.
     """
     if not assigned:
         np.add.at(st.pending, (r, d), 1)
@@ -143,8 +148,8 @@ def launch_shot(
         st.shot_kill,
         st.shot_pk,
         st.t_first_shot_s,
-        int(slots.slot_start[e]),
-        int(slots.slot_count[e]),
+        np.atleast_1d(slots.slot_start[e]),
+        np.atleast_1d(slots.slot_count[e]),
         np.asarray(r, dtype=np.int64),
         np.asarray(d, dtype=np.int64),
         np.asarray(t_res, dtype=np.float64),
@@ -152,7 +157,7 @@ def launch_shot(
         np.asarray(pk, dtype=np.float64),
         float(t1),
     ):  # pragma: no cover - sized to never happen
-        raise RuntimeError(f"no free shot slot for effector {e}")
+        raise RuntimeError(f"no free shot slot for effector(s) {e}")
 
 
 def launch_pulse(

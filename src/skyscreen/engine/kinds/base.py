@@ -947,27 +947,53 @@ def rows_by_unit(mask: BoolArray) -> list[tuple[int, IntArray]]:
     return [(int(units[a]), rows[a:b]) for a, b in itertools.pairwise(cut)]
 
 
-@njit(cache=True)
 def start_reloads(
     loaded: IntArray,
     reloads_left: IntArray,
     reload_done_s: FloatArray,
     r: IntArray,
-    k: int,
-    t_done_s: float,
+    k: int | IntArray,
+    t_done_s: float | FloatArray,
 ) -> None:
     """Start a reload, ending at ``t_done_s``, on unit ``k`` of rows ``r`` left empty.
 
     Only where a reload is left; ``loaded``, ``reloads_left`` and ``reload_done_s``
-    are (R, n) arrays of a kind's state, updated in place; rows ``r`` are distinct.
-    Compiled: called per firing unit and step, where four NumPy passes over a few
-    rows cost more than the work.
+    are (R, n) arrays of a kind's state, updated in place. ``k`` and ``t_done_s``
+    are one unit's, or one per row (the units of a kind firing in the same step);
+    the (row, unit) pairs are distinct.
     """
+    _start_reloads(
+        loaded,
+        reloads_left,
+        reload_done_s,
+        r,
+        np.atleast_1d(np.asarray(k, dtype=np.int64)),
+        np.atleast_1d(np.asarray(t_done_s, dtype=np.float64)),
+    )
+
+
+@njit(cache=True)
+def _start_reloads(
+    loaded: IntArray,
+    reloads_left: IntArray,
+    reload_done_s: FloatArray,
+    r: IntArray,
+    k: IntArray,
+    t_done_s: FloatArray,
+) -> None:
+    """:func:`start_reloads`, compiled.
+
+    Called per firing kind and step, where four NumPy passes over a few rows cost
+    more than the work.
+    """
+    per_row = k.shape[0] > 1
     for i in range(r.shape[0]):
         ri = r[i]
-        if loaded[ri, k] == 0 and reloads_left[ri, k] > 0:
-            reloads_left[ri, k] -= 1
-            reload_done_s[ri, k] = t_done_s
+        q = i if per_row else 0
+        ki = k[q]
+        if loaded[ri, ki] == 0 and reloads_left[ri, ki] > 0:
+            reloads_left[ri, ki] -= 1
+            reload_done_s[ri, ki] = t_done_s[q]
 
 
 def polar_measurements(

@@ -6,6 +6,7 @@ its kill probability from a table averaged over the bias.
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -28,15 +29,14 @@ from skyscreen.engine.kinds.base import (
     lead_span,
     leads_ordered,
     pointing_envelope,
-    rows_by_unit,
     slant_geometry,
     sparse_pk,
     stage_pk,
     stage_window,
     start_reloads,
 )
-from skyscreen.engine.rng import Purpose, draw, stream_key
-from skyscreen.engine.shots import ShotSlots, cancel, launch_shot
+from skyscreen.engine.rng import Purpose, draw, stream_keys
+from skyscreen.engine.shots import ShotSlots, launch_shot
 from skyscreen.engine.state import ChunkState, full
 from skyscreen.models import gun as gun_model
 from skyscreen.scenario.kinds import GunParams
@@ -62,7 +62,7 @@ class GunState:
         Drone engaged (-1: none), to be fired at ``fire_s`` once laid.
     engagements, rounds_fired, reloads_done : int
         Counters.
-    keys : list of (int, int)
+    keys : int (G, 2)
         Each gun's random stream key.
     stage_rate : list of one float
         Shots per row of the last ``evaluate_stages`` (its buffers' first size).
@@ -81,7 +81,7 @@ class GunState:
     engagements: IntArray
     rounds_fired: IntArray
     reloads_done: IntArray
-    keys: list[tuple[int, int]]
+    keys: IntArray
     stage_rate: list[float] = field(default_factory=lambda: [0.0])
     pk_reach: dict[float, FloatArray] = field(default_factory=dict)
 
@@ -524,14 +524,16 @@ def _evaluate_stages(
 def _pk_at(
     pk_table: FloatArray,
     pk_step: FloatArray,
-    k: int,
+    k: IntArray,
     raids: IntArray,
     rng: FloatArray,
     out: FloatArray,
 ) -> None:
-    """Predicted burst Pk of gun ``k`` at ranges ``rng`` against drones of ``raids``."""
+    """Predicted burst Pk of guns ``k`` at ranges ``rng`` against drones of ``raids``."""
     for i in range(rng.shape[0]):
-        out[i] = gun_model.pk_from_table(pk_table[k, raids[i]], pk_step[k], rng[i])
+        out[i] = gun_model.pk_from_table(
+            pk_table[k[i], raids[i]], pk_step[k[i]], rng[i]
+        )
 
 
 class GunKind(EffectorBase):
@@ -557,7 +559,7 @@ class GunKind(EffectorBase):
             engagements=np.zeros(shape, dtype=np.int64),
             rounds_fired=np.zeros(shape, dtype=np.int64),
             reloads_done=np.zeros(shape, dtype=np.int64),
-            keys=[stream_key(seed, _PURPOSE, i) for i in g.ids],
+            keys=stream_keys(seed, _PURPOSE, g.ids),
         )
 
     def reload(self, pl: Placed, kst: GunState, t1: float) -> None:
@@ -772,74 +774,111 @@ class GunKind(EffectorBase):
         """
         g: GunParams = pl.params
         raid_idx = pl.scenario.drones.raid_idx
-        # Most steps no gun is due: one test over (R, G) before the per-gun work.
+        # Most steps no gun is due: one test over (R, G) before the rest.
         due = (kst.target >= 0) & (kst.fire_s <= t1)
         if not due.any():
             return
         alive = st.airborne()
-        for k, r in rows_by_unit(due):
-            d = kst.target[r, k]
-            rng, az, el = slant_geometry(g.pos_m[k], st.pos_m[r, d])
-            ok_env = gun_model.in_envelope(
-                rng,
-                el,
-                g.range_min_m[k],
-                g.range_max_m[k],
-                g.elevation_min_rad[k],
-                g.elevation_max_rad[k],
-            )
-            ok = alive[r, d] & ok_env & (kst.rounds[r, k] > 0)
-            kst.target[r, k] = -1
-            kst.fire_s[r, k] = np.inf
-            kst.az_rad[r, k] = az
-            kst.el_rad[r, k] = el
-            bad = ~ok
-            if bad.any():
-                kst.busy_s[r[bad], k] = t1
-                cancel(
-                    st,
-                    ev,
-                    t1,
-                    r,
-                    d,
-                    bad,
-                    pl.unit + k,
-                    [(~alive[r, d], "target_lost"), (~ok_env, "out_of_envelope")],
-                    "no_ammunition",
-                )
-            r, d, rng = r[ok], d[ok], rng[ok]
-            if len(r) == 0:
-                continue
-            n = np.minimum(g.n_rounds[k], kst.rounds[r, k])
-            kst.rounds[r, k] -= n
-            kst.rounds_fired[r, k] += n
-            kst.busy_s[r, k] = t1 + g.burst_s[k]
-            u = draw(kst.keys[k], st.reps[r], st.drone_key[d], 3 * step, n=3)
+        n: IntArray | None = None
+        # Every gun due at once, by gun then row (rows_by_unit's order): each
+        # burst's numbers are elementwise functions of its own row, so the same bits
+        # as gun by gun; only the events are logged gun by gun, in that order.
+        k, r = np.nonzero(due.T)
+        d = kst.target[r, k]
+        rng, az, el = slant_geometry(g.pos_m[k], st.pos_m[r, d])
+        ok_env = gun_model.in_envelope(
+            rng,
+            el,
+            g.range_min_m[k],
+            g.range_max_m[k],
+            g.elevation_min_rad[k],
+            g.elevation_max_rad[k],
+        )
+        ok = alive[r, d] & ok_env & (kst.rounds[r, k] > 0)
+        kst.target[r, k] = -1
+        kst.fire_s[r, k] = np.inf
+        kst.az_rad[r, k] = az
+        kst.el_rad[r, k] = el
+        bad = ~ok
+        if bad.any():
+            kst.busy_s[r[bad], k[bad]] = t1
+            # Two guns may have been laid on one drone of a row: add.at counts both.
+            np.add.at(st.pending, (r[bad], d[bad]), -1)
+        rf, kf, df, rngf = r[ok], k[ok], d[ok], rng[ok]
+        if len(rf):
+            n = np.minimum(g.n_rounds[kf], kst.rounds[rf, kf])
+            kst.rounds[rf, kf] -= n
+            kst.rounds_fired[rf, kf] += n
+            kst.busy_s[rf, kf] = t1 + g.burst_s[kf]
+            u = draw(kst.keys[kf], st.reps[rf], st.drone_key[df], 3 * step, n=3)
             p_kill = gun_model.burst_kill_from_uniforms(
                 u,
-                rng,
-                g.hit_radius_m[k, raid_idx[d]],
-                g.dispersion_rad[k],
-                g.bias_rad[k],
+                rngf,
+                g.hit_radius_m[kf, raid_idx[df]],
+                g.dispersion_rad[kf],
+                g.bias_rad[kf],
                 n,
-                g.pk_hit[k],
+                g.pk_hit[kf],
             )
             start_reloads(
                 kst.rounds,
                 kst.reloads_left,
                 kst.reload_done_s,
-                r,
-                k,
-                t1 + g.reload_s[k],
+                rf,
+                kf,
+                t1 + g.reload_s[kf],
             )
-            tof = gun_model.time_of_flight_s(rng, g.muzzle_velocity_mps[k])
-            pk_pred = np.empty(len(r))
-            _pk_at(g.pk_table, g.pk_step_m, k, raid_idx[d], rng, pk_pred)
+            tof = gun_model.time_of_flight_s(rngf, g.muzzle_velocity_mps[kf])
+            pk_pred = np.empty(len(rf))
+            _pk_at(g.pk_table, g.pk_step_m, kf, raid_idx[df], rngf, pk_pred)
             launch_shot(
-                st, slots, pl.index + k, r, d, t1 + tof, u[:, 2] < p_kill, pk_pred, t1
+                st,
+                slots,
+                pl.index + kf,
+                rf,
+                df,
+                t1 + tof,
+                u[:, 2] < p_kill,
+                pk_pred,
+                t1,
             )
-            if ev is not None:
-                ev.add("fire", r, t1, d, pl.unit + k, st.pos_m[r, d], n)
+        if ev is not None:
+            self._log_fire(pl, st, ev, t1, r, k, d, ok, ~alive[r, d], ~ok_env, n)
+
+    @staticmethod
+    def _log_fire(
+        pl: Placed,
+        st: ChunkState,
+        ev: Events,
+        t1: float,
+        r: IntArray,
+        k: IntArray,
+        d: IntArray,
+        ok: BoolArray,
+        lost: BoolArray,
+        outside: BoolArray,
+        n: IntArray | None,
+    ) -> None:
+        """Each gun's cancels, then its fires, gun by gun (the step's order of old)."""
+        why = np.select(
+            [lost, outside],
+            [ev.outcome("target_lost"), ev.outcome("out_of_envelope")],
+            ev.outcome("no_ammunition"),
+        )
+        rounds = np.zeros(len(r), dtype=np.int64)
+        if n is not None:
+            rounds[ok] = n
+        cut = np.flatnonzero(np.diff(k)) + 1
+        for a, b in itertools.pairwise([0, *cut.tolist(), len(k)]):
+            bad, good = ~ok[a:b], ok[a:b]
+            rb, db = r[a:b][bad], d[a:b][bad]
+            ev.add(
+                "cancel", rb, t1, db, pl.unit + k[a], st.pos_m[rb, db], why[a:b][bad]
+            )
+            rg, dg = r[a:b][good], d[a:b][good]
+            ev.add(
+                "fire", rg, t1, dg, pl.unit + k[a], st.pos_m[rg, dg], rounds[a:b][good]
+            )
 
 
 GUN = GunKind()

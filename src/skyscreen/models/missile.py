@@ -139,24 +139,25 @@ def intercept(
     pos_m: FloatArray,
     vel_mps: FloatArray,
     launcher_m: FloatArray,
-    speed_mps: float,
-    range_min_m: float,
-    range_max_m: float,
-    altitude_max_m: float,
+    speed_mps: Any,
+    range_min_m: Any,
+    range_max_m: Any,
+    altitude_max_m: Any,
 ) -> tuple[FloatArray, FloatArray, FloatArray, Any]:
     """Where and when a missile launched now meets targets flying straight.
 
-    ``pos_m``, ``vel_mps`` (N, 3) the targets, ``launcher_m`` (3,). Returns the
+    ``pos_m``, ``vel_mps`` (N, 3) the targets, ``launcher_m`` (3,) or one per
+    target (N, 3), and the other parameters one or one per target. Returns the
     intercept time (:func:`intercept_time_s`; inf: none), the intercept point (the
     target's position where there is none), its slant range from the launcher and
     whether it lies in the envelope (:func:`in_envelope`; False where there is no
     intercept). The engine's launch and the hindsight bound's candidate shots share
     it.
     """
-    tau = intercept_time_s(pos_m - launcher_m[None, :], vel_mps, speed_mps)
+    tau = intercept_time_s(pos_m - launcher_m, vel_mps, speed_mps)
     with np.errstate(invalid="ignore"):
         ip = pos_m + vel_mps * np.where(np.isfinite(tau), tau, 0.0)[:, None]
-    rng = np.linalg.norm(ip - launcher_m[None, :], axis=-1)
+    rng = np.linalg.norm(ip - launcher_m, axis=-1)
     ok = np.isfinite(tau) & in_envelope(
         rng, ip[:, 2], range_min_m, range_max_m, altitude_max_m
     )

@@ -84,6 +84,7 @@ __all__ = [
     "east_window",
     "lead_span",
     "leads_ordered",
+    "log_fire_by_unit",
     "pointing_envelope",
     "polar_measurements",
     "rows_by_unit",
@@ -945,6 +946,54 @@ def rows_by_unit(mask: BoolArray) -> list[tuple[int, IntArray]]:
         return []
     cut = [0, *(np.flatnonzero(units[1:] != units[:-1]) + 1).tolist(), len(units)]
     return [(int(units[a]), rows[a:b]) for a, b in itertools.pairwise(cut)]
+
+
+def log_fire_by_unit(
+    ev: Events,
+    t1: float,
+    unit: IntArray,
+    r: IntArray,
+    d: IntArray,
+    ok: BoolArray,
+    cancel_pos: FloatArray,
+    reasons: list[tuple[BoolArray, str]],
+    otherwise: str,
+    fire_pos: FloatArray,
+    fire_value: IntArray,
+) -> None:
+    """Log a kind's step of fire: each unit's cancels, then its fires, unit by unit.
+
+    The (row, unit) pairs of the step are grouped by unit (``unit``: their event
+    ``ref``s, ascending), as a kind fires all its due units at once; the log keeps
+    the order of firing them one unit at a time. A cancel's outcome is the first of
+    ``reasons`` that applies, else ``otherwise``; a fire's is ``fire_value``.
+    """
+    why = np.select(
+        [c for c, _ in reasons],
+        [ev.outcome(n) for _, n in reasons],
+        ev.outcome(otherwise),
+    )
+    cut = np.flatnonzero(np.diff(unit)) + 1
+    for a, b in itertools.pairwise([0, *cut.tolist(), len(unit)]):
+        bad, good = ~ok[a:b], ok[a:b]
+        ev.add(
+            "cancel",
+            r[a:b][bad],
+            t1,
+            d[a:b][bad],
+            unit[a],
+            cancel_pos[a:b][bad],
+            why[a:b][bad],
+        )
+        ev.add(
+            "fire",
+            r[a:b][good],
+            t1,
+            d[a:b][good],
+            unit[a],
+            fire_pos[a:b][good],
+            fire_value[a:b][good],
+        )
 
 
 def start_reloads(

@@ -6,7 +6,6 @@ its kill probability from a table averaged over the bias.
 
 from __future__ import annotations
 
-import itertools
 import math
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -28,6 +27,7 @@ from skyscreen.engine.kinds.base import (
     east_window,
     lead_span,
     leads_ordered,
+    log_fire_by_unit,
     pointing_envelope,
     slant_geometry,
     sparse_pk,
@@ -843,41 +843,22 @@ class GunKind(EffectorBase):
                 t1,
             )
         if ev is not None:
-            self._log_fire(pl, st, ev, t1, r, k, d, ok, ~alive[r, d], ~ok_env, n)
-
-    @staticmethod
-    def _log_fire(
-        pl: Placed,
-        st: ChunkState,
-        ev: Events,
-        t1: float,
-        r: IntArray,
-        k: IntArray,
-        d: IntArray,
-        ok: BoolArray,
-        lost: BoolArray,
-        outside: BoolArray,
-        n: IntArray | None,
-    ) -> None:
-        """Each gun's cancels, then its fires, gun by gun (the step's order of old)."""
-        why = np.select(
-            [lost, outside],
-            [ev.outcome("target_lost"), ev.outcome("out_of_envelope")],
-            ev.outcome("no_ammunition"),
-        )
-        rounds = np.zeros(len(r), dtype=np.int64)
-        if n is not None:
-            rounds[ok] = n
-        cut = np.flatnonzero(np.diff(k)) + 1
-        for a, b in itertools.pairwise([0, *cut.tolist(), len(k)]):
-            bad, good = ~ok[a:b], ok[a:b]
-            rb, db = r[a:b][bad], d[a:b][bad]
-            ev.add(
-                "cancel", rb, t1, db, pl.unit + k[a], st.pos_m[rb, db], why[a:b][bad]
-            )
-            rg, dg = r[a:b][good], d[a:b][good]
-            ev.add(
-                "fire", rg, t1, dg, pl.unit + k[a], st.pos_m[rg, dg], rounds[a:b][good]
+            rounds = np.zeros(len(r), dtype=np.int64)
+            if n is not None:
+                rounds[ok] = n
+            pos = st.pos_m[r, d]
+            log_fire_by_unit(
+                ev,
+                t1,
+                pl.unit + k,
+                r,
+                d,
+                ok,
+                pos,
+                [(~alive[r, d], "target_lost"), (~ok_env, "out_of_envelope")],
+                "no_ammunition",
+                pos,
+                rounds,
             )
 
 

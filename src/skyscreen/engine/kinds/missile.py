@@ -26,14 +26,14 @@ from skyscreen.engine.kinds.base import (
     east_window,
     lead_span,
     leads_ordered,
-    rows_by_unit,
+    log_fire_by_unit,
     sparse_pk,
     stage_pk,
     stage_window,
     start_reloads,
 )
-from skyscreen.engine.rng import Purpose, draw, stream_key
-from skyscreen.engine.shots import ShotSlots, cancel, in_air, launch_shot
+from skyscreen.engine.rng import Purpose, draw, stream_keys
+from skyscreen.engine.shots import ShotSlots, in_air, launch_shot
 from skyscreen.engine.state import ChunkState, full
 from skyscreen.models import missile as missile_model
 from skyscreen.scenario.kinds import MissileParams
@@ -57,7 +57,7 @@ class MissileState:
         Drone engaged (-1: none), launched at ``launch_s`` after the reaction time.
     engagements, fired, reloads_done : int
         Counters.
-    keys : list of (int, int)
+    keys : int (M, 2)
         Each launcher's random stream key.
     stage_rate : list of one float
         Shots per row of the last ``evaluate_stages`` (its buffers' first size).
@@ -71,7 +71,7 @@ class MissileState:
     engagements: IntArray
     fired: IntArray
     reloads_done: IntArray
-    keys: list[tuple[int, int]]
+    keys: IntArray
     stage_rate: list[float] = field(default_factory=lambda: [0.0])
 
 
@@ -415,7 +415,7 @@ class MissileKind(EffectorBase):
             engagements=np.zeros(shape, dtype=np.int64),
             fired=np.zeros(shape, dtype=np.int64),
             reloads_done=np.zeros(shape, dtype=np.int64),
-            keys=[stream_key(seed, _PURPOSE, i) for i in m.ids],
+            keys=stream_keys(seed, _PURPOSE, m.ids),
         )
 
     def reload(self, pl: Placed, kst: MissileState, t1: float) -> None:
@@ -475,9 +475,7 @@ class MissileKind(EffectorBase):
     ) -> BoolArray:
         """Launchers idle, with a round ready and a free fire channel."""
         m: MissileParams = pl.params
-        flying = np.zeros((st.n_rep, m.n), dtype=np.int64)
-        for k in range(m.n):
-            flying[:, k] = in_air(st, slots, pl.index + k)
+        flying = in_air(st, slots, pl.index, m.n)
         return np.asarray(
             (kst.target < 0) & (kst.ready > 0) & (flying < m.channels[None, :])
         )
@@ -625,56 +623,65 @@ class MissileKind(EffectorBase):
         if not due.any():
             return
         alive = st.airborne()
-        for k, r in rows_by_unit(due):
-            d = kst.target[r, k]
-            e = pl.index + k
-            flying = in_air(st, slots, e)[r]
-            n_ch = slots.slot_count[e]
-            tau, ip, rng, ok_env = missile_model.intercept(
-                st.pos_m[r, d],
-                st.vel_mps[r, d],
-                m.pos_m[k],
-                m.speed_mps[k],
-                m.range_min_m[k],
-                m.range_max_m[k],
-                m.altitude_max_m[k],
-            )
-            ok = alive[r, d] & ok_env & (kst.ready[r, k] > 0) & (flying < n_ch)
-            kst.target[r, k] = -1
-            kst.launch_s[r, k] = np.inf
-            bad = ~ok
-            if bad.any():
-                cancel(
-                    st,
-                    ev,
-                    t1,
-                    r,
-                    d,
-                    bad,
-                    pl.unit + k,
-                    [
-                        (~alive[r, d], "target_lost"),
-                        (~ok_env, "out_of_envelope"),
-                        (kst.ready[r, k] <= 0, "no_ammunition"),
-                    ],
-                    "no_channel",
-                )
-            r, d, rng, tau, ip = r[ok], d[ok], rng[ok], tau[ok], ip[ok]
-            if len(r) == 0:
-                continue
-            kst.ready[r, k] -= 1
-            kst.fired[r, k] += 1
+        # Every launcher due at once, by launcher then row (rows_by_unit's order):
+        # each missile's numbers are elementwise functions of its own row, and a
+        # launcher's channels hold only its own missiles, so the same bits as
+        # launcher by launcher; only the events are logged launcher by launcher.
+        k, r = np.nonzero(due.T)
+        d = kst.target[r, k]
+        e = pl.index + k
+        flying = in_air(st, slots, pl.index, m.n)[r, k]
+        tau, ip, rng, ok_env = missile_model.intercept(
+            st.pos_m[r, d],
+            st.vel_mps[r, d],
+            m.pos_m[k],
+            m.speed_mps[k],
+            m.range_min_m[k],
+            m.range_max_m[k],
+            m.altitude_max_m[k],
+        )
+        ready = kst.ready[r, k] > 0
+        ok = alive[r, d] & ok_env & ready & (flying < slots.slot_count[e])
+        kst.target[r, k] = -1
+        kst.launch_s[r, k] = np.inf
+        # Two launchers may have been given one drone of a row: add.at counts both.
+        np.add.at(st.pending, (r[~ok], d[~ok]), -1)
+        rf, kf, df = r[ok], k[ok], d[ok]
+        if len(rf):
+            kst.ready[rf, kf] -= 1
+            kst.fired[rf, kf] += 1
             pk = missile_model.kill_probability(
-                rng, m.pk[k], m.range_max_m[k], m.pk_edge[k], m.falloff_start[k]
+                rng[ok], m.pk[kf], m.range_max_m[kf], m.pk_edge[kf], m.falloff_start[kf]
             )
             start_reloads(
-                kst.ready, kst.reloads_left, kst.reload_done_s, r, k, t1 + m.reload_s[k]
+                kst.ready,
+                kst.reloads_left,
+                kst.reload_done_s,
+                rf,
+                kf,
+                t1 + m.reload_s[kf],
             )
-            u = draw(kst.keys[k], st.reps[r], st.drone_key[d], step)
-            launch_shot(st, slots, e, r, d, t1 + tau, u < pk, pk, t1)
-            if ev is not None:
-                # A missile's fire event is placed at its predicted intercept point.
-                ev.add("fire", r, t1, d, pl.unit + k, ip, 1)
+            u = draw(kst.keys[kf], st.reps[rf], st.drone_key[df], step)
+            launch_shot(st, slots, e[ok], rf, df, t1 + tau[ok], u < pk, pk, t1)
+        if ev is not None:
+            # A missile's fire event is placed at its predicted intercept point.
+            log_fire_by_unit(
+                ev,
+                t1,
+                pl.unit + k,
+                r,
+                d,
+                ok,
+                st.pos_m[r, d],
+                [
+                    (~alive[r, d], "target_lost"),
+                    (~ok_env, "out_of_envelope"),
+                    (~ready, "no_ammunition"),
+                ],
+                "no_channel",
+                ip,
+                np.ones(len(r), dtype=np.int64),
+            )
 
 
 MISSILE = MissileKind()

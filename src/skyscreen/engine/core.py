@@ -256,24 +256,10 @@ def run_chunk(
         steps_run += 1
         if on_step is not None and s % 64 == 0:
             on_step(s / p.n_steps)
-        t_arrive, t_home, moved_out = launch_and_move(st, p, t0, t1, ev)
+        t_arrive, t_home, _ = launch_and_move(st, p, t0, t1, ev)
         t_down, down_by = act(st, layout, t0, t1, ev)
         t_kill, k_eff = resolve(st, p, layout, t0, t1, ev)
-        maybe = moved_out or bool((k_eff >= 0).any()) or bool(np.isfinite(t_down).any())
-        settle(
-            st,
-            p,
-            layout,
-            t1,
-            t_kill,
-            k_eff,
-            t_arrive,
-            t_home,
-            t_down,
-            down_by,
-            ev,
-            maybe,
-        )
+        settle(st, p, layout, t1, t_kill, k_eff, t_arrive, t_home, t_down, down_by, ev)
         if tracked is not None and measured is not None:
             # Sensors that point are cued by the tracks as predicted to the look (the
             # truth-fed picture's arrays are the live truth, so there too the cue is

@@ -168,12 +168,15 @@ def launch_and_move(
 
     Works on the airborne drones only, by flat index. Returns the time (R, D) a drone
     reaches its aim point in the step and the time a returning drone reaches home
-    (inf otherwise), and whether either happened to any drone. Drones that arrive stay FLYING here; the outcomes stage decides
-    what happened first.
+    (inf otherwise), and whether either happened to any drone. Both are written for
+    the airborne drones only; the other entries are undefined (filling them cost a
+    pass over memory per step, and the outcomes stage reads airborne drones only).
+    Drones that arrive stay FLYING here; the outcomes stage decides what happened
+    first.
     """
     dr = p.drones
-    arrive = np.full(st.status.shape, np.inf)
-    home = np.full(st.status.shape, np.inf)
+    arrive = np.empty(st.status.shape)
+    home = np.empty(st.status.shape)
     new = (st.status == PENDING) & (st.t_launch_s <= t1)
     if new.any():
         st.status[new] = FLYING

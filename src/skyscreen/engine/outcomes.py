@@ -25,7 +25,7 @@ from skyscreen.engine.codes import (
 from skyscreen.engine.events import Events
 from skyscreen.engine.kinds import Layout
 from skyscreen.engine.rng import Purpose, draw, stream_key
-from skyscreen.engine.state import ChunkState
+from skyscreen.engine.state import ChunkState, nothing
 from skyscreen.models import damage as damage_model
 from skyscreen.models import jammer as jammer_model
 from skyscreen.scenario.params import ScenarioParams
@@ -36,9 +36,11 @@ __all__ = ["act", "finish", "resolve", "settle"]
 def act(
     st: ChunkState, layout: Layout, t0: float, t1: float, ev: Events | None
 ) -> tuple[FloatArray, IntArray]:
-    """Area effects of the step (jamming): each drone's soft-kill time and effector."""
-    t_down: FloatArray = np.full(st.status.shape, np.inf)
-    by: IntArray = np.full(st.status.shape, -1, dtype=np.int64)
+    """Area effects of the step (jamming): each drone's soft-kill time and effector.
+
+    Read-only (:func:`nothing`) when no drone was brought down.
+    """
+    t_down, by = nothing(st.status.shape)
     for pl in layout.effectors:
         if pl.n:
             got = pl.kind.act(pl, st.effectors[pl.slot], st, t0, t1, ev)
@@ -69,7 +71,8 @@ def resolve(
 
     Shots in the shared table due by ``t1`` are resolved first (ties: the lowest slot),
     then each kind reports the kills of its own engagements (a laser's dwell, an
-    interceptor's closure); the earliest wins, the shot table on ties.
+    interceptor's closure); the earliest wins, the shot table on ties. Read-only
+    (:func:`nothing`) when no shot resolved and no kind killed.
     """
     t_kill, k_eff = _resolve_shots(st, p, layout, t1, ev)
     for pl in layout.effectors:
@@ -88,11 +91,11 @@ def _resolve_shots(
 ) -> tuple[FloatArray, IntArray]:
     """Resolve shots due by ``t1``: each drone's earliest kill time and effector."""
     n_rep, n_d = st.status.shape
-    t_kill = np.full((n_rep, n_d), np.inf)
-    k_eff = np.full((n_rep, n_d), -1, dtype=np.int64)
     due = st.shot_active & (st.shot_t_s <= t1)
     if not due.any():
-        return t_kill, k_eff
+        return nothing((n_rep, n_d))
+    t_kill = np.full((n_rep, n_d), np.inf)
+    k_eff = np.full((n_rep, n_d), -1, dtype=np.int64)
     r, s = np.nonzero(due)
     d = st.shot_drone[r, s]
     t = st.shot_t_s[r, s]
@@ -197,13 +200,11 @@ def settle(
     t_down: FloatArray,
     down_by: IntArray,
     ev: Events | None,
-    maybe: bool = True,
 ) -> None:
     """Give each drone the earliest of its outcomes in the step; kills win ties.
 
-    ``maybe`` False says that no shot killed, nothing arrived and no area effect
-    brought a drone down in the step; then only endurance can end a flight (the
-    compiled pass checks that too, so ``maybe`` is only a hint kept for callers).
+    Only the airborne drones' entries of the (R, D) times are read (the move stage
+    writes ``t_arrive`` and ``t_home`` for those alone).
     """
     n_flat = st.status.size
     idx = np.empty(n_flat, dtype=np.int64)

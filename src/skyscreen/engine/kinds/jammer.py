@@ -23,7 +23,7 @@ from skyscreen.engine.kinds.base import (
     Placed,
 )
 from skyscreen.engine.rng import Purpose
-from skyscreen.engine.state import ChunkState
+from skyscreen.engine.state import ChunkState, nothing
 from skyscreen.models import jammer as jammer_model
 from skyscreen.models import kinematics
 from skyscreen.scenario.kinds import JammerParams
@@ -53,11 +53,15 @@ class JammerState:
 
 
 @njit(cache=True)
-def _js_sums(
+def _jam(
+    status: IntArray,
+    guidance: IntArray,
+    link_lost: BoolArray,
+    t_gnss_lost: FloatArray,
+    t_launch: FloatArray,
     pos: FloatArray,
     home: FloatArray,
-    link_exposed: BoolArray,
-    gnss_exposed: BoolArray,
+    jam_s: FloatArray,
     j_pos: FloatArray,
     azimuth: FloatArray,
     half_sector: FloatArray,
@@ -67,39 +71,68 @@ def _js_sums(
     eirp: FloatArray,
     link_eirp: FloatArray,
     gnss_signal: FloatArray,
-    out_link: FloatArray,
-    out_link_who: IntArray,
-    out_gnss: FloatArray,
-    out_gnss_who: IntArray,
-) -> None:
-    """Summed J/S of every exposed drone over the jammers that reach it (R, D).
+    link_threshold: FloatArray,
+    gnss_threshold: FloatArray,
+    link_delay: FloatArray,
+    t0: float,
+    t1: float,
+    out_gnss: IntArray,
+    out_link: IntArray,
+) -> tuple[int, int]:
+    """One step of jamming over the chunk.
 
-    Link J/S (:func:`~skyscreen.models.jammer.link_js_ratio`) for ``link_exposed``
-    drones over the link-mode jammers, GNSS J/S (the Friis power at L1 over the
-    signal) for ``gnss_exposed`` ones over the GNSS-mode jammers; a jammer reaches a
-    drone within its range and sector. ``*_who``: the jammer with the largest share
-    (the first of equals; 0 where none).
+    Arrays are flat over (R·D); ``guidance`` and the drones' constants over D. A
+    flying drone is exposed to the link-mode jammers if it flies on an rf_link and
+    still has its link, to the GNSS-mode ones if it flies on GNSS and still has its
+    fix. Its J/S is summed over the jammers that reach it (range and sector):
+    :func:`~skyscreen.models.jammer.link_js_ratio` on the link, the Friis power at
+    L1 over the signal on GNSS; the jammer with the largest share is the first of
+    equals (0 where none). Then:
+
+    - GNSS: a fix is lost at ``t1`` where J/S is at or above the threshold
+      (``t_gnss_lost`` written);
+    - link, only if some drone of the chunk is exposed on its link: ``jam_s`` grows
+      by the step's flight time where J/S is at or above the threshold and is 0
+      elsewhere; a link is lost where it reaches the drone's delay.
+
+    Writes the lost drones, in flat order, as (flat index, jammer) pairs into
+    ``out_gnss`` and ``out_link`` (2, R·D); returns how many of each, or (-1, -1)
+    when no drone is exposed to either (nothing written). One pass over the chunk
+    where the NumPy form made a dozen (R, D) temporaries.
     """
-    n_r, n_d = link_exposed.shape
-    for r in range(n_r):
-        for d in range(n_d):
-            le, ge = link_exposed[r, d], gnss_exposed[r, d]
-            out_link[r, d] = 0.0
-            out_gnss[r, d] = 0.0
-            out_link_who[r, d] = 0
-            out_gnss_who[r, d] = 0
-            if not (le or ge):
-                continue
-            cx = pos[r, d, 0] - home[r, d, 0]
-            cy = pos[r, d, 1] - home[r, d, 1]
-            cz = pos[r, d, 2] - home[r, d, 2]
+    n_d = guidance.shape[0]
+    link_mode, gnss_mode = jams_link.any(), jams_gnss.any()
+    link_any, gnss_any = False, False
+    for j in range(status.shape[0]):
+        if status[j] != FLYING:
+            continue
+        g = guidance[j % n_d]
+        if link_mode and g == _RF and not link_lost[j]:
+            link_any = True
+        if gnss_mode and g == _GNSS and math.isnan(t_gnss_lost[j]):
+            gnss_any = True
+        if (link_any or not link_mode) and (gnss_any or not gnss_mode):
+            break
+    if not (link_any or gnss_any):
+        return -1, -1
+    n_gnss, n_link = 0, 0
+    for j in range(status.shape[0]):
+        d = j % n_d
+        flying = status[j] == FLYING
+        le = link_any and flying and guidance[d] == _RF and not link_lost[j]
+        ge = gnss_any and flying and guidance[d] == _GNSS and math.isnan(t_gnss_lost[j])
+        sum_l, sum_g = 0.0, 0.0
+        who_l, who_g = 0, 0
+        if le or ge:
+            cx = pos[j, 0] - home[j, 0]
+            cy = pos[j, 1] - home[j, 1]
+            cz = pos[j, 2] - home[j, 2]
             d_c = math.sqrt(cx * cx + cy * cy + cz * cz)
-            best_l = 0.0
-            best_g = 0.0
+            best_l, best_g = 0.0, 0.0
             for k in range(j_pos.shape[0]):
-                rx = pos[r, d, 0] - j_pos[k, 0]
-                ry = pos[r, d, 1] - j_pos[k, 1]
-                rz = pos[r, d, 2] - j_pos[k, 2]
+                rx = pos[j, 0] - j_pos[k, 0]
+                ry = pos[j, 1] - j_pos[k, 1]
+                rz = pos[j, 2] - j_pos[k, 2]
                 d_j = math.sqrt(rx * rx + ry * ry + rz * rz)
                 if d_j > range_max[k]:
                     continue
@@ -111,10 +144,10 @@ def _js_sums(
                     continue
                 if le and jams_link[k]:
                     js = jammer_model.link_js_ratio(eirp[k], link_eirp[d], d_c, d_j)
-                    out_link[r, d] += js
+                    sum_l += js
                     if js > best_l:
                         best_l = js
-                        out_link_who[r, d] = k
+                        who_l = k
                 if ge and jams_gnss[k]:
                     js = (
                         jammer_model.friis_received_power_w(
@@ -122,10 +155,27 @@ def _js_sums(
                         )
                         / gnss_signal[d]
                     )
-                    out_gnss[r, d] += js
+                    sum_g += js
                     if js > best_g:
                         best_g = js
-                        out_gnss_who[r, d] = k
+                        who_g = k
+        if ge and sum_g >= gnss_threshold[d]:
+            t_gnss_lost[j] = t1
+            out_gnss[0, n_gnss] = j
+            out_gnss[1, n_gnss] = who_g
+            n_gnss += 1
+        if link_any:
+            above = le and sum_l >= link_threshold[d]
+            if above:
+                # Launch times are finite, so max is np.maximum here.
+                jam_s[j] = jam_s[j] + (t1 - max(t_launch[j], t0))
+                if jam_s[j] >= link_delay[d]:
+                    out_link[0, n_link] = j
+                    out_link[1, n_link] = who_l
+                    n_link += 1
+            else:
+                jam_s[j] = 0.0
+    return n_gnss, n_link
 
 
 class JammerKind(EffectorBase):
@@ -175,28 +225,18 @@ class JammerKind(EffectorBase):
         dr = pl.scenario.drones
         if j.n == 0:
             return None
-        flying = st.status == FLYING
-        guidance = dr.guidance[None, :]
-        # A mode no jammer radiates exposes nobody (and costs no geometry below).
-        link_exposed = flying & (guidance == _RF) & ~st.link_lost & j.jams_link.any()
-        gnss_exposed = (
-            flying
-            & (guidance == _GNSS)
-            & np.isnan(st.t_gnss_lost_s)
-            & j.jams_gnss.any()
-        )
-        link_any, gnss_any = bool(link_exposed.any()), bool(gnss_exposed.any())
-        if not (link_any or gnss_any):
-            return None
-        shape = link_exposed.shape
-        link_js, gnss_js = np.empty(shape), np.empty(shape)
-        link_who = np.empty(shape, dtype=np.int64)
-        gnss_who = np.empty(shape, dtype=np.int64)
-        _js_sums(
-            st.pos_m,
-            st.home_m,
-            link_exposed,
-            gnss_exposed,
+        n = st.status.size
+        lost_gnss = np.empty((2, n), dtype=np.int64)
+        lost_link = np.empty((2, n), dtype=np.int64)
+        n_gnss, n_link = _jam(
+            st.status.reshape(-1),
+            dr.guidance,
+            st.link_lost.reshape(-1),
+            st.t_gnss_lost_s.reshape(-1),
+            st.t_launch_s.reshape(-1),
+            st.pos_m.reshape(-1, 3),
+            st.home_m.reshape(-1, 3),
+            kst.jam_s.reshape(-1),
             j.pos_m,
             j.azimuth_rad,
             j.half_sector_rad,
@@ -206,70 +246,40 @@ class JammerKind(EffectorBase):
             j.eirp_w,
             dr.link_eirp_w,
             dr.gnss_signal_w,
-            link_js,
-            link_who,
-            gnss_js,
-            gnss_who,
+            dr.link_js_threshold,
+            dr.gnss_js_threshold,
+            dr.link_loss_delay_s,
+            float(t0),
+            float(t1),
+            lost_gnss,
+            lost_link,
         )
-        if gnss_any:
-            self._jam_gnss(pl, st, gnss_js, gnss_who, gnss_exposed, t1, ev)
-        if not link_any:
+        n_d = dr.n
+        if n_gnss > 0 and ev is not None:
+            flat, who = lost_gnss[:, :n_gnss]
+            r, d = flat // n_d, flat % n_d
+            ev.add("gnss_lost", r, t1, d, who + pl.unit, st.pos_m[r, d])
+        if n_link <= 0:
             return None
-        return self._jam_links(pl, kst, st, link_js, link_who, link_exposed, t0, t1, ev)
-
-    def _jam_gnss(
-        self,
-        pl: Placed,
-        st: ChunkState,
-        total: FloatArray,
-        who: IntArray,
-        exposed: BoolArray,
-        t1: float,
-        ev: Events | None,
-    ) -> None:
-        """GNSS fixes lost at ``t1``: summed J/S at or above each drone's threshold."""
-        dr = pl.scenario.drones
-        lost = exposed & (total >= dr.gnss_js_threshold[None, :])
-        if not lost.any():
-            return
-        st.t_gnss_lost_s[lost] = t1
+        flat, who = lost_link[:, :n_link]
+        r, d = flat // n_d, flat % n_d
+        st.link_lost[r, d] = True
+        behaviour = dr.on_link_loss[d]
+        neutral = (behaviour == _HOVER) | (behaviour == _RETURN)
+        rn, dn = r[neutral], d[neutral]
+        st.status[rn, dn] = NEUTRALISED
+        st.cause[rn, dn] = _CAUSE
+        st.effector[rn, dn] = who[neutral] + pl.index
+        down = (behaviour == _LAND) | (behaviour == _CRASH)
         if ev is not None:
-            r, d = np.nonzero(lost)
-            ev.add("gnss_lost", r, t1, d, who[r, d] + pl.unit, st.pos_m[r, d])
-
-    def _jam_links(
-        self,
-        pl: Placed,
-        kst: JammerState,
-        st: ChunkState,
-        total: FloatArray,
-        share: IntArray,
-        exposed: BoolArray,
-        t0: float,
-        t1: float,
-        ev: Events | None,
-    ) -> tuple[FloatArray, IntArray] | None:
-        """Links lost at ``t1``; the soft-kill times and jammers (see :meth:`act`)."""
-        dr = pl.scenario.drones
-        above = exposed & (total >= dr.link_js_threshold[None, :])
-        start = np.maximum(st.t_launch_s, t0)
-        kst.jam_s[...] = np.where(above, kst.jam_s + (t1 - start), 0.0)
-        lost = above & (kst.jam_s >= dr.link_loss_delay_s[None, :])
-        if not lost.any():
-            return None
-        who = share + pl.index
-        st.link_lost |= lost
-        behaviour = dr.on_link_loss[None, :]
-        neutral = lost & ((behaviour == _HOVER) | (behaviour == _RETURN))
-        st.status[neutral] = NEUTRALISED
-        st.cause[neutral] = _CAUSE
-        st.effector[neutral] = who[neutral]
-        down = lost & ((behaviour == _LAND) | (behaviour == _CRASH))
-        if ev is not None:
-            r, d = np.nonzero(lost)
-            unit = who[r, d] - pl.index + pl.unit
-            ev.add("link_lost", r, t1, d, unit, st.pos_m[r, d])
-        return np.where(down, t1, np.inf), who
+            ev.add("link_lost", r, t1, d, who + pl.unit, st.pos_m[r, d])
+        # Only the drones brought down need a time and a jammer: the outcomes stage
+        # reads the jammer where the time is the earliest.
+        t_down, by = nothing(st.status.shape)
+        t_down, by = t_down.copy(), by.copy()
+        t_down[r[down], d[down]] = t1
+        by[r[down], d[down]] = who[down] + pl.index
+        return t_down, by
 
 
 JAMMER = JammerKind()

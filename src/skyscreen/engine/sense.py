@@ -39,7 +39,8 @@ def sense(
     n_d = st.status.shape[1]
     k = np.flatnonzero(st.airborne().reshape(-1))
     hit = np.zeros(len(k), dtype=bool)
-    unit = np.full(len(k), -1, dtype=np.int64)
+    # Each drone's first detecting unit names it in the detect event only.
+    unit = np.full(len(k), -1, dtype=np.int64) if ev is not None else None
     looked = False
     for pl, kst in zip(layout.sensors, st.sensors, strict=True):
         if pl.n == 0:
@@ -55,8 +56,9 @@ def sense(
         if found is None:
             continue
         h, u = found
-        new = h & ~hit
-        unit[new] = pl.unit + u[new]
+        if unit is not None:
+            new = h & ~hit
+            unit[new] = pl.unit + u[new]
         hit |= h
     if not hit.any():
         return looked
@@ -67,7 +69,7 @@ def sense(
     first_k = kh[is_first]
     first[first_k] = t1
     last[kh] = t1
-    if ev is not None and len(first_k):
+    if ev is not None and unit is not None and len(first_k):
         ev.add(
             "detect",
             first_k // n_d,

@@ -50,8 +50,9 @@ class RadarState:
         as :meth:`RadarKind.sense` left them (up to that radar), for
         :meth:`RadarKind.measure` to complete in the same step (tracked fidelity).
     scratch : dict
-        ``"out"``: the kernel's (3, n, S) output arrays, reused from step to step
-        (fresh ones of that size cost page faults every step).
+        ``"out"``: the kernel's (3, n, S) output arrays and ``"unit"`` its (n,) first
+        radars, reused from step to step (fresh ones of that size cost page faults
+        every step).
     """
 
     scan_no: IntArray
@@ -329,8 +330,9 @@ class RadarKind:
         if out is None or out.shape[1] < len(k):
             # Finite from the start: _detect writes the SNR and draw in coverage only.
             out = kst.scratch["out"] = np.zeros((3, len(k), rd.n))
+            kst.scratch["unit"] = np.empty(len(k), dtype=np.int64)
         snr, pd, u = out[0, : len(k)], out[1, : len(k)], out[2, : len(k)]
-        unit = np.empty(len(k), dtype=np.int64)
+        unit = kst.scratch["unit"][: len(k)]
         n_sw0 = _detect(
             k,
             n_d,

@@ -324,8 +324,6 @@ class RadarKind:
         scan_no = kst.scan_no[step]
         if len(k) == 0 or (scan_no < 0).all():
             return None
-        dr = pl.scenario.drones
-        n_d = dr.n
         out = kst.scratch.get("out")
         if out is None or out.shape[1] < len(k):
             # Finite from the start: _detect writes the SNR and draw in coverage only.
@@ -333,23 +331,7 @@ class RadarKind:
             kst.scratch["unit"] = np.empty(len(k), dtype=np.int64)
         snr, pd, u = out[0, : len(k)], out[1, : len(k)], out[2, : len(k)]
         unit = kst.scratch["unit"][: len(k)]
-        n_sw0 = _detect(
-            k,
-            n_d,
-            st.pos_m.reshape(-1, 3),
-            dr.rcs_m2,
-            dr.swerling,
-            self.kernel_params(pl),
-            scan_no,
-            kst.keys,
-            st.reps,
-            st.drone_key,
-            snr,
-            pd,
-            u,
-            unit,
-            mode,
-        )
+        n_sw0 = self._detect(pl, kst, st, step, k, snr, pd, u, unit, mode)
         if n_sw0:
             # Swerling 0: the Marcum Q function (scipy), per radar for its Pfa.
             sw0 = np.isnan(pd)
@@ -361,6 +343,41 @@ class RadarKind:
             det = (pd[rows] >= 0.0) & (u[rows] < pd[rows])
             unit[rows] = np.where(det.any(axis=1), np.argmax(det, axis=1), -1)
         return pd, u, unit
+
+    def _detect(
+        self,
+        pl: Placed,
+        kst: RadarState,
+        st: ChunkState,
+        step: int,
+        k: IntArray,
+        snr: FloatArray,
+        pd: FloatArray,
+        u: FloatArray,
+        unit: IntArray,
+        mode: int,
+    ) -> int:
+        """The compiled :func:`_detect` on the step's drones ``k``, into the buffers."""
+        dr = pl.scenario.drones
+        return int(
+            _detect(
+                k,
+                dr.n,
+                st.pos_m.reshape(-1, 3),
+                dr.rcs_m2,
+                dr.swerling,
+                self.kernel_params(pl),
+                kst.scan_no[step],
+                kst.keys,
+                st.reps,
+                st.drone_key,
+                snr,
+                pd,
+                u,
+                unit,
+                mode,
+            )
+        )
 
     def measure(
         self,
@@ -389,22 +406,9 @@ class RadarKind:
         if kst.last.get("step") == step and kst.last.get("k") is k:
             # sense stopped at each drone's first detecting radar: the rest now.
             last = kst.last
-            _detect(
-                k,
-                n_d,
-                st.pos_m.reshape(-1, 3),
-                pl.scenario.drones.rcs_m2,
-                pl.scenario.drones.swerling,
-                self.kernel_params(pl),
-                scan_no,
-                kst.keys,
-                st.reps,
-                st.drone_key,
-                kst.scratch["out"][0, : len(k)],
-                last["pd"],
-                last["u"],
-                last["unit"],
-                REST,
+            snr = kst.scratch["out"][0, : len(k)]
+            self._detect(
+                pl, kst, st, step, k, snr, last["pd"], last["u"], last["unit"], REST
             )
             det = _hits(last["pd"], last["u"])
         elif len(k):

@@ -20,6 +20,7 @@ no longer free. This is a greedy step, not a joint optimum over both.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -35,6 +36,7 @@ from skyscreen.engine.events import Events
 from skyscreen.engine.kinds import DecideContext, Layout
 from skyscreen.engine.kinds.base import (
     StageContext,
+    ThreatArgs,
     rows_by_unit,
     stage_pk_by_evaluation,
 )
@@ -105,12 +107,14 @@ def _threats(
     out_value: FloatArray,
     out_t_go: FloatArray,
     out_surv: FloatArray,
+    lazy: bool,
 ) -> None:
     """Threat value, time to go and survival from shots in the air (B, N) each.
 
     The value is the largest over assets of :func:`threat_value` at the horizontal
     closest approach (first maximum in asset order); 0 (and t_go inf) for entries not
-    eligible.
+    eligible. With ``lazy``, eligible entries' value and time to go are left NaN, to
+    be computed where read (:func:`_threats_listed`, the kinds' ``lazy_threat``).
     """
     n_d = eligible.shape[1]
     for b in range(rows.shape[0]):
@@ -120,6 +124,10 @@ def _threats(
             out_t_go[b, d] = np.inf
             out_surv[b, d] = 1.0
             if not eligible[r, d]:
+                continue
+            if lazy:
+                out_value[b, d] = np.nan
+                out_t_go[b, d] = np.nan
                 continue
             best, best_t = entry_threat(
                 pos[r, d, 0],
@@ -138,6 +146,36 @@ def _threats(
         for s in range(shot_active.shape[1]):
             if shot_active[r, s]:
                 out_surv[b, shot_drone[r, s]] *= 1.0 - shot_pk[r, s]
+
+
+@njit(cache=True)
+def _threats_listed(
+    rows: IntArray,
+    ptr: IntArray,
+    entry: IntArray,
+    pos: FloatArray,
+    vel: FloatArray,
+    th: ThreatArgs,
+    values: FloatArray,
+    t_go: FloatArray,
+) -> None:
+    """The threat value and time to go of every listed entry still NaN (lazy).
+
+    ``ptr`` (K, B + 1) and ``entry`` are the kinds' concatenated lists (as
+    :func:`_greedy_sparse` reads them): the greedy assignment reads the values of
+    those entries only. The same ``entry_threat`` call as :func:`_threats`.
+    """
+    for kk in range(ptr.shape[0]):
+        for b in range(rows.shape[0]):
+            r = rows[b]
+            for e in range(ptr[kk, b], ptr[kk, b + 1]):
+                d = entry[e]
+                if math.isnan(values[b, d]):
+                    values[b, d], t_go[b, d] = entry_threat(
+                        pos[r, d, 0], pos[r, d, 1], vel[r, d, 0], vel[r, d, 1],
+                        th.lethal_m[d], th.asset_pos_m, th.asset_radius_m,
+                        th.asset_value_usd, th.margin_m, th.tau_s,
+                    )  # fmt: skip
 
 
 @njit(cache=True)
@@ -460,6 +498,29 @@ def decide(
     if doc.fire_control == "lookahead":
         per_row *= _stages(doc)
     block = max(1, _BLOCK_ELEMENTS // max(per_row, 1))
+    # Lazy threat values: on the listed path without events, only the entries some
+    # weapon lists (and those a kind reads) need a value; in a large scenario that
+    # is a few percent of them. The decision event's surviving value needs every
+    # entry's, so events keep the eager path; so do kinds that do not say they
+    # handle it (lazy_threat).
+    lazy = (
+        sparse
+        and ev is None
+        and not area
+        and all(getattr(pl.kind, "lazy_threat", False) for pl in kinds)
+    )
+    threat = (
+        ThreatArgs(
+            dr.lethal_radius_m,
+            a.pos_m,
+            a.radius_m,
+            a.value_usd,
+            float(doc.danger_margin_m),
+            float(doc.urgency_tau_s),
+        )
+        if lazy
+        else None
+    )
     for b0 in range(0, len(rows), block):
         sel = slice(b0, b0 + block)
         br = rows[sel]
@@ -484,6 +545,7 @@ def decide(
             values,
             t_go,
             surv,
+            lazy,
         )
         ctx = DecideContext(
             rows=br,
@@ -499,6 +561,7 @@ def decide(
             missile_min_time_to_go_s=float(doc.missile_min_time_to_go_s),
             missile_reserve_rounds=int(doc.missile_reserve_rounds),
             reserve_min_value_usd=float(doc.reserve_min_value_usd),
+            threat=threat,
         )
         open_slots = np.maximum(doc.max_shooters_per_drone - st.pending[br], 0)
         free_b = free[br]
@@ -588,6 +651,10 @@ def _assign_sparse(
     entry = _cat([sp.entry for sp in lists])
     pk = _cat([sp.pk for sp in lists], np.float64)
     aux = _cat([sp.aux for sp in lists], np.float64)
+    if ctx.threat is not None:
+        _threats_listed(
+            ctx.rows, ptr, entry, ctx.pos_m, ctx.vel_mps, ctx.threat, values, ctx.t_go_s
+        )
     is_tight = np.array([pl in tight for pl in point] or [False])
     ident = (
         np.ascontiguousarray(pic.identified[ctx.rows])

@@ -30,7 +30,8 @@ deliberately small; each method says which stage calls it:
   whose one shot reaches several drones (a microwave emitter) sets ``area`` and is
   aimed by its own ``aim`` before the other weapons' assignment, which then sees the
   survival its shots leave. Optional, for speed: ``evaluate_sparse`` (the non-zero
-  Pk listed, a :class:`SparsePk`), ``shots_left`` (the look-ahead's magazine) and
+  Pk listed, a :class:`SparsePk`; with ``lazy_threat`` set, it may be handed threat
+  values still to compute, :class:`DecideContext` ``threat``), ``shots_left`` (the look-ahead's magazine) and
   ``evaluate_stages`` (the look-ahead's later stages at once, a :class:`StagePk`
   equal to :func:`stage_pk_by_evaluation`).
 
@@ -50,7 +51,7 @@ import itertools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 import numpy as np
 from numba import njit
@@ -78,6 +79,7 @@ __all__ = [
     "SparsePk",
     "StageContext",
     "StagePk",
+    "ThreatArgs",
     "cancel_unfireable",
     "complete_reloads",
     "count_below",
@@ -184,6 +186,13 @@ class DecideContext:
     min_shot_pk, hold_range_m, missile_min_time_to_go_s, reserve_min_value_usd : float
         Doctrine.
     missile_reserve_rounds : int
+    threat : ThreatArgs or None
+        None: ``values`` and ``t_go_s`` hold every eligible entry's. Otherwise they
+        are NaN until computed (the decide stage computes them for the listed
+        entries after the kinds' ``evaluate_sparse``): a kind whose
+        ``evaluate_sparse`` reads them computes the entry's with
+        :func:`~skyscreen.c2.threat.entry_threat` on these arguments and writes both
+        back. Only kinds that set ``lazy_threat`` are handed such a context.
     """
 
     rows: IntArray
@@ -199,6 +208,22 @@ class DecideContext:
     missile_min_time_to_go_s: float
     missile_reserve_rounds: int
     reserve_min_value_usd: float
+    threat: ThreatArgs | None = None
+
+
+class ThreatArgs(NamedTuple):
+    """What :func:`~skyscreen.c2.threat.entry_threat` needs beyond the entry.
+
+    ``lethal_m`` (E,) each entry's drone's lethal radius; the assets' positions,
+    radii and values; the doctrine's danger margin and urgency scale.
+    """
+
+    lethal_m: FloatArray
+    asset_pos_m: FloatArray
+    asset_radius_m: FloatArray
+    asset_value_usd: FloatArray
+    margin_m: float
+    tau_s: float
 
 
 @dataclass(frozen=True, slots=True, eq=False)

@@ -542,6 +542,8 @@ class GunKind(EffectorBase):
     name = "gun"
     purpose = int(Purpose.GUN)
     assignable = True
+    lazy_threat = True
+    """``evaluate_sparse`` reads no threat value (DecideContext ``threat``)."""
 
     def init(self, pl: Placed, n_rep: int, seed: int) -> GunState:
         """Full magazines, pointing east, nothing engaged."""

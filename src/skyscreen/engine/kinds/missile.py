@@ -13,6 +13,7 @@ import numpy as np
 from numba import njit
 
 from skyscreen._typing import BoolArray, FloatArray, IntArray
+from skyscreen.c2.threat import entry_threat
 from skyscreen.engine.events import Events
 from skyscreen.engine.kinds.base import (
     DecideContext,
@@ -21,6 +22,7 @@ from skyscreen.engine.kinds.base import (
     SparsePk,
     StageContext,
     StagePk,
+    ThreatArgs,
     complete_reloads,
     count_below,
     east_window,
@@ -173,6 +175,8 @@ def _evaluate_sparse(
     hold_range: float,
     min_ttg: float,
     reserve_value: float,
+    lazy: bool,
+    th: ThreatArgs,
     out_ptr: IntArray,
     out_unit: IntArray,
     out_entry: IntArray,
@@ -180,6 +184,10 @@ def _evaluate_sparse(
     out_aux: FloatArray,
 ) -> int:
     """The non-zero pairs of :func:`_evaluate`, listed (as the guns' sparse kernel).
+
+    With ``lazy``, an entry's threat value and time to go are NaN until a pair
+    first reads them; it computes them then (``entry_threat`` on ``th``, as the
+    decide stage would have) and writes both back.
 
     Launchers are visited through their east coordinate, within the largest reach
     (plus a metre for round-off) of the drone's: a superset of the pairs the cheap
@@ -224,6 +232,11 @@ def _evaluate_sparse(
                 r2 = qx * qx + qy * qy + qz * qz
                 if r2 > reach * reach or math.sqrt(r2) > hold_range:
                     continue
+                if lazy and math.isnan(values[b, d]):
+                    values[b, d], t_go[b, d] = entry_threat(
+                        px, py, vx, vy, th.lethal_m[d], th.asset_pos_m,
+                        th.asset_radius_m, th.asset_value_usd, th.margin_m, th.tau_s,
+                    )  # fmt: skip
                 if t_go[b, d] < min_ttg:
                     continue
                 if reserve_low[r, k] and values[b, d] < reserve_value:
@@ -395,12 +408,20 @@ def _evaluate_stages(
     return n
 
 
+_NO_THREAT = ThreatArgs(
+    np.zeros(0), np.zeros((0, 3)), np.zeros(0), np.zeros(0), 0.0, 1.0
+)
+"""The kernel's ``th`` when every threat value is computed (never read)."""
+
+
 class MissileKind(EffectorBase):
     """The missile-launcher effector kind (assignable; shots in the shot table)."""
 
     name = "missile"
     purpose = int(Purpose.MISSILE)
     assignable = True
+    lazy_threat = True
+    """``evaluate_sparse`` computes the threat values it reads (DecideContext)."""
 
     def init(self, pl: Placed, n_rep: int, seed: int) -> MissileState:
         """Ready rounds loaded, nothing engaged."""
@@ -547,6 +568,8 @@ class MissileKind(EffectorBase):
                 float(ctx.hold_range_m),
                 float(ctx.missile_min_time_to_go_s),
                 float(ctx.reserve_min_value_usd),
+                ctx.threat is not None,
+                ctx.threat if ctx.threat is not None else _NO_THREAT,
                 *bufs,
             ),
             len(ctx.rows),

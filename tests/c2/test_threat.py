@@ -66,16 +66,20 @@ def test_skips_change_no_bit(seed: int, n_sites: int, edge: float) -> None:
         along = rng.uniform(-20000, 20000) * v[i] / np.hypot(*v[i])
         p[i] = pos[a, :2] + 40.0 * r_d * (1.0 + edge) * normal + along
     v[rng.random(n) < 0.1] = 0.0  # hovering: the closest approach is now
-    want_v, want_t = threat_values_and_time(
-        np.column_stack([p, np.zeros(n)]),
-        np.column_stack([v, np.zeros(n)]),
-        lethal,
-        pos,
-        radius,
-        value,
-        margin,
-        tau,
-    )
+    # In a fresh process (kernels compiled, not loaded) the vectorised form has
+    # raised NumPy's "invalid value" flag in CI on some drawn example, with
+    # every value still equal below; the comparison is the test.
+    with np.errstate(invalid="ignore"):
+        want_v, want_t = threat_values_and_time(
+            np.column_stack([p, np.zeros(n)]),
+            np.column_stack([v, np.zeros(n)]),
+            lethal,
+            pos,
+            radius,
+            value,
+            margin,
+            tau,
+        )
     for i in range(n):
         got = entry_threat(*p[i], *v[i], lethal[i], pos, radius, value, margin, tau)
         assert got == (want_v[i], want_t[i]), i

@@ -91,10 +91,7 @@ def cpa_time_s(qx_m: float, qy_m: float, vx_mps: float, vy_mps: float) -> float:
     """
     vv = vx_mps * vx_mps + vy_mps * vy_mps
     if vv > 0.0:
-        # max(vv, 5e-324) is vv here (the smallest positive double); should the
-        # compiler compute the division ahead of the branch, a stationary mover's
-        # 0 / 0 would raise NumPy's "invalid value" warning for nothing.
-        return max(-(qx_m * vx_mps + qy_m * vy_mps) / max(vv, 5e-324), 0.0)
+        return max(-(qx_m * vx_mps + qy_m * vy_mps) / vv, 0.0)
     return 0.0
 
 

@@ -256,7 +256,7 @@ def run_chunk(
         steps_run += 1
         if on_step is not None and s % 64 == 0:
             on_step(s / p.n_steps)
-        t_arrive, t_home, _ = launch_and_move(st, p, t0, t1, ev)
+        t_arrive, t_home = launch_and_move(st, p, t0, t1, ev)
         t_down, down_by = act(st, layout, t0, t1, ev)
         t_kill, k_eff = resolve(st, p, layout, t0, t1, ev)
         settle(st, p, layout, t1, t_kill, k_eff, t_arrive, t_home, t_down, down_by, ev)

@@ -95,12 +95,7 @@ def _threats(
     eligible: BoolArray,
     pos: FloatArray,
     vel: FloatArray,
-    lethal: FloatArray,
-    asset_pos: FloatArray,
-    asset_r: FloatArray,
-    asset_v: FloatArray,
-    margin: float,
-    tau: float,
+    th: ThreatArgs,
     shot_active: BoolArray,
     shot_drone: IntArray,
     shot_pk: FloatArray,
@@ -130,17 +125,10 @@ def _threats(
                 out_t_go[b, d] = np.nan
                 continue
             best, best_t = entry_threat(
-                pos[r, d, 0],
-                pos[r, d, 1],
-                vel[r, d, 0],
-                vel[r, d, 1],
-                lethal[d],
-                asset_pos,
-                asset_r,
-                asset_v,
-                margin,
-                tau,
-            )
+                pos[r, d, 0], pos[r, d, 1], vel[r, d, 0], vel[r, d, 1],
+                th.lethal_m[d], th.asset_pos_m, th.asset_radius_m,
+                th.asset_value_usd, th.margin_m, th.tau_s,
+            )  # fmt: skip
             out_value[b, d] = best
             out_t_go[b, d] = best_t
         for s in range(shot_active.shape[1]):
@@ -509,17 +497,13 @@ def decide(
         and not area
         and all(getattr(pl.kind, "lazy_threat", False) for pl in kinds)
     )
-    threat = (
-        ThreatArgs(
-            dr.lethal_radius_m,
-            a.pos_m,
-            a.radius_m,
-            a.value_usd,
-            float(doc.danger_margin_m),
-            float(doc.urgency_tau_s),
-        )
-        if lazy
-        else None
+    th = ThreatArgs(
+        dr.lethal_radius_m,
+        a.pos_m,
+        a.radius_m,
+        a.value_usd,
+        float(doc.danger_margin_m),
+        float(doc.urgency_tau_s),
     )
     for b0 in range(0, len(rows), block):
         sel = slice(b0, b0 + block)
@@ -533,12 +517,7 @@ def decide(
             eligible,
             pic.pos_m,
             pic.vel_mps,
-            dr.lethal_radius_m,
-            a.pos_m,
-            a.radius_m,
-            a.value_usd,
-            float(doc.danger_margin_m),
-            float(doc.urgency_tau_s),
+            th,
             st.shot_active,
             st.shot_drone,
             st.shot_pk,
@@ -561,7 +540,7 @@ def decide(
             missile_min_time_to_go_s=float(doc.missile_min_time_to_go_s),
             missile_reserve_rounds=int(doc.missile_reserve_rounds),
             reserve_min_value_usd=float(doc.reserve_min_value_usd),
-            threat=threat,
+            threat=th if lazy else None,
         )
         open_slots = np.maximum(doc.max_shooters_per_drone - st.pending[br], 0)
         free_b = free[br]

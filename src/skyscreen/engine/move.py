@@ -58,14 +58,13 @@ def _move(
     dp: DroneKernelParams,
     arrive: FloatArray,
     home_reached: FloatArray,
-) -> int:
+) -> None:
     """Move the airborne drones ``k`` (flat indices r·D + d) from ``t0`` to ``t1``.
 
     Writes ``pos, vel, heading, wp_idx, diving`` of the moved drones, their arrival
     time at the aim point into ``arrive`` and the time a returning drone reaches home
-    into ``home_reached`` (both inf otherwise). Returns how many of either happened.
+    into ``home_reached`` (both inf otherwise).
     """
-    n_out = 0
     # g·tan(bank) of each drone, once per call rather than twice per drone-step (the
     # turn radius v²/(g·tan φ) and turn rate g·tan φ / v of models.kinematics, the
     # same operations in the same order, so the same bits).
@@ -123,7 +122,6 @@ def _move(
             heading[j] = math.atan2(uy, ux)
             if d3 <= dstep:
                 arrive[j] = start + d3 / vd
-                n_out += 1
         elif cruise:
             rate = g_tan[d] / max(v, 1e-9)  # kinematics.max_turn_rate_rad_s
             ch = kinematics.steer_heading(heading[j], math.atan2(dy, dx), rate, dte)
@@ -148,12 +146,10 @@ def _move(
                 wp_idx[j] = wp + 1
             if returning and dist_h <= step:
                 home_reached[j] = start + dist_h / max(v, 1e-9)
-                n_out += 1
         else:  # hovering
             vel[j, 0] = 0.0
             vel[j, 1] = 0.0
             vel[j, 2] = 0.0
-    return n_out
 
 
 def _flat(a: FloatArray) -> FloatArray:
@@ -163,13 +159,12 @@ def _flat(a: FloatArray) -> FloatArray:
 
 def launch_and_move(
     st: ChunkState, p: ScenarioParams, t0: float, t1: float, ev: Events | None
-) -> tuple[FloatArray, FloatArray, bool]:
+) -> tuple[FloatArray, FloatArray]:
     """Launch due drones and move every airborne one to ``t1``.
 
     Works on the airborne drones only, by flat index. Returns the time (R, D) a drone
     reaches its aim point in the step and the time a returning drone reaches home
-    (inf otherwise), and whether either happened to any drone. Both are written for
-    the airborne drones only; the other entries are undefined (filling them cost a
+    (inf otherwise). Both are written for the airborne drones only; the other entries are undefined (filling them cost a
     pass over memory per step, and the outcomes stage reads airborne drones only).
     Drones that arrive stay FLYING here; the outcomes stage decides what happened
     first.
@@ -186,8 +181,8 @@ def launch_and_move(
     status = st.status.reshape(-1)
     k = np.flatnonzero((status == FLYING) | (status == NEUTRALISED))
     if len(k) == 0:
-        return arrive, home, False
-    n_out = _move(
+        return arrive, home
+    _move(
         k,
         dr.n,
         float(t0),
@@ -214,4 +209,4 @@ def launch_and_move(
         arrive.reshape(-1),
         home.reshape(-1),
     )
-    return arrive, home, n_out > 0
+    return arrive, home

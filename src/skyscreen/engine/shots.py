@@ -66,15 +66,11 @@ def make_slots(counts: Sequence[IntArray]) -> ShotSlots:
     return ShotSlots(slot_effector=owner, slot_start=start, slot_count=count)
 
 
-def in_air(st: ChunkState, slots: ShotSlots, e: int, n: int | None = None) -> IntArray:
-    """Shots of effector ``e`` in the air, per replication (R,).
+def in_air(st: ChunkState, slots: ShotSlots, e: int, n: int) -> IntArray:
+    """Shots in the air of the ``n`` effectors from ``e`` on, per replication (R, n).
 
-    With ``n``, those of the ``n`` effectors from ``e`` on (R, n) (one kind's units:
-    one compiled pass rather than a NumPy sum per unit).
+    One kind's units at once: one compiled pass rather than a NumPy sum per unit.
     """
-    if n is None:
-        s0, c = slots.slot_start[e], slots.slot_count[e]
-        return np.asarray(st.shot_active[:, s0 : s0 + c].sum(axis=1))
     out = np.zeros((st.shot_active.shape[0], n), dtype=np.int64)
     _count_in_air(
         st.shot_active, slots.slot_start[e : e + n], slots.slot_count[e : e + n], out

@@ -472,7 +472,7 @@ def _fly(
                 break
             if t1 < float(st.t_launch_s[waiting].min()):
                 continue
-        t_arrive, t_home, _ = launch_and_move(st, p, t0, t1, None)
+        t_arrive, t_home = launch_and_move(st, p, t0, t1, None)
         t_down, down_by = act(st, layout, t0, t1, None)
         t_kill, k_eff = resolve(st, p, layout, t0, t1, None)
         settle(st, p, layout, t1, t_kill, k_eff, t_arrive, t_home, t_down, down_by, ev)
@@ -586,7 +586,7 @@ class _Replay:
     def step(self, s: int, t0: float, t1: float) -> None:
         """One step of the engine's loop, less decide and engage (core.run_chunk)."""
         st, p, layout = self.st, self.p, self.layout
-        t_arrive, t_home, _ = launch_and_move(st, p, t0, t1, None)
+        t_arrive, t_home = launch_and_move(st, p, t0, t1, None)
         t_down, down_by = act(st, layout, t0, t1, None)
         t_kill, k_eff = resolve(st, p, layout, t0, t1, None)
         settle(

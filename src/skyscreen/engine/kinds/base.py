@@ -1021,33 +1021,8 @@ def log_fire_by_unit(
         )
 
 
-def start_reloads(
-    loaded: IntArray,
-    reloads_left: IntArray,
-    reload_done_s: FloatArray,
-    r: IntArray,
-    k: int | IntArray,
-    t_done_s: float | FloatArray,
-) -> None:
-    """Start a reload, ending at ``t_done_s``, on unit ``k`` of rows ``r`` left empty.
-
-    Only where a reload is left; ``loaded``, ``reloads_left`` and ``reload_done_s``
-    are (R, n) arrays of a kind's state, updated in place. ``k`` and ``t_done_s``
-    are one unit's, or one per row (the units of a kind firing in the same step);
-    the (row, unit) pairs are distinct.
-    """
-    _start_reloads(
-        loaded,
-        reloads_left,
-        reload_done_s,
-        r,
-        np.atleast_1d(np.asarray(k, dtype=np.int64)),
-        np.atleast_1d(np.asarray(t_done_s, dtype=np.float64)),
-    )
-
-
 @njit(cache=True)
-def _start_reloads(
+def start_reloads(
     loaded: IntArray,
     reloads_left: IntArray,
     reload_done_s: FloatArray,
@@ -1055,19 +1030,19 @@ def _start_reloads(
     k: IntArray,
     t_done_s: FloatArray,
 ) -> None:
-    """:func:`start_reloads`, compiled.
+    """Start reloads, row ``r[i]``'s of unit ``k[i]`` ending at ``t_done_s[i]``.
 
-    Called per firing kind and step, where four NumPy passes over a few rows cost
-    more than the work.
+    Only where the magazine is left empty and a reload is left; ``loaded``,
+    ``reloads_left`` and ``reload_done_s`` are (R, n) arrays of a kind's state,
+    updated in place; the (row, unit) pairs are distinct (the units of a kind firing
+    in the same step). Compiled: called per firing kind and step, where four NumPy
+    passes over a few rows cost more than the work.
     """
-    per_row = k.shape[0] > 1
     for i in range(r.shape[0]):
-        ri = r[i]
-        q = i if per_row else 0
-        ki = k[q]
+        ri, ki = r[i], k[i]
         if loaded[ri, ki] == 0 and reloads_left[ri, ki] > 0:
             reloads_left[ri, ki] -= 1
-            reload_done_s[ri, ki] = t_done_s[q]
+            reload_done_s[ri, ki] = t_done_s[i]
 
 
 def polar_measurements(

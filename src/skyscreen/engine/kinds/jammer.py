@@ -23,7 +23,7 @@ from skyscreen.engine.kinds.base import (
     Placed,
 )
 from skyscreen.engine.rng import Purpose
-from skyscreen.engine.state import ChunkState, nothing
+from skyscreen.engine.state import ChunkState
 from skyscreen.models import jammer as jammer_model
 from skyscreen.models import kinematics
 from skyscreen.scenario.kinds import JammerParams
@@ -275,8 +275,8 @@ class JammerKind(EffectorBase):
             ev.add("link_lost", r, t1, d, who + pl.unit, st.pos_m[r, d])
         # Only the drones brought down need a time and a jammer: the outcomes stage
         # reads the jammer where the time is the earliest.
-        t_down, by = nothing(st.status.shape)
-        t_down, by = t_down.copy(), by.copy()
+        t_down = np.full(st.status.shape, np.inf)
+        by = np.full(st.status.shape, -1, dtype=np.int64)
         t_down[r[down], d[down]] = t1
         by[r[down], d[down]] = who[down] + pl.index
         return t_down, by
